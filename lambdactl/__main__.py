@@ -1,0 +1,3 @@
+from lambdactl.cli.main import main
+
+main()

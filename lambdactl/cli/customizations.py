@@ -1,0 +1,129 @@
+"""Where a command differs from the plain model, as the aws CLI's customizations do.
+
+``--zip-file`` hoisted out of ``Code``, ``invoke``'s positional outfile, pagination
+flags for list operations, and lambdactl's own ``--backend`` extension.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from lambdactl import errors, model
+from lambdactl.cli.globals import Globals
+
+ZIP_FILE_ERROR = (
+    "--zip-file must be a zip file with the fileb:// prefix.\nExample usage:  --zip-file fileb://path/to/file.zip"
+)
+NOT_REQUIRED = {"CreateFunction": {"Role", "Code"}}  # Role: placeholder; Code: may come as --zip-file
+EXTRA_DOCS = {
+    "--zip-file": "The path to the zip file of the code you are uploading (fileb://path/to/file.zip).",
+    "--backend": "lambdactl extension: where the function runs, subprocess (default) or docker.",
+}
+BACKEND_OPS = {"CreateFunction", "UpdateFunctionConfiguration"}
+
+
+def paginator(op_name: str) -> dict[str, Any] | None:
+    return model.service()["paginators"].get(op_name)
+
+
+def hidden_members(op_name: str) -> set[str]:
+    hidden = set()
+    pages = paginator(op_name)
+    if pages:
+        hidden |= {pages["input_token"], pages["limit_key"]}
+    if op_name in ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion"):
+        hidden.add("ZipFile")
+    return hidden
+
+
+def extra_members(op_name: str, member_cls: Any) -> list[Any]:
+    extras = []
+    if op_name == "CreateFunction":
+        extras.append(member_cls(("Code", "ZipFile"), "Blob", "--zip-file", False))
+    elif op_name == "UpdateFunctionCode":
+        extras.append(member_cls(("ZipFile",), "Blob", "--zip-file", False))
+    elif op_name == "PublishLayerVersion":
+        extras.append(member_cls(("Content", "ZipFile"), "Blob", "--zip-file", False))
+    if op_name in BACKEND_OPS:
+        extras.append(member_cls(("LambdactlBackend",), "String", "--backend", False))
+    return extras
+
+
+def extra_params(op_name: str) -> list[click.Parameter]:
+    if op_name == "Invoke":
+        return [
+            click.Argument(["outfile"], required=False, metavar="OUTFILE"),
+            click.Option(
+                ["--fail-on-function-error"],
+                is_flag=True,
+                default=False,
+                help="lambdactl extension: exit 1 when the function fails or times out (the aws CLI exits 0).",
+            ),
+        ]
+    return []
+
+
+def pagination_params(op_name: str) -> list[click.Option]:
+    if not paginator(op_name):
+        return []
+    return [
+        click.Option(["--starting-token"], default=None, metavar="<value>", help="A token from a previous NextToken."),
+        click.Option(["--page-size"], type=int, default=None, metavar="<value>", help="Items per service call."),
+        click.Option(["--max-items"], type=int, default=None, metavar="<value>", help="Total items to return."),
+    ]
+
+
+def adjust_params(op_name: str, params: dict[str, Any]) -> None:
+    """Check the blob flags that must be zip files (after --cli-input-json merged in)."""
+    code = params.get("Code") if op_name == "CreateFunction" else params.get("Content") if op_name == "PublishLayerVersion" else params
+    if not isinstance(code, dict) or "ZipFile" not in code:
+        return
+    if not isinstance(code["ZipFile"], (bytes, bytearray)):
+        raise errors.UsageError(ZIP_FILE_ERROR)
+    if not bytes(code["ZipFile"][:2]) == b"PK":
+        raise errors.UsageError(ZIP_FILE_ERROR)
+
+
+def print_skeleton(op_name: str, kind: str) -> None:
+    from lambdactl.cli.skeleton import skeleton, skeleton_text
+
+    op = model.operation(op_name)
+    ref = op.get("output") if kind == "output" else op.get("input")
+    doc = skeleton(ref["shape"], model.shapes(), kind) if ref else {}
+    click.echo(skeleton_text(doc, kind), nl=False)
+
+
+def run(op_name: str, params: dict[str, Any], values: dict[str, Any], globals_: Globals) -> None:
+    from lambdactl.cli.connect import control_plane
+    from lambdactl.render import render
+
+    plane = control_plane(globals_)
+    if op_name == "Invoke":
+        _invoke(plane, params, values, globals_)
+        return
+    pages = paginator(op_name)
+    if pages and not globals_.no_paginate:
+        from lambdactl.cli.pagination import paginate
+
+        result = paginate(plane, op_name, params, pages, values)
+    else:
+        if pages and values.get("page_size"):
+            params[pages["limit_key"]] = values["page_size"]
+        result = plane.call(op_name, params)
+    render(result, output=globals_.output, query=globals_.query, operation=op_name)
+
+
+def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_: Globals) -> None:
+    from lambdactl.cli.factory import write_bytes
+    from lambdactl.render import render
+
+    outfile = values.get("outfile")
+    if not outfile:
+        raise errors.UsageError("the following arguments are required: outfile")
+    result = plane.call("Invoke", params)
+    write_bytes(outfile, result.pop("Payload", b"") or b"")
+    render(result, output=globals_.output, query=globals_.query, operation="Invoke")
+    if values.get("fail_on_function_error") and result.get("FunctionError"):
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,116 @@
+"""The root command and the one error edge: exceptions become one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from lambdactl import __version__, errors
+from lambdactl.cli.globals import Globals, split_globals
+
+# Commands written by hand (everything else is built from the service model).
+EXTRA_COMMANDS = {
+    "wait": "lambdactl.cli.commands.wait:wait",
+    "logs": "lambdactl.cli.commands.logs:logs",
+}
+
+
+class LambdactlGroup(click.Group):
+    """Commands are made on demand, so start-up loads only the one that runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(_operation_commands()) | set(EXTRA_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in EXTRA_COMMANDS:
+            module, attr = EXTRA_COMMANDS[name].split(":")
+            return getattr(__import__(module, fromlist=[attr]), attr)
+        op_name = _operation_commands().get(name)
+        if op_name is None:
+            return None
+        from lambdactl.cli.factory import OperationCommand
+
+        return OperationCommand(op_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from lambdactl import model
+
+        rows = []
+        for name in self.list_commands(ctx):
+            op_name = _operation_commands().get(name)
+            if op_name:
+                rows.append((name, model.operation(op_name).get("doc", "")))
+            else:
+                command = self.get_command(ctx, name)
+                rows.append((name, command.get_short_help_str(80) if command else ""))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _operation_commands() -> dict[str, str]:
+    from lambdactl import model
+    from lambdactl.control.plane import supported_operations
+
+    return {model.command_name(op): op for op in supported_operations()}
+
+
+GLOBAL_HELP = """Global options (accepted anywhere on the line, as in the aws CLI):
+--output json|yaml|yaml-stream|text|table, --query JMESPATH, --region R, --state-dir DIR,
+--endpoint-url URL, --cli-binary-format base64|raw-in-base64-out, --no-paginate, --debug."""
+
+
+@click.group(cls=LambdactlGroup, epilog=GLOBAL_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message="lambdactl %(version)s")
+def cli() -> None:
+    """AWS Lambda on your own machine, driven like `aws lambda`."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    operation: str | None = None
+    try:
+        globals_, rest = split_globals(argv)
+        globals_.resolve()
+        operation = _operation_for(rest)
+        code = cli.main(args=rest, prog_name="lambdactl", standalone_mode=False, obj=globals_)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.UsageError as exc:
+        _fail(_usage_text(exc), errors.EXIT_PARAM_VALIDATION)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail("", errors.EXIT_SIGINT)
+    except errors.LambdactlError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _fail(exc.cli_text(operation), exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the one edge where anything unexpected is shown as one line
+        if debug:
+            raise
+        _fail(f"\n{type(exc).__name__}: {exc}", errors.EXIT_GENERAL)
+
+
+def _operation_for(args: list[str]) -> str | None:
+    """The API operation name for error messages (`when calling the GetFunction operation`)."""
+    for arg in args:
+        if not arg.startswith("-"):
+            return _operation_commands().get(arg)
+    return None
+
+
+def _usage_text(exc: click.exceptions.UsageError) -> str:
+    usage = "usage: lambdactl [options] <command> [parameters]\nTo see help text, you can run:\n\n  lambdactl help\n  lambdactl <command> help\n"
+    return f"{usage}\nlambdactl: error: {exc.format_message()}"
+
+
+def _fail(text: str, code: int) -> Any:
+    if text:
+        click.echo(text, err=True)
+    sys.exit(code)

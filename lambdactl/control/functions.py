@@ -1,0 +1,356 @@
+"""Functions: create, get, list, update code and configuration, delete."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import time
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import (
+    LATEST,
+    configuration,
+    load_version,
+    new_revision,
+    now_lambda,
+    require_function,
+)
+from lambdactl.model import validate
+from lambdactl.state.blobs import check_zip, code_sha256
+
+BACKENDS = ("subprocess", "docker")
+LIST_PAGE_LIMIT = 50
+
+# Members that update-function-configuration may change, with their defaults on create.
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "Description": "",
+    "Timeout": 3,
+    "MemorySize": 128,
+    "TracingConfig": {"Mode": "PassThrough"},
+    "EphemeralStorage": {"Size": 512},
+    "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+}
+OPTIONAL_CONFIG = ("Environment", "DeadLetterConfig", "KMSKeyArn", "VpcConfig", "Layers", "FileSystemConfigs")
+
+
+def _ref(plane: ControlPlane, params: dict[str, Any], *, create: bool = False, namespaced: bool = True):
+    return validate.parse_function_name(
+        params["FunctionName"], plane.settings.region, namespaced=namespaced, create=create
+    )
+
+
+def _check_config(params: dict[str, Any]) -> None:
+    """Service-side checks shared by create and update-function-configuration."""
+    if params.get("Runtime") is not None:
+        validate.check_runtime(params["Runtime"])
+    if params.get("Role") is not None:
+        validate.check_role(params["Role"])
+    validate.check_range(params.get("Timeout"), "timeout", 1, 900)
+    validate.check_range(params.get("MemorySize"), "memorySize", 128, 10240)
+    validate.check_range((params.get("EphemeralStorage") or {}).get("Size"), "ephemeralStorage.size", 512, 10240)
+    validate.check_length(params.get("Description"), "description", 256)
+    handler = params.get("Handler")
+    if handler is not None:
+        validate.check_length(handler, "handler", 128)
+        if handler and any(ch.isspace() for ch in handler):
+            raise errors.validation_error(handler, "handler", r"Member must satisfy regular expression pattern: [^\s]+")
+    validate.check_enum((params.get("TracingConfig") or {}).get("Mode"), "tracingConfig.mode", ["Active", "PassThrough"])
+    if "Environment" in params:
+        validate.check_environment((params["Environment"] or {}).get("Variables") or {})
+    layers = params.get("Layers")
+    if layers is not None and len(layers) > 5:
+        raise errors.InvalidParameterValueException("Cannot reference more than 5 layers.")
+    if params.get("LambdactlBackend") is not None:
+        validate.check_enum(params["LambdactlBackend"], "backend", list(BACKENDS))
+
+
+def _check_architectures(architectures: list[str] | None) -> None:
+    if architectures is None:
+        return
+    if len(architectures) != 1:
+        raise errors.validation_error(
+            f"[{', '.join(architectures)}]", "architectures", "Member must have length less than or equal to 1"
+        )
+    validate.check_enum(architectures[0], "architectures", ["x86_64", "arm64"])
+
+
+def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any]) -> dict[str, Any]:
+    """Store the code and return the config fields that describe it (and the internal code reference)."""
+    if package_type == "Image":
+        image = code.get("ImageUri")
+        if not image:
+            raise errors.InvalidParameterValueException("Please provide ImageUri when updating a function with packageType Image.")
+        _, sha_b64 = code_sha256(image.encode())
+        return {"CodeSize": 0, "CodeSha256": sha_b64, "_ImageUri": image, "_CodeSha": None}
+    if code.get("ImageUri"):
+        raise errors.InvalidParameterValueException(
+            "Please don't provide ImageUri when updating a function with packageType Zip."
+        )
+    data = code.get("ZipFile")
+    if data is None:
+        if code.get("S3Bucket") or code.get("S3Key"):
+            raise errors.InvalidParameterValueException(
+                "lambdactl has no S3: upload the package with --zip-file fileb://path/to/file.zip."
+            )
+        raise errors.InvalidParameterValueException("Please provide a source for function code.")
+    if isinstance(data, str):  # base64 in the JSON body of the HTTP API
+        data = base64.b64decode(data)
+    check_zip(data)
+    sha_hex = plane.code.put(data)
+    _, sha_b64 = code_sha256(data)
+    return {"CodeSize": len(data), "CodeSha256": sha_b64, "_CodeSha": sha_hex}
+
+
+def _save_latest(conn: sqlite3.Connection, name: str, config: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO versions (function_name, version, config, code_sha) VALUES (?, ?, ?, ?)",
+        (name, LATEST, json.dumps(config), config.get("_CodeSha")),
+    )
+
+
+@operation("CreateFunction")
+def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = _ref(plane, params, create=True, namespaced=False)
+    if ref.qualifier:
+        raise errors.InvalidParameterValueException("Unsupported function name: qualifiers are not allowed on create.")
+    package_type = params.get("PackageType") or "Zip"
+    validate.check_enum(package_type, "packageType", ["Zip", "Image"])
+    _check_config(params)
+    _check_architectures(params.get("Architectures"))
+    if package_type == "Zip":
+        if not params.get("Runtime"):
+            raise errors.InvalidParameterValueException("Runtime is required for functions of Zip package type.")
+        if not params.get("Handler"):
+            raise errors.InvalidParameterValueException("Handler is required for functions of Zip package type.")
+    elif params.get("Runtime") or params.get("Handler"):
+        raise errors.InvalidParameterValueException(
+            "Runtime and Handler are not supported for functions of Image package type."
+        )
+    backend = "docker" if package_type == "Image" else params.get("LambdactlBackend") or "subprocess"
+    config: dict[str, Any] = {"FunctionName": ref.name}
+    if package_type == "Zip":
+        config.update(Runtime=params["Runtime"], Handler=params["Handler"])
+    config["Role"] = params.get("Role") or plane.settings.placeholder_role
+    for key, default in CONFIG_DEFAULTS.items():
+        config[key] = params.get(key, default)
+    for key in OPTIONAL_CONFIG:
+        if params.get(key) is not None:
+            config[key] = params[key]
+    if "Layers" in config:
+        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in config["Layers"]]
+    if params.get("ImageConfig"):
+        config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
+    config.update(
+        _code_fields(plane, package_type, params.get("Code") or {}),
+        LastModified=now_lambda(),
+        Version=LATEST,
+        RevisionId=new_revision(),
+        PackageType=package_type,
+        Architectures=params.get("Architectures") or ["x86_64"],
+        LoggingConfig=params.get("LoggingConfig") or {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
+        LambdactlBackend=backend,
+    )
+    tags = params.get("Tags") or {}
+    if len(tags) > 50:
+        raise errors.InvalidParameterValueException("Number of tags exceeds resource tag limit.")
+    try:
+        with plane.store.write() as conn:
+            conn.execute(
+                "INSERT INTO functions (name, created_at, tags) VALUES (?, ?, ?)", (ref.name, time.time(), json.dumps(tags))
+            )
+            _save_latest(conn, ref.name, config)
+    except sqlite3.IntegrityError:
+        raise errors.ResourceConflictException(f"Function already exist: {ref.name}") from None
+    if params.get("Publish"):
+        from lambdactl.control.versions import publish
+
+        config = publish(plane, ref.name)
+    return configuration(plane, config, view="create")
+
+
+@operation("GetFunctionConfiguration")
+def get_function_configuration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = _ref(plane, params)
+    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    config = require_function(plane, ref, _version_for(plane, ref.name, qualifier))
+    return configuration(plane, config, qualified=qualifier is not None)
+
+
+def _version_for(plane: ControlPlane, name: str, qualifier: str | None) -> str:
+    """The version a qualifier names ($LATEST, a number, or an alias's primary version)."""
+    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+        return qualifier or LATEST
+    row = plane.store.read_one("SELECT config FROM aliases WHERE function_name = ? AND name = ?", (name, qualifier))
+    if row is None:
+        raise errors.ResourceNotFoundException(
+            f"Function not found: {plane.settings.function_arn(name, qualifier)}"
+        )
+    return json.loads(row["config"])["FunctionVersion"]
+
+
+@operation("GetFunction")
+def get_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    config = get_function_configuration(plane, params)
+    name = config["FunctionName"]
+    stored = load_version(plane, name, config["Version"]) or {}
+    if config["PackageType"] == "Image":
+        code = {"RepositoryType": "ECR", "ImageUri": stored["_ImageUri"], "ResolvedImageUri": stored["_ImageUri"]}
+    else:
+        code = {"RepositoryType": "S3", "Location": plane.code.zip_path(stored["_CodeSha"]).as_uri()}
+    result: dict[str, Any] = {"Configuration": config, "Code": code}
+    row = plane.store.read_one("SELECT tags, reserved_concurrency FROM functions WHERE name = ?", (name,))
+    tags = json.loads(row["tags"]) if row else {}
+    if tags:
+        result["Tags"] = tags
+    if row and row["reserved_concurrency"] is not None:
+        result["Concurrency"] = {"ReservedConcurrentExecutions": row["reserved_concurrency"]}
+    return result
+
+
+@operation("ListFunctions")
+def list_functions(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    function_version = params.get("FunctionVersion")
+    if function_version is not None and function_version != "ALL":
+        raise errors.validation_error(function_version, "functionVersion", "Member must satisfy enum value set: [ALL]")
+    limit = min(int(params.get("MaxItems") or LIST_PAGE_LIMIT), LIST_PAGE_LIMIT)
+    validate.check_range(params.get("MaxItems"), "maxItems", 1, 10000)
+    marker = params.get("Marker") or ""
+    after_name, after_version = _decode_marker(marker)
+    version_filter = "" if function_version == "ALL" else "AND version = '$LATEST'"
+    rows = plane.store.read(
+        f"""SELECT function_name, version, config FROM versions
+            WHERE (function_name, CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END) > (?, ?)
+            {version_filter}
+            ORDER BY function_name, CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END
+            LIMIT ?""",
+        (after_name, after_version, limit + 1),
+    )
+    page = rows[:limit]
+    result: dict[str, Any] = {
+        "Functions": [
+            configuration(plane, json.loads(row["config"]), view="list", qualified=row["version"] != LATEST)
+            for row in page
+        ]
+    }
+    if len(rows) > limit:
+        last = page[-1]
+        result["NextMarker"] = _encode_marker(last["function_name"], last["version"])
+    return result
+
+
+def _encode_marker(name: str, version: str) -> str:
+    number = -1 if version == LATEST else int(version)
+    return base64.urlsafe_b64encode(json.dumps([name, number]).encode()).decode()
+
+
+def _decode_marker(marker: str) -> tuple[str, int]:
+    if not marker:
+        return "", -2
+    try:
+        name, number = json.loads(base64.urlsafe_b64decode(marker.encode()))
+        return str(name), int(number)
+    except (ValueError, TypeError):
+        raise errors.InvalidParameterValueException(f"Invalid marker: {marker}") from None
+
+
+def _check_revision(config: dict[str, Any], revision_id: str | None) -> None:
+    if revision_id is not None and revision_id != config["RevisionId"]:
+        raise errors.PreconditionFailedException(
+            "The Revision Id provided does not match the latest Revision Id. "
+            "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+        )
+
+
+def _update_latest(plane: ControlPlane, name: str, change: Any) -> dict[str, Any]:
+    """Read-modify-write $LATEST in one transaction; ``change(config)`` edits it in place."""
+    with plane.store.write() as conn:
+        row = conn.execute(
+            "SELECT config FROM versions WHERE function_name = ? AND version = ?", (name, LATEST)
+        ).fetchone()
+        if row is None:
+            raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name)}")
+        config = json.loads(row[0])
+        change(config)
+        config.update(LastModified=now_lambda(), RevisionId=new_revision())
+        _save_latest(conn, name, config)
+    return config
+
+
+@operation("UpdateFunctionCode")
+def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = _ref(plane, params, namespaced=False)
+    current = require_function(plane, ref)
+    _check_architectures(params.get("Architectures"))
+    code = {key: params[key] for key in ("ZipFile", "S3Bucket", "S3Key", "ImageUri") if params.get(key) is not None}
+    fields = _code_fields(plane, current["PackageType"], code)
+    if params.get("DryRun"):
+        _check_revision(current, params.get("RevisionId"))
+        return configuration(plane, {**current, **fields}, view="update")
+
+    def change(config: dict[str, Any]) -> None:
+        _check_revision(config, params.get("RevisionId"))
+        config.update(fields)
+        if params.get("Architectures"):
+            config["Architectures"] = params["Architectures"]
+
+    config = _update_latest(plane, ref.name, change)
+    if params.get("Publish"):
+        from lambdactl.control.versions import publish
+
+        config = publish(plane, ref.name)
+    return configuration(plane, config, view="update")
+
+
+@operation("UpdateFunctionConfiguration")
+def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = _ref(plane, params, namespaced=False)
+    _check_config(params)
+
+    def change(config: dict[str, Any]) -> None:
+        _check_revision(config, params.get("RevisionId"))
+        if config["PackageType"] == "Image":
+            if params.get("Runtime") or params.get("Handler"):
+                raise errors.InvalidParameterValueException(
+                    "Runtime and Handler are not supported for functions of Image package type."
+                )
+            if params.get("LambdactlBackend") not in (None, "docker"):
+                raise errors.InvalidParameterValueException("Image functions always run on the docker backend.")
+        for key in ("Runtime", "Handler", "Role", *CONFIG_DEFAULTS, *OPTIONAL_CONFIG, "LoggingConfig", "LambdactlBackend"):
+            if key in params and params[key] is not None:
+                config[key] = params[key]
+        if "Layers" in params and params["Layers"] is not None:
+            config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in params["Layers"]]
+            if not config["Layers"]:
+                del config["Layers"]
+        if params.get("ImageConfig") is not None:
+            config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
+
+    config = _update_latest(plane, ref.name, change)
+    return configuration(plane, config, view="update")
+
+
+@operation("DeleteFunction")
+def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = _ref(plane, params)
+    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    if qualifier == LATEST:
+        raise errors.InvalidParameterValueException(
+            "$LATEST version cannot be deleted without deleting the function."
+        )
+    with plane.store.write() as conn:
+        if qualifier is None:
+            deleted = conn.execute("DELETE FROM functions WHERE name = ?", (ref.name,)).rowcount
+        else:
+            deleted = conn.execute(
+                "DELETE FROM versions WHERE function_name = ? AND version = ?", (ref.name, qualifier)
+            ).rowcount
+    if not deleted:
+        raise errors.ResourceNotFoundException(
+            f"Function not found: {plane.settings.function_arn(ref.name, qualifier)}"
+        )
+    referenced = {row[0] for row in plane.store.read("SELECT DISTINCT code_sha FROM versions WHERE code_sha IS NOT NULL")}
+    plane.code.collect_garbage(referenced)
+    return {}

@@ -1,0 +1,116 @@
+"""Invoke: validate the request, pick the version, run it in an execution environment, keep the log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.control import logs
+from lambdactl.control.functions import _version_for
+from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import require_function
+from lambdactl.model import validate
+from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
+
+SYNC_PAYLOAD_LIMIT = 6_291_456
+CLIENT_CONTEXT_LIMIT = 3583
+INVOCATION_TYPES = ["Event", "RequestResponse", "DryRun"]
+
+
+def _payload(params: dict[str, Any]) -> bytes:
+    payload = params.get("Payload")
+    if payload is None:
+        return b"{}"
+    if isinstance(payload, str):
+        payload = payload.encode()
+    if len(payload) > SYNC_PAYLOAD_LIMIT:
+        raise errors.RequestEntityTooLargeException(
+            f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation"
+        )
+    if not payload.strip():
+        return b"{}"
+    try:
+        json.loads(payload)
+    except ValueError as exc:
+        raise errors.InvalidRequestContentException(
+            f"Could not parse request body into json: Could not parse payload into json: {exc}"
+        ) from None
+    return payload
+
+
+def _client_context(params: dict[str, Any]) -> str | None:
+    raw = params.get("ClientContext")
+    if not raw:
+        return None
+    if len(raw) > CLIENT_CONTEXT_LIMIT:
+        raise errors.InvalidParameterValueException(
+            f"Client context must be smaller than {CLIENT_CONTEXT_LIMIT} bytes."
+        )
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode()
+        json.loads(decoded)
+    except (binascii.Error, ValueError):
+        raise errors.InvalidParameterValueException("Client context must be a valid Base64-encoded JSON object.") from None
+    return decoded
+
+
+def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> EnvironmentSpec:
+    """What an environment for this stored version needs (code unpacked once per CodeSha256)."""
+    code_sha = config.get("_CodeSha")
+    return EnvironmentSpec(
+        function_name=config["FunctionName"],
+        function_arn=plane.settings.function_arn(config["FunctionName"]),
+        version=config["Version"],
+        runtime=config.get("Runtime"),
+        handler=config.get("Handler"),
+        code_dir=plane.code.unpack(code_sha) if code_sha else None,
+        work_dir=plane.settings.state_dir / "run" / uuid.uuid4().hex,
+        memory_mb=config["MemorySize"],
+        timeout_s=config["Timeout"],
+        ephemeral_storage_mb=config["EphemeralStorage"]["Size"],
+        environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+        region=plane.settings.region,
+        account_id=plane.settings.account_id,
+        backend=config.get("LambdactlBackend", "subprocess"),
+        image_uri=config.get("_ImageUri"),
+        image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig"),
+    )
+
+
+@operation("Invoke")
+def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    invocation_type = params.get("InvocationType") or "RequestResponse"
+    validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
+    validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
+    config = require_function(plane, ref, _version_for(plane, ref.name, qualifier))
+    payload = _payload(params)
+    client_context = _client_context(params)
+    if invocation_type == "DryRun":
+        return {"StatusCode": 204}
+    if invocation_type == "Event":
+        raise errors.InvalidParameterValueException(
+            "Asynchronous invocation (InvocationType Event) is not available in this lambdactl yet."
+        )
+    request_id = str(uuid.uuid4())
+    request = InvocationRequest(
+        payload=payload,
+        request_id=request_id,
+        invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
+        client_context=client_context,
+    )
+    result = plane.environments.run(environment_spec(plane, config), request)
+    logs.append(plane, f"/aws/lambda/{ref.name}", result.log_stream, result.log)
+    response: dict[str, Any] = {"StatusCode": 200}
+    if result.function_error:
+        response["FunctionError"] = result.function_error
+    if params.get("LogType") == "Tail":
+        response["LogResult"] = logs.tail_base64(result.log)
+    response["ExecutedVersion"] = config["Version"]
+    response["Payload"] = result.payload
+    return response

@@ -1,0 +1,50 @@
+"""CloudWatch-style log groups and streams kept in the state directory, rotated by count."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from typing import Any
+
+from lambdactl.control.plane import ControlPlane
+
+TAIL_BYTES = 4096
+
+
+def retention_events() -> int:
+    """Events kept per log group: ``LAMBDACTL_LOG_RETENTION_EVENTS``, default 10000."""
+    return int(os.environ.get("LAMBDACTL_LOG_RETENTION_EVENTS", "10000"))
+
+
+def tail_base64(log: str) -> str:
+    """LogResult: base64 of the last 4 KB of the invocation's log."""
+    return base64.b64encode(log.encode()[-TAIL_BYTES:]).decode()
+
+
+def append(plane: ControlPlane, group: str, stream: str, text: str) -> None:
+    if not text:
+        return
+    now = int(time.time() * 1000)
+    lines = [(group, stream, now, line) for line in text.splitlines() if line.strip()]
+    keep = retention_events()
+    with plane.store.write() as conn:
+        conn.executemany("INSERT INTO log_events (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)", lines)
+        cutoff = conn.execute(
+            "SELECT id FROM log_events WHERE log_group = ? ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?", (group, keep)
+        ).fetchone()
+        if cutoff:
+            conn.execute("DELETE FROM log_events WHERE log_group = ? AND id <= ?", (group, cutoff[0]))
+
+
+def events(plane: ControlPlane, group: str, *, since_ms: int = 0, after_id: int = 0) -> list[dict[str, Any]]:
+    rows = plane.store.read(
+        "SELECT id, log_stream, ts, message FROM log_events WHERE log_group = ? AND ts >= ? AND id > ? "
+        "ORDER BY ts, id",
+        (group, since_ms, after_id),
+    )
+    return [dict(row) for row in rows]
+
+
+def group_exists(plane: ControlPlane, group: str) -> bool:
+    return plane.store.read_one("SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1", (group,)) is not None

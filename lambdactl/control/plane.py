@@ -1,0 +1,96 @@
+"""The control plane: every Lambda operation, once, for the CLI and the HTTP server alike.
+
+Operations take and return the service model's shapes as plain dicts (PascalCase
+members, as in the API's JSON), so both fronts only translate to and from them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.state.blobs import CodeStore
+from lambdactl.state.store import Store, default_state_dir
+
+Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
+OPERATIONS: dict[str, Handler] = {}
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    """Register a control-plane function under its API operation name."""
+
+    def register(func: Handler) -> Handler:
+        OPERATIONS[name] = func
+        return func
+
+    return register
+
+
+@dataclass
+class Settings:
+    """Where state lives and how ARNs are spelled.
+
+    region: ``--region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else us-east-1.
+    account id: ``LAMBDACTL_ACCOUNT_ID``, else 123456789012.
+    """
+
+    state_dir: Path = field(default_factory=default_state_dir)
+    region: str = ""
+    account_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.state_dir = Path(self.state_dir)
+        self.region = (
+            self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        )
+        self.account_id = self.account_id or os.environ.get("LAMBDACTL_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
+
+    def function_arn(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    @property
+    def placeholder_role(self) -> str:
+        """Used when create-function is given no --role (local use has no IAM)."""
+        return f"arn:aws:iam::{self.account_id}:role/lambdactl-placeholder-role"
+
+
+class ControlPlane:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.store = Store(self.settings.state_dir)
+        self.code = CodeStore(self.settings.state_dir)
+
+    @cached_property
+    def environments(self) -> Any:
+        """Where invocations get an execution environment: one-shot here, a warm pool under `serve`."""
+        from lambdactl.control.environments import OneShotEnvironments
+
+        return OneShotEnvironments()
+
+    def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        _load_operations()
+        handler = OPERATIONS.get(op_name)
+        if handler is None:
+            raise errors.ServiceException(f"The operation {op_name} is not supported by lambdactl yet.")
+        return handler(self, params)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def supported_operations() -> list[str]:
+    _load_operations()
+    return sorted(OPERATIONS)
+
+
+def _load_operations() -> None:
+    from lambdactl.control import account, functions, invoke, tags  # noqa: F401  (registration)

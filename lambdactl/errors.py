@@ -1,0 +1,127 @@
+"""One error hierarchy for both fronts.
+
+Every error knows how the CLI shows it (one line, an exit code as the aws CLI v2
+uses them) and, for service errors, how the HTTP API sends it (status, the
+``x-amzn-ErrorType`` header and Lambda's JSON body).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# aws CLI v2 exit codes (awscli/constants.py)
+EXIT_OK = 0
+EXIT_PARAM_VALIDATION = 252
+EXIT_CONFIGURATION = 253
+EXIT_CLIENT_ERROR = 254
+EXIT_GENERAL = 255
+EXIT_SIGINT = 130
+
+
+class LambdactlError(Exception):
+    """Base of every error a user may see: one clear line, no traceback."""
+
+    exit_code = EXIT_GENERAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def cli_text(self, operation: str | None = None) -> str:
+        return self.message
+
+
+class ParamValidationError(LambdactlError):
+    """Client-side validation (botocore's ParamValidationError): exit 252."""
+
+    exit_code = EXIT_PARAM_VALIDATION
+
+    def cli_text(self, operation: str | None = None) -> str:
+        return f"\nParameter validation failed:\n{self.message}"
+
+
+class UsageError(LambdactlError):
+    """Bad command line, bad shorthand, unreadable paramfile: exit 252."""
+
+    exit_code = EXIT_PARAM_VALIDATION
+
+
+class ConfigurationError(LambdactlError):
+    exit_code = EXIT_CONFIGURATION
+
+
+class WaiterError(LambdactlError):
+    """A waiter failed or ran out of attempts (the aws CLI exits 255)."""
+
+    exit_code = EXIT_GENERAL
+
+
+class ServiceError(LambdactlError):
+    """An error the Lambda service would return: code, HTTP status and body."""
+
+    exit_code = EXIT_CLIENT_ERROR
+    code = "ServiceException"
+    status = 500
+    message_key = "Message"  # the member name in the botocore shape
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+    @property
+    def error_type(self) -> str:
+        return "User" if self.status < 500 else "Service"
+
+    def body(self) -> dict[str, Any]:
+        return {"Type": self.error_type, self.message_key: self.message, **self.extra}
+
+    def headers(self) -> dict[str, str]:
+        headers = {"x-amzn-ErrorType": self.code}
+        if "retryAfterSeconds" in self.extra:
+            headers["Retry-After"] = str(self.extra["retryAfterSeconds"])
+        return headers
+
+    def cli_text(self, operation: str | None = None) -> str:
+        op = f" when calling the {operation} operation" if operation else ""
+        return f"\nAn error occurred ({self.code}){op}: {self.message}"
+
+
+def _service_error(code: str, status: int, message_key: str = "message") -> type[ServiceError]:
+    return type(code, (ServiceError,), {"code": code, "status": status, "message_key": message_key})
+
+
+InvalidParameterValueException = _service_error("InvalidParameterValueException", 400)
+ValidationException = _service_error("ValidationException", 400)
+InvalidRequestContentException = _service_error("InvalidRequestContentException", 400)
+ResourceInUseException = _service_error("ResourceInUseException", 400, "Message")
+CodeStorageExceededException = _service_error("CodeStorageExceededException", 400)
+PolicyLengthExceededException = _service_error("PolicyLengthExceededException", 400)
+ResourceNotFoundException = _service_error("ResourceNotFoundException", 404, "Message")
+ProvisionedConcurrencyConfigNotFoundException = _service_error(
+    "ProvisionedConcurrencyConfigNotFoundException", 404
+)
+ResourceConflictException = _service_error("ResourceConflictException", 409)
+PreconditionFailedException = _service_error("PreconditionFailedException", 412)
+RequestEntityTooLargeException = _service_error("RequestEntityTooLargeException", 413)
+UnsupportedMediaTypeException = _service_error("UnsupportedMediaTypeException", 415)
+TooManyRequestsException = _service_error("TooManyRequestsException", 429)
+ServiceException = _service_error("ServiceException", 500, "Message")
+ResourceNotReadyException = _service_error("ResourceNotReadyException", 502)
+InvalidRuntimeException = _service_error("InvalidRuntimeException", 502, "Message")
+InvalidZipFileException = _service_error("InvalidZipFileException", 502, "Message")
+
+
+def validation_error(value: Any, field: str, constraint: str) -> ServiceError:
+    """AWS's wording for a regex/enum/length failure (sent as ValidationException)."""
+    return ValidationException(
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+    )
+
+
+def throttled(reason: str, retry_after: int = 1) -> ServiceError:
+    return TooManyRequestsException("Rate Exceeded.", Reason=reason, retryAfterSeconds=retry_after)
+
+
+SERVICE_ERRORS: dict[str, type[ServiceError]] = {
+    cls.code: cls for cls in ServiceError.__subclasses__()  # type: ignore[misc]
+}

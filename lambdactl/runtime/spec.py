@@ -1,0 +1,62 @@
+"""What the control plane hands the runtime, and what it gets back.
+
+These plain records are the seam between the control plane (which knows
+functions, versions and the state directory) and the execution path (which
+knows processes, the Runtime API and backends). Neither side reaches past them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """Everything needed to start one execution environment for one function version."""
+
+    function_name: str
+    function_arn: str  # unqualified
+    version: str  # "$LATEST" or "1", "2", ...
+    runtime: str | None  # "python3.12", "nodejs20.x", "provided.al2023"; None for Image functions
+    handler: str | None
+    code_dir: Path | None  # unpacked code, shared and read-only (None for Image functions)
+    work_dir: Path  # private scratch for this environment (its TMPDIR lives below it)
+    memory_mb: int = 128
+    timeout_s: int = 3
+    ephemeral_storage_mb: int = 512
+    environment: dict[str, str] = field(default_factory=dict)  # the function's own variables
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    backend: str = "subprocess"  # "subprocess" | "docker"
+    layer_dirs: tuple[Path, ...] = ()  # unpacked layers, in order (later overrides earlier)
+    extra_env: dict[str, str] = field(default_factory=dict)  # platform additions (e.g. serve's endpoint)
+    image_uri: str | None = None  # Image functions / docker backend
+    image_config: dict | None = None  # {"EntryPoint": [...], "Command": [...], "WorkingDirectory": "..."}
+    initialization_type: str = "on-demand"
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+
+@dataclass(frozen=True)
+class InvocationRequest:
+    payload: bytes
+    request_id: str
+    invoked_function_arn: str  # as invoked, with qualifier if one was given
+    client_context: str | None = None  # decoded JSON text
+    cognito_identity: str | None = None
+    trace_id: str | None = None
+
+
+@dataclass
+class InvocationResult:
+    payload: bytes
+    function_error: str | None  # "Unhandled" or None
+    log: str  # this invocation's log text, START ... REPORT lines included
+    duration_ms: float
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None  # set on the cold start only
+    reusable: bool = True  # False after a timeout or crash: the environment is gone
+    log_stream: str = ""

@@ -1,0 +1,135 @@
+"""Content-addressed code: zips stored by SHA-256, unpacked once per hash, read-only.
+
+Writes go to a temporary name and are renamed into place, so a crash never leaves
+a half-written zip or a half-unpacked tree under its final name.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import stat
+import tempfile
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from lambdactl import errors
+
+MAX_ZIPPED = 52_428_800
+MAX_UNZIPPED = 262_144_000
+UNZIP_ERROR = "Could not unzip uploaded file. Please check your file, then try to upload again."
+
+
+def code_sha256(data: bytes) -> tuple[str, str]:
+    """(hex for the store, base64 as Lambda shows it in CodeSha256)."""
+    digest = hashlib.sha256(data).digest()
+    return digest.hex(), base64.b64encode(digest).decode()
+
+
+def check_zip(data: bytes) -> int:
+    """Validate a deployment package as Lambda does; returns its unzipped size."""
+    if len(data) > MAX_ZIPPED:
+        raise errors.RequestEntityTooLargeException(f"Zipped size must be smaller than {MAX_ZIPPED} bytes")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if archive.testzip() is not None:
+                raise errors.InvalidParameterValueException(UNZIP_ERROR)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, OSError):
+        raise errors.InvalidParameterValueException(UNZIP_ERROR) from None
+    for info in infos:
+        if not safe_member(info.filename):
+            raise errors.InvalidParameterValueException(
+                f"{UNZIP_ERROR[:-1]}: entry '{info.filename}' points outside the package."
+            )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNZIPPED:
+        raise errors.InvalidParameterValueException(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+    return total
+
+
+def safe_member(name: str) -> bool:
+    path = PurePosixPath(name.replace("\\", "/"))
+    return not path.is_absolute() and ".." not in path.parts and not (path.parts and ":" in path.parts[0])
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class CodeStore:
+    def __init__(self, root: Path) -> None:
+        self.zips = Path(root) / "code"
+        self.unpacked = Path(root) / "cache" / "code"
+
+    def zip_path(self, sha_hex: str) -> Path:
+        return self.zips / sha_hex[:2] / f"{sha_hex}.zip"
+
+    def put(self, data: bytes) -> str:
+        """Store a zip (idempotent); returns its hex SHA-256. Touches an existing copy so GC spares it."""
+        sha_hex, _ = code_sha256(data)
+        target = self.zip_path(sha_hex)
+        if target.exists():
+            os.utime(target)
+        else:
+            _atomic_write(target, data)
+        return sha_hex
+
+    def read(self, sha_hex: str) -> bytes:
+        return self.zip_path(sha_hex).read_bytes()
+
+    def unpack(self, sha_hex: str) -> Path:
+        """The unpacked, read-only tree of a stored zip (made once per hash)."""
+        target = self.unpacked / sha_hex
+        if target.is_dir():
+            return target
+        self.unpacked.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self.unpacked, prefix=".tmp-"))
+        try:
+            with zipfile.ZipFile(self.zip_path(sha_hex)) as archive:
+                for info in archive.infolist():
+                    if not safe_member(info.filename):
+                        raise errors.InvalidZipFileException(f"Unsafe entry in package: {info.filename}")
+                    archive.extract(info, staging)
+                    mode = (info.external_attr >> 16) & 0o777
+                    if mode and not info.is_dir():
+                        os.chmod(staging / info.filename, mode & 0o555 | stat.S_IRUSR)
+            try:
+                os.rename(staging, target)
+            except OSError:  # another process unpacked it first
+                if not target.is_dir():
+                    raise
+                shutil.rmtree(staging, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return target
+
+    def collect_garbage(self, referenced: set[str], min_age_s: float = 600.0) -> None:
+        """Remove zips and trees no version references, sparing recent ones (a racing create may be
+        between storing its zip and committing the row that references it)."""
+        if not self.zips.is_dir():
+            return
+        cutoff = time.time() - min_age_s
+        for path in self.zips.glob("*/*.zip"):
+            sha_hex = path.stem
+            if sha_hex in referenced or path.stat().st_mtime > cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            shutil.rmtree(self.unpacked / sha_hex, ignore_errors=True)
