@@ -101,7 +101,7 @@ def _operation_for(args: list[str]) -> str | None:
     """The API operation name for error messages (`when calling the GetFunction operation`)."""
     for arg in args:
         if not arg.startswith("-"):
-            return _operation_commands().get(arg)
+            return {"logs": "FilterLogEvents"}.get(arg) or _operation_commands().get(arg)
     return None
 
 

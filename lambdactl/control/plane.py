@@ -93,4 +93,4 @@ def supported_operations() -> list[str]:
 
 
 def _load_operations() -> None:
-    from lambdactl.control import account, functions, invoke, tags  # noqa: F401  (registration)
+    from lambdactl.control import account, concurrency, functions, invoke, tags  # noqa: F401  (registration)

@@ -9,13 +9,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import os
-import shutil
-import stat
-import tempfile
 import time
-import zipfile
 from pathlib import Path, PurePosixPath
 
 from lambdactl import errors
@@ -33,6 +28,9 @@ def code_sha256(data: bytes) -> tuple[str, str]:
 
 def check_zip(data: bytes) -> int:
     """Validate a deployment package as Lambda does; returns its unzipped size."""
+    import io
+    import zipfile
+
     if len(data) > MAX_ZIPPED:
         raise errors.RequestEntityTooLargeException(f"Zipped size must be smaller than {MAX_ZIPPED} bytes")
     try:
@@ -59,6 +57,8 @@ def safe_member(name: str) -> bool:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
@@ -96,6 +96,11 @@ class CodeStore:
 
     def unpack(self, sha_hex: str) -> Path:
         """The unpacked, read-only tree of a stored zip (made once per hash)."""
+        import shutil
+        import stat
+        import tempfile
+        import zipfile
+
         target = self.unpacked / sha_hex
         if target.is_dir():
             return target
@@ -126,6 +131,8 @@ class CodeStore:
         between storing its zip and committing the row that references it)."""
         if not self.zips.is_dir():
             return
+        import shutil
+
         cutoff = time.time() - min_age_s
         for path in self.zips.glob("*/*.zip"):
             sha_hex = path.stem

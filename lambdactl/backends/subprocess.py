@@ -1,0 +1,294 @@
+"""Run an execution environment as a host process group.
+
+The runtime is started through a few lines of ``/bin/sh`` (about 1 ms) that, before
+``exec``-ing the runtime:
+
+* ``cd`` into the (read-only, shared) code dir;
+* join a fresh memory cgroup (v1 ``memory`` or v2 with the memory controller delegated)
+  under lambdactl's own cgroup, limited to MemorySize with swap off; where no cgroup can
+  be made, set ``RLIMIT_AS`` instead, with headroom because address space is not memory:
+  MemorySize + 256 MB for Python and native runtimes, + 1 GB for Node (V8 reserves
+  ~700 MB of address space before running anything);
+* leave a watchdog in the process group: a subshell blocked reading a pipe whose only
+  write end is held by lambdactl. When lambdactl dies by any means (even SIGKILL) the
+  pipe closes and the watchdog SIGKILLs the whole group, so no runtime outlives us.
+
+The process gets a new session (``setsid``), so ``kill()`` takes the whole group, and
+with a cgroup also anything that escaped the group. Spawning uses ``posix_spawn``: no
+``preexec_fn`` (unsafe with threads) and no ``subprocess`` import on the CLI's hot path.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lambdactl.backends.base import Launch
+
+_MB = 1 << 20
+_ADDRESS_SPACE_HEADROOM_MB = {"python": 256, "native": 256, "node": 1024}
+_WRAPPER = r"""
+cd -- "$1" || exit 126
+[ -z "$2" ] || echo $$ > "$2" || exit 125
+[ -z "$3" ] || ulimit -v "$3" || exit 125
+(read _ <&3; kill -9 0) >/dev/null 2>&1 &
+exec 3<&-
+shift 3
+exec "$@"
+"""
+
+
+class SubprocessBackend:
+    name = "subprocess"
+
+    def spawn(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> HostProcess:
+        return HostProcess(launch, on_output, on_exit)
+
+
+class HostProcess:
+    def __init__(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
+        self._on_output = on_output
+        self._on_exit = on_exit
+        self._cgroup = Cgroup.create(launch.label, launch.memory_mb)
+        address_space_kb = "" if self._cgroup else str(
+            (launch.memory_mb + _ADDRESS_SPACE_HEADROOM_MB.get(launch.kind, 256)) * 1024
+        )
+        out_r, out_w = os.pipe()
+        dog_r, self._dog_w = os.pipe()
+        argv = ["/bin/sh", "-c", _WRAPPER, f"lambdactl-{launch.label}", str(launch.cwd),
+                self._cgroup.procs_file if self._cgroup else "", address_space_kb, *launch.argv]
+        try:
+            self.pid = os.posix_spawn(
+                "/bin/sh", argv, launch.env, setsid=True,
+                file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                              (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, out_w, 2),
+                              (os.POSIX_SPAWN_DUP2, dog_r, 3)],
+            )
+        except BaseException:
+            for fd in (out_r, self._dog_w):
+                os.close(fd)
+            if self._cgroup:
+                self._cgroup.remove()
+            raise
+        finally:
+            os.close(out_w)
+            os.close(dog_r)
+        self._out = out_r
+        os.set_blocking(out_r, False)
+        self._read_lock = threading.Lock()  # every read+deliver happens under it: drain() sees all
+        self._peak_mb = 0
+        self._killed = False
+        self._kill_lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read_loop, name=f"log-{self.pid}", daemon=True)
+        self._waiter = threading.Thread(target=self._wait, name=f"wait-{self.pid}", daemon=True)
+        self._reader.start()
+        self._waiter.start()
+
+    # -- output -----------------------------------------------------------------
+
+    def _read_loop(self) -> None:
+        poller = select.poll()
+        poller.register(self._out, select.POLLIN | select.POLLHUP)
+        while True:
+            poller.poll()
+            if not self._read_available():
+                break
+        with self._read_lock:
+            os.close(self._out)
+            self._out = -1
+
+    def _read_available(self) -> bool:
+        """Read what's in the pipe now; False at EOF (every writer is gone)."""
+        with self._read_lock:
+            if self._out < 0:
+                return False
+            while True:
+                try:
+                    data = os.read(self._out, 65536)
+                except BlockingIOError:
+                    return True
+                if not data:
+                    return False
+                self._on_output(data)
+
+    def drain(self) -> None:
+        self._read_available()
+
+    # -- measurement ------------------------------------------------------------
+
+    def max_memory_used_mb(self) -> int:
+        if self._cgroup:
+            used = self._cgroup.peak_bytes()
+            if used:
+                self._peak_mb = max(self._peak_mb, -(-used // _MB))
+            return self._peak_mb
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as f:
+                for line in f:
+                    if line.startswith(b"VmHWM:"):
+                        self._peak_mb = max(self._peak_mb, -(-int(line.split()[1]) // 1024))
+                        break
+        except OSError:
+            pass
+        return self._peak_mb
+
+    def out_of_memory(self) -> bool:
+        return bool(self._cgroup and self._cgroup.oom_kills())
+
+    # -- lifetime ---------------------------------------------------------------
+
+    def _wait(self) -> None:
+        _, status = os.waitpid(self.pid, 0)
+        self._on_exit(os.waitstatus_to_exitcode(status))
+
+    def kill(self) -> None:
+        with self._kill_lock:
+            if self._killed:
+                return
+            self._killed = True
+        self.max_memory_used_mb()
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self._cgroup:
+            self._cgroup.kill_all()
+        os.close(self._dog_w)
+        if threading.current_thread() is not self._waiter:
+            self._waiter.join(5)
+        if threading.current_thread() is not self._reader:
+            self._reader.join(5)
+        if self._cgroup:
+            self._cgroup.remove()
+
+
+class Cgroup:
+    """A per-environment memory cgroup below our own; ``create`` returns None where not allowed."""
+
+    _base: Path | None | bool = False  # False: not probed yet
+
+    def __init__(self, path: Path, v2: bool) -> None:
+        self.path = path
+        self.v2 = v2
+        self.procs_file = str(path / "cgroup.procs")
+
+    @classmethod
+    def create(cls, label: str, memory_mb: int) -> Cgroup | None:
+        if cls._base is False:
+            cls._base = _probe_base()
+            if cls._base:
+                _sweep_stale(cls._base)
+        if not cls._base:
+            return None
+        base: Path = cls._base  # type: ignore[assignment]
+        path = base / f"lambdactl-{os.getpid()}-{label}"
+        v2 = (base / "cgroup.controllers").exists()
+        try:
+            path.mkdir()
+            limit = str(memory_mb * _MB)
+            if v2:
+                (path / "memory.max").write_text(limit)
+                (path / "memory.swap.max").write_text("0")
+            else:
+                (path / "memory.limit_in_bytes").write_text(limit)
+                swap = path / "memory.memsw.limit_in_bytes"
+                if swap.exists():
+                    swap.write_text(limit)
+        except OSError:
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+            return None
+        return cls(path, v2)
+
+    def peak_bytes(self) -> int:
+        name = "memory.peak" if self.v2 else "memory.max_usage_in_bytes"
+        try:
+            return int((self.path / name).read_bytes())
+        except (OSError, ValueError):
+            return 0
+
+    def oom_kills(self) -> int:
+        try:
+            text = (self.path / ("memory.events" if self.v2 else "memory.oom_control")).read_text()
+        except OSError:
+            return 0
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in Path(self.procs_file).read_text().split()]
+        except (OSError, ValueError):
+            return []
+
+    def kill_all(self) -> None:
+        for _ in range(100):  # bounded: a fork loop could keep refilling it
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def remove(self) -> None:
+        """rmdir once the killed tasks have left (they do so as they exit, within ms)."""
+        for _ in range(200):
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                self.kill_all()
+                time.sleep(0.005)
+
+
+def _probe_base() -> Path | None:
+    """Our own memory cgroup directory, if we may create children in it."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, rel = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            base = Path("/sys/fs/cgroup/memory") / rel.lstrip("/")
+            break
+    else:
+        unified = next((rel for line in lines for h, c, rel in [line.split(":", 2)] if h == "0"), None)
+        if unified is None or not Path("/sys/fs/cgroup/cgroup.controllers").exists():
+            return None
+        base = Path("/sys/fs/cgroup") / unified.lstrip("/")
+        try:
+            if "memory" not in (base / "cgroup.subtree_control").read_text().split():
+                return None
+        except OSError:
+            return None
+    return base if base.is_dir() and os.access(base, os.W_OK) else None
+
+
+def _sweep_stale(base: Path) -> None:
+    """Remove cgroups left by lambdactl processes that died without cleaning up."""
+    for entry in base.glob("lambdactl-*"):
+        try:
+            owner = int(entry.name.split("-")[1])
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            try:
+                entry.rmdir()
+            except OSError:
+                pass
+        except (ValueError, IndexError, PermissionError):
+            pass

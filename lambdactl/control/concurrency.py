@@ -1,0 +1,69 @@
+"""Reserved concurrency: put-, get- and delete-function-concurrency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.control.account import concurrency_limit
+from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.model import validate
+
+MIN_UNRESERVED = 100
+
+
+def _function_name(plane: ControlPlane, params: dict[str, Any]) -> str:
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    if ref.qualifier:
+        raise errors.InvalidParameterValueException(
+            "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+            "operation. Please specify either a function name or an unqualified function ARN."
+        )
+    return ref.name
+
+
+def _missing(plane: ControlPlane, name: str) -> errors.ServiceError:
+    return errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name, '$LATEST')}")
+
+
+def reserved_concurrency(plane: ControlPlane, name: str) -> int | None:
+    row = plane.store.read_one("SELECT reserved_concurrency FROM functions WHERE name = ?", (name,))
+    return row["reserved_concurrency"] if row else None
+
+
+@operation("PutFunctionConcurrency")
+def put_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    name = _function_name(plane, params)
+    wanted = params["ReservedConcurrentExecutions"]
+    validate.check_range(wanted, "reservedConcurrentExecutions", 0, concurrency_limit())
+    with plane.store.write() as conn:
+        if conn.execute("SELECT 1 FROM functions WHERE name = ?", (name,)).fetchone() is None:
+            raise _missing(plane, name)
+        others = conn.execute(
+            "SELECT COALESCE(SUM(reserved_concurrency), 0) FROM functions WHERE name != ?", (name,)
+        ).fetchone()[0]
+        if concurrency_limit() - others - wanted < MIN_UNRESERVED:
+            raise errors.InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+            )
+        conn.execute("UPDATE functions SET reserved_concurrency = ? WHERE name = ?", (wanted, name))
+    return {"ReservedConcurrentExecutions": wanted}
+
+
+@operation("GetFunctionConcurrency")
+def get_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    name = _function_name(plane, params)
+    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (name,)) is None:
+        raise _missing(plane, name)
+    reserved = reserved_concurrency(plane, name)
+    return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+
+@operation("DeleteFunctionConcurrency")
+def delete_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    name = _function_name(plane, params)
+    with plane.store.write() as conn:
+        if not conn.execute("UPDATE functions SET reserved_concurrency = NULL WHERE name = ?", (name,)).rowcount:
+            raise _missing(plane, name)
+    return {}

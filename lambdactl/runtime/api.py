@@ -1,0 +1,259 @@
+"""The Runtime API (``/2018-06-01/runtime/...``) that a runtime process long-polls.
+
+One ``RuntimeAPI`` per execution environment, bound to ``127.0.0.1`` on a port the OS
+picks, listening before the runtime is spawned (``AWS_LAMBDA_RUNTIME_API`` is host:port).
+
+The server is a small HTTP/1.1 implementation on plain sockets (keep-alive, Content-Length
+and chunked bodies, ``Expect: 100-continue``) with a thread per connection: ``http.server``
+would cost ~30 ms of imports on every CLI start and the API has only four routes.
+
+The environment drives it from the other side: ``dispatch()`` hands an invocation to the
+parked ``/next``; ``wait()`` blocks on one condition until the runtime answers, the
+process is reported gone, or the deadline passes. No polling.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from collections.abc import Callable
+
+MAX_RESPONSE_BYTES = 6291556  # 6 MiB + 100 bytes, as Lambda and RIE
+_MAX_LINE = 65536
+_PREFIX = "/2018-06-01/runtime/"
+_ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
+_REASONS = {100: b"Continue", 200: b"OK", 202: b"Accepted", 400: b"Bad Request", 403: b"Forbidden",
+            404: b"Not Found", 405: b"Method Not Allowed", 413: b"Request Entity Too Large",
+            500: b"Internal Server Error"}
+_ACCEPTED = (202, b'{"status":"OK"}')
+
+
+def _error(status: int, error_type: str, message: str) -> tuple[int, bytes]:
+    return status, b'{"errorMessage":"%s","errorType":"%s"}' % (message.encode(), error_type.encode())
+
+
+_INVALID_REQUEST_ID = _error(400, "InvalidRequestID", "Invalid request ID")
+_INVALID_TRANSITION = _error(403, "InvalidStateTransition", "State transition from %s to %s failed")
+_TOO_LARGE = _error(413, "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).")
+_NOT_FOUND = _error(404, "NotFound", "Not found")
+_BAD_METHOD = _error(405, "MethodNotAllowed", "Method not allowed")
+
+
+def _transition_error(current: str, target: str) -> tuple[int, bytes]:
+    return 403, _INVALID_TRANSITION[1] % (current.encode(), target.encode())
+
+
+def error_type_from_header(value: str | None) -> str:
+    """RIE keeps ``Lambda-Runtime-Function-Error-Type`` only if it looks like ``Runtime.X``/``Function.X``."""
+    return value if value and _ERROR_TYPE.fullmatch(value) else "Runtime.Unknown"
+
+
+class Invocation:
+    """One event handed to the runtime, and what the runtime answered."""
+
+    __slots__ = ("request_id", "payload", "headers", "outcome", "body", "error_type")
+
+    def __init__(self, request_id: str, payload: bytes, headers: dict[str, str | None]) -> None:
+        self.request_id = request_id
+        self.payload = payload
+        self.headers = b"".join(
+            b"%s: %s\r\n" % (k.encode(), v.replace("\r", "").replace("\n", "").encode())
+            for k, v in headers.items() if v
+        )
+        self.outcome: str | None = None  # "response" | "error" | "too_large"
+        self.body = b""
+        self.error_type: str | None = None
+
+
+class RuntimeAPI:
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
+        self._cond = threading.Condition()
+        self._pending: Invocation | None = None  # dispatched, not yet taken by /next
+        self._current: Invocation | None = None  # taken by /next, not yet answered
+        self._conns: set[socket.socket] = set()
+        self.initialized = False  # the runtime has called /next once: init is over
+        self.init_error: tuple[str, bytes] | None = None  # (error type, body) from /init/error
+        self.gone = False  # the runtime process is gone or the server closed
+        threading.Thread(target=self._accept, name=f"runtime-api-{self.address}", daemon=True).start()
+
+    # -- environment side -------------------------------------------------------------
+
+    def dispatch(self, invocation: Invocation) -> None:
+        with self._cond:
+            self._pending = invocation
+            self._cond.notify_all()
+
+    def wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Block until ``done()`` or the runtime is gone; False on timeout or gone-before-done."""
+        with self._cond:
+            self._cond.wait_for(lambda: done() or self.gone, timeout)
+            return done()
+
+    def runtime_gone(self) -> None:
+        """The process exited (or was killed): wake every waiter and parked /next."""
+        with self._cond:
+            self.gone = True
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        self.runtime_gone()
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        except OSError:
+            pass
+        self._listener.close()
+        with self._cond:
+            conns, self._conns = self._conns, set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> RuntimeAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runtime side ---------------------------------------------------------------------
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._cond:
+                if self.gone:
+                    conn.close()
+                    continue
+                self._conns.add(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        rfile = conn.makefile("rb")
+        try:
+            while True:
+                line = rfile.readline(_MAX_LINE)
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    continue
+                method, target, version = line.split()
+                headers: dict[bytes, bytes] = {}
+                while (h := rfile.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
+                    name, _, value = h.partition(b":")
+                    headers[name.strip().lower()] = value.strip()
+                connection = headers.get(b"connection", b"").lower()
+                keep_alive = connection != b"close" if version == b"HTTP/1.1" else connection == b"keep-alive"
+                reply = self._route(method, target.decode("latin-1"), headers, rfile, conn)
+                if reply is None:  # the server is closing: drop the connection
+                    return
+                status, body, extra = reply if len(reply) == 3 else (*reply, b"")
+                keep_alive = keep_alive and status not in (404, 405)  # a body we didn't read may follow
+                conn.sendall(
+                    b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s%s\r\n%s"
+                    % (status, _REASONS.get(status, b"Error"), len(body), extra,
+                       b"" if keep_alive else b"Connection: close\r\n", body)
+                )
+                if not keep_alive:
+                    return
+        except (OSError, ValueError):
+            return
+        finally:
+            with self._cond:
+                self._conns.discard(conn)
+            rfile.close()
+            conn.close()
+
+    def _route(self, method: bytes, target: str, headers: dict[bytes, bytes], rfile, conn) -> tuple | None:
+        path = target.split("?", 1)[0]
+        if not path.startswith(_PREFIX):
+            return _NOT_FOUND
+        parts = path[len(_PREFIX):].split("/")
+        if parts == ["invocation", "next"]:
+            return self._next() if method == b"GET" else _BAD_METHOD
+        is_answer = len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error")
+        if not is_answer and parts != ["init", "error"]:
+            return _NOT_FOUND
+        if method != b"POST":
+            return _BAD_METHOD
+        body = _read_body(rfile, conn, headers)
+        error_type = headers.get(b"lambda-runtime-function-error-type", b"").decode("latin-1") or None
+        if is_answer:
+            return self._answer(parts[1], parts[2], body, error_type)
+        return self._init_error(body, error_type)
+
+    def _next(self) -> tuple | None:
+        with self._cond:
+            if self.init_error is not None:
+                return _transition_error("InitError", "Ready")
+            if self._current is not None:
+                return _transition_error("Invoking", "Ready")
+            if not self.initialized:
+                self.initialized = True
+                self._cond.notify_all()
+            self._cond.wait_for(lambda: self._pending is not None or self.gone)
+            if self.gone:
+                return None
+            invocation, self._pending = self._pending, None
+            self._current = invocation
+        return 200, invocation.payload, invocation.headers
+
+    def _answer(self, request_id: str, kind: str, body: bytes | None, error_type: str | None) -> tuple:
+        with self._cond:
+            invocation = self._current
+            if invocation is None:
+                return _transition_error("Ready" if self.initialized else "Init", "ResponseSent")
+            if invocation.request_id != request_id:
+                return _INVALID_REQUEST_ID
+            self._current = None
+            if body is None:
+                invocation.outcome = "too_large"
+            else:
+                invocation.outcome, invocation.body = kind, body
+                invocation.error_type = error_type_from_header(error_type) if kind == "error" else None
+            self._cond.notify_all()
+        return _TOO_LARGE if body is None else _ACCEPTED
+
+    def _init_error(self, body: bytes | None, error_type: str | None) -> tuple:
+        with self._cond:
+            if self.initialized or self.init_error is not None:
+                return _transition_error("Ready" if self.initialized else "InitError", "InitError")
+            self.init_error = (error_type_from_header(error_type), body or b"")
+            self._cond.notify_all()
+        return _ACCEPTED
+
+
+def _read_body(rfile, conn: socket.socket, headers: dict[bytes, bytes]) -> bytes | None:
+    """The request body, or None (drained and dropped) when it exceeds MAX_RESPONSE_BYTES."""
+    if headers.get(b"expect", b"").lower() == b"100-continue":
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        chunks, size = [], 0
+        while (n := int(rfile.readline(_MAX_LINE).split(b";")[0], 16)) > 0:
+            size += n
+            chunk = rfile.read(n)
+            if size <= MAX_RESPONSE_BYTES:
+                chunks.append(chunk)
+            rfile.readline(_MAX_LINE)
+        while rfile.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):  # trailers
+            pass
+        return b"".join(chunks) if size <= MAX_RESPONSE_BYTES else None
+    length = int(headers.get(b"content-length", b"0"))
+    if length <= MAX_RESPONSE_BYTES:
+        body = rfile.read(length)
+        if len(body) < length:
+            raise ValueError("truncated body")
+        return body
+    while length > 0:
+        got = len(rfile.read(min(length, 1 << 20)))
+        if got == 0:
+            raise ValueError("truncated body")
+        length -= got
+    return None

@@ -1,0 +1,350 @@
+"""One execution environment: a runtime process, its Runtime API, and its invocations.
+
+Lifecycle: ``start()`` (spawn, wait for the first ``/next``: that wait is Init Duration),
+then any number of ``invoke()`` calls, one at a time (warm reuse), then ``stop()``.
+Function failures (exceptions, init errors, crashes, timeouts, oversized responses) are
+not raised: they come back as ``InvocationResult(function_error="Unhandled")`` with
+Lambda's payloads and log lines. After a timeout or crash the result says
+``reusable=False`` and the environment is DEAD; the caller starts a fresh one.
+
+Environment variables the function sees (later groups win, as Lambda merges them):
+
+1. unreserved defaults: ``LANG``, ``PATH`` (layer ``bin`` dirs, then the host's PATH so
+   interpreters are found), ``LD_LIBRARY_PATH``/``PYTHONPATH``/``NODE_PATH`` from layers,
+   ``PYTHONDONTWRITEBYTECODE=1`` (never write into the shared code dir);
+2. the function's own variables;
+3. credentials: placeholders (``defaultkey``/``defaultsecret``, as SAM) unless given in ``extra_env``;
+4. reserved runtime and platform variables (``_HANDLER``, ``AWS_LAMBDA_*``, ``AWS_REGION``,
+   ``LAMBDA_TASK_ROOT`` = the code dir, ``TZ=:UTC``, ``TMPDIR`` = a private dir under work_dir, ...);
+5. ``extra_env`` from the platform (e.g. real credentials, serve's endpoint).
+
+Nothing else of the host's environment is passed (no HOME, no AWS_PROFILE, no PYENV_*).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from lambdactl import errors
+from lambdactl.backends.base import Backend, Launch, Process, describe_exit, get_backend
+from lambdactl.runtime import reports
+from lambdactl.runtime.api import MAX_RESPONSE_BYTES, Invocation, RuntimeAPI
+from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
+from lambdactl.runtime.states import InvalidStateTransition, State, check_transition
+
+BOOTSTRAPS_DIR = Path(__file__).parent / "bootstraps"
+INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
+_EXIT_GRACE_S = 2.0  # how long to wait for the exit status once the runtime hung up
+
+
+class _Failure:
+    """Why the runtime can't answer: rendered per request, since payloads carry the RequestId."""
+
+    def __init__(self, error_type: str, reason: str, status: str = "error", report_type: str | None = None,
+                 body: bytes | None = None) -> None:
+        self.error_type = error_type
+        self.reason = reason  # "Runtime exited with error: exit status 1"
+        self.status = status  # REPORT "Status:"
+        self.report_type = report_type or error_type  # REPORT "Error Type:"
+        self.body = body  # the runtime's own /init/error body, passed through
+
+    def payload(self, request_id: str) -> bytes:
+        if self.body is not None:
+            return self.body
+        return b'{"errorType":"%s","errorMessage":"RequestId: %s Error: %s"}' % (
+            self.error_type.encode(), request_id.encode(), _json_escape(self.reason))
+
+
+class Environment:
+    def __init__(self, spec: EnvironmentSpec, backend: Backend | None = None) -> None:
+        self.spec = spec
+        self.backend = backend or get_backend(spec.backend)
+        self.state = State.NEW
+        self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{spec.version}]{os.urandom(16).hex()}"
+        self.init_duration_ms: float | None = None
+        self._invoke_lock = threading.Lock()  # one invocation at a time
+        self._state_lock = threading.Lock()
+        self._output = bytearray()  # runtime output not yet attributed to an invocation
+        self._output_lock = threading.Lock()
+        self._api: RuntimeAPI | None = None
+        self._process: Process | None = None
+        self._exit_code: int | None = None
+        self._exited = threading.Event()
+        self._failure: _Failure | None = None  # set when init failed; reported by the next invoke
+        self._cold = True
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Spawn the runtime and wait (≤ 10 s) until it asks for work or fails to init.
+
+        Raises only for problems the service itself would report (unsupported runtime,
+        missing interpreter); a failing function is reported by the next ``invoke()``.
+        """
+        self._move(State.STARTING)
+        try:
+            argv, kind = self._command()
+        except errors.LambdactlError:
+            self._move(State.DEAD)
+            raise
+        if isinstance(argv, _Failure):
+            self._failure = argv
+            self._move(State.DEAD)
+            return
+        tmp = self.spec.work_dir / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        self._api = api = RuntimeAPI()
+        launch = Launch(argv, self._environ(api.address, tmp), self._task_root(), self.spec.memory_mb, kind,
+                        label=self.log_stream[-32:])
+        started = time.perf_counter()
+        try:
+            self._process = self.backend.spawn(launch, self._collect, self._on_exit)
+        except OSError as exc:
+            api.close()
+            self._move(State.DEAD)
+            raise errors.ServiceException(f"Could not start the runtime: {exc}") from exc
+        api.wait(lambda: api.initialized or api.init_error is not None, INIT_TIMEOUT_S)
+        self.init_duration_ms = (time.perf_counter() - started) * 1000
+        if api.initialized:
+            self._move(State.READY, settle=True)
+            return
+        if api.init_error is not None:
+            error_type, body = api.init_error
+            self._exited.wait(_EXIT_GRACE_S)  # runtimes exit after posting; their last words are the log
+            self._failure = _Failure(error_type, "", body=_error_body(body, error_type))
+        elif api.gone:
+            self._failure = self._exit_failure()
+        else:
+            self._failure = _Failure("Sandbox.Timedout", f"Task timed out after {self.spec.timeout_s:.2f} seconds",
+                                     status="timeout")
+        self._process.kill()
+        self._move(State.DEAD, settle=True)
+
+    def invoke(self, request: InvocationRequest) -> InvocationResult:
+        with self._invoke_lock:
+            if self.state is State.DEAD and self._failure is not None:  # init failed: report it once
+                self._move(State.INVOKING)
+                failure = self._failure
+                return self._finish(request, failure.payload(request.request_id), 0.0, failure, None)
+            if self.state is State.DEAD:
+                raise InvalidStateTransition(self.state, State.INVOKING)
+            self._move(State.INVOKING)
+            assert self._api is not None and self._process is not None
+            api, timeout = self._api, self.spec.timeout_s
+            invocation = Invocation(request.request_id, request.payload, {
+                "Lambda-Runtime-Aws-Request-Id": request.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(int((time.time() + timeout) * 1000)),
+                "Lambda-Runtime-Invoked-Function-Arn": request.invoked_function_arn,
+                "Lambda-Runtime-Trace-Id": request.trace_id,
+                "Lambda-Runtime-Client-Context": request.client_context,
+                "Lambda-Runtime-Cognito-Identity": request.cognito_identity,
+            })
+            started = time.perf_counter()
+            api.dispatch(invocation)
+            answered = api.wait(lambda: invocation.outcome is not None, timeout)
+            duration_ms = (time.perf_counter() - started) * 1000
+            if answered:
+                self._process.drain()
+                return self._answered(request, invocation, duration_ms)
+            if api.gone:
+                failure = self._exit_failure()
+                self._process.kill()
+            else:
+                failure = _Failure("Sandbox.Timedout", f"Task timed out after {timeout:.2f} seconds", status="timeout")
+                self._process.kill()  # returns once all output is read, so the timeout line comes last
+                self._collect(reports.timeout_line(request.request_id, timeout).encode())
+            return self._finish(request, failure.payload(request.request_id), duration_ms, failure, None)
+
+    def stop(self) -> None:
+        """Kill the runtime's whole process tree and close the Runtime API; idempotent."""
+        with self._state_lock:
+            if self.state is State.STOPPED:
+                return
+            self.state = State.STOPPED
+        if self._process is not None:
+            self._process.kill()
+        if self._api is not None:
+            self._api.close()
+
+    @property
+    def alive(self) -> bool:
+        """Ready for another invoke (a runtime that exited between invokes is not)."""
+        return self.state is State.READY and not self._exited.is_set()
+
+    def __enter__(self) -> Environment:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- results ------------------------------------------------------------------------
+
+    def _answered(self, request: InvocationRequest, invocation: Invocation, duration_ms: float) -> InvocationResult:
+        if invocation.outcome == "response":
+            return self._finish(request, invocation.body, duration_ms, None, None)
+        if invocation.outcome == "too_large":
+            payload = (b'{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes).",'
+                       b'"errorType":"Function.ResponseSizeTooLarge"}' % MAX_RESPONSE_BYTES)
+            return self._finish(request, payload, duration_ms, None, "Function.ResponseSizeTooLarge")
+        error_type = invocation.error_type or "Runtime.Unknown"
+        return self._finish(request, _error_body(invocation.body, error_type), duration_ms, None, "")
+
+    def _finish(self, request: InvocationRequest, payload: bytes, duration_ms: float,
+                failure: _Failure | None, error: str | None) -> InvocationResult:
+        """Assemble log and result; ``error`` is None on success, "" for a function error,
+        or an error type REPORT shows; a ``failure`` means the environment is gone."""
+        max_used = self._process.max_memory_used_mb() if self._process else 0
+        with self._output_lock:
+            output, self._output = bytes(self._output), bytearray()
+        init_ms = self.init_duration_ms if self._cold else None
+        self._cold = False
+        rid = request.request_id
+        text = output.decode("utf-8", "replace")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        status = failure.status if failure else ("error" if error else None)
+        report_type = failure.report_type if failure and failure.status == "error" else (error or None)
+        log = (reports.start_line(rid, self.spec.version) + text + reports.end_line(rid)
+               + reports.report_line(rid, duration_ms, self.spec.memory_mb, max_used, init_ms, status, report_type))
+        if failure is None:
+            self._move(State.READY, settle=True)
+        else:
+            self._failure = None
+            self._move(State.DEAD, settle=True)
+        return InvocationResult(
+            payload=payload,
+            function_error=None if failure is None and error is None else "Unhandled",
+            log=log,
+            duration_ms=duration_ms,
+            max_memory_used_mb=max_used,
+            init_duration_ms=init_ms,
+            reusable=failure is None,
+            log_stream=self.log_stream,
+        )
+
+    def _exit_failure(self) -> _Failure:
+        assert self._process is not None
+        if not self._exited.wait(_EXIT_GRACE_S):
+            return _Failure("Runtime.ExitError", "Runtime exited without providing a reason")
+        self._process.drain()
+        reason = f"Runtime exited with error: {describe_exit(self._exit_code or 0)}"
+        if self._exit_code == 0:
+            reason = "Runtime exited without providing a reason"
+        if self._process.out_of_memory():
+            return _Failure("Runtime.ExitError", reason, report_type="Runtime.OutOfMemory")
+        return _Failure("Runtime.ExitError", reason)
+
+    # -- process plumbing --------------------------------------------------------------
+
+    def _collect(self, data: bytes) -> None:
+        with self._output_lock:
+            self._output += data
+
+    def _on_exit(self, code: int) -> None:
+        self._exit_code = code
+        self._exited.set()
+        if self._api is not None:
+            self._api.runtime_gone()
+
+    def _move(self, target: State, settle: bool = False) -> None:
+        """Checked state move; ``settle`` moves (ending a start or invoke) yield to a racing stop()."""
+        with self._state_lock:
+            if settle and self.state is State.STOPPED:
+                return
+            check_transition(self.state, target)
+            self.state = target
+
+    def _task_root(self) -> Path:
+        working = (self.spec.image_config or {}).get("WorkingDirectory")
+        return Path(working) if working else (self.spec.code_dir or self.spec.work_dir)
+
+    def _command(self) -> tuple[list[str], str] | tuple[_Failure, str]:
+        """argv and kind for the runtime; an image-style EntryPoint/Command overrides it."""
+        config = self.spec.image_config or {}
+        override = [*(config.get("EntryPoint") or []), *(config.get("Command") or [])]
+        if override:
+            return override, "native"
+        runtime = self.spec.runtime or ""
+        if runtime.startswith("python"):
+            from lambdactl.runtime.interpreters import python_for
+
+            return [python_for(runtime), str(BOOTSTRAPS_DIR / "python_bootstrap.py")], "python"
+        if runtime.startswith("nodejs"):
+            from lambdactl.runtime.interpreters import node_for
+
+            heap = f"--max-old-space-size={max(self.spec.memory_mb * 9 // 10, 64)}"
+            return [node_for(runtime), heap, str(BOOTSTRAPS_DIR / "node_bootstrap.js")], "node"
+        if runtime.startswith("provided"):
+            return self._custom_bootstrap(), "native"
+        raise errors.InvalidRuntimeException(
+            f"The runtime parameter of {runtime or 'None'} is not supported by the {self.backend.name} backend."
+        )
+
+    def _custom_bootstrap(self) -> list[str] | _Failure:
+        candidates = [d / "bootstrap" for d in (self.spec.code_dir, *reversed(self.spec.layer_dirs)) if d]
+        for path in candidates:
+            if path.is_file():
+                if not os.access(path, os.X_OK):
+                    return _Failure("Runtime.InvalidEntrypoint", f"fork/exec {path}: permission denied")
+                return [str(path)]
+        return _Failure("Runtime.InvalidEntrypoint",
+                        f"Couldn't find valid bootstrap(s): [{' '.join(map(str, candidates))}]")
+
+    def _environ(self, api_address: str, tmp: Path) -> dict[str, str]:
+        spec = self.spec
+        env: dict[str, str] = {
+            "LANG": "en_US.UTF-8",
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            # The task root is shared and read-only (as /var/task): never write bytecode into it.
+            # (PYTHONPYCACHEPREFIX would also move the stdlib's caches: +300 ms per cold start.)
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        for name, sub, sep in (("PATH", "bin", ":"), ("LD_LIBRARY_PATH", "lib", ":"),
+                               ("PYTHONPATH", "python", ":"), ("NODE_PATH", "nodejs/node_modules", ":")):
+            dirs = [str(d / sub) for d in reversed(spec.layer_dirs) if (d / sub).is_dir()]
+            if dirs:
+                env[name] = sep.join(dirs + ([env[name]] if name in env else []))
+        env.update(spec.environment)
+        env.update({"AWS_ACCESS_KEY_ID": "defaultkey", "AWS_SECRET_ACCESS_KEY": "defaultsecret"})
+        task_root = str(self._task_root())
+        env.update({
+            "_HANDLER": spec.handler or "",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": spec.initialization_type,
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            "AWS_LAMBDA_RUNTIME_API": api_address,
+            "LAMBDA_TASK_ROOT": task_root,
+            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAPS_DIR),
+            "TZ": ":UTC",
+            "TMPDIR": str(tmp),
+        })
+        if spec.runtime and not spec.runtime.startswith("provided"):
+            env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{spec.runtime}"
+        env.update(spec.extra_env)
+        return env
+
+
+def _error_body(body: bytes, error_type: str) -> bytes:
+    """The runtime's error document as posted, or Lambda's stand-in if it isn't a JSON object."""
+    import json
+
+    try:
+        if isinstance(json.loads(body), dict):
+            return body
+    except ValueError:
+        pass
+    return json.dumps({"errorMessage": "Unknown application error occurred", "errorType": error_type},
+                      separators=(",", ":")).encode()
+
+
+def _json_escape(text: str) -> bytes:
+    return text.replace("\\", "\\\\").replace('"', '\\"').encode()

@@ -1,0 +1,160 @@
+"""The Runtime API on the wire: routes, status codes, error shapes, keep-alive."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+
+import pytest
+
+from lambdactl.runtime.api import MAX_RESPONSE_BYTES, Invocation, RuntimeAPI, error_type_from_header
+
+BASE = "/2018-06-01/runtime"
+
+
+@pytest.fixture
+def api():
+    with RuntimeAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def connect():
+    made: list[http.client.HTTPConnection] = []
+
+    def connect(api: RuntimeAPI) -> http.client.HTTPConnection:
+        host, port = api.address.split(":")
+        made.append(http.client.HTTPConnection(host, int(port), timeout=10))
+        return made[-1]
+
+    yield connect
+    for conn in made:
+        conn.close()
+
+
+def call(conn, method, path, body=None, headers=None):
+    conn.request(method, BASE + path, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    return resp.status, resp.read(), resp
+
+
+def start_invocation(api: RuntimeAPI, conn, request_id="r-1", **headers):
+    """Park a /next on ``conn``, dispatch, and return the /next response."""
+    inv = Invocation(request_id, b'{"k":1}', {"Lambda-Runtime-Aws-Request-Id": request_id, **headers})
+    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.dispatch(inv))).start()
+    return call(conn, "GET", "/invocation/next"), inv
+
+
+def test_listens_on_loopback_port_before_anything(api, connect):
+    host, port = api.address.split(":")
+    assert host == "127.0.0.1" and int(port) > 0
+
+
+def test_next_response_keepalive(api, connect):
+    conn = connect(api)
+    (status, body, resp), inv = start_invocation(
+        api, conn, **{"Lambda-Runtime-Trace-Id": "Root=1-x", "Lambda-Runtime-Client-Context": None})
+    assert status == 200 and body == b'{"k":1}'
+    assert resp.getheader("Lambda-Runtime-Aws-Request-Id") == "r-1"
+    assert resp.getheader("Lambda-Runtime-Trace-Id") == "Root=1-x"
+    assert resp.getheader("Lambda-Runtime-Client-Context") is None
+    sock = conn.sock
+    status, body, _ = call(conn, "POST", "/invocation/r-1/response", b'"done"')
+    assert (status, json.loads(body)) == (202, {"status": "OK"})
+    assert conn.sock is sock  # same connection: keep-alive
+    assert (inv.outcome, inv.body) == ("response", b'"done"')
+
+
+def test_wrong_and_repeated_request_ids(api, connect):
+    conn = connect(api)
+    start_invocation(api, conn)
+    status, body, _ = call(conn, "POST", "/invocation/nope/response", b"{}")
+    assert (status, json.loads(body)) == (400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
+    assert call(conn, "POST", "/invocation/r-1/response", b"{}")[0] == 202
+    status, body, _ = call(conn, "POST", "/invocation/r-1/response", b"{}")
+    assert status == 403 and json.loads(body)["errorType"] == "InvalidStateTransition"
+
+
+def test_error_post_validates_type(api, connect):
+    conn = connect(api)
+    _, inv = start_invocation(api, conn)
+    headers = {"Lambda-Runtime-Function-Error-Type": "not a type"}
+    assert call(conn, "POST", "/invocation/r-1/error", b'{"errorMessage":"x"}', headers)[0] == 202
+    assert (inv.outcome, inv.error_type) == ("error", "Runtime.Unknown")
+    assert error_type_from_header("Function.MyError") == "Function.MyError"
+    assert error_type_from_header("Runtime.ImportModuleError") == "Runtime.ImportModuleError"
+    assert error_type_from_header("ValueError") == "Runtime.Unknown"
+
+
+def test_init_error_only_before_first_next(api, connect):
+    conn = connect(api)
+    headers = {"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"}
+    assert call(conn, "POST", "/init/error", b'{"errorMessage":"m"}', headers)[0] == 202
+    assert api.init_error == ("Runtime.ImportModuleError", b'{"errorMessage":"m"}')
+    assert call(conn, "POST", "/init/error", b"{}")[0] == 403
+    assert call(conn, "GET", "/invocation/next")[0] == 403
+
+
+def test_response_before_any_invocation_is_forbidden(api, connect):
+    status, body, _ = call(connect(api), "POST", "/invocation/r-1/response", b"{}")
+    assert status == 403 and json.loads(body)["errorType"] == "InvalidStateTransition"
+
+
+def test_too_large_response(api, connect):
+    conn = connect(api)
+    _, inv = start_invocation(api, conn)
+    status, body, _ = call(conn, "POST", "/invocation/r-1/response", b"x" * (MAX_RESPONSE_BYTES + 1))
+    assert (status, json.loads(body)) == (413, {
+        "errorMessage": "Exceeded maximum allowed payload size (6291556 bytes).",
+        "errorType": "RequestEntityTooLarge"})
+    assert inv.outcome == "too_large"
+
+
+def test_exactly_max_is_accepted(api, connect):
+    conn = connect(api)
+    _, inv = start_invocation(api, conn)
+    assert call(conn, "POST", "/invocation/r-1/response", b"x" * MAX_RESPONSE_BYTES)[0] == 202
+    assert len(inv.body) == MAX_RESPONSE_BYTES
+
+
+def test_chunked_body_and_expect_continue(api, connect):
+    conn = connect(api)
+    _, inv = start_invocation(api, conn)
+    raw = socket.create_connection(tuple(api.address.split(":")[:1]) + (int(api.address.split(":")[1]),))
+    raw.sendall(b"POST " + BASE.encode() + b"/invocation/r-1/response HTTP/1.1\r\nHost: x\r\n"
+                b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n")
+    assert raw.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+    raw.sendall(b"3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n")
+    reply = b""
+    while b'{"status":"OK"}' not in reply:
+        chunk = raw.recv(1000)
+        assert chunk
+        reply += chunk
+    raw.close()
+    assert inv.body == b'{"a":1}'
+
+
+def test_unknown_routes(api, connect):
+    conn = connect(api)
+    assert call(conn, "GET", "/nothing/here")[0] == 404
+    assert call(conn, "POST", "/invocation/next")[0] == 405
+
+
+def test_close_releases_parked_next(api, connect):
+    conn = connect(api)
+    result = []
+    t = threading.Thread(target=lambda: result.append(_try(lambda: call(conn, "GET", "/invocation/next"))))
+    t.start()
+    api.wait(lambda: api.initialized, 5)
+    api.close()
+    t.join(5)
+    assert not t.is_alive() and isinstance(result[0], Exception)
+
+
+def _try(fn):
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - the test inspects it
+        return exc
