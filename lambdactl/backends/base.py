@@ -1,7 +1,7 @@
 """What an execution environment needs from a backend: start, limit, measure, kill.
 
 The environment decides *what* to run (argv, env, cwd, memory) and owns the Runtime
-API; a backend decides *how* (a host process group, later a container). Backends are
+API; a backend decides *how* (a host process group, or a container). Backends are
 looked up by the ``EnvironmentSpec.backend`` name with ``get_backend``.
 """
 
@@ -11,7 +11,10 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from lambdactl.runtime.spec import EnvironmentSpec
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Launch:
     memory_mb: int
     kind: str = "native"  # "python" | "node" | "native": how much address space to allow without cgroups
     label: str = ""  # names the environment in cgroup/process bookkeeping
+    spec: EnvironmentSpec | None = None  # the whole spec, for backends that build more than a process (images, mounts)
 
 
 class Process(Protocol):
@@ -43,6 +47,9 @@ class Process(Protocol):
 
 
 class Backend(Protocol):
+    """A way to run runtimes. A backend with ``contained = True`` (docker) runs the image's own
+    entrypoint: the environment gives it an empty argv and container paths in the env."""
+
     name: str
 
     def spawn(
@@ -72,7 +79,7 @@ def get_backend(name: str) -> Backend:
 
         return SubprocessBackend()
     if name == "docker":
-        from lambdactl.backends.docker import DockerBackend  # type: ignore[import-not-found]
+        from lambdactl.backends.docker import DockerBackend
 
         return DockerBackend()
     from lambdactl import errors

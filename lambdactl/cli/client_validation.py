@@ -25,10 +25,10 @@ def validate_params(params: dict[str, Any], op_name: str) -> None:
     ref = model.operation(op_name).get("input")
     if not ref:
         return
-    from lambdactl.cli.customizations import NOT_REQUIRED
+    from lambdactl.cli.customizations import CLIENT_NOT_REQUIRED
 
     problems: list[str] = []
-    _check(params, ref["shape"], "", problems, NOT_REQUIRED.get(op_name, set()))
+    _check(params, ref["shape"], "", problems, CLIENT_NOT_REQUIRED.get(op_name, set()))
     if problems:
         raise errors.ParamValidationError("\n".join(problems))
 

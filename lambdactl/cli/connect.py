@@ -1,15 +1,62 @@
-"""The control plane a command talks to: the state directory here, or a server at --endpoint-url."""
+"""The control plane a command talks to: a server at --endpoint-url, the ``serve`` that serves
+the state directory (found through ``serve.json``), or the state directory itself."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lambdactl.cli.globals import Globals
 
+if TYPE_CHECKING:
+    from lambdactl.control.plane import ControlPlane
 
-def control_plane(globals_: Globals) -> Any:
+
+def local_plane(globals_: Globals) -> ControlPlane:
+    """The state directory's own control plane (queues, logs and code are always local)."""
     from lambdactl.control.plane import ControlPlane, Settings
     from lambdactl.state.store import default_state_dir
 
-    settings = Settings(state_dir=globals_.state_dir or default_state_dir(), region=globals_.region or "")
-    return ControlPlane(settings)
+    return ControlPlane(Settings(state_dir=Path(globals_.state_dir or default_state_dir()), region=globals_.region or ""))
+
+
+def control_plane(globals_: Globals) -> Any:
+    url = globals_.endpoint_url or os.environ.get("LAMBDACTL_ENDPOINT_URL")
+    if url:
+        return _remote(url, globals_)
+    local = local_plane(globals_)
+    from lambdactl.server import discovery
+
+    served = discovery.find(local.settings.state_dir)
+    if served and served.get("region") == local.settings.region:
+        return ServedPlane(_remote(served["url"], globals_), local)
+    return local
+
+
+def _remote(url: str, globals_: Globals) -> Any:
+    from lambdactl.server.client import RemotePlane
+
+    return RemotePlane(url, timeout=float(globals_.cli_read_timeout) if globals_.cli_read_timeout else None)
+
+
+class ServedPlane:
+    """API calls go to the discovered server (warm environments); anything else a command
+    reaches for (store, code) stays local. If the server vanished, calls run locally."""
+
+    def __init__(self, remote: Any, local: Any) -> None:
+        self.remote = remote
+        self.local = local
+
+    def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        from lambdactl.server.client import EndpointConnectionError
+
+        try:
+            return self.remote.call(op_name, params)
+        except EndpointConnectionError as exc:
+            if exc.sent:
+                raise
+            return self.local.call(op_name, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.local, name)

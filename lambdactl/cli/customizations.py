@@ -17,6 +17,8 @@ ZIP_FILE_ERROR = (
     "--zip-file must be a zip file with the fileb:// prefix.\nExample usage:  --zip-file fileb://path/to/file.zip"
 )
 NOT_REQUIRED = {"CreateFunction": {"Role", "Code"}}  # Role: placeholder; Code: may come as --zip-file
+# ... but botocore still insists on Code once --zip-file is merged in; only Role stays optional.
+CLIENT_NOT_REQUIRED = {"CreateFunction": {"Role"}}
 EXTRA_DOCS = {
     "--zip-file": "The path to the zip file of the code you are uploading (fileb://path/to/file.zip).",
     "--backend": "lambdactl extension: where the function runs, subprocess (default) or docker.",
@@ -80,10 +82,33 @@ def adjust_params(op_name: str, params: dict[str, Any]) -> None:
     code = params.get("Code") if op_name == "CreateFunction" else params.get("Content") if op_name == "PublishLayerVersion" else params
     if not isinstance(code, dict) or "ZipFile" not in code:
         return
+    if isinstance(code["ZipFile"], str):  # from --cli-input-json/yaml: base64 text, as in the API's JSON
+        import base64
+        import binascii
+
+        try:
+            code["ZipFile"] = base64.b64decode(code["ZipFile"], validate=True)
+        except (binascii.Error, ValueError):
+            raise errors.UsageError(f'Invalid base64: "{code["ZipFile"]}"') from None
     if not isinstance(code["ZipFile"], (bytes, bytearray)):
         raise errors.UsageError(ZIP_FILE_ERROR)
-    if not bytes(code["ZipFile"][:2]) == b"PK":
+    if not _opens_as_zip(bytes(code["ZipFile"])):
         raise errors.UsageError(ZIP_FILE_ERROR)
+
+
+def _opens_as_zip(data: bytes) -> bool:
+    """The aws CLI's client-side check: the bytes must open as a zip (deeper damage is the service's to find)."""
+    if data[:2] != b"PK":
+        return False
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        return False
+    return True
 
 
 def print_skeleton(op_name: str, kind: str) -> None:

@@ -77,6 +77,10 @@ def blob_value(raw: str, flag: str, binary_format: str) -> bytes:
     loaded = paramfile.load(raw, flag, binary=True)
     if isinstance(loaded, bytes):
         return loaded
+    if flag == "--zip-file":  # only fileb:// gives zip bytes (awscli customizations/awslambda.py)
+        from lambdactl.cli.customizations import ZIP_FILE_ERROR
+
+        raise errors.UsageError(ZIP_FILE_ERROR)
     if binary_format == "raw-in-base64-out":
         return loaded.encode()
     try:
@@ -167,7 +171,8 @@ class OperationCommand(click.Command):
         customizations.adjust_params(self.op_name, params)
         missing = [m.flag for m in self.members if m.required and _lookup(params, m.path) is None]
         if missing:
-            raise errors.UsageError(f"the following arguments are required: {', '.join(missing)}")
+            # a usage error (banner + "lambdactl: error: ..."), as argparse reports it in the aws CLI
+            raise click.UsageError(f"the following arguments are required: {', '.join(missing)}")
         from lambdactl.cli.client_validation import validate_params
 
         validate_params(params, self.op_name)

@@ -14,6 +14,10 @@ from lambdactl.cli.globals import Globals, split_globals
 EXTRA_COMMANDS = {
     "wait": "lambdactl.cli.commands.wait:wait",
     "logs": "lambdactl.cli.commands.logs:logs",
+    "drain": "lambdactl.cli.commands.drain:drain",
+    "list-async-events": "lambdactl.cli.commands.events:list_async_events",
+    "serve": "lambdactl.cli.commands.serve:serve",
+    "docker": "lambdactl.cli.commands.docker:docker",
 }
 
 

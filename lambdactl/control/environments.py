@@ -7,12 +7,19 @@ swaps in a warm pool with the same ``run`` method.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
 
+if TYPE_CHECKING:
+    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.runtime.pool import EnvironmentPool
+
 
 class OneShotEnvironments:
-    def run(self, spec: EnvironmentSpec, request: InvocationRequest) -> InvocationResult:
+    def run(self, spec: EnvironmentSpec, request: InvocationRequest, reserved: int | None = None) -> InvocationResult:
+        """Start, invoke, stop. (Reserved concurrency is not counted across CLI processes.)"""
         from lambdactl.runtime.environment import Environment
 
         environment = Environment(spec)
@@ -22,3 +29,20 @@ class OneShotEnvironments:
         finally:
             environment.stop()
             shutil.rmtree(spec.work_dir, ignore_errors=True)
+
+
+def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> tuple[EnvironmentPool, Callable[[], ControlPlane]]:
+    """A warm pool and a factory of control planes that share it (one plane per thread:
+    SQLite connections are not shared). Close the pool when done."""
+    from lambdactl.control.account import concurrency_limit
+    from lambdactl.control.plane import ControlPlane
+    from lambdactl.runtime.pool import EnvironmentPool
+
+    pool = EnvironmentPool(account_limit=concurrency_limit(), extra_env=extra_env)
+
+    def plane() -> ControlPlane:
+        made = ControlPlane(settings)
+        made.environments = pool
+        return made
+
+    return pool, plane

@@ -77,7 +77,7 @@ def _check_architectures(architectures: list[str] | None) -> None:
     validate.check_enum(architectures[0], "architectures", ["x86_64", "arm64"])
 
 
-def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any]) -> dict[str, Any]:
+def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any], *, store: bool = True) -> dict[str, Any]:
     """Store the code and return the config fields that describe it (and the internal code reference)."""
     if package_type == "Image":
         image = code.get("ImageUri")
@@ -99,7 +99,7 @@ def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any]) -
     if isinstance(data, str):  # base64 in the JSON body of the HTTP API
         data = base64.b64decode(data)
     check_zip(data)
-    sha_hex = plane.code.put(data)
+    sha_hex = plane.code.put(data) if store else code_sha256(data)[0]  # DryRun stores nothing
     _, sha_b64 = code_sha256(data)
     return {"CodeSize": len(data), "CodeSha256": sha_b64, "_CodeSha": sha_hex}
 
@@ -140,9 +140,18 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         if params.get(key) is not None:
             config[key] = params[key]
     if "Layers" in config:
-        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in config["Layers"]]
+        from lambdactl.control.layers import layer_fields
+
+        config.update(layer_fields(plane, config.pop("Layers")))
     if params.get("ImageConfig"):
         config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
+    tags = params.get("Tags") or {}
+    if len(tags) > 50:
+        raise errors.InvalidParameterValueException("Number of tags exceeds resource tag limit.")
+    # Refuse a taken name before storing the code, so the conflict leaves the code store as it was
+    # (a racing create still gets the IntegrityError below; its orphan zip is left to garbage collection).
+    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is not None:
+        raise errors.ResourceConflictException(f"Function already exist: {ref.name}")
     config.update(
         _code_fields(plane, package_type, params.get("Code") or {}),
         LastModified=now_lambda(),
@@ -153,9 +162,6 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         LoggingConfig=params.get("LoggingConfig") or {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
         LambdactlBackend=backend,
     )
-    tags = params.get("Tags") or {}
-    if len(tags) > 50:
-        raise errors.InvalidParameterValueException("Number of tags exceeds resource tag limit.")
     try:
         with plane.store.write() as conn:
             conn.execute(
@@ -176,7 +182,10 @@ def get_function_configuration(plane: ControlPlane, params: dict[str, Any]) -> d
     ref = _ref(plane, params)
     qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
     config = require_function(plane, ref, _version_for(plane, ref.name, qualifier))
-    return configuration(plane, config, qualified=qualifier is not None)
+    result = configuration(plane, config, qualified=qualifier is not None)
+    if qualifier is not None:  # an alias shows as itself: …:function:f:PROD
+        result["FunctionArn"] = plane.settings.function_arn(ref.name, qualifier)
+    return result
 
 
 def _version_for(plane: ControlPlane, name: str, qualifier: str | None) -> str:
@@ -285,9 +294,9 @@ def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[st
     current = require_function(plane, ref)
     _check_architectures(params.get("Architectures"))
     code = {key: params[key] for key in ("ZipFile", "S3Bucket", "S3Key", "ImageUri") if params.get(key) is not None}
-    fields = _code_fields(plane, current["PackageType"], code)
+    _check_revision(current, params.get("RevisionId"))  # before storing code: a refused update stores nothing
+    fields = _code_fields(plane, current["PackageType"], code, store=not params.get("DryRun"))
     if params.get("DryRun"):
-        _check_revision(current, params.get("RevisionId"))
         return configuration(plane, {**current, **fields}, view="update")
 
     def change(config: dict[str, Any]) -> None:
@@ -322,9 +331,11 @@ def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -
             if key in params and params[key] is not None:
                 config[key] = params[key]
         if "Layers" in params and params["Layers"] is not None:
-            config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in params["Layers"]]
-            if not config["Layers"]:
-                del config["Layers"]
+            from lambdactl.control.layers import layer_fields
+
+            config.pop("Layers", None)
+            config.pop("_LayerShas", None)
+            config.update(layer_fields(plane, params["Layers"]))
         if params.get("ImageConfig") is not None:
             config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
 
@@ -344,6 +355,13 @@ def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         if qualifier is None:
             deleted = conn.execute("DELETE FROM functions WHERE name = ?", (ref.name,)).rowcount
         else:
+            from lambdactl.control.aliases import aliases_of
+
+            referencing = aliases_of(conn, ref.name, qualifier)
+            if referencing:
+                raise errors.ResourceConflictException(
+                    f"Unable to delete version because the following aliases reference it: [{', '.join(referencing)}]"
+                )
             deleted = conn.execute(
                 "DELETE FROM versions WHERE function_name = ? AND version = ?", (ref.name, qualifier)
             ).rowcount
@@ -351,6 +369,7 @@ def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         raise errors.ResourceNotFoundException(
             f"Function not found: {plane.settings.function_arn(ref.name, qualifier)}"
         )
-    referenced = {row[0] for row in plane.store.read("SELECT DISTINCT code_sha FROM versions WHERE code_sha IS NOT NULL")}
-    plane.code.collect_garbage(referenced)
-    return {}
+    from lambdactl.control.layers import referenced_code
+
+    plane.code.collect_garbage(referenced_code(plane))
+    return {"StatusCode": 204}  # the model maps the HTTP status into the output, so the aws CLI prints it

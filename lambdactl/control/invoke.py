@@ -10,13 +10,16 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import logs
-from lambdactl.control.functions import _version_for
+from lambdactl.control.concurrency import reserved_concurrency
+from lambdactl.control.aliases import route
+from lambdactl.control.layers import layer_dirs
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.records import require_function
 from lambdactl.model import validate
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
+ASYNC_PAYLOAD_LIMIT = 1_048_576
 CLIENT_CONTEXT_LIMIT = 3583
 INVOCATION_TYPES = ["Event", "RequestResponse", "DryRun"]
 
@@ -78,6 +81,7 @@ def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> Environment
         backend=config.get("LambdactlBackend", "subprocess"),
         image_uri=config.get("_ImageUri"),
         image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig"),
+        layer_dirs=layer_dirs(plane, config),
     )
 
 
@@ -88,23 +92,33 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     invocation_type = params.get("InvocationType") or "RequestResponse"
     validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
-    config = require_function(plane, ref, _version_for(plane, ref.name, qualifier))
+    config = require_function(plane, ref, route(plane, ref.name, qualifier))
     payload = _payload(params)
     client_context = _client_context(params)
     if invocation_type == "DryRun":
         return {"StatusCode": 204}
     if invocation_type == "Event":
-        raise errors.InvalidParameterValueException(
-            "Asynchronous invocation (InvocationType Event) is not available in this lambdactl yet."
-        )
-    request_id = str(uuid.uuid4())
+        from lambdactl.events import queue, worker
+
+        if len(payload) > ASYNC_PAYLOAD_LIMIT:
+            raise errors.RequestEntityTooLargeException(
+                f"{len(payload)} byte payload is too large for the Event invocation type (limit {ASYNC_PAYLOAD_LIMIT} bytes)"
+            )
+        with plane.store.write() as conn:
+            queue.enqueue(conn, ref.name, qualifier, payload, str(uuid.uuid4()))
+        worker.ensure_running(plane)
+        return {"StatusCode": 202}
+    request_id = params.get("_RequestId") or str(uuid.uuid4())  # an async event keeps its id
     request = InvocationRequest(
         payload=payload,
         request_id=request_id,
         invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
         client_context=client_context,
     )
-    result = plane.environments.run(environment_spec(plane, config), request)
+    reserved = reserved_concurrency(plane, ref.name)
+    if reserved == 0:
+        raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+    result = plane.environments.run(environment_spec(plane, config), request, reserved=reserved)
     logs.append(plane, f"/aws/lambda/{ref.name}", result.log_stream, result.log)
     response: dict[str, Any] = {"StatusCode": 200}
     if result.function_error:

@@ -93,4 +93,15 @@ def supported_operations() -> list[str]:
 
 
 def _load_operations() -> None:
-    from lambdactl.control import account, concurrency, functions, invoke, tags  # noqa: F401  (registration)
+    from lambdactl.control import (  # noqa: F401  (registration)
+        account,
+        aliases,
+        concurrency,
+        event_invoke_config,
+        functions,
+        invoke,
+        layers,
+        policies,
+        tags,
+        versions,
+    )

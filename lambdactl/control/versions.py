@@ -6,12 +6,30 @@ import json
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
-from lambdactl.control.records import LATEST, new_revision, now_lambda
+from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import LATEST, configuration, new_revision, now_lambda
+from lambdactl.model import validate
+
+LIST_PAGE_LIMIT = 50
+REVISION_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
 
 
 def publish(plane: ControlPlane, name: str, description: str | None = None) -> dict[str, Any]:
     """Freeze $LATEST as the next version, or return the last version when nothing changed."""
+    return _publish(plane, name, description)[0]
+
+
+def _publish(
+    plane: ControlPlane,
+    name: str,
+    description: str | None = None,
+    code_sha256: str | None = None,
+    revision_id: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """(the version's config, whether it is new); checks the CodeSha256/RevisionId preconditions."""
     with plane.store.write() as conn:
         row = conn.execute(
             "SELECT v.config, f.last_version FROM versions v JOIN functions f ON f.name = v.function_name "
@@ -21,12 +39,19 @@ def publish(plane: ControlPlane, name: str, description: str | None = None) -> d
         if row is None:
             raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name)}")
         latest, last_number = json.loads(row[0]), row[1]
+        if code_sha256 is not None and code_sha256 != latest["CodeSha256"]:
+            raise errors.InvalidParameterValueException(
+                f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
+                f"({latest['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST."
+            )
+        if revision_id is not None and revision_id != latest["RevisionId"]:
+            raise errors.PreconditionFailedException(REVISION_MISMATCH)
         if last_number:
             previous = conn.execute(
                 "SELECT config FROM versions WHERE function_name = ? AND version = ?", (name, str(last_number))
             ).fetchone()
             if previous and json.loads(previous[0]).get("_PublishedFrom") == latest["RevisionId"]:
-                return json.loads(previous[0])
+                return json.loads(previous[0]), False
         number = last_number + 1
         frozen = {
             **latest,
@@ -42,4 +67,42 @@ def publish(plane: ControlPlane, name: str, description: str | None = None) -> d
             (name, str(number), json.dumps(frozen), latest.get("_CodeSha")),
         )
         conn.execute("UPDATE functions SET last_version = ? WHERE name = ?", (number, name))
-    return frozen
+    return frozen, True
+
+
+@operation("PublishVersion")
+def publish_version(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    validate.check_length(params.get("Description"), "description", 256)
+    config, created = _publish(
+        plane, ref.name, params.get("Description"), params.get("CodeSha256"), params.get("RevisionId")
+    )
+    return configuration(plane, config, view="create" if created else "get", qualified=True)
+
+
+def _sort_key(version: str) -> int:
+    return -1 if version == LATEST else int(version)
+
+
+@operation("ListVersionsByFunction")
+def list_versions_by_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+    validate.check_range(params.get("MaxItems"), "maxItems", 1, 10000)
+    limit = min(int(params.get("MaxItems") or LIST_PAGE_LIMIT), LIST_PAGE_LIMIT)
+    rows = plane.store.read("SELECT version, config FROM versions WHERE function_name = ?", (ref.name,))
+    if not rows:
+        raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(ref.name)}")
+    marker = params.get("Marker")
+    after = -2
+    if marker:
+        if not marker.lstrip("-").isdigit():
+            raise errors.InvalidParameterValueException(f"Invalid marker: {marker}")
+        after = int(marker)
+    ordered = sorted((row for row in rows if _sort_key(row["version"]) > after), key=lambda r: _sort_key(r["version"]))
+    page = ordered[:limit]
+    result: dict[str, Any] = {
+        "Versions": [configuration(plane, json.loads(row["config"]), view="list", qualified=True) for row in page]
+    }
+    if len(ordered) > limit:
+        result["NextMarker"] = str(_sort_key(page[-1]["version"]))
+    return result

@@ -36,6 +36,7 @@ from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, Invocatio
 from lambdactl.runtime.states import InvalidStateTransition, State, check_transition
 
 BOOTSTRAPS_DIR = Path(__file__).parent / "bootstraps"
+CONTAINER_TASK_ROOT = "/var/task"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 _EXIT_GRACE_S = 2.0  # how long to wait for the exit status once the runtime hung up
 
@@ -85,8 +86,9 @@ class Environment:
         missing interpreter); a failing function is reported by the next ``invoke()``.
         """
         self._move(State.STARTING)
+        contained = getattr(self.backend, "contained", False)
         try:
-            argv, kind = self._command()
+            argv, kind = ([], "native") if contained else self._command()
         except errors.LambdactlError:
             self._move(State.DEAD)
             raise
@@ -97,11 +99,15 @@ class Environment:
         tmp = self.spec.work_dir / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         self._api = api = RuntimeAPI()
-        launch = Launch(argv, self._environ(api.address, tmp), self._task_root(), self.spec.memory_mb, kind,
-                        label=self.log_stream[-32:])
+        launch = Launch(argv, self._environ(api.address, tmp, contained), self._task_root(contained),
+                        self.spec.memory_mb, kind, label=self.log_stream[-32:], spec=self.spec)
         started = time.perf_counter()
         try:
             self._process = self.backend.spawn(launch, self._collect, self._on_exit)
+        except errors.LambdactlError:
+            api.close()
+            self._move(State.DEAD)
+            raise
         except OSError as exc:
             api.close()
             self._move(State.DEAD)
@@ -258,8 +264,10 @@ class Environment:
             check_transition(self.state, target)
             self.state = target
 
-    def _task_root(self) -> Path:
+    def _task_root(self, contained: bool = False) -> Path:
         working = (self.spec.image_config or {}).get("WorkingDirectory")
+        if contained:
+            return Path(working or CONTAINER_TASK_ROOT)
         return Path(working) if working else (self.spec.code_dir or self.spec.work_dir)
 
     def _command(self) -> tuple[list[str], str] | tuple[_Failure, str]:
@@ -294,9 +302,11 @@ class Environment:
         return _Failure("Runtime.InvalidEntrypoint",
                         f"Couldn't find valid bootstrap(s): [{' '.join(map(str, candidates))}]")
 
-    def _environ(self, api_address: str, tmp: Path) -> dict[str, str]:
+    def _environ(self, api_address: str, tmp: Path, contained: bool = False) -> dict[str, str]:
+        """The runtime's variables; ``contained``: the image sets the unreserved defaults, and
+        paths are the container's (/var/task, /var/runtime; /tmp is its own tmpfs)."""
         spec = self.spec
-        env: dict[str, str] = {
+        env: dict[str, str] = {} if contained else {
             "LANG": "en_US.UTF-8",
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             # The task root is shared and read-only (as /var/task): never write bytecode into it.
@@ -304,13 +314,14 @@ class Environment:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         for name, sub, sep in (("PATH", "bin", ":"), ("LD_LIBRARY_PATH", "lib", ":"),
-                               ("PYTHONPATH", "python", ":"), ("NODE_PATH", "nodejs/node_modules", ":")):
+                               ("PYTHONPATH", "python", ":"), ("PYTHONPATH", f"python/lib/{spec.runtime}/site-packages", ":"),
+                               ("NODE_PATH", "nodejs/node_modules", ":")):
             dirs = [str(d / sub) for d in reversed(spec.layer_dirs) if (d / sub).is_dir()]
-            if dirs:
+            if dirs and not contained:
                 env[name] = sep.join(dirs + ([env[name]] if name in env else []))
         env.update(spec.environment)
         env.update({"AWS_ACCESS_KEY_ID": "defaultkey", "AWS_SECRET_ACCESS_KEY": "defaultsecret"})
-        task_root = str(self._task_root())
+        task_root = CONTAINER_TASK_ROOT if contained else str(self._task_root())
         env.update({
             "_HANDLER": spec.handler or "",
             "AWS_REGION": spec.region,
@@ -323,10 +334,11 @@ class Environment:
             "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
             "AWS_LAMBDA_RUNTIME_API": api_address,
             "LAMBDA_TASK_ROOT": task_root,
-            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAPS_DIR),
+            "LAMBDA_RUNTIME_DIR": "/var/runtime" if contained else str(BOOTSTRAPS_DIR),
             "TZ": ":UTC",
-            "TMPDIR": str(tmp),
         })
+        if not contained:
+            env["TMPDIR"] = str(tmp)
         if spec.runtime and not spec.runtime.startswith("provided"):
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{spec.runtime}"
         env.update(spec.extra_env)

@@ -30,6 +30,7 @@ def check_zip(data: bytes) -> int:
     """Validate a deployment package as Lambda does; returns its unzipped size."""
     import io
     import zipfile
+    import zlib
 
     if len(data) > MAX_ZIPPED:
         raise errors.RequestEntityTooLargeException(f"Zipped size must be smaller than {MAX_ZIPPED} bytes")
@@ -38,7 +39,7 @@ def check_zip(data: bytes) -> int:
             infos = archive.infolist()
             if archive.testzip() is not None:
                 raise errors.InvalidParameterValueException(UNZIP_ERROR)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
         raise errors.InvalidParameterValueException(UNZIP_ERROR) from None
     for info in infos:
         if not safe_member(info.filename):

@@ -43,6 +43,61 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX log_events_group_ts ON log_events (log_group, ts);
         """,
     ),
+    (
+        "async_events",
+        """
+        CREATE TABLE async_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,      -- order of arrival
+            function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+            qualifier TEXT,                            -- as invoked (NULL = unqualified)
+            payload BLOB NOT NULL,
+            request_id TEXT NOT NULL,
+            created_at REAL NOT NULL,                  -- epoch seconds, for the event's age
+            attempts INTEGER NOT NULL DEFAULT 0,       -- completed runs of the function
+            deferrals INTEGER NOT NULL DEFAULT 0,      -- throttles / environment failures so far
+            next_attempt_at REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued',     -- queued | in-flight | succeeded | failed
+            lease_owner TEXT,
+            lease_expires REAL,
+            last_error TEXT,
+            last_response TEXT,                        -- JSON: statusCode, executedVersion, functionError, payload
+            finished_at REAL
+        );
+        CREATE INDEX async_events_ready ON async_events (status, next_attempt_at, id);
+        CREATE INDEX async_events_function ON async_events (function_name, status);
+        CREATE TABLE event_invoke_configs (
+            function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+            qualifier TEXT NOT NULL,                   -- '$LATEST', a version or an alias
+            config TEXT NOT NULL,                      -- MaximumRetryAttempts, MaximumEventAgeInSeconds, DestinationConfig
+            last_modified REAL NOT NULL,
+            PRIMARY KEY (function_name, qualifier)
+        );
+        """,
+    ),
+    (
+        "versions_layers_policies",
+        """
+        CREATE TABLE layers (
+            name TEXT PRIMARY KEY,
+            last_version INTEGER NOT NULL DEFAULT 0    -- highest published number, never reused
+        );
+        CREATE TABLE layer_versions (
+            layer_name TEXT NOT NULL REFERENCES layers(name),
+            version INTEGER NOT NULL,
+            config TEXT NOT NULL,                      -- Description, CompatibleRuntimes, CreatedDate, ...
+            code_sha TEXT NOT NULL,                    -- hex SHA-256 of the zip in the code store
+            policy TEXT,                               -- {"Statement": [...], "RevisionId": "..."}
+            PRIMARY KEY (layer_name, version)
+        );
+        CREATE TABLE policies (
+            function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+            qualifier TEXT NOT NULL,                   -- '' (unqualified), a version or an alias
+            statements TEXT NOT NULL,                  -- JSON list of policy statements
+            revision_id TEXT NOT NULL,
+            PRIMARY KEY (function_name, qualifier)
+        );
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

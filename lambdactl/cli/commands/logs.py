@@ -49,11 +49,10 @@ def logs() -> None:
               show_default=True, help="How each event is printed.")
 @click.pass_obj
 def tail(globals_, group_name: str, follow: bool, since: str, style: str) -> None:
+    from lambdactl.cli.connect import local_plane
     from lambdactl.control import logs as log_store
-    from lambdactl.control.plane import ControlPlane, Settings
-    from lambdactl.state.store import default_state_dir
 
-    plane = ControlPlane(Settings(state_dir=globals_.state_dir or default_state_dir(), region=globals_.region or ""))
+    plane = local_plane(globals_)
     since_ms = parse_since(since, time.time())
     name = group_name.removeprefix("/aws/lambda/")
     exists = plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (name,)) is not None

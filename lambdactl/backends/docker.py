@@ -1,0 +1,375 @@
+"""Run an execution environment in a container that follows the official Lambda image contract.
+
+The container runs the image's own entrypoint (a Zip function: the runtime's base image,
+``CMD`` = the handler, code bind-mounted read-only at ``/var/task``, layers at ``/opt``; an
+Image function: its ImageUri with ImageConfig's EntryPoint/Command/WorkingDirectory). With
+``AWS_LAMBDA_RUNTIME_API`` set, the official entrypoint execs the runtime client, which
+long-polls the environment's Runtime API: no emulator runs inside.
+
+Networking (setting ``network``): ``host`` (default) shares the host's network namespace, so
+the Runtime API on ``127.0.0.1`` is reachable as is, and it needs no bridge or iptables
+(``dockerd --bridge=none`` works). Docker Desktop: enable host networking (Settings >
+Resources > Network, Desktop ≥ 4.34), or set ``network`` to ``bridge``: the container then
+reaches the API as ``host.docker.internal``, which Desktop forwards to the host's loopback.
+
+Limits: memory = MemorySize with no swap, CPU = MemorySize / 1769 vCPU, ``/tmp`` a tmpfs of
+EphemeralStorage, read-only root, all capabilities dropped, ``no-new-privileges``, 1024
+processes and open files, user ``993:990`` (Lambda's ``sbx_user1051``; setting ``user``,
+empty = the image's own). Settings come from ``LAMBDACTL_DOCKER_<NAME>`` or the ``docker``
+section of ``<state dir>/docker.json``.
+
+Lifecycle: containers are labelled with the state dir, the function and their owner
+(host:pid:start time); ``kill()`` removes the container. Containers of a lambdactl that
+was killed outright are removed by the next docker-backend start in that state dir, or by
+``lambdactl docker cleanup``.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from lambdactl import errors
+from lambdactl.backends import images
+from lambdactl.backends.base import Launch
+from lambdactl.runtime.spec import EnvironmentSpec
+
+LABEL_STATE_DIR = "lambdactl.state-dir"
+LABEL_FUNCTION = "lambdactl.function"
+LABEL_OWNER = "lambdactl.owner"
+VCPU_MB = 1769  # Lambda allocates one vCPU per 1769 MB
+_LOG_DIR = "/var/lambdactl"  # where the output FIFO is mounted
+_MB = 1 << 20
+_swept: set[str] = set()  # state dirs this process already cleaned up
+
+
+def setting(name: str, state_dir: Path | None, default: str) -> str:
+    """``LAMBDACTL_DOCKER_<NAME>``, else ``docker.<name>`` in the state dir's docker.json, else default."""
+    value = os.environ.get(f"LAMBDACTL_DOCKER_{name.upper()}")
+    if value is None:
+        value = (images.load_config(state_dir).get("docker") or {}).get(name)
+    return default if value is None else str(value)
+
+
+def connect() -> Any:
+    """A client for the engine in DOCKER_HOST (or the default socket); one clear error if none answers."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    try:
+        client = docker.from_env()
+        client.ping()
+        return client
+    except docker.errors.DockerException as exc:
+        text = str(exc)
+        if "Permission denied" in text or "PermissionError" in text:
+            raise errors.ServiceException(
+                f"Permission denied on the Docker engine socket {host}: add your user to the 'docker' group "
+                f"(or run rootless Docker and point DOCKER_HOST at it)."
+            ) from None
+        raise errors.ServiceException(
+            f"No Docker engine answers at {host}: start Docker (or dockerd), or point DOCKER_HOST at a running engine."
+        ) from None
+
+
+class DockerBackend:
+    name = "docker"
+    contained = True  # the environment gives container paths (/var/task, /var/runtime) and no host command
+
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = connect()
+        return self._client
+
+    def spawn(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> Container:
+        assert launch.spec is not None, "the docker backend needs the environment's spec"
+        state_dir = state_dir_of(launch.spec)
+        client = self.client
+        if str(state_dir) not in _swept:
+            _swept.add(str(state_dir))
+            threading.Thread(target=cleanup, args=(client, state_dir), daemon=True).start()
+        image = images.image_for(launch.spec.function_name, launch.spec.runtime, launch.spec.image_uri, state_dir)
+        return Container(client, image, images.ensure(client, image), launch, state_dir, on_output, on_exit)
+
+
+class Container:
+    """A started runtime in one container; ``kill()`` removes it.
+
+    Output: the container's command runs as ``/bin/sh -c 'exec "$@" >FIFO 2>&1'`` with a FIFO of
+    ours mounted in, so output travels through one kernel pipe as with the subprocess backend:
+    what the runtime wrote before posting its answer is readable when the answer arrives
+    (docker's own log relay is asynchronous). Images therefore need ``/bin/sh``, as every
+    official Lambda image has.
+    """
+
+    pid = 0  # no host process of ours: the container is the unit
+
+    def __init__(self, client: Any, image: str, image_config: dict[str, Any], launch: Launch, state_dir: Path,
+                 on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
+        self._api = client.api
+        self._on_output = on_output
+        self._on_exit = on_exit
+        self._peak_mb = 0
+        self._oom = False
+        self._code = -9
+        self._killed = False
+        self._lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        spec: EnvironmentSpec = launch.spec  # type: ignore[assignment]
+        network = setting("network", state_dir, "host")
+        env = dict(launch.env)
+        if network != "host":
+            env["AWS_LAMBDA_RUNTIME_API"] = env["AWS_LAMBDA_RUNTIME_API"].replace("127.0.0.1", "host.docker.internal")
+        log_dir = spec.work_dir / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir.chmod(0o755)
+        fifo = log_dir / "out"
+        os.mkfifo(fifo)
+        fifo.chmod(0o666)  # the container's user is not us
+        self._out = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self._hold = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # no EOF before the container is gone
+        host_config = self._api.create_host_config(
+            network_mode=network,
+            extra_hosts=None if network == "host" else {"host.docker.internal": "host-gateway"},
+            binds={**_binds(spec), str(log_dir): {"bind": _LOG_DIR, "mode": "ro"}},
+            mem_limit=launch.memory_mb * _MB,
+            memswap_limit=launch.memory_mb * _MB,
+            nano_cpus=int(launch.memory_mb * 1e9 / VCPU_MB) if setting("cpu_limit", state_dir, "1") != "0" else None,
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={spec.ephemeral_storage_mb}m,mode=1777"},
+            read_only=True,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            privileged=False,
+            pids_limit=1024,
+            ulimits=[docker.types.Ulimit(name="nofile", soft=1024, hard=1024)],
+            log_config=docker.types.LogConfig(type="none"),
+        )
+        try:
+            created = self._api.create_container(
+                image, entrypoint=["/bin/sh", "-c", f'exec "$@" >{_LOG_DIR}/out 2>&1', "lambdactl"],
+                command=_command(spec, image_config), working_dir=(spec.image_config or {}).get("WorkingDirectory"),
+                environment=env, user=setting("user", state_dir, "993:990") or None, labels={
+                    LABEL_STATE_DIR: str(state_dir), LABEL_FUNCTION: spec.function_name, LABEL_OWNER: _owner()},
+                name=f"lambdactl-{spec.function_name}-{launch.label[-12:]}", host_config=host_config,
+            )
+            self.id: str = created["Id"]
+            self._api.start(self.id)
+        except docker.errors.APIError as exc:
+            if getattr(self, "id", None):
+                self._remove()
+            for fd in (self._out, self._hold):
+                os.close(fd)
+            raise errors.ServiceException(f"Could not start a container from {image}: {_explain(exc)}") from None
+        self._reader = threading.Thread(target=self._read_loop, name=f"log-{self.id[:12]}", daemon=True)
+        self._waiter = threading.Thread(target=self._wait, name=f"wait-{self.id[:12]}", daemon=True)
+        self._reader.start()
+        self._waiter.start()
+
+    # -- output and exit ---------------------------------------------------------
+
+    def _read_loop(self) -> None:
+        poller = select.poll()
+        poller.register(self._out, select.POLLIN | select.POLLHUP)
+        while True:
+            poller.poll()
+            if not self._read_available():
+                break
+        with self._read_lock:
+            os.close(self._out)
+            self._out = -1
+        self._on_exit(self._code)
+
+    def _read_available(self) -> bool:
+        """Read what's in the FIFO now; False at EOF (the container and our hold are gone)."""
+        with self._read_lock:
+            if self._out < 0:
+                return False
+            while True:
+                try:
+                    data = os.read(self._out, 65536)
+                except BlockingIOError:
+                    return True
+                if not data:
+                    return False
+                self._on_output(data)
+
+    def _wait(self) -> None:
+        """Learn the exit status and OOM flag, then let the reader reach EOF (which reports the exit)."""
+        try:
+            self._code = _exit_code(self._api.wait(self.id)["StatusCode"])
+            self._oom = bool(self._api.inspect_container(self.id)["State"].get("OOMKilled"))
+        except (docker.errors.DockerException, OSError, KeyError):
+            pass  # removed under us: kill() did it
+        os.close(self._hold)
+
+    def drain(self) -> None:
+        self._read_available()
+
+    # -- measurement -------------------------------------------------------------
+
+    def max_memory_used_mb(self) -> int:
+        if self._killed:
+            return self._peak_mb
+        used = _cgroup_peak(self.id)
+        if used is None:
+            try:
+                stats = self._api.stats(self.id, stream=False, one_shot=True)["memory_stats"]
+                used = stats.get("max_usage") or stats.get("usage") or 0
+            except (docker.errors.DockerException, KeyError):
+                used = 0
+        self._peak_mb = max(self._peak_mb, -(-used // _MB))
+        return self._peak_mb
+
+    def out_of_memory(self) -> bool:
+        return self._oom
+
+    # -- lifetime ----------------------------------------------------------------
+
+    def kill(self) -> None:
+        with self._lock:
+            if self._killed:
+                return
+            self.max_memory_used_mb()
+            self._killed = True
+        self._remove()
+        for thread in (self._waiter, self._reader):
+            if threading.current_thread() is not thread:
+                thread.join(10)
+
+    def _remove(self) -> None:
+        try:
+            self._api.remove_container(self.id, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: removal already in progress
+                raise
+
+
+def _command(spec: EnvironmentSpec, image_config: dict[str, Any]) -> list[str]:
+    """EntryPoint + Command: ImageConfig's, else (Zip) the handler as CMD, else the image's own."""
+    config = spec.image_config or {}
+    entrypoint = config.get("EntryPoint") or image_config.get("Entrypoint") or []
+    command = config.get("Command") or (
+        [spec.handler] if spec.handler and not spec.image_uri else None)
+    if command is None:
+        command = [] if config.get("EntryPoint") else image_config.get("Cmd") or []
+    return [*entrypoint, *command]
+
+
+def state_dir_of(spec: EnvironmentSpec) -> Path:
+    """Environments' work dirs live at ``<state dir>/run/<id>``."""
+    return spec.work_dir.parents[1]
+
+
+def _binds(spec: EnvironmentSpec) -> dict[str, dict[str, str]]:
+    binds: dict[str, dict[str, str]] = {}
+    if spec.code_dir is not None:
+        _world_readable(spec.code_dir)
+        binds[str(spec.code_dir)] = {"bind": "/var/task", "mode": "ro"}
+    if len(spec.layer_dirs) == 1:
+        binds[str(spec.layer_dirs[0])] = {"bind": "/opt", "mode": "ro"}
+    elif spec.layer_dirs:
+        binds[str(_merge_layers(spec))] = {"bind": "/opt", "mode": "ro"}
+    return binds
+
+
+def _world_readable(path: Path) -> None:
+    """The container's user is not us: the mounted code dir itself must be open to others."""
+    mode = path.stat().st_mode
+    if mode & 0o005 != 0o005:
+        try:
+            path.chmod(mode | 0o005)
+        except PermissionError:
+            pass
+
+
+def _merge_layers(spec: EnvironmentSpec) -> Path:
+    """Layers merged into one /opt (later ones win), hard-linked into the environment's work dir."""
+    target = spec.work_dir / "opt"
+    for layer in spec.layer_dirs:
+        for src in layer.rglob("*"):
+            dst = target / src.relative_to(layer)
+            if src.is_dir() and not src.is_symlink():
+                dst.mkdir(parents=True, exist_ok=True)
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.unlink(missing_ok=True)
+            try:
+                os.link(src, dst, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(src, dst, follow_symlinks=False)
+    target.chmod(0o755)
+    return target
+
+
+def _cgroup_peak(container_id: str) -> int | None:
+    """Peak memory from the container's cgroup on this host (cgroupfs and systemd drivers, v1 and v2)."""
+    for path in (f"/sys/fs/cgroup/memory/docker/{container_id}/memory.max_usage_in_bytes",
+                 f"/sys/fs/cgroup/docker/{container_id}/memory.peak",
+                 f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/memory.peak"):
+        try:
+            with open(path, "rb") as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _exit_code(status: int) -> int:
+    """A container's status 128+N means its process died of signal N: negative, as subprocess reports it."""
+    return -(status - 128) if 128 < status < 160 else status
+
+
+def _explain(exc: docker.errors.APIError) -> str:
+    return str(getattr(exc, "explanation", None) or exc).strip()
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _owner(pid: int | None = None) -> str:
+    pid = pid or os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+def _owner_alive(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # not ours to judge
+    return pid.isdigit() and _start_time(int(pid)) == started
+
+
+def cleanup(client: Any, state_dir: Path | None = None, everything: bool = False) -> list[str]:
+    """Remove lambdactl's containers whose owner is gone (``everything``: all of them); their names."""
+    labels = [LABEL_OWNER] + ([f"{LABEL_STATE_DIR}={state_dir}"] if state_dir else [])
+    removed = []
+    try:
+        found = client.api.containers(all=True, filters={"label": labels})
+    except docker.errors.DockerException:
+        return removed
+    for info in found:
+        if everything or not _owner_alive(info["Labels"].get(LABEL_OWNER, "")):
+            try:
+                client.api.remove_container(info["Id"], force=True)
+                removed.append(info["Names"][0].lstrip("/"))
+            except docker.errors.APIError:
+                pass
+    return removed

@@ -1,0 +1,28 @@
+"""``lambdactl drain``: wait until every queued async event has been processed (what CI calls before checking)."""
+
+from __future__ import annotations
+
+import click
+
+from lambdactl import errors
+from lambdactl.cli.connect import local_plane
+from lambdactl.cli.globals import Globals
+
+
+@click.command(name="drain", help="lambdactl extension: wait until no queued or in-flight async events are left "
+               "(processing them here when no worker is running); exit 255 on timeout.")
+@click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (default: wait).")
+@click.pass_obj
+def drain(globals_: Globals, timeout: float | None) -> None:
+    from lambdactl.control.environments import warm_planes
+    from lambdactl.events import queue
+    from lambdactl.events.worker import Worker
+
+    pool, planes = warm_planes(local_plane(globals_).settings)
+    try:
+        drained = Worker(planes).drain(timeout)
+    finally:
+        pool.close()
+    if not drained:
+        left = queue.pending(local_plane(globals_))
+        raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending")

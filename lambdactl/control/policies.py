@@ -1,0 +1,179 @@
+"""Resource-based policies on functions: AddPermission, RemovePermission, GetPolicy (stored, not enforced).
+
+The statement helpers are shared with layer version policies (control/layers.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.control.aliases import resolve
+from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import LATEST, new_revision
+from lambdactl.model import validate
+
+NO_POLICY = "No policy is associated with the given resource."
+STATEMENT_ID_PATTERN = r"([a-zA-Z0-9-_]+)"
+ACTION_PATTERN = r"(lambda:[*]|lambda:[a-zA-Z]+|[*])"
+_PATTERNS = {
+    "statementId": STATEMENT_ID_PATTERN,
+    "action": ACTION_PATTERN,
+    "principal": r"[^\s]+",
+    "sourceAccount": r"\d{12}",
+    "principalOrgID": r"o-[a-z0-9]{10,32}",
+    "eventSourceToken": r"[a-zA-Z0-9._\-]+",
+}
+_PARAMS = {
+    "statementId": "StatementId",
+    "action": "Action",
+    "principal": "Principal",
+    "sourceAccount": "SourceAccount",
+    "principalOrgID": "PrincipalOrgID",
+    "eventSourceToken": "EventSourceToken",
+}
+
+
+def check_pattern(value: str | None, field: str, pattern: str) -> None:
+    if value is not None and not re.fullmatch(pattern, value):
+        raise errors.validation_error(value, field, f"Member must satisfy regular expression pattern: {pattern}")
+
+
+def principal(value: str, account_id: str) -> str | dict[str, str]:
+    """A Principal parameter as the policy shows it: ``*``, an account's root, an IAM ARN or a service."""
+    if value == "*":
+        return "*"
+    if re.fullmatch(r"\d{12}", value):
+        return {"AWS": f"arn:aws:iam::{value}:root"}
+    if value.startswith("arn:") or "." not in value:
+        return {"AWS": value}
+    return {"Service": value}
+
+
+def add_statement(statements: list[dict[str, Any]], statement: dict[str, Any]) -> None:
+    if any(existing["Sid"] == statement["Sid"] for existing in statements):
+        raise errors.ResourceConflictException(
+            f"The statement id ({statement['Sid']}) provided already exists. Please provide a new statement id, "
+            "or remove the existing statement."
+        )
+    statements.append(statement)
+
+
+def remove_statement(statements: list[dict[str, Any]], sid: str) -> list[dict[str, Any]]:
+    kept = [statement for statement in statements if statement["Sid"] != sid]
+    if len(kept) == len(statements):
+        raise errors.ResourceNotFoundException(f"Statement {sid} is not found in resource policy.")
+    return kept
+
+
+def document(statements: list[dict[str, Any]]) -> str:
+    """The policy document as Lambda returns it: compact JSON text."""
+    return dumps({"Version": "2012-10-17", "Id": "default", "Statement": statements})
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str | None]:
+    """(function name, qualifier or None); the function and the qualified version/alias must exist."""
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    resolve(plane, ref.name, qualifier)
+    return ref.name, qualifier
+
+
+def _condition(params: dict[str, Any]) -> dict[str, dict[str, str]]:
+    condition: dict[str, dict[str, str]] = {}
+    equals = {
+        "AWS:SourceAccount": params.get("SourceAccount"),
+        "aws:PrincipalOrgID": params.get("PrincipalOrgID"),
+        "lambda:EventSourceToken": params.get("EventSourceToken"),
+        "lambda:FunctionUrlAuthType": params.get("FunctionUrlAuthType"),
+    }
+    if any(value is not None for value in equals.values()):
+        condition["StringEquals"] = {key: value for key, value in equals.items() if value is not None}
+    if params.get("SourceArn") is not None:
+        condition["ArnLike"] = {"AWS:SourceArn": params["SourceArn"]}
+    if params.get("InvokedViaFunctionUrl"):
+        condition["Bool"] = {"lambda:InvokedViaFunctionUrl": "true"}
+    return condition
+
+
+def _check_revision(revision_id: str | None, current: str | None) -> None:
+    if revision_id is not None and revision_id != current:
+        raise errors.PreconditionFailedException(
+            "The Revision Id provided does not match the latest Revision Id. "
+            "Call the GetPolicy API to retrieve the latest Revision Id"
+        )
+
+
+@operation("AddPermission")
+def add_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    for field, pattern in _PATTERNS.items():
+        check_pattern(params.get(_PARAMS[field]), field, pattern)
+    validate.check_enum(params.get("FunctionUrlAuthType"), "functionUrlAuthType", ["NONE", "AWS_IAM"])
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+    if validate.resolve_qualifier(ref, params.get("Qualifier")) == LATEST:
+        raise errors.InvalidParameterValueException("We currently do not support adding policies for $LATEST.")
+    name, qualifier = _target(plane, params)
+    statement: dict[str, Any] = {
+        "Sid": params["StatementId"],
+        "Effect": "Allow",
+        "Principal": principal(params["Principal"], plane.settings.account_id),
+        "Action": params["Action"],
+        "Resource": plane.settings.function_arn(name, qualifier),
+    }
+    condition = _condition(params)
+    if condition:
+        statement["Condition"] = condition
+    with plane.store.write() as conn:
+        row = conn.execute(
+            "SELECT statements, revision_id FROM policies WHERE function_name = ? AND qualifier = ?",
+            (name, qualifier or ""),
+        ).fetchone()
+        statements = json.loads(row[0]) if row else []
+        _check_revision(params.get("RevisionId"), row[1] if row else None)
+        add_statement(statements, statement)
+        conn.execute(
+            "INSERT OR REPLACE INTO policies (function_name, qualifier, statements, revision_id) VALUES (?, ?, ?, ?)",
+            (name, qualifier or "", json.dumps(statements), new_revision()),
+        )
+    return {"Statement": dumps(statement)}
+
+
+@operation("GetPolicy")
+def get_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    name, qualifier = _target(plane, params)
+    row = plane.store.read_one(
+        "SELECT statements, revision_id FROM policies WHERE function_name = ? AND qualifier = ?",
+        (name, qualifier or ""),
+    )
+    if row is None:
+        raise errors.ResourceNotFoundException(NO_POLICY)
+    return {"Policy": document(json.loads(row["statements"])), "RevisionId": row["revision_id"]}
+
+
+@operation("RemovePermission")
+def remove_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    check_pattern(params["StatementId"], "statementId", r"([a-zA-Z0-9-_.]+)")
+    name, qualifier = _target(plane, params)
+    with plane.store.write() as conn:
+        row = conn.execute(
+            "SELECT statements, revision_id FROM policies WHERE function_name = ? AND qualifier = ?",
+            (name, qualifier or ""),
+        ).fetchone()
+        if row is None:
+            raise errors.ResourceNotFoundException(NO_POLICY)
+        _check_revision(params.get("RevisionId"), row[1])
+        statements = remove_statement(json.loads(row[0]), params["StatementId"])
+        if statements:
+            conn.execute(
+                "UPDATE policies SET statements = ?, revision_id = ? WHERE function_name = ? AND qualifier = ?",
+                (json.dumps(statements), new_revision(), name, qualifier or ""),
+            )
+        else:
+            conn.execute("DELETE FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or ""))
+    return {}

@@ -1,0 +1,324 @@
+"""The async worker: runs queued events through the normal Invoke path, retries, and hands results on.
+
+One worker per state directory, guarded by an flock on ``async-worker.lock``: under
+``serve`` it runs in-process (``Worker(plane_factory).start()``); otherwise the first
+command that queues work starts one in the background (``python -m lambdactl.events.worker``),
+which exits after an idle while. ``drain`` runs the loop itself when no worker holds the lock.
+
+Settings (environment variables):
+  LAMBDACTL_ASYNC_CONCURRENCY   events run at once (default 4)
+  LAMBDACTL_RETRY_DELAY_SCALE   multiplies Lambda's delays: 60 s / 120 s before retries of a function
+                                error, 1 s doubling to 300 s after throttles or environment failures
+                                (default 1/60, so ~1 s and ~2 s)
+  LAMBDACTL_EVENT_AGE_SCALE     multiplies MaximumEventAgeInSeconds when checking an event's age (default 1)
+  LAMBDACTL_WORKER_IDLE_S       a background worker exits after this long with nothing pending (default 30)
+  LAMBDACTL_AUTO_WORKER         0 = queue only, never start a background worker (default 1)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.control.plane import ControlPlane
+from lambdactl.events import destinations, queue
+
+LOCK_NAME = "async-worker.lock"
+LOG_NAME = "async-worker.log"
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_AGE_S = 21600
+RETRY_BASE_S = 60.0
+DEFER_BASE_S, DEFER_MAX_S = 1.0, 300.0
+POLL_S = 0.05
+RETAIN_SUCCEEDED = 1000
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def concurrency() -> int:
+    return max(1, int(_env_float("LAMBDACTL_ASYNC_CONCURRENCY", 4)))
+
+
+def delay_scale() -> float:
+    return _env_float("LAMBDACTL_RETRY_DELAY_SCALE", 1 / 60)
+
+
+class WorkerLock:
+    """The state directory's worker lock: whoever holds it is the one worker."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = Path(state_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def ensure_running(plane: ControlPlane) -> None:
+    """Start a background worker for the plane's state directory unless one holds the lock (cheap when it does)."""
+    if os.environ.get("LAMBDACTL_AUTO_WORKER", "1") == "0":
+        return
+    state_dir = plane.settings.state_dir
+    lock = WorkerLock(state_dir)
+    if not lock.try_acquire():
+        return
+    lock.release()
+    with open(state_dir / LOG_NAME, "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "lambdactl.events.worker", str(state_dir), plane.settings.region],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+        )  # fmt: skip
+
+
+class Worker:
+    """Processes the queue of one state directory.
+
+    ``plane_factory`` makes a ControlPlane for that directory; each worker thread gets its own
+    (SQLite connections are per thread). ``start()`` runs in a daemon thread until ``stop()``;
+    it waits for the lock if a background worker holds it.
+    """
+
+    def __init__(self, plane_factory: Callable[[], ControlPlane], *, workers: int | None = None) -> None:
+        self.plane_factory = plane_factory
+        self.workers = workers or concurrency()
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._local = threading.local()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve_forever, name="lambdactl-async-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking events and wait (up to ``timeout``) for the ones running."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Return True once nothing is pending, processing here whenever no other worker holds the lock."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        lock = WorkerLock(self._plane().settings.state_dir)
+        timer = threading.Timer(timeout, self._stop.set) if timeout is not None else None
+        if timer:
+            timer.daemon = True
+            timer.start()
+        try:
+            while queue.pending(self._plane()):
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                if lock.try_acquire():
+                    try:
+                        self.run(idle_s=0)
+                    finally:
+                        lock.release()
+                else:
+                    time.sleep(0.1)
+            return True
+        finally:
+            if timer:
+                timer.cancel()
+
+    def run_background(self, idle_s: float) -> None:
+        """The detached process: hold the lock, run until idle, exit (re-checking for late arrivals)."""
+        lock = WorkerLock(self._plane().settings.state_dir)
+        while lock.try_acquire():
+            try:
+                self.run(idle_s=idle_s)
+            finally:
+                lock.release()
+            if not queue.pending(self._plane()):  # work queued while we held the lock but were leaving
+                return
+
+    def _serve_forever(self) -> None:
+        lock = WorkerLock(self._plane().settings.state_dir)
+        while not self._stop.is_set():
+            if lock.try_acquire():
+                try:
+                    self.run(idle_s=None)
+                finally:
+                    lock.release()
+            else:
+                self._stop.wait(0.5)
+
+    def run(self, idle_s: float | None) -> None:
+        """The loop (lock held): claim due events into the pool; return after ``idle_s`` with nothing pending."""
+        plane = self._plane()
+        queue.recover(plane)
+        running: set[Future[None]] = set()
+        idle_since, renewed, pruned = time.monotonic(), time.monotonic(), False
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="lambdactl-async") as pool:
+            while not self._stop.is_set():
+                running = {future for future in running if not future.done()}
+                claimed = queue.claim(plane, self.owner, self.workers - len(running))
+                running |= {pool.submit(self._process, event) for event in claimed}
+                now = time.monotonic()
+                if now - renewed > queue.LEASE_S / 3:
+                    queue.renew(plane, self.owner)
+                    renewed = now
+                if claimed:
+                    continue
+                if running or queue.pending(plane):
+                    idle_since, pruned = now, False
+                else:
+                    if not pruned:
+                        queue.prune(plane, RETAIN_SUCCEEDED)
+                        pruned = True
+                    if idle_s is not None and now - idle_since >= idle_s:
+                        return
+                if running:
+                    wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                else:
+                    self._stop.wait(POLL_S)
+
+    def _plane(self) -> ControlPlane:
+        plane = getattr(self._local, "plane", None)
+        if plane is None:
+            plane = self._local.plane = self.plane_factory()
+        return plane
+
+    def _process(self, event: queue.Event) -> None:
+        try:
+            self._attempt(self._plane(), event)
+        except Exception as exc:  # noqa: BLE001 - a worker thread must survive anything; the lease is requeued
+            print(f"lambdactl async worker: event {event.id}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+
+    def _attempt(self, plane: ControlPlane, event: queue.Event) -> None:
+        from lambdactl.control.event_invoke_config import settings_for
+
+        settings = settings_for(plane, event.function_name, event.qualifier)
+        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * _env_float("LAMBDACTL_EVENT_AGE_SCALE", 1)
+        if time.time() - event.created_at > max_age:
+            self._give_up(plane, event, settings, "EventAgeExceeded", event.last_response, ran=False,
+                          error=f"event age exceeded {settings.get('MaximumEventAgeInSeconds', DEFAULT_MAX_AGE_S)} s")
+            return
+        params: dict[str, Any] = {"FunctionName": event.function_name, "Payload": event.payload,
+                                  "InvocationType": "RequestResponse", "_RequestId": event.request_id}  # fmt: skip
+        if event.qualifier:
+            params["Qualifier"] = event.qualifier
+        try:
+            result = plane.call("Invoke", params)
+        except errors.ServiceError as exc:
+            if exc.status == 429 or exc.status >= 500:
+                self._defer(plane, event, f"{exc.code}: {exc.message}")
+            else:
+                with plane.store.write() as conn:
+                    queue.finish(conn, event, self.owner, "failed", f"{exc.code}: {exc.message}", ran=False)
+            return
+        except Exception as exc:  # noqa: BLE001 - an environment failure: retried until the event's age runs out
+            self._defer(plane, event, f"{type(exc).__name__}: {exc}")
+            return
+        response = {"statusCode": result["StatusCode"], "executedVersion": result["ExecutedVersion"],
+                    "functionError": result.get("FunctionError"),
+                    "payload": bytes(result.get("Payload") or b"null").decode(errors="replace")}  # fmt: skip
+        if not response["functionError"]:
+            with plane.store.write() as conn:
+                if queue.finish(conn, event, self.owner, "succeeded", None, ran=True, response=response):
+                    target = _destination(settings, "OnSuccess")
+                    if target:
+                        self._send(conn, plane, event.id, target, destinations.record(
+                            plane, event, "Success", event.attempts + 1, response))
+            return
+        error = _function_error(response)
+        if event.attempts + 1 <= settings.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES):
+            delay = RETRY_BASE_S * (event.attempts + 1) * delay_scale()
+            with plane.store.write() as conn:
+                queue.retry_later(conn, event, self.owner, delay, error, ran=True, response=response)
+            return
+        self._give_up(plane, event, settings, "RetriesExhausted", response, ran=True, error=error)
+
+    def _defer(self, plane: ControlPlane, event: queue.Event, error: str) -> None:
+        delay = min(DEFER_BASE_S * 2**event.deferrals, DEFER_MAX_S) * delay_scale()
+        with plane.store.write() as conn:
+            queue.retry_later(conn, event, self.owner, delay, error, ran=False)
+
+    def _give_up(self, plane: ControlPlane, event: queue.Event, settings: dict[str, Any], condition: str,
+                 response: dict[str, Any] | None, *, ran: bool, error: str) -> None:
+        """Failed for good: the OnFailure destination gets the record, else the DLQ gets the event."""
+        on_failure = _destination(settings, "OnFailure")
+        dead_letter = None if on_failure else _dead_letter_arn(plane, event, response)
+        with plane.store.write() as conn:
+            if not queue.finish(conn, event, self.owner, "failed", error, ran=ran, response=response):
+                return
+            if on_failure:
+                count = event.attempts + int(ran)
+                self._send(conn, plane, event.id, on_failure, destinations.record(plane, event, condition, count, response))
+            elif dead_letter:
+                problem = destinations.deliver(conn, plane, dead_letter, event.payload)
+                if problem:
+                    queue.note_error(conn, event.id, f"dead-letter {problem}")
+
+    def _send(self, conn: Any, plane: ControlPlane, event_id: int, target: str, record: dict[str, Any]) -> None:
+        problem = destinations.deliver(conn, plane, target, json.dumps(record).encode())
+        if problem:
+            queue.note_error(conn, event_id, problem)
+
+
+def _destination(settings: dict[str, Any], kind: str) -> str | None:
+    return ((settings.get("DestinationConfig") or {}).get(kind) or {}).get("Destination") or None
+
+
+def _dead_letter_arn(plane: ControlPlane, event: queue.Event, response: dict[str, Any] | None) -> str | None:
+    from lambdactl.control.functions import _version_for
+    from lambdactl.control.records import load_version
+
+    try:
+        version = (response or {}).get("executedVersion") or _version_for(plane, event.function_name, event.qualifier)
+    except errors.ServiceError:
+        return None
+    config = load_version(plane, event.function_name, version) or {}
+    return (config.get("DeadLetterConfig") or {}).get("TargetArn") or None
+
+
+def _function_error(response: dict[str, Any]) -> str:
+    try:
+        body = json.loads(response["payload"])
+        detail = f"{body.get('errorType', '')}: {body.get('errorMessage', '')}"
+    except (ValueError, AttributeError):
+        detail = response["payload"]
+    return f"{response['functionError']}: {detail}"[:500]
+
+
+def main(argv: list[str]) -> None:
+    """``python -m lambdactl.events.worker STATE_DIR REGION``: the detached background worker."""
+    from lambdactl.control.environments import warm_planes
+    from lambdactl.control.plane import Settings
+
+    state_dir, region = argv
+    pool, planes = warm_planes(Settings(state_dir=Path(state_dir), region=region))
+    try:
+        Worker(planes).run_background(_env_float("LAMBDACTL_WORKER_IDLE_S", 30))
+    finally:
+        pool.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

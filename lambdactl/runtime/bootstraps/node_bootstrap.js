@@ -1,0 +1,338 @@
+// lambdactl's Node.js runtime: `node node_bootstrap.js [handler]`, cwd = the task root.
+//
+// Reads AWS_LAMBDA_RUNTIME_API (host:port), _HANDLER (unless argv[2] names the handler),
+// LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_{NAME,VERSION,MEMORY_SIZE}, AWS_LAMBDA_LOG_{GROUP,STREAM}_NAME
+// and AWS_LAMBDA_LOG_LEVEL, then loops on the Runtime API like Lambda's Node.js runtime
+// (aws-lambda-nodejs-runtime-interface-client): same handler resolution, context, error payloads,
+// console line format and exit codes. Node >= 18, no dependencies. CommonJS on purpose.
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const util = require('util');
+const { pathToFileURL } = require('url');
+
+const [HOST, PORT] = splitAddress(process.env.AWS_LAMBDA_RUNTIME_API || '127.0.0.1:9001');
+const PREFIX = '/2018-06-01/runtime';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const USER_AGENT = `aws-lambda-nodejs/${process.version}-lambdactl`;
+
+let currentRequestId; // undefined outside an invocation: log lines then say "undefined", as in Lambda
+let currentInvocation = null; // { id, finish } while a handler runs
+
+function splitAddress(address) {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', Number(address.slice(i + 1)) || 9001];
+}
+
+// --- Runtime API ------------------------------------------------------------------------------
+
+function request(method, urlPath, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(body);
+    const req = http.request(
+      {
+        host: HOST,
+        port: PORT,
+        method,
+        path: PREFIX + urlPath,
+        agent,
+        headers: { 'User-Agent': USER_AGENT, ...headers, ...(data ? { 'Content-Length': data.length } : {}) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function post(urlPath, body, headers) {
+  const res = await request('POST', urlPath, body, headers);
+  if (res.status !== 202) throw new Error(`POST ${urlPath} answered ${res.status}: ${res.body}`);
+}
+
+// --- Errors (Lambda's Node.js runtime shapes) -----------------------------------------------
+
+// One Error subclass per `Runtime.*` type, the name on the prototype (so not in logged JSON), as in Lambda.
+const runtimeErrorClasses = {};
+function runtimeError(name, message) {
+  if (!runtimeErrorClasses[name]) {
+    runtimeErrorClasses[name] = class extends Error {};
+    runtimeErrorClasses[name].prototype.name = name;
+  }
+  return new runtimeErrorClasses[name](message);
+}
+
+/** The payload posted to /error: {errorType, errorMessage, trace}. */
+function toRapidResponse(error) {
+  try {
+    if (util.types.isNativeError(error) || (error instanceof Object && typeof error.stack === 'string')) {
+      return { errorType: error.name, errorMessage: error.message, trace: String(error.stack).split('\n') };
+    }
+    return { errorType: typeof error, errorMessage: String(error), trace: [] };
+  } catch (_) {
+    return {
+      errorType: 'handled',
+      errorMessage:
+        'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+    };
+  }
+}
+
+/** The form logged next to "Invoke Error" / "Uncaught Exception": a tab, then the error as JSON. */
+function toFormatted(error) {
+  const withProperties = (_key, value) => {
+    if (!(value instanceof Error)) return value;
+    const out = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
+    if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
+    return out;
+  };
+  try {
+    return '\t' + JSON.stringify(error, withProperties);
+  } catch (_) {
+    return '\t' + JSON.stringify(toRapidResponse(error));
+  }
+}
+
+function xrayCause(error) {
+  const response = toRapidResponse(error);
+  const stack = (response.trace || [])
+    .map((line) => line.match(/^\s+at (?:(.*?) \()?(.*?):(\d+):\d+\)?$/))
+    .filter(Boolean)
+    .map(([, label, file, line]) => ({ path: file, line: Number(line), label: label || 'anonymous' }));
+  const exceptions = [{ type: response.errorType, message: response.errorMessage, stack }];
+  return JSON.stringify({ working_directory: process.cwd(), exceptions, paths: [...new Set(stack.map((s) => s.path))] });
+}
+
+function errorHeaders(error) {
+  const cause = xrayCause(error);
+  const headers = { 'Content-Type': 'application/json', 'Lambda-Runtime-Function-Error-Type': toRapidResponse(error).errorType };
+  if (Buffer.byteLength(cause) < 1024 * 1024) headers['Lambda-Runtime-Function-XRay-Error-Cause'] = cause;
+  return headers;
+}
+
+// --- Logging: console.* as "<ISO time>\t<request id>\t<LEVEL>\t<message>" --------------------
+
+function patchConsole() {
+  const order = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+  const wanted = (process.env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase();
+  const min = Math.max(order.indexOf(wanted), 0);
+  const write = (level) => (message, ...params) => {
+    if (order.indexOf(level) < min) return;
+    const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(message, ...params)}`;
+    process.stdout.write(line.replace(/\n/g, '\r') + '\n');
+  };
+  console.trace = write('TRACE');
+  console.debug = write('DEBUG');
+  console.info = write('INFO');
+  console.log = write('INFO');
+  console.warn = write('WARN');
+  console.error = write('ERROR');
+  console.fatal = write('FATAL');
+}
+
+// --- Handler loading --------------------------------------------------------------------------
+
+function fileExists(file) {
+  try {
+    return fs.statSync(file).isFile();
+  } catch (_) {
+    return false;
+  }
+}
+
+function packageTypeIsModule(dir) {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const pj = path.join(d, 'package.json');
+    if (fileExists(pj)) {
+      try {
+        return JSON.parse(fs.readFileSync(pj, 'utf8')).type === 'module';
+      } catch (_) {
+        return false;
+      }
+    }
+    if (path.dirname(d) === d) return false;
+  }
+}
+
+async function loadModule(taskRoot, moduleRoot, moduleName) {
+  const base = path.resolve(taskRoot, moduleRoot, moduleName);
+  if (fileExists(base)) return require(base);
+  const esmDefault = packageTypeIsModule(path.dirname(base));
+  if (fileExists(base + '.js')) return esmDefault ? import(pathToFileURL(base + '.js').href) : require(base + '.js');
+  if (fileExists(base + '.mjs')) return import(pathToFileURL(base + '.mjs').href);
+  if (fileExists(base + '.cjs')) return require(base + '.cjs');
+  // Fall back to Node's own resolution (node_modules, directories): its error is Lambda's message.
+  return require(require.resolve(moduleName, { paths: [path.resolve(taskRoot, moduleRoot)] }));
+}
+
+async function loadHandler(taskRoot, fullHandler) {
+  const handlerString = path.basename(fullHandler);
+  const moduleRoot = fullHandler.slice(0, fullHandler.indexOf(handlerString));
+  const match = handlerString.match(/^([^.]*)\.(.*)$/);
+  if (!match) throw runtimeError('Runtime.MalformedHandlerName', 'Bad handler');
+  const [, moduleName, handlerPath] = match;
+  if (moduleRoot.includes('..')) throw runtimeError('Runtime.MalformedHandlerName', "'..' is not allowed in handler name");
+
+  let mod;
+  try {
+    mod = await loadModule(taskRoot, moduleRoot, moduleName);
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      const err = runtimeError('Runtime.UserCodeSyntaxError', String(e));
+      err.stack = e.stack;
+      throw err;
+    }
+    if (e && (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND')) {
+      throw runtimeError('Runtime.ImportModuleError', String(e));
+    }
+    throw e;
+  }
+  let fn = handlerPath.split('.').reduce((obj, key) => (obj == null ? undefined : obj[key]), mod);
+  if (fn === undefined && mod && mod.default != null) {
+    fn = handlerPath.split('.').reduce((obj, key) => (obj == null ? undefined : obj[key]), mod.default);
+  }
+  if (fn === undefined) throw runtimeError('Runtime.HandlerNotFound', `${fullHandler} is undefined or not exported`);
+  if (typeof fn !== 'function') throw runtimeError('Runtime.HandlerNotFound', `${fullHandler} is not a function`);
+  return fn;
+}
+
+// --- Invocation -------------------------------------------------------------------------------
+
+function parseHeaderJson(value) {
+  return value ? JSON.parse(value) : undefined;
+}
+
+function makeContext(headers, finish) {
+  const env = process.env;
+  const deadline = Number(headers['lambda-runtime-deadline-ms'] || 0);
+  let waits = true;
+  return {
+    get callbackWaitsForEmptyEventLoop() {
+      return waits;
+    },
+    set callbackWaitsForEmptyEventLoop(value) {
+      waits = value;
+    },
+    succeed: (result) => finish(null, result),
+    fail: (error) => finish(error == null ? 'handled' : error),
+    done: (error, result) => finish(error, result),
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: parseHeaderJson(headers['lambda-runtime-client-context']),
+    identity: parseHeaderJson(headers['lambda-runtime-cognito-identity']),
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    tenantId: headers['lambda-runtime-aws-tenant-id'],
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+}
+
+/** Run the handler; resolves with [error, result] once it answers by promise, callback or context.*. */
+function runHandler(handler, event, headers) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (error, result) => {
+      if (settled) return;
+      settled = true;
+      currentInvocation.onEmptyLoop = null;
+      resolve([error, result]);
+    };
+    const context = makeContext(headers, finish);
+    // A non-async handler that never answers gets `null` once the event loop is empty, as in Lambda.
+    currentInvocation.onEmptyLoop = () => finish(null, null);
+    const callback = (error, result) => {
+      if (context.callbackWaitsForEmptyEventLoop) currentInvocation.onEmptyLoop = () => finish(error, result);
+      else finish(error, result);
+    };
+    try {
+      const result = handler(event, context, callback);
+      if (result && typeof result.then === 'function') {
+        result.then((value) => finish(null, value), (error) => finish(error == null ? new Error(String(error)) : error));
+      }
+    } catch (error) {
+      finish(error);
+    }
+  });
+}
+
+async function invoke(handler, headers, body) {
+  const id = headers['lambda-runtime-aws-request-id'];
+  currentRequestId = id;
+  if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
+  else delete process.env._X_AMZN_TRACE_ID;
+  currentInvocation = { id, onEmptyLoop: null };
+
+  let error;
+  let result;
+  try {
+    const event = JSON.parse(body.toString('utf8'));
+    [error, result] = await runHandler(handler, event, headers);
+  } catch (e) {
+    error = e; // unparsable event or client context
+  }
+  let payload;
+  if (error == null) {
+    try {
+      payload = JSON.stringify(result === undefined ? null : result);
+    } catch (_) {
+      error = new Error('Unable to stringify response body');
+    }
+  }
+  currentInvocation = null;
+  if (error != null) {
+    console.error('Invoke Error', toFormatted(error));
+    await post(`/invocation/${id}/error`, JSON.stringify(toRapidResponse(error)), errorHeaders(error));
+  } else {
+    await post(`/invocation/${id}/response`, payload === undefined ? 'null' : payload, { 'Content-Type': 'application/json' });
+  }
+}
+
+async function failInit(error, exitCode) {
+  console.error('Uncaught Exception', toFormatted(error));
+  const body = JSON.stringify(toRapidResponse(error));
+  const target = currentInvocation ? `/invocation/${currentInvocation.id}/error` : '/init/error';
+  try {
+    await post(target, body, errorHeaders(error));
+  } finally {
+    process.exit(exitCode);
+  }
+}
+
+async function main() {
+  patchConsole();
+  process.on('beforeExit', () => currentInvocation && currentInvocation.onEmptyLoop && currentInvocation.onEmptyLoop());
+  process.on('uncaughtException', (error) => failInit(error, 129));
+  process.on('unhandledRejection', (reason) => {
+    const error = runtimeError('Runtime.UnhandledPromiseRejection', reason && reason.message ? reason.message : String(reason));
+    if (reason && reason.stack) error.stack = reason.stack;
+    failInit(error, 128);
+  });
+
+  const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  let handler;
+  try {
+    handler = await loadHandler(taskRoot, process.argv[2] || process.env._HANDLER || '');
+  } catch (error) {
+    return failInit(error, 129);
+  }
+  for (;;) {
+    const next = await request('GET', '/invocation/next');
+    if (next.status !== 200) throw new Error(`GET /invocation/next answered ${next.status}: ${next.body}`);
+    await invoke(handler, next.headers, next.body);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`lambdactl node runtime: ${error && error.stack ? error.stack : error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,204 @@
+"""The Lambda HTTP API: a threaded HTTP/1.1 keep-alive server over the control plane.
+
+Each request borrows a ``ControlPlane`` from a small pool (one SQLite connection
+each, never shared by two threads at once), so reads, writes and invokes run in
+parallel. Every plane shares one ``environments`` object: that is the seam for a
+warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``close``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+from lambdactl import errors
+from lambdactl.control.plane import ControlPlane, Settings, supported_operations
+from lambdactl.server import protocol
+
+DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
+MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+class Planes:
+    """Idle control planes, reused across requests; a new one only when all are busy."""
+
+    def __init__(self, settings: Settings, environments: Any = None) -> None:
+        self.settings = settings
+        first = ControlPlane(settings)
+        self.environments = environments if environments is not None else first.environments
+        self._lock = threading.Lock()
+        self._all: list[ControlPlane] = []
+        self._idle = [self._adopt(first)]
+
+    def _adopt(self, plane: ControlPlane) -> ControlPlane:
+        plane.environments = self.environments
+        with self._lock:
+            self._all.append(plane)
+        return plane
+
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[ControlPlane]:
+        try:
+            plane = self._idle.pop()  # atomic under the GIL
+        except IndexError:
+            plane = self._adopt(ControlPlane(self.settings))
+        try:
+            yield plane
+        finally:
+            self._idle.append(plane)
+
+    def close(self) -> None:
+        close = getattr(self.environments, "close", None)
+        if callable(close):
+            close()
+        for plane in self._all:
+            plane.close()
+
+
+class LambdaServer(ThreadingHTTPServer):
+    daemon_threads = True  # idle keep-alive connections must not hold up exit
+    request_queue_size = 128
+
+    def __init__(self, host: str, port: int, settings: Settings, environments: Any = None) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        self.planes = Planes(settings, environments)
+        self.router = protocol.Router(protocol_ops())
+        self.supported = frozenset(supported_operations())
+        self.closing = False
+        self._inflight = 0
+        self._idle = threading.Condition()
+        super().__init__((host, port), Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = str(self.server_address[0]), self.server_address[1]
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    @contextlib.contextmanager
+    def tracked(self) -> Iterator[None]:
+        with self._idle:
+            self._inflight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._inflight -= 1
+                self._idle.notify_all()
+
+    def stop(self, drain_s: float = DRAIN_SECONDS) -> None:
+        """Stop accepting, let in-flight requests finish (bounded), then release the environments."""
+        self.closing = True
+        self.shutdown()
+        self.server_close()  # new connections are refused at once, not left in the backlog
+        deadline = time.monotonic() + drain_s
+        with self._idle:
+            while self._inflight and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+        self.planes.close()
+
+    def dispatch(self, method: str, target: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        path, _, raw_query = target.partition("?")
+        query = parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
+        try:
+            bound, labels = self.router.match(method, path, query)
+            if bound.op_name not in self.supported:
+                raise protocol.UnknownOperationException(f"lambdactl does not implement {bound.op_name} yet.")
+            params = protocol.parse_request(bound, labels, query, headers, body)
+            with self.planes.lease() as plane:
+                result = plane.call(bound.op_name, params)
+            return protocol.serialize_result(bound, result)
+        except errors.ServiceError as exc:
+            return protocol.serialize_error(exc)
+        except errors.LambdactlError as exc:  # client-side kinds raised deep down: still the caller's fault
+            return protocol.serialize_error(errors.InvalidParameterValueException(exc.message))
+        except Exception as exc:  # noqa: BLE001 - the HTTP edge: a bug becomes a 500, the server lives on
+            traceback.print_exc(file=sys.stderr)
+            return protocol.serialize_error(errors.ServiceException(f"{type(exc).__name__}: {exc}"))
+
+
+def protocol_ops() -> list[str]:
+    """Every operation in the model gets a route (unimplemented ones answer 404, not a 405 or a hang)."""
+    from lambdactl import model
+
+    return list(model.service()["operations"])
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "lambdactl"
+    server: LambdaServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle_one_request(self) -> None:
+        """As the base class, but every method goes to ``_handle``."""
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return
+            if not self.raw_requestline or not self.parse_request():
+                self.close_connection = True
+                return
+            with self.server.tracked():
+                self._handle()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+
+    def _handle(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body)
+        if self.server.closing:
+            self.close_connection = True
+        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {uuid.uuid4()}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if status not in protocol.NO_BODY_STATUSES:
+            lines.append(f"Content-Length: {len(payload)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        while size := int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):  # trailers
+            pass
+        return b"".join(chunks)
+
+    def _reject(self, exc: errors.ServiceError) -> None:
+        self.close_connection = True  # the unread body makes the connection unusable
+        status, headers, payload = protocol.serialize_error(exc)
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", *(f"{k}: {v}" for k, v in headers.items())]
+        head += [f"Content-Length: {len(payload)}", "Connection: close"]
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: a line per request would cost more than the request."""

@@ -1,0 +1,63 @@
+"""How a CLI finds the ``serve`` that serves its state directory: ``<state_dir>/serve.json``.
+
+The server writes the file atomically once it listens and removes it when it stops.
+``find`` runs on every command, so it is one small read and one ``kill(pid, 0)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+FILE_NAME = "serve.json"
+
+
+def path(state_dir: str | os.PathLike[str]) -> Path:
+    return Path(state_dir) / FILE_NAME
+
+
+def publish(state_dir: str | os.PathLike[str], url: str, region: str) -> None:
+    target = path(state_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "region": region}))
+    os.replace(tmp, target)
+
+
+def withdraw(state_dir: str | os.PathLike[str]) -> None:
+    """Remove the file if it is still ours (a later server may have replaced it)."""
+    record = _read(path(state_dir))
+    if record and record.get("pid") == os.getpid():
+        with contextlib.suppress(FileNotFoundError):
+            path(state_dir).unlink()
+
+
+def find(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The live server's record ({pid, url, region}), or None (no file, or its process is gone)."""
+    record = _read(path(state_dir))
+    if not record or not isinstance(record.get("pid"), int) or not _alive(record["pid"]):
+        return None
+    return record
+
+
+def _read(file: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

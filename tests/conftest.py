@@ -1,0 +1,197 @@
+"""Shared fixtures: a state directory, a control plane on it, the real `lambdactl` entry point, real zips.
+
+``cli`` runs the installed console script (or ``python -m lambdactl`` when there is none) as a
+subprocess, with ``LAMBDACTL_STATE_DIR`` pointing at the test's state directory and a clean AWS
+environment. Like httpie's ``http()`` it fails loudly on an unexpected exit code and shows stderr;
+a test that expects failure passes ``rc=<code>`` and asserts the message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HELLO_PY = 'def handler(event, context):\n    return {"hello": event.get("name", "world")}\n'
+
+
+def lambdactl_command() -> list[str]:
+    """The installed entry point next to this interpreter, else ``python -m lambdactl``."""
+    script = Path(sys.executable).with_name("lambdactl")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "lambdactl"]
+
+
+def clean_env(state_dir: Path, **extra: str) -> dict[str, str]:
+    """The process environment minus anything AWS/lambdactl that could change results, plus the state dir."""
+    keep = ("LAMBDACTL_PYTHON", "LAMBDACTL_NODE", "LAMBDACTL_REQUIRE_DOCKER")  # where interpreters live, CI policy
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.startswith(keep) or not (key.startswith(("AWS_", "LAMBDACTL_")) or key == "XDG_STATE_HOME")
+    }
+    env["LAMBDACTL_STATE_DIR"] = str(state_dir)
+    env["AWS_CONFIG_FILE"] = os.devnull  # never read the developer's ~/.aws/config
+    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Result:
+    args: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class CLI:
+    """``cli("get-function", "--function-name", "f")`` -> Result; fails unless the exit code is ``rc``."""
+
+    def __init__(self, state_dir: Path, cwd: Path) -> None:
+        self.state_dir = state_dir
+        self.cwd = cwd
+        self.env: dict[str, str] = {}
+
+    def __call__(self, *args: str, rc: int = 0, env: dict[str, str] | None = None,
+                 input: str | None = None, timeout: float = 60) -> Result:  # noqa: A002
+        proc = subprocess.run(
+            [*lambdactl_command(), *args],
+            env=clean_env(self.state_dir, **self.env, **(env or {})),
+            cwd=self.cwd,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        result = Result(list(args), proc.returncode, proc.stdout, proc.stderr)
+        if proc.returncode != rc:
+            pytest.fail(
+                f"lambdactl {' '.join(args)}\nexpected exit {rc}, got {proc.returncode}\n"
+                f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}",
+                pytrace=False,
+            )
+        if "Traceback" in proc.stderr and "--debug" not in args:
+            pytest.fail(f"lambdactl {' '.join(args)} printed a traceback:\n{proc.stderr}", pytrace=False)
+        return result
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        """The environment the CLI runs with (for running other processes alongside it)."""
+        return clean_env(self.state_dir, **self.env, **extra)
+
+    def create(self, name: str, zip_path: Path, *extra: str, rc: int = 0, **kwargs: Any) -> Result:
+        return self(*create_args(name, zip_path, *extra), rc=rc, **kwargs)
+
+    def popen(self, *args: str, env: dict[str, str] | None = None, **kwargs: Any) -> subprocess.Popen:
+        return subprocess.Popen(
+            [*lambdactl_command(), *args],
+            env=clean_env(self.state_dir, **self.env, **(env or {})),
+            cwd=self.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **kwargs,
+        )
+
+
+def build_zip(path: Path, files: dict[str, str | bytes] | None = None) -> Path:
+    """A real zip at ``path`` holding ``files`` (default: a Python hello handler as app.py)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in (files or {"app.py": HELLO_PY}).items():
+            archive.writestr(name, content)
+    return path
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def plane(state_dir: Path):
+    from lambdactl.control.plane import ControlPlane, Settings
+
+    control = ControlPlane(Settings(state_dir=state_dir, region="us-east-1", account_id="123456789012"))
+    yield control
+    control.close()
+
+
+@pytest.fixture
+def cli(state_dir: Path, tmp_path: Path) -> CLI:
+    return CLI(state_dir, tmp_path)
+
+
+@pytest.fixture
+def make_zip(tmp_path: Path):
+    """``make_zip()`` / ``make_zip({"app.py": "..."}, name="x.zip")`` -> path of a real zip in tmp_path."""
+    counter = iter(range(10**6))
+
+    def make(files: dict[str, str | bytes] | None = None, name: str | None = None) -> Path:
+        return build_zip(tmp_path / "zips" / (name or f"code{next(counter)}.zip"), files)
+
+    return make
+
+
+@pytest.fixture
+def state_snapshot():
+    """``state_snapshot(state_dir)`` -> (sqlite dump, code-store files) to compare before/after."""
+    return snapshot
+
+
+@pytest.fixture
+def hello_zip(make_zip) -> Path:
+    return make_zip(name="hello.zip")
+
+
+def create_args(name: str, zip_path: Path, *extra: str) -> list[str]:
+    return ["create-function", "--function-name", name, "--runtime", "python3.12",
+            "--handler", "app.handler", "--zip-file", f"fileb://{zip_path}", *extra]  # fmt: skip
+
+
+def snapshot(state_dir: Path) -> tuple[list[str], list[tuple[str, int, bytes]]]:
+    """Everything a command could change: the database's logical content and the code store's files."""
+    dump: list[str] = []
+    db = state_dir / "lambdactl.db"
+    if db.exists():
+        conn = sqlite3.connect(db)
+        try:
+            dump = list(conn.iterdump())
+        finally:
+            conn.close()
+    files = sorted(
+        (str(path.relative_to(state_dir)), path.stat().st_size, path.read_bytes())
+        for path in state_dir.rglob("*")
+        if path.is_file() and not path.name.startswith("lambdactl.db")
+    ) if state_dir.exists() else []
+    return dump, files
+
+
+@pytest.fixture(scope="session")
+def cli_for():
+    """``cli_for(state_dir, cwd)`` -> a CLI on another state directory (for module-scoped fixtures)."""
+    return CLI
+
+
+@pytest.fixture(scope="session")
+def zip_bytes() -> bytes:
+    """The bytes of a small real zip (for building state through the control plane)."""
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("app.py", HELLO_PY)
+    return buffer.getvalue()

@@ -1,0 +1,56 @@
+"""The state directory: choice of location, WAL, schema version, content-addressed code."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from lambdactl.state.migrations import SCHEMA_VERSION
+from lambdactl.state.store import Store, default_state_dir
+
+
+def test_default_state_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("LAMBDACTL_STATE_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert default_state_dir() == tmp_path / "xdg" / "lambdactl"
+    monkeypatch.setenv("LAMBDACTL_STATE_DIR", str(tmp_path / "env"))
+    assert default_state_dir() == tmp_path / "env"
+
+
+def test_database_is_wal_and_records_its_schema_version(state_dir):
+    store = Store(state_dir)
+    store.read("SELECT 1")
+    store.close()
+    conn = sqlite3.connect(state_dir / "lambdactl.db")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert int(row[0]) == SCHEMA_VERSION >= 1
+    finally:
+        conn.close()
+
+
+def test_reopening_does_not_migrate_again(state_dir):
+    for _ in range(2):
+        store = Store(state_dir)
+        store.read("SELECT count(*) FROM functions")
+        store.close()
+
+
+def test_failed_write_rolls_back(state_dir):
+    store = Store(state_dir)
+    try:
+        with store.write() as conn:
+            conn.execute("INSERT INTO functions (name, created_at) VALUES ('x', 0)")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert store.read("SELECT name FROM functions") == []
+    store.close()
+
+
+def test_env_var_and_flag_choose_the_state_dir(cli, make_zip, tmp_path):
+    cli.create("by-env", make_zip())
+    assert (cli.state_dir / "lambdactl.db").is_file()
+    flagged = tmp_path / "flagged"
+    cli("--state-dir", str(flagged), "list-functions")
+    assert (flagged / "lambdactl.db").is_file()
