@@ -21,20 +21,23 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def validate_params(params: dict[str, Any], op_name: str) -> None:
-    ref = model.operation(op_name).get("input")
+def validate_params(params: dict[str, Any], op_name: str, service: str = model.LAMBDA) -> None:
+    ref = model.operation(op_name, service).get("input")
     if not ref:
         return
     from lambdactl.cli.customizations import CLIENT_NOT_REQUIRED
 
     problems: list[str] = []
-    _check(params, ref["shape"], "", problems, CLIENT_NOT_REQUIRED.get(op_name, set()))
+    optional = CLIENT_NOT_REQUIRED.get(op_name, set()) if service == model.LAMBDA else set()
+    _check(model.shapes(service), params, ref["shape"], "", problems, optional)
     if problems:
         raise errors.ParamValidationError("\n".join(problems))
 
 
-def _check(value: Any, shape_name: str, path: str, problems: list[str], optional: set[str] = frozenset()) -> None:
-    shape = model.shapes().get(shape_name)
+def _check(
+    shapes: dict[str, Any], value: Any, shape_name: str, path: str, problems: list[str], optional: set[str] = frozenset()
+) -> None:
+    shape = shapes.get(shape_name)
     if shape is None:  # lambdactl's own members (e.g. LambdactlBackend)
         return
     kind = shape["type"]
@@ -59,15 +62,15 @@ def _check(value: Any, shape_name: str, path: str, problems: list[str], optional
                                     if not path else f'Unknown parameter in {path}: "{name}", must be one of: {", ".join(shape["members"])}')
                 continue
             if item is not None:
-                _check(item, member["shape"], f"{path}.{name}" if path else name, problems)
+                _check(shapes, item, member["shape"], f"{path}.{name}" if path else name, problems)
     elif kind == "list":
         if minimum is not None and len(value) < minimum:
             problems.append(f"Invalid length for parameter {path}, value: {len(value)}, valid min length: {minimum}")
         for index, item in enumerate(value):
-            _check(item, shape["member"]["shape"], f"{path}[{index}]", problems)
+            _check(shapes, item, shape["member"]["shape"], f"{path}[{index}]", problems)
     elif kind == "map":
         for key, item in value.items():
-            _check(item, shape["value"]["shape"], f"{path}.{key}", problems)
+            _check(shapes, item, shape["value"]["shape"], f"{path}.{key}", problems)
     elif kind in ("integer", "long") and minimum is not None and value < minimum:
         problems.append(f"Invalid value for parameter {path}, value: {value}, valid min value: {minimum}")
     elif kind == "string" and minimum is not None and len(value) < minimum:

@@ -26,16 +26,24 @@ EXTRA_DOCS = {
 BACKEND_OPS = {"CreateFunction", "UpdateFunctionConfiguration"}
 
 
-def paginator(op_name: str) -> dict[str, Any] | None:
-    return model.service()["paginators"].get(op_name)
+def paginator(op_name: str, service: str = model.LAMBDA) -> dict[str, Any] | None:
+    pages = model.service(service)["paginators"].get(op_name)
+    simple = pages and all(
+        isinstance(pages.get(key), str) and "." not in pages[key] for key in ("input_token", "output_token", "result_key")
+    )
+    return pages if simple else None  # nested or multi-key paginators: one page, tokens as plain flags
 
 
-def hidden_members(op_name: str) -> set[str]:
+def not_required(op_name: str, service: str = model.LAMBDA) -> set[str]:
+    return NOT_REQUIRED.get(op_name, set()) if service == model.LAMBDA else set()
+
+
+def hidden_members(op_name: str, service: str = model.LAMBDA) -> set[str]:
     hidden = set()
-    pages = paginator(op_name)
+    pages = paginator(op_name, service)
     if pages:
         hidden |= {pages["input_token"], pages["limit_key"]}
-    if op_name in ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion"):
+    if service == model.LAMBDA and op_name in ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion"):
         hidden.add("ZipFile")
     return hidden
 
@@ -53,8 +61,8 @@ def extra_members(op_name: str, member_cls: Any) -> list[Any]:
     return extras
 
 
-def extra_params(op_name: str) -> list[click.Parameter]:
-    if op_name == "Invoke":
+def extra_params(op_name: str, service: str = model.LAMBDA) -> list[click.Parameter]:
+    if service == model.LAMBDA and op_name == "Invoke":
         return [
             click.Argument(["outfile"], required=False, metavar="OUTFILE"),
             click.Option(
@@ -67,8 +75,8 @@ def extra_params(op_name: str) -> list[click.Parameter]:
     return []
 
 
-def pagination_params(op_name: str) -> list[click.Option]:
-    if not paginator(op_name):
+def pagination_params(op_name: str, service: str = model.LAMBDA) -> list[click.Option]:
+    if not paginator(op_name, service):
         return []
     return [
         click.Option(["--starting-token"], default=None, metavar="<value>", help="A token from a previous NextToken."),
@@ -111,32 +119,36 @@ def _opens_as_zip(data: bytes) -> bool:
     return True
 
 
-def print_skeleton(op_name: str, kind: str) -> None:
+def print_skeleton(op_name: str, kind: str, service: str = model.LAMBDA) -> None:
     from lambdactl.cli.skeleton import skeleton, skeleton_text
 
-    op = model.operation(op_name)
+    op = model.operation(op_name, service)
     ref = op.get("output") if kind == "output" else op.get("input")
-    doc = skeleton(ref["shape"], model.shapes(), kind) if ref else {}
+    doc = skeleton(ref["shape"], model.shapes(service), kind) if ref else {}
     click.echo(skeleton_text(doc, kind), nl=False)
 
 
-def run(op_name: str, params: dict[str, Any], values: dict[str, Any], globals_: Globals) -> None:
-    from lambdactl.cli.connect import control_plane
+def run(
+    op_name: str, params: dict[str, Any], values: dict[str, Any], globals_: Globals, service: str = model.LAMBDA
+) -> None:
+    """Call the control plane (Lambda's API may be served; embedded sources are always local) and render."""
+    from lambdactl.cli.connect import control_plane, local_plane
     from lambdactl.render import render
 
-    plane = control_plane(globals_)
-    if op_name == "Invoke":
+    plane = control_plane(globals_) if service == model.LAMBDA else local_plane(globals_)
+    if service == model.LAMBDA and op_name == "Invoke":
         _invoke(plane, params, values, globals_)
         return
-    pages = paginator(op_name)
+    call_name = model.plane_operation(op_name, service)
+    pages = paginator(op_name, service)
     if pages and not globals_.no_paginate:
         from lambdactl.cli.pagination import paginate
 
-        result = paginate(plane, op_name, params, pages, values)
+        result = paginate(plane, call_name, params, pages, values)
     else:
         if pages and values.get("page_size"):
             params[pages["limit_key"]] = values["page_size"]
-        result = plane.call(op_name, params)
+        result = plane.call(call_name, params)
     render(result, output=globals_.output, query=globals_.query, operation=op_name)
 
 

@@ -26,10 +26,13 @@ SCALAR_TYPES = {"string", "integer", "long", "boolean", "blob", "timestamp", "do
 class Member:
     """One CLI parameter: where it goes in the params dict and how its text becomes a value."""
 
-    def __init__(self, path: tuple[str, ...], shape_name: str, flag: str, required: bool) -> None:
+    def __init__(
+        self, path: tuple[str, ...], shape_name: str, flag: str, required: bool, service: str = model.LAMBDA
+    ) -> None:
         self.path = path
         self.shape_name = shape_name
-        self.shape = model.shapes()[shape_name]
+        self.service = service
+        self.shape = model.shapes(service)[shape_name]
         self.flag = flag
         self.required = required
         self.dest = flag[2:].replace("-", "_")
@@ -53,7 +56,9 @@ class Member:
         if self.type == "list":
             words = raw.split(LIST_SEPARATOR)
             words = [paramfile.load(word, self.flag) for word in words]
-            return parse_param(words if len(words) > 1 else words[0], self.shape_name, model.shapes(), self.flag)
+            return parse_param(
+                words if len(words) > 1 else words[0], self.shape_name, model.shapes(self.service), self.flag
+            )
         value = paramfile.load(raw, self.flag)
         if self.type in ("integer", "long"):
             try:
@@ -68,7 +73,7 @@ class Member:
             except ValueError:
                 raise errors.UsageError(f"Error parsing parameter '{self.flag}': could not convert '{value}'") from None
         if self.type in ("structure", "map"):
-            return parse_param(value, self.shape_name, model.shapes(), self.flag)
+            return parse_param(value, self.shape_name, model.shapes(self.service), self.flag)
         return value
 
 
@@ -89,31 +94,33 @@ def blob_value(raw: str, flag: str, binary_format: str) -> bytes:
         raise errors.UsageError(f'Invalid base64: "{loaded}"') from None
 
 
-def members_of(op_name: str) -> list[Member]:
-    shape = model.input_shape(op_name) or {"members": {}, "required": []}
-    required = set(shape.get("required", [])) - customizations.NOT_REQUIRED.get(op_name, set())
-    hidden = customizations.hidden_members(op_name)
+def members_of(op_name: str, service: str = model.LAMBDA) -> list[Member]:
+    shape = model.input_shape(op_name, service) or {"members": {}, "required": []}
+    required = set(shape.get("required", [])) - customizations.not_required(op_name, service)
+    hidden = customizations.hidden_members(op_name, service)
     members = [
-        Member((name,), ref["shape"], "--" + model.xform_name(name), name in required)
+        Member((name,), ref["shape"], "--" + model.xform_name(name), name in required, service)
         for name, ref in shape["members"].items()
         if name not in hidden
     ]
-    members += customizations.extra_members(op_name, Member)
+    if service == model.LAMBDA:
+        members += customizations.extra_members(op_name, Member)
     return members
 
 
 class OperationCommand(click.Command):
     """``lambdactl <operation>``: parse, call the control plane, render."""
 
-    def __init__(self, op_name: str) -> None:
+    def __init__(self, op_name: str, service: str = model.LAMBDA) -> None:
         self.op_name = op_name
-        self.members = members_of(op_name)
-        shape = model.input_shape(op_name) or {"members": {}}
+        self.service = service
+        self.members = members_of(op_name, service)
+        shape = model.input_shape(op_name, service) or {"members": {}}
         params: list[click.Parameter] = []
         for member in self.members:
             doc = shape["members"].get(member.path[-1], {}).get("doc") or customizations.EXTRA_DOCS.get(member.flag, "")
             params.append(member.option(doc))
-        params += customizations.extra_params(op_name)
+        params += customizations.extra_params(op_name, service)
         params += [
             click.Option(["--cli-input-json"], default=None, metavar="<value>",
                          help="Read arguments from a JSON string or file:// (explicit flags win)."),
@@ -123,14 +130,9 @@ class OperationCommand(click.Command):
                          type=click.Choice(["input", "output", "yaml-input"]),
                          help="Print a skeleton of the input (or output) and exit."),
         ]  # fmt: skip
-        params += customizations.pagination_params(op_name)
-        super().__init__(
-            name=model.command_name(op_name),
-            params=params,
-            callback=self._run,
-            help=model.operation(op_name).get("doc", ""),
-            short_help=model.operation(op_name).get("doc", ""),
-        )
+        params += customizations.pagination_params(op_name, service)
+        doc = model.operation(op_name, service).get("doc", "")
+        super().__init__(name=model.command_name(op_name), params=params, callback=self._run, help=doc, short_help=doc)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, gather_list_words(args, self._list_flags()))
@@ -143,10 +145,10 @@ class OperationCommand(click.Command):
         globals_: Globals = ctx.obj
         skeleton_kind = values.pop("generate_cli_skeleton")
         if skeleton_kind:
-            customizations.print_skeleton(self.op_name, skeleton_kind)
+            customizations.print_skeleton(self.op_name, skeleton_kind, self.service)
             return
         params = self.collect(values, globals_)
-        customizations.run(self.op_name, params, values, globals_)
+        customizations.run(self.op_name, params, values, globals_, self.service)
 
     def collect(self, values: dict[str, Any], globals_: Globals) -> dict[str, Any]:
         """The API input: --cli-input-json/yaml first, explicit flags over it, then client-side checks."""
@@ -168,14 +170,15 @@ class OperationCommand(click.Command):
             for key in member.path[:-1]:
                 target = target.setdefault(key, {})
             target[member.path[-1]] = value
-        customizations.adjust_params(self.op_name, params)
+        if self.service == model.LAMBDA:
+            customizations.adjust_params(self.op_name, params)
         missing = [m.flag for m in self.members if m.required and _lookup(params, m.path) is None]
         if missing:
             # a usage error (banner + "lambdactl: error: ..."), as argparse reports it in the aws CLI
             raise click.UsageError(f"the following arguments are required: {', '.join(missing)}")
         from lambdactl.cli.client_validation import validate_params
 
-        validate_params(params, self.op_name)
+        validate_params(params, self.op_name, self.service)
         return params
 
 

@@ -14,6 +14,9 @@ from lambdactl.cli.globals import Globals, split_globals
 EXTRA_COMMANDS = {
     "wait": "lambdactl.cli.commands.wait:wait",
     "logs": "lambdactl.cli.commands.logs:logs",
+    "sqs": "lambdactl.cli.commands.services:sqs",
+    "kinesis": "lambdactl.cli.commands.services:kinesis",
+    "dynamodbstreams": "lambdactl.cli.commands.services:dynamodbstreams",
     "drain": "lambdactl.cli.commands.drain:drain",
     "list-async-events": "lambdactl.cli.commands.events:list_async_events",
     "serve": "lambdactl.cli.commands.serve:serve",

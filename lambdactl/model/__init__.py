@@ -1,4 +1,8 @@
-"""The service model (a trimmed copy of botocore's Lambda model) and its naming rules."""
+"""Service models (trimmed copies of botocore's) and their naming rules.
+
+``lambda`` is the default everywhere; ``sqs``, ``kinesis`` and ``dynamodbstreams``
+describe the embedded event sources.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +12,31 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-_MODEL_FILE = Path(__file__).with_name("lambda.json")
+_HERE = Path(__file__).parent
+LAMBDA = "lambda"
 
 
-@lru_cache(maxsize=1)
-def service() -> dict[str, Any]:
-    return json.loads(_MODEL_FILE.read_text())
+@lru_cache(maxsize=None)
+def service(name: str = LAMBDA) -> dict[str, Any]:
+    return json.loads((_HERE / f"{name}.json").read_text())
 
 
-def shapes() -> dict[str, Any]:
-    return service()["shapes"]
+def shapes(name: str = LAMBDA) -> dict[str, Any]:
+    return service(name)["shapes"]
 
 
-def operation(name: str) -> dict[str, Any]:
-    return service()["operations"][name]
+def operation(op_name: str, name: str = LAMBDA) -> dict[str, Any]:
+    return service(name)["operations"][op_name]
 
 
-def input_shape(op_name: str) -> dict[str, Any] | None:
-    ref = operation(op_name).get("input")
-    return shapes()[ref["shape"]] if ref else None
+def input_shape(op_name: str, name: str = LAMBDA) -> dict[str, Any] | None:
+    ref = operation(op_name, name).get("input")
+    return shapes(name)[ref["shape"]] if ref else None
+
+
+def plane_operation(op_name: str, name: str = LAMBDA) -> str:
+    """The control-plane name of an operation: Lambda's own, others prefixed (``sqs:SendMessage``)."""
+    return op_name if name == LAMBDA else f"{name}:{op_name}"
 
 
 # botocore.xform_name, so flags are spelled exactly as the aws CLI spells them.

@@ -4,7 +4,7 @@ The botocore service model is the law for names, shapes, enums and ranges. We sh
 a trimmed copy (documentation cut to one plain sentence) so the CLI and the HTTP
 server use the same shapes without importing botocore at start-up.
 
-    python -m lambdactl.model.build      # rewrites lambdactl/model/lambda.json
+    python -m lambdactl.model.build      # rewrites lambdactl/model/<service>.json
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).with_name("lambda.json")
-SERVICE = "lambda/2015-03-31"
+HERE = Path(__file__).parent
+# Lambda itself, and the services whose embedded sources feed event source mappings.
+SERVICES = {
+    "lambda": "lambda/2015-03-31",
+    "sqs": "sqs/2012-11-05",
+    "kinesis": "kinesis/2013-12-02",
+    "dynamodbstreams": "dynamodbstreams/2012-08-10",
+}
 
 
 def one_sentence(doc: str) -> str:
@@ -36,25 +42,28 @@ def trim(node: dict) -> dict:
     return out
 
 
-def build() -> dict:
+def build(name: str) -> dict:
     import botocore
 
-    data = Path(botocore.__file__).parent / "data" / SERVICE
+    data = Path(botocore.__file__).parent / "data" / SERVICES[name]
     service = json.loads(gzip.decompress((data / "service-2.json.gz").read_bytes()))
+    waiters = data / "waiters-2.json"
     return {
         "botocore": botocore.__version__,
         "metadata": service["metadata"],
-        "operations": {name: trim(op) for name, op in service["operations"].items()},
-        "shapes": {name: trim(shape) for name, shape in service["shapes"].items()},
+        "operations": {op_name: trim(op) for op_name, op in service["operations"].items()},
+        "shapes": {shape_name: trim(shape) for shape_name, shape in service["shapes"].items()},
         "paginators": json.loads((data / "paginators-1.json").read_text())["pagination"],
-        "waiters": json.loads((data / "waiters-2.json").read_text())["waiters"],
+        "waiters": json.loads(waiters.read_text())["waiters"] if waiters.exists() else {},
     }
 
 
-def render() -> str:
-    return json.dumps(build(), indent=None, separators=(",", ":"), sort_keys=False) + "\n"
+def render(name: str) -> str:
+    return json.dumps(build(name), indent=None, separators=(",", ":"), sort_keys=False) + "\n"
 
 
 if __name__ == "__main__":
-    OUT.write_text(render())
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)", file=sys.stderr)
+    for service_name in SERVICES:
+        out = HERE / f"{service_name}.json"
+        out.write_text(render(service_name))
+        print(f"wrote {out} ({out.stat().st_size} bytes)", file=sys.stderr)

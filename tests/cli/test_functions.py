@@ -147,7 +147,7 @@ def test_stale_revision_id_is_refused(cli, hello_zip):
 def test_delete_function(cli, hello_zip):
     cli.create("d", hello_zip)
     result = cli("delete-function", "--function-name", "d")
-    assert result.stdout == ""
+    assert result.json == {"StatusCode": 204}  # botocore's DeleteFunctionResponse carries the HTTP status
     missing = cli("get-function", "--function-name", "d", rc=254)
     assert missing.stderr.strip() == (
         "An error occurred (ResourceNotFoundException) when calling the GetFunction operation: "
