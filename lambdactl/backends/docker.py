@@ -276,23 +276,12 @@ def state_dir_of(spec: EnvironmentSpec) -> Path:
 def _binds(spec: EnvironmentSpec) -> dict[str, dict[str, str]]:
     binds: dict[str, dict[str, str]] = {}
     if spec.code_dir is not None:
-        _world_readable(spec.code_dir)
         binds[str(spec.code_dir)] = {"bind": "/var/task", "mode": "ro"}
     if len(spec.layer_dirs) == 1:
         binds[str(spec.layer_dirs[0])] = {"bind": "/opt", "mode": "ro"}
     elif spec.layer_dirs:
         binds[str(_merge_layers(spec))] = {"bind": "/opt", "mode": "ro"}
     return binds
-
-
-def _world_readable(path: Path) -> None:
-    """The container's user is not us: the mounted code dir itself must be open to others."""
-    mode = path.stat().st_mode
-    if mode & 0o005 != 0o005:
-        try:
-            path.chmod(mode | 0o005)
-        except PermissionError:
-            pass
 
 
 def _merge_layers(spec: EnvironmentSpec) -> Path:

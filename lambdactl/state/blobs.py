@@ -107,6 +107,7 @@ class CodeStore:
             return target
         self.unpacked.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.unpacked, prefix=".tmp-"))
+        staging.chmod(0o755)  # mkdtemp makes it 0700; a container's non-root user must read the task root
         try:
             with zipfile.ZipFile(self.zip_path(sha_hex)) as archive:
                 for info in archive.infolist():
