@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import socket
 import threading
 from collections.abc import Callable
@@ -277,30 +276,9 @@ def _binds(spec: EnvironmentSpec) -> dict[str, dict[str, str]]:
     binds: dict[str, dict[str, str]] = {}
     if spec.code_dir is not None:
         binds[str(spec.code_dir)] = {"bind": "/var/task", "mode": "ro"}
-    if len(spec.layer_dirs) == 1:
-        binds[str(spec.layer_dirs[0])] = {"bind": "/opt", "mode": "ro"}
-    elif spec.layer_dirs:
-        binds[str(_merge_layers(spec))] = {"bind": "/opt", "mode": "ro"}
+    if spec.opt_dir is not None:
+        binds[str(spec.opt_dir)] = {"bind": "/opt", "mode": "ro"}
     return binds
-
-
-def _merge_layers(spec: EnvironmentSpec) -> Path:
-    """Layers merged into one /opt (later ones win), hard-linked into the environment's work dir."""
-    target = spec.work_dir / "opt"
-    for layer in spec.layer_dirs:
-        for src in layer.rglob("*"):
-            dst = target / src.relative_to(layer)
-            if src.is_dir() and not src.is_symlink():
-                dst.mkdir(parents=True, exist_ok=True)
-                continue
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.unlink(missing_ok=True)
-            try:
-                os.link(src, dst, follow_symlinks=False)
-            except OSError:
-                shutil.copy2(src, dst, follow_symlinks=False)
-    target.chmod(0o755)
-    return target
 
 
 def _cgroup_peak(container_id: str) -> int | None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from lambdactl import __version__, errors
-from lambdactl.cli.globals import Globals, split_globals
+from lambdactl.cli.globals import split_globals
 
 # Commands written by hand (everything else is built from the service model).
 EXTRA_COMMANDS = {
@@ -60,7 +60,7 @@ def _operation_commands() -> dict[str, str]:
     from lambdactl import model
     from lambdactl.control.plane import supported_operations
 
-    return {model.command_name(op): op for op in supported_operations()}
+    return {model.command_name(op): op for op in supported_operations() if ":" not in op}  # Lambda's own
 
 
 GLOBAL_HELP = """Global options (accepted anywhere on the line, as in the aws CLI):

@@ -12,7 +12,7 @@ from lambdactl import errors
 from lambdactl.control import logs
 from lambdactl.control.concurrency import reserved_concurrency
 from lambdactl.control.aliases import route
-from lambdactl.control.layers import layer_dirs
+from lambdactl.control.layers import opt_dir
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.records import require_function
 from lambdactl.model import validate
@@ -81,7 +81,7 @@ def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> Environment
         backend=config.get("LambdactlBackend", "subprocess"),
         image_uri=config.get("_ImageUri"),
         image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig"),
-        layer_dirs=layer_dirs(plane, config),
+        opt_dir=opt_dir(plane, config),
     )
 
 

@@ -359,14 +359,14 @@ def layer_fields(plane: ControlPlane, arns: list[str]) -> dict[str, Any]:
     return {"Layers": layers, "_LayerShas": shas}
 
 
-def layer_dirs(plane: ControlPlane, config: dict[str, Any]) -> tuple[Path, ...]:
+def opt_dir(plane: ControlPlane, config: dict[str, Any]) -> Path | None:
     """The function's layers merged into one read-only /opt-like directory (built once per ordered set)."""
     from lambdactl.runtime.layers import merged_dir
 
     shas = config.get("_LayerShas") or []
     if not shas:
-        return ()
-    return (merged_dir(plane.code, shas, plane.settings.state_dir / "cache" / "layers"),)
+        return None
+    return merged_dir(plane.code, shas, plane.settings.state_dir / "cache" / "layers")
 
 
 def referenced_code(plane: ControlPlane) -> set[str]:

@@ -293,7 +293,7 @@ class Environment:
         )
 
     def _custom_bootstrap(self) -> list[str] | _Failure:
-        candidates = [d / "bootstrap" for d in (self.spec.code_dir, *reversed(self.spec.layer_dirs)) if d]
+        candidates = [d / "bootstrap" for d in (self.spec.code_dir, self.spec.opt_dir) if d]
         for path in candidates:
             if path.is_file():
                 if not os.access(path, os.X_OK):
@@ -316,7 +316,7 @@ class Environment:
         for name, sub, sep in (("PATH", "bin", ":"), ("LD_LIBRARY_PATH", "lib", ":"),
                                ("PYTHONPATH", "python", ":"), ("PYTHONPATH", f"python/lib/{spec.runtime}/site-packages", ":"),
                                ("NODE_PATH", "nodejs/node_modules", ":")):
-            dirs = [str(d / sub) for d in reversed(spec.layer_dirs) if (d / sub).is_dir()]
+            dirs = [str(spec.opt_dir / sub)] if spec.opt_dir and (spec.opt_dir / sub).is_dir() else []
             if dirs and not contained:
                 env[name] = sep.join(dirs + ([env[name]] if name in env else []))
         env.update(spec.environment)

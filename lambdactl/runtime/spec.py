@@ -29,7 +29,7 @@ class EnvironmentSpec:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     backend: str = "subprocess"  # "subprocess" | "docker"
-    layer_dirs: tuple[Path, ...] = ()  # unpacked layers, in order (later overrides earlier)
+    opt_dir: Path | None = None  # the function's layers merged in order (later ones win), read-only: /opt
     extra_env: dict[str, str] = field(default_factory=dict)  # platform additions (e.g. serve's endpoint)
     image_uri: str | None = None  # Image functions / docker backend
     image_config: dict | None = None  # {"EntryPoint": [...], "Command": [...], "WorkingDirectory": "..."}

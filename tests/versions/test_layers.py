@@ -134,14 +134,14 @@ def test_layer_content_frozen_in_version_and_kept_after_layer_delete(plane, make
 
 
 def test_merged_layer_dir_is_read_only_and_cached(plane, make_function):
-    from lambdactl.control.layers import layer_dirs
+    from lambdactl.control.layers import opt_dir
     from lambdactl.control.records import load_version
 
     arn = publish(plane, "lib", {"python/shared.py": "VALUE = 1\n"})["LayerVersionArn"]
     make_function("f", IMPORTER, Layers=[arn])
     make_function("g", IMPORTER, Layers=[arn])
-    (merged,) = layer_dirs(plane, load_version(plane, "f"))
-    assert layer_dirs(plane, load_version(plane, "g")) == (merged,)
+    merged = opt_dir(plane, load_version(plane, "f"))
+    assert merged is not None and opt_dir(plane, load_version(plane, "g")) == merged
     assert merged.parent == plane.settings.state_dir / "cache" / "layers"
     assert not (merged / "python" / "shared.py").stat().st_mode & 0o222
 
