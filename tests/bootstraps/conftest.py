@@ -71,6 +71,7 @@ class FakeRuntimeAPI:
         self.outcomes: queue.Queue[Outcome] = queue.Queue()
         self.requests: list[Recorded] = []
         self.closed = threading.Event()
+        self.process: RuntimeProcess | None = None  # the runtime being served, for failure reports
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -146,10 +147,17 @@ class FakeRuntimeAPI:
         return self.wait_outcome(timeout)
 
     def wait_outcome(self, timeout: float = 20) -> Outcome:
-        try:
-            return self.outcomes.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("the runtime posted nothing within %ss" % timeout) from None
+        """The runtime's next post; fails early (with its output) if the runtime process died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                return self.outcomes.get(timeout=0.05)
+            except queue.Empty:
+                if self.process is not None and self.process.proc.poll() is not None and self.outcomes.empty():
+                    break
+        proc = self.process
+        detail = "" if proc is None else "\n--- stdout:\n%s\n--- stderr:\n%s" % (proc.stdout, proc.stderr)
+        raise AssertionError("the runtime posted nothing" + detail)
 
     def close(self) -> None:
         self.closed.set()
@@ -247,6 +255,7 @@ def start_runtime(runtime_api, tmp_path):
             path.write_text(text)
         task_root.mkdir(exist_ok=True)
         proc = RuntimeProcess(argv, lambda_env(runtime_api, task_root, handler, **(env or {})), task_root)
+        runtime_api.process = proc
         started.append(proc)
         return proc
 
@@ -256,12 +265,12 @@ def start_runtime(runtime_api, tmp_path):
 
 
 def find_python(version: str) -> str | None:
-    """An interpreter for `version` ("3.9"): PATH first, then pyenv."""
-    found = shutil.which("python" + version)
-    if found:
-        return found
-    for candidate in sorted(Path("/root/.pyenv/versions").glob(version + ".*/bin/python" + version)):
-        return str(candidate)
+    """A working interpreter for `version` ("3.9"): pyenv's install, then PATH (shims may not run)."""
+    candidates = [str(p) for p in sorted(Path("/root/.pyenv/versions").glob(version + ".*/bin/python" + version))]
+    candidates += [c for c in [shutil.which("python" + version)] if c]
     if "%d.%d" % sys.version_info[:2] == version:
-        return sys.executable
+        candidates.insert(0, sys.executable)
+    for candidate in candidates:
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+            return candidate
     return None

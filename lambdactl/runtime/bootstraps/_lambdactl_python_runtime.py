@@ -295,8 +295,9 @@ class LambdaContext:
         self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = tenant_id
-        w3c = client_context.pop("w3c", None) if isinstance(client_context, dict) else None
-        self._w3c = {k: v for k, v in (w3c or {}).items() if k in ("traceparent", "tracestate", "baggage") and isinstance(v, str)} if isinstance(w3c, dict) else {}
+        w3c = client_context.pop("w3c", None) if isinstance(client_context, dict) else None  # see w3c()
+        w3c = w3c if isinstance(w3c, dict) else {}
+        self._w3c = {k: v for k, v in w3c.items() if k in ("traceparent", "tracestate", "baggage") and isinstance(v, str)}
         self.client_context = ClientContext(client_context) if client_context is not None else None
         self.identity = CognitoIdentity(cognito_identity)
         self._deadline_ms = deadline_ms
