@@ -20,6 +20,14 @@ from typing import Any
 
 import pytest
 
+try:
+    # The awscli wheel here is the v2 code base: importing `awscli` (tests/render) installs an import hook that
+    # aliases a *later* `import botocore` to awscli's vendored copy, whose data files differ (no .json.gz), which
+    # broke tests/cli_input when both ran in one session. Importing the real botocore first keeps one botocore.
+    import botocore  # noqa: F401
+except ImportError:  # the test extras are not installed
+    pass
+
 HELLO_PY = 'def handler(event, context):\n    return {"hello": event.get("name", "world")}\n'
 
 

@@ -146,9 +146,16 @@ def run(
 
         result = paginate(plane, call_name, params, pages, values)
     else:
-        if pages and values.get("page_size"):
-            params[pages["limit_key"]] = values["page_size"]
+        if pages and values.get("page_size") is not None:
+            from lambdactl.cli.pagination import check_page_size
+
+            params[pages["limit_key"]] = check_page_size(values["page_size"], pages["limit_key"])
         result = plane.call(call_name, params)
+    output_ref = model.operation(op_name, service).get("output")
+    if output_ref:
+        from lambdactl.cli.timestamps import iso_timestamps
+
+        result = iso_timestamps(result, output_ref["shape"], model.shapes(service))
     render(result, output=globals_.output, query=globals_.query, operation=op_name)
 
 

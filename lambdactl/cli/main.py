@@ -10,17 +10,18 @@ import click
 from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
 
+SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams")  # embedded event sources, aws-CLI shaped
 # Commands written by hand (everything else is built from the service model).
 EXTRA_COMMANDS = {
     "wait": "lambdactl.cli.commands.wait:wait",
     "logs": "lambdactl.cli.commands.logs:logs",
-    "sqs": "lambdactl.cli.commands.services:sqs",
-    "kinesis": "lambdactl.cli.commands.services:kinesis",
-    "dynamodbstreams": "lambdactl.cli.commands.services:dynamodbstreams",
+    **{name: f"lambdactl.cli.commands.services:{name}" for name in SERVICE_GROUPS},
     "drain": "lambdactl.cli.commands.drain:drain",
     "list-async-events": "lambdactl.cli.commands.events:list_async_events",
     "serve": "lambdactl.cli.commands.serve:serve",
     "docker": "lambdactl.cli.commands.docker:docker",
+    "generate-event": "lambdactl.cli.commands.generate_event:generate_event",
+    "help": "lambdactl.cli.commands.help:help_",
 }
 
 
@@ -106,10 +107,14 @@ def main(argv: list[str] | None = None) -> None:
 
 def _operation_for(args: list[str]) -> str | None:
     """The API operation name for error messages (`when calling the GetFunction operation`)."""
-    for arg in args:
-        if not arg.startswith("-"):
-            return {"logs": "FilterLogEvents"}.get(arg) or _operation_commands().get(arg)
-    return None
+    words = [arg for arg in args if not arg.startswith("-")][:2]
+    if not words:
+        return None
+    if words[0] in SERVICE_GROUPS and len(words) > 1:
+        from lambdactl.cli.commands.services import operation_for
+
+        return operation_for(words[0], words[1])
+    return {"logs": "FilterLogEvents"}.get(words[0]) or _operation_commands().get(words[0])
 
 
 def _usage_text(exc: click.exceptions.UsageError) -> str:

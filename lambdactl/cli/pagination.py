@@ -24,13 +24,20 @@ def decode_token(token: str) -> tuple[str | None, int]:
         raise errors.UsageError(f"Bad starting token: {token}") from None
 
 
+def check_page_size(size: int, limit_key: str) -> int:
+    """--page-size becomes the API's limit member, so botocore's minimum (1) applies to it (exit 252)."""
+    if size < 1:
+        raise errors.ParamValidationError(f"Invalid value for parameter {limit_key}, value: {size}, valid min value: 1")
+    return size
+
+
 def paginate(plane: Any, op_name: str, params: dict[str, Any], pages: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     input_token, output_token = pages["input_token"], pages["output_token"]
     limit_key, result_key = pages["limit_key"], pages["result_key"]
     max_items = values.get("max_items")
     marker, skip = decode_token(values["starting_token"]) if values.get("starting_token") else (None, 0)
-    if values.get("page_size"):
-        params[limit_key] = values["page_size"]
+    if values.get("page_size") is not None:
+        params[limit_key] = check_page_size(values["page_size"], limit_key)
     merged: dict[str, Any] = {result_key: []}
     while True:
         call = dict(params)

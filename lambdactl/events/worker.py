@@ -1,5 +1,8 @@
 """The async worker: runs queued events through the normal Invoke path, retries, and hands results on.
 
+It also runs the event source mappings' pollers (``lambdactl.events.pollers``) and stays
+while an enabled mapping's source has records left.
+
 One worker per state directory, guarded by an flock on ``async-worker.lock``: under
 ``serve`` it runs in-process (``Worker(plane_factory).start()``); otherwise the first
 command that queues work starts one in the background (``python -m lambdactl.events.worker``),
@@ -18,6 +21,7 @@ Settings (environment variables):
 from __future__ import annotations
 
 import fcntl
+from contextlib import closing
 import json
 import os
 import subprocess
@@ -132,7 +136,7 @@ class Worker:
             timer.daemon = True
             timer.start()
         try:
-            while queue.pending(self._plane()):
+            while pending(self._plane()):
                 if deadline is not None and time.monotonic() >= deadline:
                     return False
                 if lock.try_acquire():
@@ -155,7 +159,7 @@ class Worker:
                 self.run(idle_s=idle_s)
             finally:
                 lock.release()
-            if not queue.pending(self._plane()):  # work queued while we held the lock but were leaving
+            if not pending(self._plane()):  # work queued while we held the lock but were leaving
                 return
 
     def _serve_forever(self) -> None:
@@ -170,12 +174,16 @@ class Worker:
                 self._stop.wait(0.5)
 
     def run(self, idle_s: float | None) -> None:
-        """The loop (lock held): claim due events into the pool; return after ``idle_s`` with nothing pending."""
+        """The loop (lock held): claim due events into the pool and run the mappings' pollers;
+        return after ``idle_s`` with nothing pending."""
+        from lambdactl.events.pollers.manager import Pollers
+
         plane = self._plane()
         queue.recover(plane)
         running: set[Future[None]] = set()
         idle_since, renewed, pruned = time.monotonic(), time.monotonic(), False
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="lambdactl-async") as pool:
+        pollers = Pollers(self.plane_factory)
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="lambdactl-async") as pool, closing(pollers):
             while not self._stop.is_set():
                 running = {future for future in running if not future.done()}
                 claimed = queue.claim(plane, self.owner, self.workers - len(running))
@@ -186,7 +194,7 @@ class Worker:
                     renewed = now
                 if claimed:
                     continue
-                if running or queue.pending(plane):
+                if pollers.sync(plane) or running or queue.pending(plane):
                     idle_since, pruned = now, False
                 else:
                     if not pruned:
@@ -280,6 +288,13 @@ class Worker:
         problem = destinations.deliver(conn, plane, target, json.dumps(record).encode())
         if problem:
             queue.note_error(conn, event_id, problem)
+
+
+def pending(plane: ControlPlane) -> int:
+    """Work left: queued or in-flight async events, plus enabled mappings whose source is not consumed."""
+    from lambdactl.events.pollers.manager import pending as mapping_work
+
+    return queue.pending(plane) or mapping_work(plane)
 
 
 def _destination(settings: dict[str, Any], kind: str) -> str | None:

@@ -78,11 +78,16 @@ class EnvironmentPool:
             self._release(spec, slot, reusable=result is not None and result.reusable)
 
     def provision(self, spec: EnvironmentSpec, count: int) -> int:
-        """Keep ``count`` initialized environments of this version ready; returns how many are ready."""
+        """Keep ``count`` initialized environments of this version ready; returns how many are ready.
+
+        A lower count hands the extra ones back to idle reaping (0 releases them all)."""
         spec = dataclasses.replace(self._with_platform_env(spec), initialization_type="provisioned-concurrency")
         key = (spec.function_name, spec.version)
         with self._lock:
-            have = sum(1 for slot in self._idle[key] if slot.provisioned)
+            mine = [slot for slot in self._idle[key] if slot.provisioned]
+            for slot in mine[count:]:
+                slot.provisioned = False
+            have = min(len(mine), count)
             wanted = max(0, count - have)
             self._total += wanted
         started = []

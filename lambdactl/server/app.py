@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, Settings, supported_operations
-from lambdactl.server import protocol
+from lambdactl.server import protocol, urls
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
@@ -96,7 +96,8 @@ class LambdaServer(ThreadingHTTPServer):
         finally:
             with self._idle:
                 self._inflight -= 1
-                self._idle.notify_all()
+                if self.closing:  # only stop() waits
+                    self._idle.notify_all()
 
     def stop(self, drain_s: float = DRAIN_SECONDS) -> None:
         """Stop accepting, let in-flight requests finish (bounded), then release the environments."""
@@ -129,6 +130,24 @@ class LambdaServer(ThreadingHTTPServer):
             return protocol.serialize_error(errors.ServiceException(f"{type(exc).__name__}: {exc}"))
 
 
+class Headers:
+    """Request headers: case-insensitive ``get`` (first value) and ``items`` (all, as sent)."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+        self._first: dict[str, str] = {}
+
+    def add(self, name: str, value: str) -> None:
+        self.pairs.append((name, value))
+        self._first.setdefault(name.lower(), value)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._first.get(name.lower(), default)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.pairs)
+
+
 def protocol_ops() -> list[str]:
     """Every operation in the model gets a route (unimplemented ones answer 404, not a 405 or a hang)."""
     from lambdactl import model
@@ -144,6 +163,29 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def parse_request(self) -> bool:
+        """A plain ``METHOD target HTTP/1.x`` request is read here (the stdlib's email-based
+        header parsing costs more than the rest of an invoke); anything else goes to the base class."""
+        words = self.raw_requestline.decode("iso-8859-1").split()
+        if len(words) != 3 or words[2] not in ("HTTP/1.1", "HTTP/1.0"):
+            return super().parse_request()
+        self.command, self.path, self.request_version = words
+        self.requestline = " ".join(words)
+        headers = Headers()
+        while (line := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
+            name, colon, value = line.decode("iso-8859-1").partition(":")
+            if not colon or len(line) > 65536 or len(headers.pairs) >= 100:
+                self.close_connection = True
+                self.send_error(HTTPStatus.BAD_REQUEST, "Bad header line")
+                return False
+            headers.add(name.strip(), value.strip())
+        self.headers = headers  # type: ignore[assignment]
+        connection = (headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (words[2] == "HTTP/1.0" and connection != "keep-alive")
+        if (headers.get("Expect") or "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def handle_one_request(self) -> None:
         """As the base class, but every method goes to ``_handle``."""
@@ -164,11 +206,20 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body)
+        function_url = urls.route(self.path, self.headers)
+        if function_url:
+            url_id, target = function_url
+            status, pairs, payload = urls.respond(
+                self.server.planes, url_id, self.command, target, self.headers, body,
+                self.client_address[0], self.request_version,
+            )
+        else:
+            status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body)
+            pairs = list(headers.items())
         if self.server.closing:
             self.close_connection = True
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {uuid.uuid4()}"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines += [f"{name}: {value}" for name, value in pairs]
         if status not in protocol.NO_BODY_STATUSES:
             lines.append(f"Content-Length: {len(payload)}")
         if self.close_connection:

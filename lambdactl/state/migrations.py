@@ -98,6 +98,112 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "provisioned_and_urls",
+        """
+        CREATE TABLE provisioned_concurrency (
+            function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+            qualifier TEXT NOT NULL,                   -- a published version or an alias
+            requested INTEGER NOT NULL,
+            last_modified TEXT NOT NULL,
+            PRIMARY KEY (function_name, qualifier)
+        );
+        CREATE TABLE function_urls (
+            function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+            qualifier TEXT NOT NULL,                   -- '$LATEST' or an alias
+            url_id TEXT NOT NULL UNIQUE,               -- 32 [a-z0-9], the URL's host label
+            config TEXT NOT NULL,                      -- AuthType, Cors, InvokeMode, CreationTime, LastModifiedTime
+            PRIMARY KEY (function_name, qualifier)
+        );
+        """,
+    ),
+    (
+        "event_source_mappings",
+        """
+        CREATE TABLE event_source_mappings (
+            uuid TEXT PRIMARY KEY,
+            function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+            qualifier TEXT,                            -- as given in FunctionName (NULL = unqualified)
+            event_source_arn TEXT NOT NULL,
+            config TEXT NOT NULL,                      -- the mapping's settings (EventSourceMappingConfiguration JSON)
+            state TEXT NOT NULL,                       -- Creating | Enabled | Disabled | ...
+            last_modified REAL NOT NULL,
+            created_at REAL NOT NULL                   -- LATEST starts reading streams from here
+        );
+        CREATE INDEX event_source_mappings_source ON event_source_mappings (event_source_arn);
+        CREATE TABLE esm_checkpoints (
+            uuid TEXT NOT NULL REFERENCES event_source_mappings(uuid) ON DELETE CASCADE,
+            shard_id TEXT NOT NULL,
+            sequence_number TEXT NOT NULL,             -- last record processed (or skipped) on this shard
+            PRIMARY KEY (uuid, shard_id)
+        );
+        """,
+    ),
+    (
+        "event_sources",
+        """
+        CREATE TABLE sqs_queues (
+            arn TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            attributes TEXT NOT NULL,                  -- JSON: the settable attributes, as strings
+            created_at REAL NOT NULL,
+            modified_at REAL NOT NULL,
+            last_sequence INTEGER NOT NULL DEFAULT 0   -- FIFO SequenceNumber counter
+        );
+        CREATE TABLE sqs_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,      -- order of arrival
+            queue_arn TEXT NOT NULL REFERENCES sqs_queues(arn) ON DELETE CASCADE,
+            message_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            message_attributes TEXT NOT NULL,          -- JSON, API shape (BinaryValue as base64)
+            sent_at REAL NOT NULL,                     -- epoch seconds
+            visible_at REAL NOT NULL,                  -- end of delay or of visibility timeout
+            receive_count INTEGER NOT NULL DEFAULT 0,
+            first_received_at REAL,
+            receipt_nonce TEXT,                        -- of the latest receipt handle
+            group_id TEXT,
+            dedup_id TEXT,
+            sequence_number TEXT
+        );
+        CREATE INDEX sqs_messages_queue ON sqs_messages (queue_arn, visible_at, id);
+        CREATE TABLE sqs_dedup (
+            queue_arn TEXT NOT NULL REFERENCES sqs_queues(arn) ON DELETE CASCADE,
+            dedup_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            sequence_number TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (queue_arn, dedup_id)
+        );
+        CREATE TABLE streams (
+            arn TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,                        -- kinesis | dynamodb
+            name TEXT NOT NULL,                        -- stream name, or table name
+            retention_hours INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            extra TEXT NOT NULL DEFAULT '{}'           -- JSON: StreamViewType, tags
+        );
+        CREATE TABLE stream_shards (
+            stream_arn TEXT NOT NULL REFERENCES streams(arn) ON DELETE CASCADE,
+            shard_id TEXT NOT NULL,
+            position INTEGER NOT NULL,                 -- 0, 1, ... in the stream
+            start_hash TEXT NOT NULL,                  -- decimal 128-bit hash-key range
+            end_hash TEXT NOT NULL,
+            seq_prefix TEXT NOT NULL,                  -- SequenceNumber = prefix + zero-padded counter
+            last_counter INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (stream_arn, shard_id)
+        );
+        CREATE TABLE stream_records (
+            stream_arn TEXT NOT NULL REFERENCES streams(arn) ON DELETE CASCADE,
+            shard_id TEXT NOT NULL,
+            counter INTEGER NOT NULL,                  -- 1, 2, ... per shard
+            partition_key TEXT NOT NULL,
+            data BLOB NOT NULL,
+            arrived_at REAL NOT NULL,
+            PRIMARY KEY (stream_arn, shard_id, counter)
+        );
+        CREATE INDEX stream_records_arrival ON stream_records (stream_arn, shard_id, arrived_at);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

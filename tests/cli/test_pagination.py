@@ -94,3 +94,9 @@ def test_max_items_over_the_model_range_for_page_size(many):
 
 def names_of(page: dict) -> list[str]:
     return [item["FunctionName"] for item in page["Functions"]]
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-paginate"]])
+def test_page_size_under_the_minimum_is_a_client_error(many, extra):
+    result = many("list-functions", "--page-size", "0", *extra, rc=252)
+    assert result.stderr == "\nParameter validation failed:\nInvalid value for parameter MaxItems, value: 0, valid min value: 1\n"

@@ -1,4 +1,5 @@
-"""``lambdactl drain``: wait until every queued async event has been processed (what CI calls before checking)."""
+"""``lambdactl drain``: wait until every queued async event has been processed and every enabled event
+source mapping has consumed its source (what CI calls before checking)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from lambdactl.cli.globals import Globals
 
 
 @click.command(name="drain", help="lambdactl extension: wait until no queued or in-flight async events are left "
+               "and every enabled event source mapping has consumed its queue or stream "
                "(processing them here when no worker is running); exit 255 on timeout.")
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (default: wait).")
 @click.pass_obj
 def drain(globals_: Globals, timeout: float | None) -> None:
     from lambdactl.control.environments import warm_planes
     from lambdactl.events import queue
+    from lambdactl.events.pollers.manager import pending as mapping_work
     from lambdactl.events.worker import Worker
 
     pool, planes = warm_planes(local_plane(globals_).settings)
@@ -24,5 +27,7 @@ def drain(globals_: Globals, timeout: float | None) -> None:
     finally:
         pool.close()
     if not drained:
-        left = queue.pending(local_plane(globals_))
-        raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending")
+        plane = local_plane(globals_)
+        left, mappings = queue.pending(plane), mapping_work(plane)
+        raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending, "
+                                    f"{mappings} event source mapping(s) with records left")

@@ -52,6 +52,7 @@ def run(settings: Any, host: str, port: int, command: list[str]) -> int:
     from lambdactl.control.environments import warm_planes
     from lambdactl.events.worker import Worker
 
+    _clean_docker_leftovers(settings)
     pool, planes = warm_planes(settings)
     try:
         server = LambdaServer(host, port, settings, environments=pool)
@@ -60,6 +61,9 @@ def run(settings: Any, host: str, port: int, command: list[str]) -> int:
         raise errors.ConfigurationError(f"lambdactl serve: cannot listen on {host}:{port}: {exc.strerror}") from None
     # Functions reach this server with boto3 (functions that call functions).
     pool.extra_env = {"AWS_ENDPOINT_URL_LAMBDA": server.url, "LAMBDACTL_ENDPOINT_URL": server.url}
+    from lambdactl.control.provisioned import warm_all
+
+    warm_all(planes)  # provisioned concurrency: started in the background, never reaped
     worker = Worker(planes)
     stop = threading.Event()
     child: list[Any] = []
@@ -76,6 +80,7 @@ def run(settings: Any, host: str, port: int, command: list[str]) -> int:
     worker.start()
     try:
         print(f"lambdactl serve: listening on {server.url} (state dir {settings.state_dir})", file=sys.stderr, flush=True)
+        print(f"lambdactl serve: function URLs at {server.url}/lambda-url/<url-id>/<path>", file=sys.stderr, flush=True)
         if not command:
             stop.wait()
             return 0
@@ -105,3 +110,25 @@ def _forward(process: Any, signum: int) -> None:
         process.send_signal(signum)
     except ProcessLookupError:
         pass
+
+
+def _clean_docker_leftovers(settings: Any) -> None:
+    """Remove containers a crashed lambdactl left behind, paying the docker import only when needed."""
+    from lambdactl.control.plane import ControlPlane
+
+    plane = ControlPlane(settings)
+    try:
+        uses_docker = plane.store.read_one(
+            "SELECT 1 FROM versions WHERE json_extract(config, '$.LambdactlBackend') = 'docker' LIMIT 1"
+        )
+    finally:
+        plane.close()
+    if not uses_docker:
+        return
+    from lambdactl import errors
+    from lambdactl.backends.docker import cleanup, connect
+
+    try:
+        cleanup(connect(), settings.state_dir)
+    except errors.LambdactlError as exc:  # no engine: the docker functions will say so when invoked
+        print(f"lambdactl serve: {exc.message}", file=sys.stderr)

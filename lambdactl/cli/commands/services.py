@@ -11,30 +11,42 @@ import click
 from lambdactl import model
 
 
+def _operations(service: str) -> dict[str, str]:
+    from lambdactl.control.plane import supported_operations
+
+    prefix = f"{service}:"
+    ops = [op[len(prefix):] for op in supported_operations() if op.startswith(prefix)]
+    return {model.command_name(op): op for op in ops}
+
+
+def operation_for(service: str, command: str) -> str | None:
+    """The API operation behind ``lambdactl <service> <command>`` (for error messages)."""
+    return _operations(service).get(command)
+
+
 class ServiceGroup(click.Group):
-    def __init__(self, service: str, help_text: str) -> None:
+    def __init__(self, service: str, help_text: str, extras: dict[str, str] | None = None) -> None:
         super().__init__(name=service, help=help_text)
         self.service = service
-
-    def _operations(self) -> dict[str, str]:
-        from lambdactl.control.plane import supported_operations
-
-        prefix = f"{self.service}:"
-        ops = [op[len(prefix):] for op in supported_operations() if op.startswith(prefix)]
-        return {model.command_name(op): op for op in ops}
+        self.extras = extras or {}  # lambdactl's own commands in this group: name -> "module:attr"
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self._operations())
+        return sorted({*_operations(self.service), *self.extras})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         from lambdactl.cli.factory import OperationCommand
 
-        op_name = self._operations().get(name)
+        if name in self.extras:
+            module, attr = self.extras[name].split(":")
+            return getattr(__import__(module, fromlist=[attr]), attr)
+        op_name = _operations(self.service).get(name)
         return OperationCommand(op_name, self.service) if op_name else None
 
 
 sqs = ServiceGroup("sqs", "Embedded queues with the commands, flags and outputs of `aws sqs`.")
 kinesis = ServiceGroup("kinesis", "Embedded streams with the commands, flags and outputs of `aws kinesis`.")
 dynamodbstreams = ServiceGroup(
-    "dynamodbstreams", "Embedded DynamoDB streams with the commands of `aws dynamodbstreams`."
+    "dynamodbstreams",
+    "Embedded DynamoDB streams with the commands of `aws dynamodbstreams`, and put-record to append to them.",
+    extras={"put-record": "lambdactl.cli.commands.ddbstream:put_record"},
 )

@@ -1,0 +1,214 @@
+"""Invokes through `lambdactl serve` beside AWS's runtime interface emulator, from one run.
+
+For the Python hello handler (``samples/hello-python/app.py`` when present, else an
+equivalent inline one): the cold first invoke, warm-invoke latency p50/p99 on one
+keep-alive connection, and throughput with 1, 2 and 4 concurrent client processes.
+The emulator (Go, from the ``aws-sam-cli`` wheel: ``samcli/local/rapid/aws-lambda-rie-x86_64``,
+fetched once with ``pip download`` into ``--cache``) runs ``python -m awslambdaric`` on
+the same handler; it takes one invocation at a time, so it is measured with 1 client.
+Targets: warm p50 <= 2x the emulator's; 2-client throughput >= the emulator's 1-client rate.
+
+    python benchmarks/serve_invoke.py [--invokes 1000] [--seconds 3] [--cache ~/.cache/lambdactl-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import io
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "hello-python" / "app.py"
+HELLO = '''
+def handler(event, context):
+    return {"statusCode": 200, "body": "Hello from Lambda!"}
+'''
+RIE_MEMBER = "samcli/local/rapid/aws-lambda-rie-x86_64"
+RIE_PATH = "/2015-03-31/functions/function/invocations"
+OUR_PATH = "/2015-03-31/functions/hello/invocations"
+CLIENTS = (1, 2, 4)
+
+
+def post(connection: http.client.HTTPConnection, path: str, body: bytes = b"{}") -> bytes:
+    connection.request("POST", path, body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = response.read()
+    if response.status not in (200, 201):
+        raise RuntimeError(f"{path}: HTTP {response.status} {data[:200]!r}")
+    return data
+
+
+def latencies(host: str, port: int, path: str, count: int) -> list[float]:
+    connection = http.client.HTTPConnection(host, port)
+    out = []
+    for _ in range(count):
+        started = time.perf_counter()
+        post(connection, path)
+        out.append(time.perf_counter() - started)
+    connection.close()
+    return out
+
+
+def _client(host: str, port: int, path: str, seconds: float, start_at: float, results: multiprocessing.Queue) -> None:
+    connection = http.client.HTTPConnection(host, port)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    done, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        post(connection, path)
+        done += 1
+    results.put(done)
+
+
+def throughput(host: str, port: int, path: str, clients: int, seconds: float) -> float:
+    """Invokes per second with ``clients`` processes, each on its own keep-alive connection."""
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    start_at = time.time() + 0.3
+    workers = [multiprocessing.Process(target=_client, args=(host, port, path, seconds, start_at, results))
+               for _ in range(clients)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    total = sum(results.get(timeout=seconds + 60) for _ in workers)
+    for worker in workers:
+        worker.join()
+    return total / seconds
+
+
+def wait_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def measure(port: int, path: str, invokes: int, seconds: float, clients: tuple[int, ...]) -> dict[str, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    started = time.perf_counter()
+    post(connection, path)
+    figures = {"cold_ms": (time.perf_counter() - started) * 1000}
+    connection.close()
+    latencies("127.0.0.1", port, path, 50)  # settle
+    warm = sorted(latencies("127.0.0.1", port, path, invokes))
+    figures["p50_ms"] = statistics.median(warm) * 1000
+    figures["p99_ms"] = warm[min(len(warm) - 1, int(len(warm) * 0.99))] * 1000
+    for count in clients:
+        figures[f"rps_{count}"] = throughput("127.0.0.1", port, path, count, seconds)
+    return figures
+
+
+def run_ours(handler_dir: Path, state_dir: Path, args: argparse.Namespace) -> dict[str, float]:
+    log = state_dir.parent / "serve.log"
+    env = {**os.environ, "LAMBDACTL_STATE_DIR": str(state_dir)}
+    with open(log, "wb") as err:
+        server = subprocess.Popen([sys.executable, "-m", "lambdactl", "serve", "--port", "0"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not (found := re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read_text())):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start: {log.read_text()}")
+            time.sleep(0.02)
+        port = int(found.group(1))
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.write(handler_dir / "app.py", "app.py")
+        create = {"FunctionName": "hello", "Runtime": args.runtime, "Handler": "app.handler",
+                  "Role": "arn:aws:iam::123456789012:role/bench",
+                  "Code": {"ZipFile": base64.b64encode(archive.getvalue()).decode()}}  # fmt: skip
+        post(http.client.HTTPConnection("127.0.0.1", port), "/2015-03-31/functions", json.dumps(create).encode())
+        return measure(port, OUR_PATH, args.invokes, args.seconds, CLIENTS)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def rie_binary(cache: Path) -> Path | None:
+    """The emulator, extracted once from the aws-sam-cli wheel (None when it cannot be had)."""
+    binary = cache / "aws-lambda-rie-x86_64"
+    if binary.exists():
+        return binary
+    cache.mkdir(parents=True, exist_ok=True)
+    wheels = list(cache.glob("aws_sam_cli-*.whl"))
+    if not wheels:
+        fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "aws-sam-cli", "-d", str(cache)],
+                                 capture_output=True, text=True, check=False)  # fmt: skip
+        wheels = list(cache.glob("aws_sam_cli-*.whl"))
+        if fetched.returncode or not wheels:
+            print(f"emulator unavailable: pip download failed: {fetched.stderr.strip()[-300:]}", file=sys.stderr)
+            return None
+    with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(RIE_MEMBER) as src, open(binary, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    binary.chmod(0o755)
+    return binary
+
+
+def run_rie(binary: Path, handler_dir: Path, args: argparse.Namespace) -> dict[str, float]:
+    port = free_port()
+    command = [str(binary), "--log-level", "error", "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+               args.rie_python, "-m", "awslambdaric", "app.handler"]  # fmt: skip
+    emulator = subprocess.Popen(command, cwd=handler_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)  # fmt: skip
+    try:
+        wait_port(port, emulator)
+        return measure(port, RIE_PATH, args.invokes, args.seconds, (1,))
+    finally:
+        os.killpg(emulator.pid, 15)
+        emulator.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invokes", type=int, default=1000, help="warm invokes for p50/p99")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each throughput run")
+    parser.add_argument("--runtime", default="python3.11", help="our function's runtime")
+    parser.add_argument("--rie-python", default=sys.executable, help="interpreter with awslambdaric installed")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "lambdactl-bench")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        handler_dir = Path(tmp) / "handler"
+        handler_dir.mkdir()
+        (handler_dir / "app.py").write_text(SAMPLE.read_text() if SAMPLE.exists() else HELLO)
+        ours = run_ours(handler_dir, Path(tmp) / "state", args)
+        binary = rie_binary(args.cache)
+        rie = run_rie(binary, handler_dir, args) if binary else None
+    rows = [("cold first invoke (ms)", "cold_ms"), ("warm p50 (ms)", "p50_ms"), ("warm p99 (ms)", "p99_ms")]
+    rows += [(f"throughput, {n} client{'s' * (n > 1)} (inv/s)", f"rps_{n}") for n in CLIENTS]
+    print(f"{'':34} {'lambdactl serve':>16} {'RIE':>10} {'ratio':>7}")
+    for label, key in rows:
+        theirs = (rie or {}).get(key)
+        ratio = f"{ours[key] / theirs:7.2f}" if theirs else f"{'':7}"
+        print(f"{label:34} {ours[key]:16.2f} {theirs if theirs is not None else float('nan'):10.2f} {ratio}")
+    if rie:
+        p50_ok = ours["p50_ms"] <= 2 * rie["p50_ms"]
+        rps_ok = ours["rps_2"] >= rie["rps_1"]
+        print(f"targets: warm p50 <= 2x RIE: {'met' if p50_ok else 'MISSED'}; "
+              f"2-client throughput >= RIE 1-client: {'met' if rps_ok else 'MISSED'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

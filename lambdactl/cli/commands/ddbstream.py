@@ -1,0 +1,60 @@
+"""``lambdactl dynamodbstreams put-record``: lambdactl's own way to append a DynamoDB stream record.
+
+Example::
+
+    lambdactl dynamodbstreams put-record --table-name T --event-name INSERT \\
+        --keys '{"Id":{"N":"1"}}' --new-image '{"Id":{"N":"1"},"Message":{"S":"hi"}}'
+
+The table's stream (NEW_AND_OLD_IMAGES) is created on first use; the record is printed as
+``get-records`` shows it, so its ``dynamodb.SequenceNumber`` and the stream ARN are at hand.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from lambdactl import errors
+
+
+def _json_option(raw: str | None, flag: str) -> dict[str, Any] | None:
+    from lambdactl.cli import paramfile
+
+    if raw is None:
+        return None
+    try:
+        value = json.loads(paramfile.load(raw, flag))
+    except ValueError as exc:
+        raise errors.UsageError(f"Error parsing parameter '{flag}': Invalid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise errors.UsageError(f"Error parsing parameter '{flag}': expected a JSON object")
+    return value
+
+
+@click.command(name="put-record", help="lambdactl extension: append an INSERT/MODIFY/REMOVE record to a table's stream.")
+@click.option("--table-name", help="The table whose stream gets the record (created on first use).")
+@click.option("--stream-arn", help="Or: the stream, by ARN.")
+@click.option("--event-name", required=True, type=click.Choice(["INSERT", "MODIFY", "REMOVE"]))
+@click.option("--keys", required=True, metavar="<json>", help="The item's key attributes, in DynamoDB JSON.")
+@click.option("--new-image", metavar="<json>", help="The item after the change (INSERT, MODIFY).")
+@click.option("--old-image", metavar="<json>", help="The item before the change (MODIFY, REMOVE).")
+@click.pass_obj
+def put_record(globals_: Any, table_name: str | None, stream_arn: str | None, event_name: str, keys: str,
+               new_image: str | None, old_image: str | None) -> None:  # fmt: skip
+    from lambdactl.cli.connect import local_plane
+    from lambdactl.render import render
+    from lambdactl.sources import dynamodb_streams
+
+    target = stream_arn or table_name
+    if not target:
+        raise click.UsageError("one of the arguments --table-name --stream-arn is required")
+    plane = local_plane(globals_)
+    arn = stream_arn or dynamodb_streams.enable_stream(plane, target)
+    record = dynamodb_streams.put_record(
+        plane, arn, event_name, _json_option(keys, "--keys") or {},
+        _json_option(new_image, "--new-image"), _json_option(old_image, "--old-image"),
+    )  # fmt: skip
+    render({"StreamArn": arn, "Record": record}, output=globals_.output,
+           query=globals_.query, operation="PutRecord")  # fmt: skip

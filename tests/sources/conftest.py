@@ -1,0 +1,29 @@
+"""A movable clock for the embedded sources (visibility, delays, retention, iterator expiry)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from lambdactl.control import kinesis as kinesis_ops
+    from lambdactl.sources import dynamodb_streams, kinesis, sqs
+
+    moving = Clock()
+    for module in (sqs, kinesis, dynamodb_streams, kinesis_ops):
+        monkeypatch.setattr(module, "now", moving)
+    return moving
