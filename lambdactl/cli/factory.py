@@ -45,8 +45,11 @@ class Member:
         name = self.flag[2:]
         if self.type == "boolean":
             return click.Option([f"--{name}/--no-{name}", self.dest], default=None, help=doc)
+        from lambdactl.cli.completion import member_completer
+
         metavar = "<value>" if self.type in SCALAR_TYPES else "<value> [<value>...]" if self.type == "list" else "<value>"
-        return click.Option([self.flag, self.dest], default=None, help=doc, metavar=metavar)
+        return click.Option([self.flag, self.dest], default=None, help=doc, metavar=metavar,
+                            shell_complete=member_completer(self))
 
     def convert(self, raw: str, globals_: Globals) -> Any:
         from lambdactl.cli.shorthand import parse_param

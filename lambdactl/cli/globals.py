@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +108,8 @@ def _aws_config(key: str) -> str | None:
     path = Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
     if not path.is_file():
         return None
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -79,6 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     operation: str | None = None
+    if "_LAMBDACTL_COMPLETE" in os.environ:  # shell completion: global options, enums, function names
+        from lambdactl.cli.completion import install
+
+        install()
     try:
         globals_, rest = split_globals(argv)
         globals_.resolve()

@@ -82,6 +82,7 @@ def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> Environment
         image_uri=config.get("_ImageUri"),
         image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig"),
         opt_dir=opt_dir(plane, config),
+        revision_id=config["RevisionId"],
     )
 
 

@@ -77,10 +77,7 @@ class ControlPlane:
         return OneShotEnvironments()
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
-        _load_operations()
-        handler = OPERATIONS.get(op_name)
-        if handler is None:
-            raise errors.ServiceException(f"The operation {op_name} is not supported by lambdactl yet.")
+        handler = OPERATIONS.get(op_name) or _load(op_name)
         return handler(self, params)
 
     def close(self) -> None:
@@ -88,26 +85,21 @@ class ControlPlane:
 
 
 def supported_operations() -> list[str]:
-    _load_operations()
-    return sorted(OPERATIONS)
+    from lambdactl.control.index import OPERATION_MODULES
+
+    return sorted(OPERATION_MODULES)
 
 
-def _load_operations() -> None:
-    from lambdactl.control import (  # noqa: F401  (registration)
-        account,
-        aliases,
-        concurrency,
-        dynamodbstreams,
-        event_invoke_config,
-        function_urls,
-        functions,
-        invoke,
-        kinesis,
-        layers,
-        mappings,
-        policies,
-        provisioned,
-        sqs,
-        tags,
-        versions,
-    )
+def _load(op_name: str) -> Handler:
+    """Import the one module that registers ``op_name``."""
+    import importlib
+
+    from lambdactl.control.index import OPERATION_MODULES
+
+    module = OPERATION_MODULES.get(op_name)
+    if module is not None:
+        importlib.import_module(f"lambdactl.control.{module}")
+    handler = OPERATIONS.get(op_name)
+    if handler is None:
+        raise errors.ServiceException(f"The operation {op_name} is not supported by lambdactl yet.")
+    return handler

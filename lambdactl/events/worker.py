@@ -21,7 +21,6 @@ Settings (environment variables):
 from __future__ import annotations
 
 import fcntl
-from contextlib import closing
 import json
 import os
 import subprocess
@@ -31,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 

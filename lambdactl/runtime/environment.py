@@ -206,7 +206,9 @@ class Environment:
         max_used = self._process.max_memory_used_mb() if self._process else 0
         with self._output_lock:
             output, self._output = bytes(self._output), bytearray()
-        init_ms = self.init_duration_ms if self._cold else None
+        # Provisioned environments initialize ahead of any invocation: no Init Duration in REPORT.
+        cold = self._cold and self.spec.initialization_type == "on-demand"
+        init_ms = self.init_duration_ms if cold else None
         self._cold = False
         rid = request.request_id
         text = output.decode("utf-8", "replace")

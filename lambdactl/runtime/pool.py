@@ -202,6 +202,8 @@ class EnvironmentPool:
 
 def _revision(spec: EnvironmentSpec) -> str:
     """What makes an environment stale: any change to the code or configuration it was started with."""
+    if spec.revision_id:
+        return spec.revision_id + repr(sorted(spec.extra_env.items()))
     return repr(dataclasses.replace(spec, work_dir=spec.work_dir.parent, initialization_type="on-demand"))
 
 

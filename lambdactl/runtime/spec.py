@@ -34,6 +34,7 @@ class EnvironmentSpec:
     image_uri: str | None = None  # Image functions / docker backend
     image_config: dict | None = None  # {"EntryPoint": [...], "Command": [...], "WorkingDirectory": "..."}
     initialization_type: str = "on-demand"
+    revision_id: str = ""  # the stored configuration's RevisionId: a warm environment of another one is stale
 
     @property
     def log_group(self) -> str:

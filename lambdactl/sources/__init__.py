@@ -22,6 +22,13 @@ def now() -> float:
     return time.time()
 
 
+def arrived(plane: ControlPlane, arn: str) -> None:
+    """New records at ``arn``: make sure a worker runs if a mapping polls it."""
+    from lambdactl.events.pollers.manager import wake
+
+    wake(plane, arn)
+
+
 def kind_of(plane: ControlPlane, arn: str) -> SourceKind | None:
     """What an event source ARN names, if it exists here: "sqs", "kinesis", "dynamodb" or None."""
     parts = arn.split(":", 5)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import errors
-from lambdactl.sources import now
+from lambdactl.sources import arrived, now
 
 if TYPE_CHECKING:
     import sqlite3
@@ -201,6 +201,7 @@ def put_many(
                 (stream_arn, shard["shard_id"], counter, key, bytes(data), t),
             )
             out.append((shard["shard_id"], _sequence(shard["seq_prefix"], counter, info["kind"])))
+    arrived(plane, stream_arn)
     return out
 
 

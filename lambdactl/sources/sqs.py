@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import errors
-from lambdactl.sources import now
+from lambdactl.sources import arrived, now
 
 if TYPE_CHECKING:
     import sqlite3
@@ -421,6 +421,7 @@ def send(
     result["MessageId"] = message_id
     if sequence:
         result["SequenceNumber"] = sequence
+    arrived(plane, queue_arn)
     return result
 
 

@@ -45,11 +45,11 @@ def test_stream_defaults_are_echoed(setup):
     assert {key: created[key] for key in ("BatchSize", "ParallelizationFactor", "MaximumRecordAgeInSeconds",
                                           "BisectBatchOnFunctionError", "MaximumRetryAttempts",
                                           "TumblingWindowInSeconds", "DestinationConfig", "StateTransitionReason",
-                                          "LastProcessingResult")} == {  # fmt: skip
+                                          "LastProcessingResult")} == {
         "BatchSize": 100, "ParallelizationFactor": 1, "MaximumRecordAgeInSeconds": -1,
         "BisectBatchOnFunctionError": False, "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
         "DestinationConfig": {"OnFailure": {}}, "StateTransitionReason": "User action",
-        "LastProcessingResult": "No records processed"}  # fmt: skip
+        "LastProcessingResult": "No records processed"}
     assert "FilterCriteria" not in created
 
 

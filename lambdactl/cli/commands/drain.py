@@ -29,5 +29,5 @@ def drain(globals_: Globals, timeout: float | None) -> None:
     if not drained:
         plane = local_plane(globals_)
         left, mappings = queue.pending(plane), mapping_work(plane)
-        raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending, "
-                                    f"{mappings} event source mapping(s) with records left")
+        also = f", {mappings} event source mapping(s) with records left" if mappings else ""
+        raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending{also}")

@@ -30,7 +30,7 @@ def compile_pattern(text: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ValueError(f"Pattern is not valid JSON: {exc}") from None
     if not isinstance(pattern, dict):
-        raise ValueError("Pattern must be a JSON object.")
+        raise ValueError("Pattern must be a JSON object.")  # noqa: TRY004 - every bad pattern is a ValueError
     _check(pattern)
     return pattern
 

@@ -41,7 +41,7 @@ def pending(plane: ControlPlane) -> int:
     for mapping in enabled(plane):
         try:
             count += has_work(plane, mapping)
-        except Exception:  # noqa: BLE001 - a deleted or unreachable source has nothing to drain
+        except Exception:  # noqa: BLE001, S112 - a deleted or unreachable source has nothing to drain
             continue
     return count
 

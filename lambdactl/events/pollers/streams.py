@@ -23,7 +23,14 @@ from typing import Any, Protocol
 
 from lambdactl.control.plane import ControlPlane
 from lambdactl.events.pollers import events, filters
-from lambdactl.events.pollers.base import Mapping, Outcome, PlaneFactory, env_float, invoke, poll_s
+from lambdactl.events.pollers.base import (
+    Mapping,
+    Outcome,
+    PlaneFactory,
+    env_float,
+    invoke,
+    poll_s,
+)
 
 
 class Stopped(Exception):

@@ -1,0 +1,98 @@
+"""``lambdactl help [TOPIC]``: the state directory, backends, configuration, exit codes, completion."""
+
+from __future__ import annotations
+
+import click
+
+TOPICS: dict[str, str] = {
+    "state-dir": """\
+The state directory holds everything lambdactl knows: functions, versions, aliases, event source
+mappings, queues, logs and code. Commands sharing one state directory see the same Lambda.
+
+Where: --state-dir DIR, else LAMBDACTL_STATE_DIR, else $XDG_STATE_HOME/lambdactl
+(~/.local/state/lambdactl). A fresh directory is created on first use; delete it to start over.
+
+Inside:
+  lambdactl.db        SQLite (WAL) database; every write is one short transaction, so many
+                      lambdactl processes can share the directory safely
+  code/               uploaded zips, stored by SHA-256
+  cache/              unpacked code and merged layers (rebuilt when missing)
+  run/                per-environment working directories
+  serve.json          written by `lambdactl serve`: other commands find the server through it
+  async-worker.log    output of the background async worker
+  docker.json         docker backend settings and images (`lambdactl docker set-image`)
+""",
+    "backends": """\
+A function runs on one of two backends, chosen with `create-function --backend`:
+
+  subprocess  (default) the runtime's interpreter on this machine (python3.X, node) with
+              lambdactl's Runtime API bootstrap; provided.* runs the package's `bootstrap`.
+              Interpreters: LAMBDACTL_PYTHON3_X (e.g. LAMBDACTL_PYTHON3_12=/opt/py/bin/python3.12),
+              else pythonX.Y on PATH or pyenv; LAMBDACTL_NODE, else `node` on PATH.
+  docker      a container from the official Lambda base image (public.ecr.aws/lambda/...),
+              code mounted at /var/task, limits as on Lambda. Image functions
+              (--package-type Image) always use docker. Image per function or runtime:
+              `lambdactl docker set-image`, or LAMBDACTL_IMAGE_<RUNTIME> (LAMBDACTL_IMAGE_PYTHON3_12).
+              Settings LAMBDACTL_DOCKER_<NAME> or docker.json: network (host|bridge),
+              cpu_limit (0 = none), user (default 993:990). `lambdactl docker cleanup` removes
+              containers left by a killed lambdactl.
+""",
+    "configuration": """\
+Global options (anywhere on the line): --output json|yaml|yaml-stream|text|table, --query,
+--region, --state-dir, --endpoint-url, --cli-binary-format, --no-paginate, --debug.
+From the aws CLI: AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), AWS_DEFAULT_OUTPUT,
+AWS_PROFILE, AWS_CONFIG_FILE (output and cli_binary_format from ~/.aws/config),
+AWS_ENDPOINT_URL_LAMBDA.
+
+lambdactl settings (environment variables):
+  LAMBDACTL_STATE_DIR             the state directory (see `lambdactl help state-dir`)
+  LAMBDACTL_ENDPOINT_URL          talk to a running `lambdactl serve` (as --endpoint-url)
+  LAMBDACTL_ACCOUNT_ID            the account id in ARNs (default 123456789012)
+  LAMBDACTL_CONCURRENCY_LIMIT     the account's concurrent executions (default 1000)
+  LAMBDACTL_MAX_ENVIRONMENTS      warm execution environments kept at most (default 8 x CPUs)
+  LAMBDACTL_IDLE_TIMEOUT_S        an idle environment is stopped after this long (default 300)
+  LAMBDACTL_LOG_RETENTION_EVENTS  log events kept per log group (default 10000)
+  LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>
+                                  see `lambdactl help backends`
+Asynchronous invocation and event source mappings:
+  LAMBDACTL_ASYNC_CONCURRENCY     async events run at once (default 4)
+  LAMBDACTL_RETRY_DELAY_SCALE     multiplies Lambda's retry delays (default 1/60)
+  LAMBDACTL_EVENT_AGE_SCALE       multiplies MaximumEventAgeInSeconds (default 1)
+  LAMBDACTL_RECORD_AGE_SCALE      multiplies MaximumRecordAgeInSeconds (default 1)
+  LAMBDACTL_WORKER_IDLE_S         a background worker exits after this idle time (default 30)
+  LAMBDACTL_AUTO_WORKER           0 = only queue, never start a background worker (default 1)
+  LAMBDACTL_ESM_POLL_S            an idle poller's wait before polling again (default 0.1)
+  LAMBDACTL_ESM_SQS_CONCURRENCY   batches an SQS mapping runs at once (default 5)
+  LAMBDACTL_SOURCE_ENDPOINT_URL   poll external sources at this endpoint
+  LAMBDACTL_SOURCE_AWS            1 = poll real AWS sources
+""",
+    "exit-codes": """\
+As the aws CLI v2:
+  0    success (also an invoke whose function raised, unless --fail-on-function-error)
+  130  interrupted (Ctrl-C)
+  252  bad command line: unknown option, missing or invalid parameter
+  253  configuration error
+  254  the service returned an error (ResourceNotFoundException, InvalidParameterValueException, ...)
+  255  any other failure: a waiter that failed or timed out, `drain` timing out, an unexpected error
+""",
+    "completion": """\
+Completion scripts for bash, zsh and fish are in the repository's completions/ directory
+(regenerate: python -m lambdactl.cli.completion --write completions/). They complete
+commands, flags, enum values (e.g. --runtime) and function names of the state directory.
+  bash  source completions/lambdactl.bash                  # e.g. from ~/.bashrc
+  zsh   cp completions/_lambdactl ~/.zfunc/ && fpath+=(~/.zfunc) && autoload -U compinit && compinit
+  fish  cp completions/lambdactl.fish ~/.config/fish/completions/
+Or without the files: eval "$(_LAMBDACTL_COMPLETE=bash_source lambdactl)" (zsh_source, fish_source).
+""",
+}
+
+
+@click.command(name="help", help="Explain a topic: " + ", ".join(TOPICS) + " (no topic: list commands).")
+@click.argument("topic", required=False, type=click.Choice(list(TOPICS)))
+@click.pass_context
+def help_(ctx: click.Context, topic: str | None) -> None:
+    if topic:
+        click.echo(TOPICS[topic], nl=False)
+        return
+    click.echo(ctx.parent.get_help() if ctx.parent else "")
+    click.echo("\nHelp topics: " + ", ".join(f"lambdactl help {name}" for name in TOPICS))

@@ -1,0 +1,60 @@
+"""Which control-plane module implements each operation.
+
+A command imports only the module of its own operation (start-up stays lean as the
+control plane grows). tests/control/test_index.py checks this table against what the
+modules register with ``@operation``.
+"""
+
+from __future__ import annotations
+
+MODULES: dict[str, str] = {
+    "account": "GetAccountSettings",
+    "aliases": "CreateAlias GetAlias UpdateAlias DeleteAlias ListAliases",
+    "concurrency": "PutFunctionConcurrency GetFunctionConcurrency DeleteFunctionConcurrency",
+    "dynamodbstreams": (
+        "dynamodbstreams:ListStreams dynamodbstreams:DescribeStream dynamodbstreams:GetShardIterator "
+        "dynamodbstreams:GetRecords"
+    ),
+    "event_invoke_config": (
+        "PutFunctionEventInvokeConfig UpdateFunctionEventInvokeConfig GetFunctionEventInvokeConfig "
+        "DeleteFunctionEventInvokeConfig ListFunctionEventInvokeConfigs"
+    ),
+    "function_urls": (
+        "CreateFunctionUrlConfig GetFunctionUrlConfig UpdateFunctionUrlConfig DeleteFunctionUrlConfig "
+        "ListFunctionUrlConfigs"
+    ),
+    "functions": (
+        "CreateFunction GetFunctionConfiguration GetFunction ListFunctions UpdateFunctionCode "
+        "UpdateFunctionConfiguration DeleteFunction"
+    ),
+    "invoke": "Invoke",
+    "kinesis": (
+        "kinesis:CreateStream kinesis:DeleteStream kinesis:ListStreams kinesis:DescribeStream "
+        "kinesis:DescribeStreamSummary kinesis:ListShards kinesis:IncreaseStreamRetentionPeriod "
+        "kinesis:DecreaseStreamRetentionPeriod kinesis:PutRecord kinesis:PutRecords "
+        "kinesis:GetShardIterator kinesis:GetRecords"
+    ),
+    "layers": (
+        "PublishLayerVersion GetLayerVersion GetLayerVersionByArn ListLayers ListLayerVersions "
+        "DeleteLayerVersion AddLayerVersionPermission GetLayerVersionPolicy RemoveLayerVersionPermission"
+    ),
+    "mappings": (
+        "CreateEventSourceMapping GetEventSourceMapping UpdateEventSourceMapping DeleteEventSourceMapping "
+        "ListEventSourceMappings"
+    ),
+    "policies": "AddPermission GetPolicy RemovePermission",
+    "provisioned": (
+        "PutProvisionedConcurrencyConfig GetProvisionedConcurrencyConfig "
+        "ListProvisionedConcurrencyConfigs DeleteProvisionedConcurrencyConfig"
+    ),
+    "sqs": (
+        "sqs:CreateQueue sqs:DeleteQueue sqs:GetQueueUrl sqs:ListQueues sqs:GetQueueAttributes "
+        "sqs:SetQueueAttributes sqs:PurgeQueue sqs:SendMessage sqs:ReceiveMessage sqs:DeleteMessage "
+        "sqs:ChangeMessageVisibility sqs:SendMessageBatch sqs:DeleteMessageBatch "
+        "sqs:ChangeMessageVisibilityBatch"
+    ),
+    "tags": "TagResource UntagResource ListTags",
+    "versions": "PublishVersion ListVersionsByFunction",
+}
+
+OPERATION_MODULES: dict[str, str] = {op: module for module, ops in MODULES.items() for op in ops.split()}

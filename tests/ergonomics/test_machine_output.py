@@ -1,0 +1,73 @@
+"""Humans and machines: piped output carries no ANSI codes; every command's --help lists its flags."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lambdactl.cli.globals import Globals
+from lambdactl.cli.main import cli as root
+
+ANSI = "\x1b["
+
+
+def test_piped_output_has_no_ansi_codes(cli, hello_zip, tmp_path) -> None:
+    """Representative commands through the entry point, stdout and stderr both pipes."""
+    results = [cli.create("f", hello_zip)]
+    for output in ("json", "table", "text", "yaml"):
+        results.append(cli("get-function", "--function-name", "f", "--output", output))
+    results += [
+        cli("list-functions", "--output", "table"),
+        cli("invoke", "--function-name", "f", "--payload", '{"name": "x"}', "--cli-binary-format",
+            "raw-in-base64-out", "--log-type", "Tail", str(tmp_path / "out.json")),
+        cli("wait", "function-active-v2", "--function-name", "f"),
+        cli("logs", "tail", "/aws/lambda/f"),
+        cli("generate-event", "apigateway", "aws-proxy"),
+        cli("generate-event", "--list"),
+        cli("help", "configuration"),
+        cli("get-function", "--function-name", "missing", rc=254),
+        cli("create-function", "--bogus", rc=252),
+        cli("invoke", "--function-name", "f", rc=252),
+        cli("create-function", "--help"),
+    ]  # fmt: skip
+    for result in results:
+        assert ANSI not in result.stdout and ANSI not in result.stderr, result.args
+    assert results[1].stdout.startswith("{\n    ")  # json is the default format, 4-space indent
+
+
+def _commands(group: click.Group, ctx: click.Context, path: tuple[str, ...] = ()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, path + (name,)
+        yield path + (name,), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, click.Context(command, parent=ctx, info_name=name), path + (name,))
+
+
+ALL = list(_commands(root, click.Context(root, info_name="lambdactl", obj=Globals())))
+
+
+def test_every_command_is_listed() -> None:
+    names = {path for path, _ in ALL}
+    assert {("invoke",), ("create-function",), ("generate-event",), ("help",), ("logs", "tail"),
+            ("generate-event", "sqs", "receive-message"), ("sqs", "send-message")} <= names  # fmt: skip
+
+
+# Members the service models leave without a doc (open: fall back to the member shape's doc in factory.py).
+UNDOCUMENTED = {("dynamodbstreams", "put-record"), ("kinesis", "list-streams"), ("update-event-source-mapping",)}
+CASES = [pytest.param(path, command, id=" ".join(path),
+                      marks=[pytest.mark.xfail(reason="a model member without doc")] if path in UNDOCUMENTED else [])
+         for path, command in ALL]  # fmt: skip
+
+
+@pytest.mark.parametrize("path, command", CASES)
+def test_help_lists_every_flag_with_a_description(path: tuple[str, ...], command: click.Command) -> None:
+    result = CliRunner().invoke(root, [*path, "--help"], obj=Globals(), prog_name="lambdactl")
+    assert result.exit_code == 0, result.output
+    assert ANSI not in result.output
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.hidden:
+            continue
+        assert param.opts[0] in result.output, param.opts
+        assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[0]} has no description"
