@@ -121,7 +121,12 @@ class OperationCommand(click.Command):
         shape = model.input_shape(op_name, service) or {"members": {}}
         params: list[click.Parameter] = []
         for member in self.members:
-            doc = shape["members"].get(member.path[-1], {}).get("doc") or customizations.EXTRA_DOCS.get(member.flag, "")
+            doc = (
+                shape["members"].get(member.path[-1], {}).get("doc")
+                or customizations.EXTRA_DOCS.get(member.flag)
+                or member.shape.get("doc")
+                or f"The {member.path[-1]} parameter of {op_name}."
+            )
             params.append(member.option(doc))
         params += customizations.extra_params(op_name, service)
         params += [

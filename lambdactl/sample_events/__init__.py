@@ -15,7 +15,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
@@ -35,10 +35,6 @@ class Field:
     multiple: bool = False
     choices: tuple[str, ...] = ()
 
-    @property
-    def key(self) -> str:
-        return self.flag[2:].replace("-", "_")
-
 
 @dataclass(frozen=True)
 class Event:
@@ -47,7 +43,7 @@ class Event:
     fields: tuple[Field, ...]
     derive: Callable[[Values], None]
     finish: Callable[[dict[str, Any], Values], None] = lambda event, values: None
-    per_record: str | None = field(default=None)
+    per_record: str | None = None
 
 
 def _now() -> datetime:

@@ -36,7 +36,8 @@ def _json_option(raw: str | None, flag: str) -> dict[str, Any] | None:
 @click.command(name="put-record", help="lambdactl extension: append an INSERT/MODIFY/REMOVE record to a table's stream.")
 @click.option("--table-name", help="The table whose stream gets the record (created on first use).")
 @click.option("--stream-arn", help="Or: the stream, by ARN.")
-@click.option("--event-name", required=True, type=click.Choice(["INSERT", "MODIFY", "REMOVE"]))
+@click.option("--event-name", required=True, type=click.Choice(["INSERT", "MODIFY", "REMOVE"]),
+              help="The kind of change the record describes.")
 @click.option("--keys", required=True, metavar="<json>", help="The item's key attributes, in DynamoDB JSON.")
 @click.option("--new-image", metavar="<json>", help="The item after the change (INSERT, MODIFY).")
 @click.option("--old-image", metavar="<json>", help="The item before the change (MODIFY, REMOVE).")

@@ -12,7 +12,7 @@ from lambdactl import sample_events
 from lambdactl.cli.globals import Globals
 
 
-def _event_command(source: str, name: str, event: sample_events.Event) -> click.Command:
+def _event_command(name: str, event: sample_events.Event) -> click.Command:
     params: list[click.Parameter] = [
         click.Option([f.flag], default=[f.default] if f.multiple else f.default, multiple=f.multiple,
                      show_default=True, metavar="<value>", help=f.help,
@@ -54,7 +54,7 @@ class _SourceGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         event = sample_events.find(self.source, name)
-        return _event_command(self.source, name, event) if event else None
+        return _event_command(name, event) if event else None
 
 
 class _GenerateGroup(click.Group):

@@ -63,7 +63,8 @@ Asynchronous invocation and event source mappings:
   LAMBDACTL_AUTO_WORKER           0 = only queue, never start a background worker (default 1)
   LAMBDACTL_ESM_POLL_S            an idle poller's wait before polling again (default 0.1)
   LAMBDACTL_ESM_SQS_CONCURRENCY   batches an SQS mapping runs at once (default 5)
-  LAMBDACTL_SOURCE_ENDPOINT_URL   poll external sources at this endpoint
+  LAMBDACTL_SOURCE_ENDPOINT_URL   poll external sources at this endpoint (else AWS_ENDPOINT_URL_SQS,
+                                  AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODBSTREAMS, AWS_ENDPOINT_URL)
   LAMBDACTL_SOURCE_AWS            1 = poll real AWS sources
 """,
     "exit-codes": """\

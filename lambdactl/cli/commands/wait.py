@@ -46,9 +46,9 @@ class WaiterCommand(OperationCommand):
         import jmespath
 
         try:
-            response, error_code = plane.call(self.config["operation"], dict(params)), None
+            response, error_code, error_message = plane.call(self.config["operation"], dict(params)), None, ""
         except errors.ServiceError as exc:
-            response, error_code = None, exc.code
+            response, error_code, error_message = None, exc.code, exc.message
         for acceptor in self.config["acceptors"]:
             matcher, expected = acceptor["matcher"], acceptor["expected"]
             if matcher == "error":
@@ -66,7 +66,7 @@ class WaiterCommand(OperationCommand):
                 return acceptor["state"]
         if error_code is not None:
             raise errors.WaiterError(
-                f"Waiter {self.waiter_name} failed: An error occurred ({error_code}): unexpected error while waiting"
+                f"Waiter {self.waiter_name} failed: An error occurred ({error_code}): {error_message}"
             )
         return "retry"
 
