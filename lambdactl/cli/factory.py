@@ -52,16 +52,11 @@ class Member:
                             shell_complete=member_completer(self))
 
     def convert(self, raw: str, globals_: Globals) -> Any:
-        from lambdactl.cli.shorthand import parse_param
-
         if self.type == "blob":
             return blob_value(raw, self.flag, globals_.cli_binary_format or "base64")
         if self.type == "list":
-            words = raw.split(LIST_SEPARATOR)
-            words = [paramfile.load(word, self.flag) for word in words]
-            return parse_param(
-                words if len(words) > 1 else words[0], self.shape_name, model.shapes(self.service), self.flag
-            )
+            words = [paramfile.load(word, self.flag) for word in raw.split(LIST_SEPARATOR)]
+            return self._parse(words if len(words) > 1 else words[0])
         value = paramfile.load(raw, self.flag)
         if self.type in ("integer", "long"):
             try:
@@ -76,8 +71,14 @@ class Member:
             except ValueError:
                 raise errors.UsageError(f"Error parsing parameter '{self.flag}': could not convert '{value}'") from None
         if self.type in ("structure", "map"):
-            return parse_param(value, self.shape_name, model.shapes(self.service), self.flag)
+            return self._parse(value)
         return value
+
+    def _parse(self, raw: str | list[str]) -> Any:
+        """JSON or shorthand (the shorthand parser's regexes are costly to compile: only loaded here)."""
+        from lambdactl.cli.shorthand import parse_param
+
+        return parse_param(raw, self.shape_name, model.shapes(self.service), self.flag)
 
 
 def blob_value(raw: str, flag: str, binary_format: str) -> bytes:

@@ -79,7 +79,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    operation: str | None = None
+    rest: list[str] = []
     if "_LAMBDACTL_COMPLETE" in os.environ:  # shell completion: global options, enums, function names
         from lambdactl.cli.completion import install
 
@@ -87,7 +87,6 @@ def main(argv: list[str] | None = None) -> None:
     try:
         globals_, rest = split_globals(argv)
         globals_.resolve()
-        operation = _operation_for(rest)
         code = cli.main(args=rest, prog_name="lambdactl", standalone_mode=False, obj=globals_)
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        _fail(exc.cli_text(operation), exc.exit_code)
+        _fail(exc.cli_text(_operation_for(rest)), exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the one edge where anything unexpected is shown as one line

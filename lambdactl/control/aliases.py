@@ -8,7 +8,6 @@ primary version), ``route(...)`` the version an invocation runs (weighted for al
 from __future__ import annotations
 
 import json
-import random
 import re
 import sqlite3
 from typing import Any
@@ -49,9 +48,11 @@ def resolve(plane: ControlPlane, name: str, qualifier: str | None) -> str:
     return version
 
 
-def pick(alias: dict[str, Any], rng: random.Random | Any = random) -> str:
+def pick(alias: dict[str, Any], rng: Any = None) -> str:
     """The version one invocation of ``alias`` runs: the extra version with probability = its weight."""
     weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    if rng is None:
+        import random as rng  # only weighted aliases need it
     draw = rng.random()
     for version, weight in weights.items():
         if draw < weight:
@@ -60,7 +61,7 @@ def pick(alias: dict[str, Any], rng: random.Random | Any = random) -> str:
     return alias["FunctionVersion"]
 
 
-def route(plane: ControlPlane, name: str, qualifier: str | None, rng: random.Random | Any = random) -> str:
+def route(plane: ControlPlane, name: str, qualifier: str | None, rng: Any = None) -> str:
     """The version an invocation with ``qualifier`` runs (weighted for aliases with a RoutingConfig)."""
     if qualifier is not None and qualifier != LATEST and not qualifier.isdigit():
         alias = load_alias(plane, name, qualifier)

@@ -6,13 +6,13 @@ import base64
 import binascii
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import logs
 from lambdactl.control.concurrency import reserved_concurrency
 from lambdactl.control.aliases import route
-from lambdactl.control.layers import opt_dir
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.records import require_function
 from lambdactl.model import validate
@@ -81,9 +81,17 @@ def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> Environment
         backend=config.get("LambdactlBackend", "subprocess"),
         image_uri=config.get("_ImageUri"),
         image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig"),
-        opt_dir=opt_dir(plane, config),
+        opt_dir=_opt_dir(plane, config),
         revision_id=config["RevisionId"],
     )
+
+
+def _opt_dir(plane: ControlPlane, config: dict[str, Any]) -> Path | None:
+    if not config.get("_LayerShas"):
+        return None
+    from lambdactl.control.layers import opt_dir  # layers pull in policies and their regexes
+
+    return opt_dir(plane, config)
 
 
 @operation("Invoke")
