@@ -1,3 +1,3 @@
-from lambdactl.cli.main import main
+from lambdactl.cli import main
 
 main()

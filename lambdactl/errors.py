@@ -86,8 +86,16 @@ class ServiceError(LambdactlError):
         return f"\nAn error occurred ({self.code}){op}: {self.message}"
 
 
-def _service_error(code: str, status: int, message_key: str = "message") -> type[ServiceError]:
-    return type(code, (ServiceError,), {"code": code, "status": status, "message_key": message_key})
+def service_error(code: str, status: int, message_key: str = "message", name: str | None = None) -> type[ServiceError]:
+    """A ServiceError subclass for one error code (named ``name``, default the code itself).
+
+    ``message_key`` is the message member's name in the service's shape ("message" for most
+    of Lambda's errors and for SQS/Kinesis/DynamoDB Streams, "Message" for some of Lambda's).
+    """
+    return type(name or code, (ServiceError,), {"code": code, "status": status, "message_key": message_key})
+
+
+_service_error = service_error  # the name this module's own definitions below use
 
 
 InvalidParameterValueException = _service_error("InvalidParameterValueException", 400)

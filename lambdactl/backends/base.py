@@ -7,7 +7,10 @@ looked up by the ``EnvironmentSpec.backend`` name with ``get_backend``.
 
 from __future__ import annotations
 
+import os
+import select
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +63,66 @@ class Backend(Protocol):
     ) -> Process:
         """Start ``launch``; call ``on_output`` with log bytes (from any thread, in order)
         and ``on_exit`` once with the return code (negative = killed by that signal)."""
+
+
+class OutputPipe:
+    """The read end of a runtime's output pipe (or FIFO), delivered to ``on_output`` in order.
+
+    ``read_loop`` (a reader thread's target) delivers until EOF, when every writer is gone,
+    then closes the fd; ``drain`` delivers, synchronously, whatever is readable now. Every
+    read+deliver happens under one lock, so once ``drain`` returns the caller has seen all
+    that was written before it was called.
+    """
+
+    def __init__(self, fd: int, on_output: Callable[[bytes], None]) -> None:
+        os.set_blocking(fd, False)
+        self._fd = fd
+        self._on_output = on_output
+        self._lock = threading.Lock()
+
+    def read_loop(self) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN | select.POLLHUP)
+        while True:
+            poller.poll()
+            if not self.read_available():
+                break
+        with self._lock:
+            os.close(self._fd)
+            self._fd = -1
+
+    def read_available(self) -> bool:
+        """Read what's in the pipe now; False at EOF (or once closed)."""
+        with self._lock:
+            if self._fd < 0:
+                return False
+            while True:
+                try:
+                    data = os.read(self._fd, 65536)
+                except BlockingIOError:
+                    return True
+                if not data:
+                    return False
+                self._on_output(data)
+
+    def drain(self) -> None:
+        self.read_available()
+
+
+def start_threads(label: str, reader: Callable[[], None], waiter: Callable[[], None]) -> tuple[threading.Thread, threading.Thread]:
+    """Start a process's output reader (``log-<label>``) and exit waiter (``wait-<label>``), as daemons."""
+    threads = (threading.Thread(target=reader, name=f"log-{label}", daemon=True),
+               threading.Thread(target=waiter, name=f"wait-{label}", daemon=True))
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def join_threads(threads: tuple[threading.Thread, ...], timeout: float) -> None:
+    """Join each thread (at most ``timeout`` each), except the calling one (kill() may run on either)."""
+    for thread in threads:
+        if thread is not threading.current_thread():
+            thread.join(timeout)
 
 
 def describe_exit(returncode: int) -> str:

@@ -27,7 +27,6 @@ was killed outright are removed by the next docker-backend start in that state d
 from __future__ import annotations
 
 import os
-import select
 import socket
 import threading
 from collections.abc import Callable
@@ -39,7 +38,7 @@ import docker.errors
 
 from lambdactl import errors
 from lambdactl.backends import images
-from lambdactl.backends.base import Launch
+from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads
 from lambdactl.runtime.spec import EnvironmentSpec
 
 LABEL_STATE_DIR = "lambdactl.state-dir"
@@ -117,14 +116,12 @@ class Container:
     def __init__(self, client: Any, image: str, image_config: dict[str, Any], launch: Launch, state_dir: Path,
                  on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
         self._api = client.api
-        self._on_output = on_output
         self._on_exit = on_exit
         self._peak_mb = 0
         self._oom = False
         self._code = -9
         self._killed = False
         self._lock = threading.Lock()
-        self._read_lock = threading.Lock()
         spec: EnvironmentSpec = launch.spec  # type: ignore[assignment]
         network = setting("network", state_dir, "host")
         env = dict(launch.env)
@@ -136,7 +133,7 @@ class Container:
         fifo = log_dir / "out"
         os.mkfifo(fifo)
         fifo.chmod(0o666)  # the container's user is not us
-        self._out = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        out = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         self._hold = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # no EOF before the container is gone
         host_config = self._api.create_host_config(
             network_mode=network,
@@ -167,41 +164,18 @@ class Container:
         except docker.errors.APIError as exc:
             if getattr(self, "id", None):
                 self._remove()
-            for fd in (self._out, self._hold):
+            for fd in (out, self._hold):
                 os.close(fd)
             raise errors.ServiceException(f"Could not start a container from {image}: {_explain(exc)}") from None
-        self._reader = threading.Thread(target=self._read_loop, name=f"log-{self.id[:12]}", daemon=True)
-        self._waiter = threading.Thread(target=self._wait, name=f"wait-{self.id[:12]}", daemon=True)
-        self._reader.start()
-        self._waiter.start()
+        self._output = OutputPipe(out, on_output)  # EOF once the container and our hold are gone
+        self._threads = start_threads(self.id[:12], self._read_then_exit, self._wait)
 
     # -- output and exit ---------------------------------------------------------
 
-    def _read_loop(self) -> None:
-        poller = select.poll()
-        poller.register(self._out, select.POLLIN | select.POLLHUP)
-        while True:
-            poller.poll()
-            if not self._read_available():
-                break
-        with self._read_lock:
-            os.close(self._out)
-            self._out = -1
+    def _read_then_exit(self) -> None:
+        """Deliver the output to EOF, then the exit (so it follows every byte the container wrote)."""
+        self._output.read_loop()
         self._on_exit(self._code)
-
-    def _read_available(self) -> bool:
-        """Read what's in the FIFO now; False at EOF (the container and our hold are gone)."""
-        with self._read_lock:
-            if self._out < 0:
-                return False
-            while True:
-                try:
-                    data = os.read(self._out, 65536)
-                except BlockingIOError:
-                    return True
-                if not data:
-                    return False
-                self._on_output(data)
 
     def _wait(self) -> None:
         """Learn the exit status and OOM flag, then let the reader reach EOF (which reports the exit)."""
@@ -213,7 +187,7 @@ class Container:
         os.close(self._hold)
 
     def drain(self) -> None:
-        self._read_available()
+        self._output.drain()
 
     # -- measurement -------------------------------------------------------------
 
@@ -242,9 +216,8 @@ class Container:
             self.max_memory_used_mb()
             self._killed = True
         self._remove()
-        for thread in (self._waiter, self._reader):
-            if threading.current_thread() is not thread:
-                thread.join(10)
+        reader, waiter = self._threads
+        join_threads((waiter, reader), 10)
 
     def _remove(self) -> None:
         try:

@@ -21,14 +21,13 @@ with a cgroup also anything that escaped the group. Spawning uses ``posix_spawn`
 from __future__ import annotations
 
 import os
-import select
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lambdactl.backends.base import Launch
+from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads
 
 _MB = 1 << 20
 _ADDRESS_SPACE_HEADROOM_MB = {"python": 256, "native": 256, "node": 1024}
@@ -52,7 +51,6 @@ class SubprocessBackend:
 
 class HostProcess:
     def __init__(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
-        self._on_output = on_output
         self._on_exit = on_exit
         self._cgroup = Cgroup.create(launch.label, launch.memory_mb)
         address_space_kb = "" if self._cgroup else str(
@@ -78,46 +76,16 @@ class HostProcess:
         finally:
             os.close(out_w)
             os.close(dog_r)
-        self._out = out_r
-        os.set_blocking(out_r, False)
-        self._read_lock = threading.Lock()  # every read+deliver happens under it: drain() sees all
+        self._output = OutputPipe(out_r, on_output)
         self._peak_mb = 0
         self._killed = False
         self._kill_lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read_loop, name=f"log-{self.pid}", daemon=True)
-        self._waiter = threading.Thread(target=self._wait, name=f"wait-{self.pid}", daemon=True)
-        self._reader.start()
-        self._waiter.start()
+        self._threads = start_threads(str(self.pid), self._output.read_loop, self._wait)
 
     # -- output -----------------------------------------------------------------
 
-    def _read_loop(self) -> None:
-        poller = select.poll()
-        poller.register(self._out, select.POLLIN | select.POLLHUP)
-        while True:
-            poller.poll()
-            if not self._read_available():
-                break
-        with self._read_lock:
-            os.close(self._out)
-            self._out = -1
-
-    def _read_available(self) -> bool:
-        """Read what's in the pipe now; False at EOF (every writer is gone)."""
-        with self._read_lock:
-            if self._out < 0:
-                return False
-            while True:
-                try:
-                    data = os.read(self._out, 65536)
-                except BlockingIOError:
-                    return True
-                if not data:
-                    return False
-                self._on_output(data)
-
     def drain(self) -> None:
-        self._read_available()
+        self._output.drain()
 
     # -- measurement ------------------------------------------------------------
 
@@ -159,10 +127,8 @@ class HostProcess:
         if self._cgroup:
             self._cgroup.kill_all()
         os.close(self._dog_w)
-        if threading.current_thread() is not self._waiter:
-            self._waiter.join(5)
-        if threading.current_thread() is not self._reader:
-            self._reader.join(5)
+        reader, waiter = self._threads
+        join_threads((waiter, reader), 5)
         if self._cgroup:
             self._cgroup.remove()
 

@@ -76,7 +76,8 @@ def complete_function_names(ctx: click.Context, param: click.Parameter, incomple
 
 
 def _global_values(flag: str, incomplete: str) -> list[CompletionItem]:
-    from lambdactl.cli.globals import BINARY_FORMATS, OUTPUTS
+    from lambdactl.cli.globals import BINARY_FORMATS
+    from lambdactl.render import OUTPUTS
 
     if flag in ("--state-dir", "--ca-bundle"):
         return [CompletionItem(incomplete, type="dir" if flag == "--state-dir" else "file")]

@@ -10,19 +10,39 @@ from typing import TYPE_CHECKING, Any
 from lambdactl.cli.globals import Globals
 
 if TYPE_CHECKING:
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.control.plane import ControlPlane, Settings
+
+
+def settings(globals_: Globals) -> Settings:
+    """The state directory and region a command works on (``--state-dir``, ``--region``, environment)."""
+    from lambdactl.control.plane import Settings
+    from lambdactl.state.store import default_state_dir
+
+    return Settings(state_dir=Path(globals_.state_dir or default_state_dir()), region=globals_.region or "")
 
 
 def local_plane(globals_: Globals) -> ControlPlane:
     """The state directory's own control plane (queues, logs and code are always local)."""
-    from lambdactl.control.plane import ControlPlane, Settings
-    from lambdactl.state.store import default_state_dir
+    from lambdactl.control.plane import ControlPlane
 
-    return ControlPlane(Settings(state_dir=Path(globals_.state_dir or default_state_dir()), region=globals_.region or ""))
+    return ControlPlane(settings(globals_))
+
+
+def endpoint(globals_: Globals) -> str | None:
+    """``--endpoint-url``, else ``AWS_ENDPOINT_URL_LAMBDA`` / ``LAMBDACTL_ENDPOINT_URL`` — except when
+    those point at a ``serve -- CMD`` of another state directory than this command's own (a
+    Makefile under serve that sets its own LAMBDACTL_STATE_DIR keeps working on it)."""
+    if globals_.endpoint_url:
+        return globals_.endpoint_url
+    url = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("LAMBDACTL_ENDPOINT_URL")
+    served = os.environ.get("LAMBDACTL_SERVE_STATE_DIR")
+    if url and served and Path(served).resolve() != settings(globals_).state_dir.resolve():
+        return None
+    return url or None
 
 
 def control_plane(globals_: Globals) -> Any:
-    url = globals_.endpoint_url or os.environ.get("LAMBDACTL_ENDPOINT_URL")
+    url = endpoint(globals_)
     if url:
         return _remote(url, globals_)
     local = local_plane(globals_)

@@ -156,7 +156,7 @@ def run(
         from lambdactl.cli.timestamps import iso_timestamps
 
         result = iso_timestamps(result, output_ref["shape"], model.shapes(service))
-    render(result, output=globals_.output, query=globals_.query, operation=op_name)
+    render(result, operation=op_name, **globals_.render_options())
 
 
 def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_: Globals) -> None:
@@ -168,6 +168,6 @@ def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_
         raise errors.UsageError("the following arguments are required: outfile")
     result = plane.call("Invoke", params)
     write_bytes(outfile, result.pop("Payload", b"") or b"")
-    render(result, output=globals_.output, query=globals_.query, operation="Invoke")
+    render(result, operation="Invoke", **globals_.render_options())
     if values.get("fail_on_function_error") and result.get("FunctionError"):
         raise click.exceptions.Exit(1)

@@ -45,11 +45,16 @@ class Member:
         name = self.flag[2:]
         if self.type == "boolean":
             return click.Option([f"--{name}/--no-{name}", self.dest], default=None, help=doc)
-        from lambdactl.cli.completion import member_completer
-
         metavar = "<value>" if self.type in SCALAR_TYPES else "<value> [<value>...]" if self.type == "list" else "<value>"
         return click.Option([self.flag, self.dest], default=None, help=doc, metavar=metavar,
-                            shell_complete=member_completer(self))
+                            shell_complete=self._complete)
+
+    def _complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        """Shell completion, loaded only when a shell asks (function names, enum values)."""
+        from lambdactl.cli.completion import member_completer
+
+        completer = member_completer(self)
+        return completer(ctx, param, incomplete) if completer else []
 
     def convert(self, raw: str, globals_: Globals) -> Any:
         if self.type == "blob":
@@ -165,11 +170,11 @@ class OperationCommand(click.Command):
         cli_input_json = values.pop("cli_input_json")
         cli_input_yaml = values.pop("cli_input_yaml")
         if cli_input_json:
-            params.update(_load_input(cli_input_json, "--cli-input-json", json.loads))
+            params.update(paramfile.load_object(cli_input_json, "--cli-input-json", json.loads))
         if cli_input_yaml:
             import yaml
 
-            params.update(_load_input(cli_input_yaml, "--cli-input-yaml", yaml.safe_load))
+            params.update(paramfile.load_object(cli_input_yaml, "--cli-input-yaml", yaml.safe_load))
         for member in self.members:
             raw = values.pop(member.dest, None)
             if raw is None:
@@ -198,17 +203,6 @@ def _lookup(params: dict[str, Any], path: tuple[str, ...]) -> Any:
             return None
         value = value[key]
     return value
-
-
-def _load_input(raw: str, flag: str, loads: Any) -> dict[str, Any]:
-    text = paramfile.load(raw, flag)
-    try:
-        data = loads(text)
-    except Exception as exc:  # noqa: BLE001 - json and yaml raise different errors
-        raise errors.UsageError(f"Error parsing parameter '{flag}': Invalid JSON/YAML received: {exc}") from None
-    if not isinstance(data, dict):
-        raise errors.UsageError(f"Error parsing parameter '{flag}': expected an object")
-    return data
 
 
 def gather_list_words(args: list[str], list_flags: set[str]) -> list[str]:

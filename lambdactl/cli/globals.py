@@ -8,7 +8,6 @@ from pathlib import Path
 
 from lambdactl import errors
 
-OUTPUTS = ("json", "yaml", "yaml-stream", "text", "table")
 BINARY_FORMATS = ("base64", "raw-in-base64-out")
 
 # flag -> (attribute, takes a value)
@@ -55,9 +54,15 @@ class Globals:
     cli_auto_prompt: bool = False
     no_cli_auto_prompt: bool = False
 
+    def render_options(self) -> dict[str, str | None]:
+        """What ``render`` takes from the global options."""
+        return {"output": self.output, "query": self.query, "color": self.color or "auto"}
+
     def resolve(self) -> None:
         """Fill defaults from the environment and ~/.aws/config, as the aws CLI does."""
         self.output = self.output or os.environ.get("AWS_DEFAULT_OUTPUT") or _aws_config("output") or "json"
+        from lambdactl.render import OUTPUTS
+
         if self.output not in OUTPUTS:
             raise errors.UsageError(
                 f"argument --output: Invalid choice, valid choices are:\n\n{' | '.join(OUTPUTS)}"
@@ -67,7 +72,6 @@ class Globals:
             raise errors.UsageError(
                 f"argument --cli-binary-format: Invalid choice, valid choices are:\n\n{' | '.join(BINARY_FORMATS)}"
             )
-        self.endpoint_url = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or None
 
 
 def split_globals(argv: list[str]) -> tuple[Globals, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any
@@ -12,17 +13,29 @@ from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
 
 SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams")  # embedded event sources, aws-CLI shaped
-# Commands written by hand (everything else is built from the service model).
+# Commands written by hand (everything else is built from the service model), with the
+# one line `lambdactl --help` shows for each, so listing them imports none.
 EXTRA_COMMANDS = {
-    "wait": "lambdactl.cli.commands.wait:wait",
-    "logs": "lambdactl.cli.commands.logs:logs",
-    **{name: f"lambdactl.cli.commands.services:{name}" for name in SERVICE_GROUPS},
-    "drain": "lambdactl.cli.commands.drain:drain",
-    "list-async-events": "lambdactl.cli.commands.events:list_async_events",
-    "serve": "lambdactl.cli.commands.serve:serve",
-    "docker": "lambdactl.cli.commands.docker:docker",
-    "generate-event": "lambdactl.cli.commands.generate_event:generate_event",
-    "help": "lambdactl.cli.commands.help:help_",
+    "wait": ("lambdactl.cli.commands.wait:wait", "Wait until a condition is met (function-active, ...)."),
+    "logs": ("lambdactl.cli.commands.logs:logs", "Read function logs (logs tail, like aws logs tail)."),
+    "sqs": ("lambdactl.cli.commands.services:sqs", "Embedded queues, with the commands of aws sqs."),
+    "kinesis": ("lambdactl.cli.commands.services:kinesis", "Embedded streams, with the commands of aws kinesis."),
+    "dynamodbstreams": (
+        "lambdactl.cli.commands.services:dynamodbstreams",
+        "Embedded DynamoDB streams (aws dynamodbstreams, and put-record).",
+    ),
+    "drain": ("lambdactl.cli.commands.drain:drain", "Wait until queued async events and mappings are processed."),
+    "list-async-events": (
+        "lambdactl.cli.commands.events:list_async_events",
+        "List queued, in-flight and finished async events.",
+    ),
+    "serve": ("lambdactl.cli.commands.serve:serve", "Serve the Lambda HTTP API (and function URLs) here."),
+    "docker": ("lambdactl.cli.commands.docker:docker", "Docker backend: images, pulls and cleanup."),
+    "generate-event": (
+        "lambdactl.cli.commands.generate_event:generate_event",
+        "Print a sample event of an AWS source.",
+    ),
+    "help": ("lambdactl.cli.commands.help:help_", "Explain a topic: state-dir, backends, configuration, ..."),
 }
 
 
@@ -34,7 +47,7 @@ class LambdactlGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in EXTRA_COMMANDS:
-            module, attr = EXTRA_COMMANDS[name].split(":")
+            module, attr = EXTRA_COMMANDS[name][0].split(":")
             return getattr(__import__(module, fromlist=[attr]), attr)
         op_name = _operation_commands().get(name)
         if op_name is None:
@@ -46,18 +59,16 @@ class LambdactlGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from lambdactl import model
 
-        rows = []
-        for name in self.list_commands(ctx):
-            op_name = _operation_commands().get(name)
-            if op_name:
-                rows.append((name, model.operation(op_name).get("doc", "")))
-            else:
-                command = self.get_command(ctx, name)
-                rows.append((name, command.get_short_help_str(80) if command else ""))
+        operations = _operation_commands()
+        rows = [
+            (name, model.operation(operations[name]).get("doc", "") if name in operations else EXTRA_COMMANDS[name][1])
+            for name in self.list_commands(ctx)
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
+@functools.cache
 def _operation_commands() -> dict[str, str]:
     from lambdactl import model
     from lambdactl.control.plane import supported_operations

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from lambdactl import errors
+
+
+def _error(param: str, message: str) -> errors.UsageError:
+    return errors.UsageError(f"Error parsing parameter '{param}': {message}" if param else message)
 
 
 def load(value: str, param: str, *, binary: bool = False) -> str | bytes:
@@ -16,15 +22,23 @@ def load(value: str, param: str, *, binary: bool = False) -> str | bytes:
                 with open(path, "rb") as handle:
                     data = handle.read()
             except OSError as exc:
-                raise errors.UsageError(
-                    f"Error parsing parameter '{param}': Unable to load paramfile {value}: {exc}"
-                ) from None
+                raise _error(param, f"Unable to load paramfile {value}: {exc}") from None
             if as_bytes or binary:
                 return data
             try:
                 return data.decode()
             except UnicodeDecodeError:
-                raise errors.UsageError(
-                    f"Error parsing parameter '{param}': Unable to load paramfile {value}: not UTF-8 text"
-                ) from None
+                raise _error(param, f"Unable to load paramfile {value}: not UTF-8 text") from None
     return value
+
+
+def load_object(raw: str, param: str, loads: Callable[[str], Any]) -> dict[str, Any]:
+    """A JSON (or YAML) object given inline or as ``file://``: ``--cli-input-json``, ``--keys``, ..."""
+    text = load(raw, param)
+    try:
+        data = loads(text)
+    except Exception as exc:  # noqa: BLE001 - json and yaml raise different errors
+        raise _error(param, f"Invalid JSON/YAML received: {exc}") from None
+    if not isinstance(data, dict):
+        raise _error(param, "expected an object")
+    return data

@@ -12,6 +12,7 @@ import re
 import string
 from typing import Any
 
+from lambdactl.cli import paramfile
 from lambdactl.errors import LambdactlError, UsageError
 
 _COMPLEX = ("structure", "list", "map")
@@ -189,7 +190,7 @@ class _Parser:
         return self._resolve(value)
 
     def _resolve(self, value: str) -> Any:
-        return _load_paramfile(value) if self._paramfile else value
+        return paramfile.load(value, "") if self._paramfile else value
 
     def _expect(self, char: str, consume_whitespace: bool = False) -> None:
         if consume_whitespace:
@@ -224,19 +225,6 @@ class _Parser:
     def _consume_whitespace(self) -> None:
         while not self._at_eof() and self._value[self._index] in string.whitespace:
             self._index += 1
-
-
-def _load_paramfile(value: str) -> Any:
-    """``Key@=file://x`` (text) or ``Key@=fileb://x`` (bytes); other values as-is."""
-    for prefix, mode in (("file://", "r"), ("fileb://", "rb")):
-        if value.startswith(prefix):
-            path = value[len(prefix) :]
-            try:
-                with open(path, mode) as handle:
-                    return handle.read()
-            except OSError as exc:
-                raise UsageError(f"Unable to load paramfile {value}: {exc}") from None
-    return value
 
 
 def _param_error(param_name: str, message: str) -> UsageError:

@@ -13,8 +13,16 @@ import sqlite3
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.control import paging
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, load_version, new_revision
+from lambdactl.control.records import (
+    LATEST,
+    function_exists,
+    function_not_found,
+    load_version,
+    new_revision,
+    parse_target,
+)
 from lambdactl.control.versions import REVISION_MISMATCH
 from lambdactl.model import validate
 
@@ -22,16 +30,11 @@ ALIAS_PATTERN = r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
 ALIAS_RE = re.compile(ALIAS_PATTERN)
 VERSION_PATTERN = r"(\$LATEST(\.PUBLISHED)?|[0-9]+)"
 VERSION_RE = re.compile(VERSION_PATTERN)
-LIST_PAGE_LIMIT = 50
 
 
 def load_alias(plane: ControlPlane, name: str, alias: str) -> dict[str, Any] | None:
     row = plane.store.read_one("SELECT config FROM aliases WHERE function_name = ? AND name = ?", (name, alias))
     return json.loads(row["config"]) if row else None
-
-
-def _not_found(plane: ControlPlane, name: str, qualifier: str | None) -> errors.ServiceError:
-    return errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name, qualifier)}")
 
 
 def resolve(plane: ControlPlane, name: str, qualifier: str | None) -> str:
@@ -41,10 +44,10 @@ def resolve(plane: ControlPlane, name: str, qualifier: str | None) -> str:
     else:
         alias = load_alias(plane, name, qualifier)
         if alias is None:
-            raise _not_found(plane, name, qualifier)
+            raise function_not_found(plane, name, qualifier)
         version = alias["FunctionVersion"]
     if load_version(plane, name, version) is None:
-        raise _not_found(plane, name, qualifier)
+        raise function_not_found(plane, name, qualifier)
     return version
 
 
@@ -70,10 +73,11 @@ def route(plane: ControlPlane, name: str, qualifier: str | None, rng: Any = None
     return resolve(plane, name, qualifier)
 
 
-def _function(plane: ControlPlane, params: dict[str, Any], *, namespaced: bool = False) -> str:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=namespaced)
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is None:
-        raise _not_found(plane, ref.name, None)
+def _function(plane: ControlPlane, params: dict[str, Any]) -> str:
+    """The (existing) function of an alias operation; a qualifier on its name is ignored."""
+    ref, _ = parse_target(plane, params, namespaced=False)
+    if not function_exists(plane, ref.name):
+        raise function_not_found(plane, ref.name)
     return ref.name
 
 
@@ -88,7 +92,7 @@ def _check_version(plane: ControlPlane, name: str, version: str) -> None:
             version, "functionVersion", f"Member must satisfy regular expression pattern: {VERSION_PATTERN}"
         )
     if load_version(plane, name, version) is None:
-        raise _not_found(plane, name, version)
+        raise function_not_found(plane, name, version)
 
 
 def _check_routing(plane: ControlPlane, name: str, primary: str, routing: dict[str, Any] | None) -> None:
@@ -123,7 +127,7 @@ def _check_routing(plane: ControlPlane, name: str, primary: str, routing: dict[s
                 "$LATEST is not supported for an alias pointing to more than 1 version"
             )
         if load_version(plane, name, version) is None:
-            raise _not_found(plane, name, version)
+            raise function_not_found(plane, name, version)
 
 
 def _shown(plane: ControlPlane, name: str, alias: dict[str, Any]) -> dict[str, Any]:
@@ -222,8 +226,7 @@ def delete_alias(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 @operation("ListAliases")
 def list_aliases(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     name = _function(plane, params)
-    validate.check_range(params.get("MaxItems"), "maxItems", 1, 10000)
-    limit = min(int(params.get("MaxItems") or LIST_PAGE_LIMIT), LIST_PAGE_LIMIT)
+    limit = paging.limit(params, maximum=paging.MAX_ITEMS)
     version = params.get("FunctionVersion")
     rows = plane.store.read(
         "SELECT name, config FROM aliases WHERE function_name = ? AND name > ? ORDER BY name",
@@ -232,10 +235,8 @@ def list_aliases(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     aliases = [json.loads(row["config"]) for row in rows]
     if version is not None:
         aliases = [alias for alias in aliases if alias["FunctionVersion"] == version]
-    result: dict[str, Any] = {"Aliases": [_shown(plane, name, alias) for alias in aliases[:limit]]}
-    if len(aliases) > limit:
-        result["NextMarker"] = aliases[limit - 1]["Name"]
-    return result
+    aliases, next_marker = paging.page(aliases, limit, key=lambda alias: alias["Name"])
+    return paging.listing("Aliases", [_shown(plane, name, alias) for alias in aliases], next_marker)
 
 
 def aliases_of(conn: sqlite3.Connection, name: str, version: str) -> list[str]:

@@ -7,23 +7,25 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.control.account import concurrency_limit
 from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import (
+    LATEST,
+    function_exists,
+    function_not_found,
+    parse_target,
+)
 from lambdactl.model import validate
 
 MIN_UNRESERVED = 100
 
 
 def _function_name(plane: ControlPlane, params: dict[str, Any]) -> str:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
-    if ref.qualifier:
+    ref, qualifier = parse_target(plane, params, namespaced=False)
+    if qualifier:
         raise errors.InvalidParameterValueException(
             "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
             "operation. Please specify either a function name or an unqualified function ARN."
         )
     return ref.name
-
-
-def _missing(plane: ControlPlane, name: str) -> errors.ServiceError:
-    return errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name, '$LATEST')}")
 
 
 def reserved_concurrency(plane: ControlPlane, name: str) -> int | None:
@@ -37,8 +39,8 @@ def put_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dic
     wanted = params["ReservedConcurrentExecutions"]
     validate.check_range(wanted, "reservedConcurrentExecutions", 0, concurrency_limit())
     with plane.store.write() as conn:
-        if conn.execute("SELECT 1 FROM functions WHERE name = ?", (name,)).fetchone() is None:
-            raise _missing(plane, name)
+        if not function_exists(plane, name):  # inside the transaction: the same connection
+            raise function_not_found(plane, name, LATEST)
         others = conn.execute(
             "SELECT COALESCE(SUM(reserved_concurrency), 0) FROM functions WHERE name != ?", (name,)
         ).fetchone()[0]
@@ -54,8 +56,8 @@ def put_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dic
 @operation("GetFunctionConcurrency")
 def get_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     name = _function_name(plane, params)
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (name,)) is None:
-        raise _missing(plane, name)
+    if not function_exists(plane, name):
+        raise function_not_found(plane, name, LATEST)
     reserved = reserved_concurrency(plane, name)
     return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
 
@@ -65,5 +67,5 @@ def delete_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> 
     name = _function_name(plane, params)
     with plane.store.write() as conn:
         if not conn.execute("UPDATE functions SET reserved_concurrency = NULL WHERE name = ?", (name,)).rowcount:
-            raise _missing(plane, name)
+            raise function_not_found(plane, name, LATEST)
     return {}

@@ -1,7 +1,9 @@
-"""The ``dynamodbstreams:*`` read operations over the DynamoDB-stream-shaped sources.
+"""The ``dynamodbstreams:*`` operations over the DynamoDB-stream-shaped sources.
 
-Appending records is lambdactl's own: ``lambdactl.sources.dynamodb_streams.put_record``
-(the ``lambdactl dynamodbstreams put-record`` command).
+The read operations follow botocore's dynamodbstreams shapes. Appending records is
+lambdactl's own ``dynamodbstreams:PutRecord`` (not in the service model; the
+``lambdactl dynamodbstreams put-record`` command calls it), which wakes the
+event-source-mapping worker (the storage layer never starts processes).
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.sources import dynamodb_streams, kinesis
 
-ResourceNotFoundException = kinesis.kinesis_error("ResourceNotFoundException")
-ValidationException = kinesis.kinesis_error("ValidationException")
+ResourceNotFoundException = errors.service_error("ResourceNotFoundException", 400)
+ValidationException = errors.service_error("ValidationException", 400)
 
 
 def _stream(plane: ControlPlane, arn: str) -> Any:
@@ -92,3 +95,32 @@ def get_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         "Records": dynamodb_streams.records(arn, found),
         "NextShardIterator": kinesis.iterator(arn, shard_id, after),
     }
+
+
+@operation("dynamodbstreams:PutRecord")
+def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """lambdactl extension: append an INSERT/MODIFY/REMOVE record to a table's stream.
+
+    Params: TableName (the table's stream is created, NEW_AND_OLD_IMAGES, on first use) or
+    StreamArn; EventName; Keys; NewImage and OldImage (optional), in DynamoDB JSON.
+    Result: ``{"StreamArn": ..., "Record": <the record as GetRecords shows it>}``.
+    """
+    if params.get("StreamArn"):
+        arn = params["StreamArn"]
+    elif params.get("TableName"):
+        arn = dynamodb_streams.enable_stream(plane, params["TableName"])
+    else:
+        raise ValidationException("Either TableName or StreamArn must be provided.")
+    record = dynamodb_streams.put_record(
+        plane, arn, params.get("EventName") or "", params.get("Keys") or {}, params.get("NewImage"),
+        params.get("OldImage"),
+    )  # fmt: skip
+    _wake(plane, arn)
+    return {"StreamArn": arn, "Record": record}
+
+
+def _wake(plane: ControlPlane, arn: str) -> None:
+    """New records at ``arn``: start the worker if an enabled mapping polls the stream."""
+    from lambdactl.events.pollers.manager import wake
+
+    wake(plane, arn)

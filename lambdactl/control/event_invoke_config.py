@@ -6,20 +6,20 @@ replaces every setting, Update merges into the stored ones.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.functions import _version_for
+from lambdactl.control import paging
+from lambdactl.control.aliases import resolve
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, require_function
+from lambdactl.control.records import LATEST, function_exists, parse_target
 from lambdactl.model import validate
 
 SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
-LIST_PAGE_LIMIT = 50
+NO_FUNCTION = "The function doesn't exist."
 DESTINATION_PATTERN = (
     r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
     r"([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
@@ -28,12 +28,12 @@ DESTINATION_PATTERN = (
 
 def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
     """(function name, qualifier) of the call; 404 when the function or the qualifier does not exist."""
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier")) or LATEST
+    ref, qualifier = parse_target(plane, params)
+    qualifier = qualifier or LATEST
     try:
-        require_function(plane, ref, _version_for(plane, ref.name, qualifier))
+        resolve(plane, ref.name, qualifier)
     except errors.ResourceNotFoundException:
-        raise errors.ResourceNotFoundException("The function doesn't exist.") from None
+        raise errors.ResourceNotFoundException(NO_FUNCTION) from None
     return ref.name, qualifier
 
 
@@ -154,31 +154,15 @@ def delete_function_event_invoke_config(plane: ControlPlane, params: dict[str, A
 @operation("ListFunctionEventInvokeConfigs")
 def list_function_event_invoke_configs(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is None:
-        raise errors.ResourceNotFoundException("The function doesn't exist.")
-    validate.check_range(params.get("MaxItems"), "maxItems", 1, LIST_PAGE_LIMIT)
-    limit = int(params.get("MaxItems") or LIST_PAGE_LIMIT)
-    after = _decode_marker(params.get("Marker") or "")
+    if not function_exists(plane, ref.name):
+        raise errors.ResourceNotFoundException(NO_FUNCTION)
+    limit = paging.limit(params)
+    after = paging.decode_marker(params.get("Marker"))
     rows = plane.store.read(
         "SELECT qualifier, config, last_modified FROM event_invoke_configs WHERE function_name = ? AND qualifier > ? "
         "ORDER BY qualifier LIMIT ?",
         (ref.name, after, limit + 1),
     )
-    page = rows[:limit]
-    result: dict[str, Any] = {
-        "FunctionEventInvokeConfigs": [
-            _shown(plane, ref.name, row["qualifier"], json.loads(row["config"]), row["last_modified"]) for row in page
-        ]
-    }
-    if len(rows) > limit:
-        result["NextMarker"] = base64.urlsafe_b64encode(page[-1]["qualifier"].encode()).decode()
-    return result
-
-
-def _decode_marker(marker: str) -> str:
-    if not marker:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(marker.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise errors.InvalidParameterValueException(f"Invalid marker: {marker}") from None
+    rows, next_marker = paging.page(rows, limit, key=lambda row: paging.encode_marker(row["qualifier"]))
+    configs = [_shown(plane, ref.name, row["qualifier"], json.loads(row["config"]), row["last_modified"]) for row in rows]
+    return paging.listing("FunctionEventInvokeConfigs", configs, next_marker)

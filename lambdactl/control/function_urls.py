@@ -15,16 +15,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control import aliases
+from lambdactl.control import aliases, paging
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, load_version
+from lambdactl.control.records import LATEST, function_exists, parse_target
 from lambdactl.model import validate
 
 URL_PREFIX = "/lambda-url/"
 DEFAULT_BASE = "http://127.0.0.1:3001"
 AUTH_TYPES = ["AWS_IAM", "NONE"]
 INVOKE_MODES = ["BUFFERED", "RESPONSE_STREAM"]
-LIST_PAGE_LIMIT = 50
 NO_FUNCTION = "Function does not exist"
 NO_RESOURCE = "The resource you requested does not exist."
 URL_QUALIFIER_PATTERN = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)"
@@ -39,14 +38,12 @@ def now_iso() -> str:
 
 def base_url(plane: ControlPlane) -> str:
     """Where URLs are answered: the serving server's address, else serve's default one."""
-    extra = getattr(plane.environments, "extra_env", None) or {}
-    return (extra.get("LAMBDACTL_ENDPOINT_URL") or DEFAULT_BASE).rstrip("/")
+    return (plane.settings.endpoint_url or DEFAULT_BASE).rstrip("/")
 
 
 def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
     """(function name, '$LATEST' or alias) of a call; the qualifier must not be a version or $LATEST."""
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    ref, qualifier = parse_target(plane, params, namespaced=False)
     if qualifier == LATEST:
         raise errors.validation_error(
             qualifier, "qualifier", f"Member must satisfy regular expression pattern: {URL_QUALIFIER_PATTERN}"
@@ -59,7 +56,7 @@ def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
 
 
 def _require_target(plane: ControlPlane, name: str, qualifier: str, message: str) -> None:
-    if load_version(plane, name, LATEST) is None:
+    if not function_exists(plane, name):
         raise errors.ResourceNotFoundException(message)
     if qualifier != LATEST and aliases.load_alias(plane, name, qualifier) is None:
         raise errors.ResourceNotFoundException(message)
@@ -174,17 +171,14 @@ def delete_function_url_config(plane: ControlPlane, params: dict[str, Any]) -> d
 @operation("ListFunctionUrlConfigs")
 def list_function_url_configs(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
-    if load_version(plane, ref.name, LATEST) is None:
+    if not function_exists(plane, ref.name):
         raise errors.ResourceNotFoundException(NO_FUNCTION)
-    limit = params.get("MaxItems") or LIST_PAGE_LIMIT
-    validate.check_range(limit, "maxItems", 1, LIST_PAGE_LIMIT)
+    limit = paging.limit(params)
     rows = plane.store.read(
         "SELECT qualifier, url_id, config FROM function_urls WHERE function_name = ? AND qualifier > ?"
         " ORDER BY qualifier LIMIT ?",
         (ref.name, params.get("Marker") or "", limit + 1),
     )
-    items = [_shown(plane, ref.name, row["qualifier"], row["url_id"], json.loads(row["config"])) for row in rows[:limit]]
-    result: dict[str, Any] = {"FunctionUrlConfigs": items}
-    if len(rows) > limit:
-        result["NextMarker"] = rows[limit - 1]["qualifier"]
-    return result
+    rows, next_marker = paging.page(rows, limit, key=lambda row: row["qualifier"])
+    items = [_shown(plane, ref.name, row["qualifier"], row["url_id"], json.loads(row["config"])) for row in rows]
+    return paging.listing("FunctionUrlConfigs", items, next_marker)

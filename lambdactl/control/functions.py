@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 import time
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.control import aliases, paging
+from lambdactl.control.logs import default_log_group
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.records import (
     LATEST,
     configuration,
+    function_exists,
+    function_not_found,
     load_version,
     new_revision,
     now_lambda,
+    parse_target,
     require_function,
 )
 from lambdactl.model import validate
 from lambdactl.state.blobs import check_zip, code_sha256
 
 BACKENDS = ("subprocess", "docker")
-LIST_PAGE_LIMIT = 50
 
 # Members that update-function-configuration may change, with their defaults on create.
 CONFIG_DEFAULTS: dict[str, Any] = {
@@ -34,12 +37,8 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
 }
 OPTIONAL_CONFIG = ("Environment", "DeadLetterConfig", "KMSKeyArn", "VpcConfig", "Layers", "FileSystemConfigs")
-
-
-def _ref(plane: ControlPlane, params: dict[str, Any], *, create: bool = False, namespaced: bool = True):
-    return validate.parse_function_name(
-        params["FunctionName"], plane.settings.region, namespaced=namespaced, create=create
-    )
+# ImageConfig overrides an image's ENTRYPOINT/CMD/WORKDIR: on a Zip function it would run host commands.
+ZIP_IMAGE_CONFIG = "ImageConfig is not supported for functions of Zip package type."
 
 
 def _check_config(params: dict[str, Any]) -> None:
@@ -96,8 +95,6 @@ def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any], *
                 "lambdactl has no S3: upload the package with --zip-file fileb://path/to/file.zip."
             )
         raise errors.InvalidParameterValueException("Please provide a source for function code.")
-    if isinstance(data, str):  # base64 in the JSON body of the HTTP API
-        data = base64.b64decode(data)
     check_zip(data)
     sha_hex = plane.code.put(data) if store else code_sha256(data)[0]  # DryRun stores nothing
     _, sha_b64 = code_sha256(data)
@@ -113,7 +110,7 @@ def _save_latest(conn: sqlite3.Connection, name: str, config: dict[str, Any]) ->
 
 @operation("CreateFunction")
 def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = _ref(plane, params, create=True, namespaced=False)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False, create=True)
     if ref.qualifier:
         raise errors.InvalidParameterValueException("Unsupported function name: qualifiers are not allowed on create.")
     package_type = params.get("PackageType") or "Zip"
@@ -144,13 +141,15 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
 
         config.update(layer_fields(plane, config.pop("Layers")))
     if params.get("ImageConfig"):
+        if package_type == "Zip":
+            raise errors.InvalidParameterValueException(ZIP_IMAGE_CONFIG)
         config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
     tags = params.get("Tags") or {}
     if len(tags) > 50:
         raise errors.InvalidParameterValueException("Number of tags exceeds resource tag limit.")
     # Refuse a taken name before storing the code, so the conflict leaves the code store as it was
     # (a racing create still gets the IntegrityError below; its orphan zip is left to garbage collection).
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is not None:
+    if function_exists(plane, ref.name):
         raise errors.ResourceConflictException(f"Function already exist: {ref.name}")
     config.update(
         _code_fields(plane, package_type, params.get("Code") or {}),
@@ -159,7 +158,7 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         RevisionId=new_revision(),
         PackageType=package_type,
         Architectures=params.get("Architectures") or ["x86_64"],
-        LoggingConfig=params.get("LoggingConfig") or {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
+        LoggingConfig=params.get("LoggingConfig") or {"LogFormat": "Text", "LogGroup": default_log_group(ref.name)},
         LambdactlBackend=backend,
     )
     try:
@@ -179,25 +178,14 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
 
 @operation("GetFunctionConfiguration")
 def get_function_configuration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = _ref(plane, params)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
-    config = require_function(plane, ref, _version_for(plane, ref.name, qualifier))
+    ref, qualifier = parse_target(plane, params)
+    # Qualifier=$LATEST (not in the name) stands for the function itself: its 404 shows the unqualified ARN
+    version = aliases.resolve(plane, ref.name, None if qualifier == LATEST and not ref.qualifier else qualifier)
+    config = require_function(plane, ref, version)
     result = configuration(plane, config, qualified=qualifier is not None)
     if qualifier is not None:  # an alias shows as itself: …:function:f:PROD
         result["FunctionArn"] = plane.settings.function_arn(ref.name, qualifier)
     return result
-
-
-def _version_for(plane: ControlPlane, name: str, qualifier: str | None) -> str:
-    """The version a qualifier names ($LATEST, a number, or an alias's primary version)."""
-    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
-        return qualifier or LATEST
-    row = plane.store.read_one("SELECT config FROM aliases WHERE function_name = ? AND name = ?", (name, qualifier))
-    if row is None:
-        raise errors.ResourceNotFoundException(
-            f"Function not found: {plane.settings.function_arn(name, qualifier)}"
-        )
-    return json.loads(row["config"])["FunctionVersion"]
 
 
 @operation("GetFunction")
@@ -224,10 +212,8 @@ def list_functions(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
     function_version = params.get("FunctionVersion")
     if function_version is not None and function_version != "ALL":
         raise errors.validation_error(function_version, "functionVersion", "Member must satisfy enum value set: [ALL]")
-    limit = min(int(params.get("MaxItems") or LIST_PAGE_LIMIT), LIST_PAGE_LIMIT)
-    validate.check_range(params.get("MaxItems"), "maxItems", 1, 10000)
-    marker = params.get("Marker") or ""
-    after_name, after_version = _decode_marker(marker)
+    limit = paging.limit(params, maximum=paging.MAX_ITEMS)
+    after_name, after_version = _decode_marker(params.get("Marker") or "")
     version_filter = "" if function_version == "ALL" else "AND version = '$LATEST'"
     rows = plane.store.read(
         f"""SELECT function_name, version, config FROM versions
@@ -237,32 +223,25 @@ def list_functions(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
             LIMIT ?""",
         (after_name, after_version, limit + 1),
     )
-    page = rows[:limit]
-    result: dict[str, Any] = {
-        "Functions": [
-            configuration(plane, json.loads(row["config"]), view="list", qualified=row["version"] != LATEST)
-            for row in page
-        ]
-    }
-    if len(rows) > limit:
-        last = page[-1]
-        result["NextMarker"] = _encode_marker(last["function_name"], last["version"])
-    return result
+    rows, next_marker = paging.page(rows, limit, key=lambda row: _encode_marker(row["function_name"], row["version"]))
+    functions = [
+        configuration(plane, json.loads(row["config"]), view="list", qualified=row["version"] != LATEST) for row in rows
+    ]
+    return paging.listing("Functions", functions, next_marker)
 
 
 def _encode_marker(name: str, version: str) -> str:
-    number = -1 if version == LATEST else int(version)
-    return base64.urlsafe_b64encode(json.dumps([name, number]).encode()).decode()
+    return paging.encode_marker(json.dumps([name, -1 if version == LATEST else int(version)]))
 
 
 def _decode_marker(marker: str) -> tuple[str, int]:
     if not marker:
         return "", -2
     try:
-        name, number = json.loads(base64.urlsafe_b64decode(marker.encode()))
+        name, number = json.loads(paging.decode_marker(marker))
         return str(name), int(number)
     except (ValueError, TypeError):
-        raise errors.InvalidParameterValueException(f"Invalid marker: {marker}") from None
+        raise paging.invalid_marker(marker) from None
 
 
 def _check_revision(config: dict[str, Any], revision_id: str | None) -> None:
@@ -280,7 +259,7 @@ def _update_latest(plane: ControlPlane, name: str, change: Any) -> dict[str, Any
             "SELECT config FROM versions WHERE function_name = ? AND version = ?", (name, LATEST)
         ).fetchone()
         if row is None:
-            raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name)}")
+            raise function_not_found(plane, name)
         config = json.loads(row[0])
         change(config)
         config.update(LastModified=now_lambda(), RevisionId=new_revision())
@@ -290,7 +269,7 @@ def _update_latest(plane: ControlPlane, name: str, change: Any) -> dict[str, Any
 
 @operation("UpdateFunctionCode")
 def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = _ref(plane, params, namespaced=False)
+    ref, _ = parse_target(plane, params, namespaced=False)
     current = require_function(plane, ref)
     _check_architectures(params.get("Architectures"))
     code = {key: params[key] for key in ("ZipFile", "S3Bucket", "S3Key", "ImageUri") if params.get(key) is not None}
@@ -315,7 +294,7 @@ def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[st
 
 @operation("UpdateFunctionConfiguration")
 def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = _ref(plane, params, namespaced=False)
+    ref, _ = parse_target(plane, params, namespaced=False)
     _check_config(params)
 
     def change(config: dict[str, Any]) -> None:
@@ -337,6 +316,8 @@ def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -
             config.pop("_LayerShas", None)
             config.update(layer_fields(plane, params["Layers"]))
         if params.get("ImageConfig") is not None:
+            if config["PackageType"] == "Zip":
+                raise errors.InvalidParameterValueException(ZIP_IMAGE_CONFIG)
             config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
 
     config = _update_latest(plane, ref.name, change)
@@ -345,8 +326,7 @@ def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -
 
 @operation("DeleteFunction")
 def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = _ref(plane, params)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    ref, qualifier = parse_target(plane, params)
     if qualifier == LATEST:
         raise errors.InvalidParameterValueException(
             "$LATEST version cannot be deleted without deleting the function."
@@ -355,9 +335,7 @@ def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         if qualifier is None:
             deleted = conn.execute("DELETE FROM functions WHERE name = ?", (ref.name,)).rowcount
         else:
-            from lambdactl.control.aliases import aliases_of
-
-            referencing = aliases_of(conn, ref.name, qualifier)
+            referencing = aliases.aliases_of(conn, ref.name, qualifier)
             if referencing:
                 raise errors.ResourceConflictException(
                     f"Unable to delete version because the following aliases reference it: [{', '.join(referencing)}]"
@@ -366,9 +344,7 @@ def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
                 "DELETE FROM versions WHERE function_name = ? AND version = ?", (ref.name, qualifier)
             ).rowcount
     if not deleted:
-        raise errors.ResourceNotFoundException(
-            f"Function not found: {plane.settings.function_arn(ref.name, qualifier)}"
-        )
+        raise function_not_found(plane, ref.name, qualifier)
     from lambdactl.control.layers import referenced_code
 
     plane.code.collect_garbage(referenced_code(plane))

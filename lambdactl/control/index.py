@@ -13,7 +13,7 @@ MODULES: dict[str, str] = {
     "concurrency": "PutFunctionConcurrency GetFunctionConcurrency DeleteFunctionConcurrency",
     "dynamodbstreams": (
         "dynamodbstreams:ListStreams dynamodbstreams:DescribeStream dynamodbstreams:GetShardIterator "
-        "dynamodbstreams:GetRecords"
+        "dynamodbstreams:GetRecords dynamodbstreams:PutRecord"
     ),
     "event_invoke_config": (
         "PutFunctionEventInvokeConfig UpdateFunctionEventInvokeConfig GetFunctionEventInvokeConfig "

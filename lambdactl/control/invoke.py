@@ -11,10 +11,10 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import logs
-from lambdactl.control.concurrency import reserved_concurrency
 from lambdactl.control.aliases import route
+from lambdactl.control.concurrency import reserved_concurrency
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import require_function
+from lambdactl.control.records import parse_target, require_function
 from lambdactl.model import validate
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
 
@@ -64,6 +64,11 @@ def _client_context(params: dict[str, Any]) -> str | None:
 def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> EnvironmentSpec:
     """What an environment for this stored version needs (code unpacked once per CodeSha256)."""
     code_sha = config.get("_CodeSha")
+    group = logs.log_group(config)
+    # EnvironmentSpec.log_group is always /aws/lambda/<name>: another LoggingConfig.LogGroup reaches the
+    # function's AWS_LAMBDA_LOG_GROUP_NAME through extra_env (which the environment applies last).
+    custom_group = group != logs.default_log_group(config["FunctionName"])
+    extra_env = {"AWS_LAMBDA_LOG_GROUP_NAME": group} if custom_group else {}
     return EnvironmentSpec(
         function_name=config["FunctionName"],
         function_arn=plane.settings.function_arn(config["FunctionName"]),
@@ -83,6 +88,7 @@ def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> Environment
         image_config=(config.get("ImageConfigResponse") or {}).get("ImageConfig"),
         opt_dir=_opt_dir(plane, config),
         revision_id=config["RevisionId"],
+        extra_env=extra_env,
     )
 
 
@@ -96,8 +102,7 @@ def _opt_dir(plane: ControlPlane, config: dict[str, Any]) -> Path | None:
 
 @operation("Invoke")
 def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    ref, qualifier = parse_target(plane, params)
     invocation_type = params.get("InvocationType") or "RequestResponse"
     validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
@@ -128,7 +133,7 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
     result = plane.environments.run(environment_spec(plane, config), request, reserved=reserved)
-    logs.append(plane, f"/aws/lambda/{ref.name}", result.log_stream, result.log)
+    logs.append(plane, logs.log_group(config), result.log_stream, result.log)
     response: dict[str, Any] = {"StatusCode": 200}
     if result.function_error:
         response["FunctionError"] = result.function_error

@@ -1,6 +1,8 @@
 """The ``kinesis:*`` operations (botocore's kinesis shapes) over the embedded streams in lambdactl.sources.kinesis.
 
 Results are the API's JSON: blobs (Data) as base64 text, timestamps as epoch seconds.
+PutRecord and PutRecords wake the event-source-mapping worker once per call (the storage
+layer never starts processes).
 """
 
 from __future__ import annotations
@@ -181,12 +183,20 @@ def _retention(plane: ControlPlane, params: dict[str, Any], increase: bool) -> d
     return {}
 
 
+def _wake(plane: ControlPlane, arn: str) -> None:
+    """New records at ``arn``: start the worker if an enabled mapping polls the stream."""
+    from lambdactl.events.pollers.manager import wake
+
+    wake(plane, arn)
+
+
 @operation("kinesis:PutRecord")
 def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = _arn(plane, params)
     shard_id, sequence = kinesis.put(
         plane, arn, params["PartitionKey"], _data(params.get("Data")), params.get("ExplicitHashKey")
     )
+    _wake(plane, arn)
     return {"ShardId": shard_id, "SequenceNumber": sequence, "EncryptionType": "NONE"}
 
 
@@ -198,6 +208,7 @@ def put_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         raise kinesis.InvalidArgumentException("Records must contain between 1 and 500 entries.")
     records = [(e["PartitionKey"], _data(e.get("Data")), e.get("ExplicitHashKey")) for e in entries]
     placed = kinesis.put_many(plane, arn, records)
+    _wake(plane, arn)
     return {
         "FailedRecordCount": 0,
         "Records": [{"SequenceNumber": sequence, "ShardId": shard_id} for shard_id, sequence in placed],

@@ -7,13 +7,13 @@ breaks a function that uses it (as in Lambda).
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.control import paging
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.policies import (
     add_statement,
@@ -28,7 +28,6 @@ from lambdactl.model import validate
 from lambdactl.state.blobs import check_zip, code_sha256
 
 MAX_LAYERS = 5
-LIST_PAGE_LIMIT = 50
 NOT_FOUND = "The resource you requested does not exist."
 LAYER_NAME_PATTERN = r"(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+"
 LAYER_VERSION_ARN_PATTERN = r"arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+"
@@ -134,8 +133,6 @@ def publish_layer_version(plane: ControlPlane, params: dict[str, Any]) -> dict[s
         raise errors.InvalidParameterValueException(
             "lambdactl has no S3: upload the layer with --zip-file fileb://path/to/layer.zip."
         )
-    if isinstance(data, str):  # base64 in the JSON body of the HTTP API
-        data = base64.b64decode(data)
     check_zip(data)
     sha_hex = plane.code.put(data)
     config: dict[str, Any] = {
@@ -196,14 +193,9 @@ def _matching(configs: list[dict[str, Any]], params: dict[str, Any]) -> list[dic
     ]
 
 
-def _limit(params: dict[str, Any]) -> int:
-    validate.check_range(params.get("MaxItems"), "maxItems", 1, LIST_PAGE_LIMIT)
-    return int(params.get("MaxItems") or LIST_PAGE_LIMIT)
-
-
 @operation("ListLayers")
 def list_layers(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    limit = _limit(params)
+    limit = paging.limit(params)
     rows = plane.store.read(
         "SELECT layer_name, config FROM layer_versions WHERE layer_name > ? ORDER BY layer_name, version DESC",
         (params.get("Marker") or "",),
@@ -212,40 +204,34 @@ def list_layers(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     for row in rows:
         if row["layer_name"] not in latest and _matching([json.loads(row["config"])], params):
             latest[row["layer_name"]] = json.loads(row["config"])
-    names = list(latest)
-    result: dict[str, Any] = {
-        "Layers": [
-            {
-                "LayerName": name,
-                "LayerArn": layer_arn(plane, name),
-                "LatestMatchingVersion": _shown(plane, name, latest[name], content=False),
-            }
-            for name in names[:limit]
-        ]
-    }
-    if len(names) > limit:
-        result["NextMarker"] = names[limit - 1]
-    return result
+    names, next_marker = paging.page(list(latest), limit, key=lambda name: name)
+    layers = [
+        {
+            "LayerName": name,
+            "LayerArn": layer_arn(plane, name),
+            "LatestMatchingVersion": _shown(plane, name, latest[name], content=False),
+        }
+        for name in names
+    ]
+    return paging.listing("Layers", layers, next_marker)
 
 
 @operation("ListLayerVersions")
 def list_layer_versions(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    limit = _limit(params)
+    limit = paging.limit(params)
     name = _layer_name(plane, params["LayerName"])
     marker = params.get("Marker")
     if marker and not marker.isdigit():
-        raise errors.InvalidParameterValueException(f"Invalid marker: {marker}")
+        raise paging.invalid_marker(marker)
     rows = plane.store.read(
         "SELECT config FROM layer_versions WHERE layer_name = ? AND version < ? ORDER BY version DESC",
         (name, int(marker) if marker else 2**62),
     )
-    configs = _matching([json.loads(row["config"]) for row in rows], params)
-    result: dict[str, Any] = {
-        "LayerVersions": [_shown(plane, name, config, content=False) for config in configs[:limit]]  # type: ignore[arg-type]
-    }
-    if len(configs) > limit:
-        result["NextMarker"] = str(configs[limit - 1]["Version"])
-    return result
+    configs, next_marker = paging.page(
+        _matching([json.loads(row["config"]) for row in rows], params), limit, key=lambda config: str(config["Version"])
+    )
+    versions = [_shown(plane, name, config, content=False) for config in configs]  # type: ignore[arg-type]
+    return paging.listing("LayerVersions", versions, next_marker)
 
 
 @operation("DeleteLayerVersion")
@@ -361,12 +347,10 @@ def layer_fields(plane: ControlPlane, arns: list[str]) -> dict[str, Any]:
 
 def opt_dir(plane: ControlPlane, config: dict[str, Any]) -> Path | None:
     """The function's layers merged into one read-only /opt-like directory (built once per ordered set)."""
-    from lambdactl.runtime.layers import merged_dir
-
     shas = config.get("_LayerShas") or []
     if not shas:
         return None
-    return merged_dir(plane.code, shas, plane.settings.state_dir / "cache" / "layers")
+    return plane.code.merged(shas, plane.settings.state_dir / "cache" / "layers")
 
 
 def referenced_code(plane: ControlPlane) -> set[str]:

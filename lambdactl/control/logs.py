@@ -8,9 +8,21 @@ import os
 import time
 from typing import Any
 
+from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
+from lambdactl.control.records import function_exists
 
 TAIL_BYTES = 4096
+GROUP_PREFIX = "/aws/lambda/"
+
+
+def default_log_group(function_name: str) -> str:
+    return f"{GROUP_PREFIX}{function_name}"
+
+
+def log_group(config: dict[str, Any]) -> str:
+    """Where a stored function version logs: its LoggingConfig.LogGroup, else ``/aws/lambda/<name>``."""
+    return (config.get("LoggingConfig") or {}).get("LogGroup") or default_log_group(config["FunctionName"])
 
 
 def retention_events() -> int:
@@ -53,3 +65,9 @@ def events(plane: ControlPlane, group: str, *, since_ms: int = 0, after_id: int 
 
 def group_exists(plane: ControlPlane, group: str) -> bool:
     return plane.store.read_one("SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1", (group,)) is not None
+
+
+def require_group(plane: ControlPlane, group: str) -> None:
+    """404 unless ``group`` holds events or is ``/aws/lambda/<name>`` of an existing function (not invoked yet)."""
+    if not function_exists(plane, group.removeprefix(GROUP_PREFIX)) and not group_exists(plane, group):
+        raise errors.ResourceNotFoundException("The specified log group does not exist.")

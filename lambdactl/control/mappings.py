@@ -8,14 +8,15 @@ transitional state (Creating, Enabling, Updating, ...), later reads the settled 
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.control import paging
 from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import LATEST, function_exists, function_not_found
 from lambdactl.model import validate
 
 STREAM_KINDS = ("kinesis", "dynamodb")
@@ -34,7 +35,7 @@ FIELD_ORDER = [
 SETTINGS = [key for key in FIELD_ORDER if key not in (
     "UUID", "EventSourceArn", "FunctionArn", "LastModified", "LastProcessingResult", "State", "StateTransitionReason",
     "EventSourceMappingArn")]  # fmt: skip
-LIST_PAGE_LIMIT = 100
+PAGE_LIMIT = 100  # ListEventSourceMappings pages hold up to 100 mappings (other lists: 50)
 
 
 def source_kind(arn: str) -> str | None:
@@ -54,9 +55,9 @@ def source_kind(arn: str) -> str | None:
 
 def _function(plane: ControlPlane, value: str) -> tuple[str, str | None]:
     ref = validate.parse_function_name(value, plane.settings.region)
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is None:
-        raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(ref.name, ref.qualifier)}")
-    if ref.qualifier and ref.qualifier != "$LATEST":
+    if not function_exists(plane, ref.name):
+        raise function_not_found(plane, ref.name, ref.qualifier)
+    if ref.qualifier and ref.qualifier != LATEST:
         from lambdactl.control.aliases import resolve
 
         resolve(plane, ref.name, ref.qualifier)  # 404 for an unknown version or alias
@@ -307,7 +308,7 @@ def delete_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> 
 
 @operation("ListEventSourceMappings")
 def list_event_source_mappings(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    where, args = ["uuid > ?"], [_marker(params.get("Marker") or "")]
+    where, args = ["uuid > ?"], [paging.decode_marker(params.get("Marker"))]
     if params.get("EventSourceArn"):
         where.append("event_source_arn = ?")
         args.append(params["EventSourceArn"])
@@ -318,24 +319,12 @@ def list_event_source_mappings(plane: ControlPlane, params: dict[str, Any]) -> d
         if ref.qualifier:
             where.append("qualifier = ?")
             args.append(ref.qualifier)
-    validate.check_range(params.get("MaxItems"), "maxItems", 1, 10000)
-    limit = min(int(params.get("MaxItems") or LIST_PAGE_LIMIT), LIST_PAGE_LIMIT)
+    limit = paging.limit(params, PAGE_LIMIT, maximum=paging.MAX_ITEMS)
     rows = plane.store.read(
         f"SELECT * FROM event_source_mappings WHERE {' AND '.join(where)} ORDER BY uuid LIMIT ?", (*args, limit + 1)
     )
-    result: dict[str, Any] = {"EventSourceMappings": [_shown(plane, row) for row in rows[:limit]]}
-    if len(rows) > limit:
-        result["NextMarker"] = base64.urlsafe_b64encode(rows[limit - 1]["uuid"].encode()).decode()
-    return result
-
-
-def _marker(marker: str) -> str:
-    if not marker:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(marker.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise errors.InvalidParameterValueException(f"Invalid marker: {marker}") from None
+    rows, next_marker = paging.page(rows, limit, key=lambda row: paging.encode_marker(row["uuid"]))
+    return paging.listing("EventSourceMappings", [_shown(plane, row) for row in rows], next_marker)
 
 
 def enabled_mappings(plane: ControlPlane) -> list[dict[str, Any]]:

@@ -45,6 +45,7 @@ class Settings:
     state_dir: Path = field(default_factory=default_state_dir)
     region: str = ""
     account_id: str = ""
+    endpoint_url: str = ""  # set by `serve` to its own URL (function URLs are answered there)
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)

@@ -12,7 +12,7 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.control.aliases import resolve
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, new_revision
+from lambdactl.control.records import LATEST, new_revision, parse_target
 from lambdactl.model import validate
 
 NO_POLICY = "No policy is associated with the given resource."
@@ -77,10 +77,12 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str | None]:
-    """(function name, qualifier or None); the function and the qualified version/alias must exist."""
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+def _target(plane: ControlPlane, params: dict[str, Any], *, latest_message: str | None = None) -> tuple[str, str | None]:
+    """(function name, qualifier or None); the function and the qualified version/alias must exist.
+    With ``latest_message``, a $LATEST qualifier is refused with it (before looking anything up)."""
+    ref, qualifier = parse_target(plane, params)
+    if latest_message is not None and qualifier == LATEST:
+        raise errors.InvalidParameterValueException(latest_message)
     resolve(plane, ref.name, qualifier)
     return ref.name, qualifier
 
@@ -115,10 +117,7 @@ def add_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
     for field, pattern in _PATTERNS.items():
         check_pattern(params.get(_PARAMS[field]), field, pattern)
     validate.check_enum(params.get("FunctionUrlAuthType"), "functionUrlAuthType", ["NONE", "AWS_IAM"])
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
-    if validate.resolve_qualifier(ref, params.get("Qualifier")) == LATEST:
-        raise errors.InvalidParameterValueException("We currently do not support adding policies for $LATEST.")
-    name, qualifier = _target(plane, params)
+    name, qualifier = _target(plane, params, latest_message="We currently do not support adding policies for $LATEST.")
     statement: dict[str, Any] = {
         "Sid": params["StatementId"],
         "Effect": "Allow",

@@ -16,13 +16,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control import aliases
+from lambdactl.control import aliases, paging
 from lambdactl.control.concurrency import reserved_concurrency
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, load_version, now_lambda
+from lambdactl.control.records import (
+    LATEST,
+    function_exists,
+    function_not_found,
+    load_version,
+    now_lambda,
+    parse_target,
+)
 from lambdactl.model import validate
 
-LIST_PAGE_LIMIT = 50
 Key = tuple[str, str]  # (function name, qualifier)
 
 
@@ -109,18 +115,16 @@ def _warm(plane: ControlPlane, name: str, qualifier: str, count: int) -> None:
 
 def _target(plane: ControlPlane, params: dict[str, Any], latest_message: str) -> tuple[str, str]:
     """(function name, qualifier) of a call, the qualifier checked to be an existing version or alias."""
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
-    qualifier = validate.resolve_qualifier(ref, params.get("Qualifier"))
+    ref, qualifier = parse_target(plane, params, namespaced=False)
     if qualifier is None or qualifier == LATEST:
         raise errors.InvalidParameterValueException(latest_message)
-    arn = plane.settings.function_arn(ref.name, qualifier)
     if qualifier.isdigit():
         if load_version(plane, ref.name, qualifier) is None:
-            raise errors.ResourceNotFoundException(f"Function not found: {arn}")
+            raise function_not_found(plane, ref.name, qualifier)
     elif aliases.load_alias(plane, ref.name, qualifier) is None:
-        if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is None:
-            raise errors.ResourceNotFoundException(f"Function not found: {arn}")
-        raise errors.ResourceNotFoundException(f"Cannot find alias arn: {arn}")
+        if not function_exists(plane, ref.name):
+            raise function_not_found(plane, ref.name, qualifier)
+        raise errors.ResourceNotFoundException(f"Cannot find alias arn: {plane.settings.function_arn(ref.name, qualifier)}")
     return ref.name, qualifier
 
 
@@ -201,24 +205,21 @@ def get_provisioned_concurrency_config(plane: ControlPlane, params: dict[str, An
 @operation("ListProvisionedConcurrencyConfigs")
 def list_provisioned_concurrency_configs(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (ref.name,)) is None:
-        raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(ref.name)}")
-    limit = params.get("MaxItems") or LIST_PAGE_LIMIT
-    validate.check_range(limit, "maxItems", 1, LIST_PAGE_LIMIT)
+    if not function_exists(plane, ref.name):
+        raise function_not_found(plane, ref.name)
+    limit = paging.limit(params)
     rows = plane.store.read(
         "SELECT qualifier, requested, last_modified FROM provisioned_concurrency"
         " WHERE function_name = ? AND qualifier > ? ORDER BY qualifier LIMIT ?",
         (ref.name, params.get("Marker") or "", limit + 1),
     )
+    rows, next_marker = paging.page(rows, limit, key=lambda row: row["qualifier"])
     items = [
         {"FunctionArn": plane.settings.function_arn(ref.name, row["qualifier"]),
          **_shown(plane, ref.name, row["qualifier"], row["requested"], row["last_modified"])}
-        for row in rows[:limit]
+        for row in rows
     ]  # fmt: skip
-    result: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items}
-    if len(rows) > limit:
-        result["NextMarker"] = rows[limit - 1]["qualifier"]
-    return result
+    return paging.listing("ProvisionedConcurrencyConfigs", items, next_marker)
 
 
 @operation("DeleteProvisionedConcurrencyConfig")

@@ -10,6 +10,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
+from lambdactl.model import validate
 from lambdactl.model.validate import FunctionRef
 
 LATEST = "$LATEST"
@@ -45,11 +46,26 @@ def load_version(plane: ControlPlane, name: str, version: str = LATEST) -> dict[
     return json.loads(row["config"]) if row else None
 
 
+def function_exists(plane: ControlPlane, name: str) -> bool:
+    return plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (name,)) is not None
+
+
+def function_not_found(plane: ControlPlane, name: str, qualifier: str | None = None) -> errors.ServiceError:
+    """Lambda's 404 for a function, version or alias: ``Function not found: <its ARN>``."""
+    return errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name, qualifier)}")
+
+
+def parse_target(plane: ControlPlane, params: dict[str, Any], *, namespaced: bool = True) -> tuple[FunctionRef, str | None]:
+    """A call's FunctionName (name, partial ARN or ARN) and its effective qualifier (from the name and/or
+    the Qualifier parameter), with Lambda's validation errors. Existence is the caller's to check."""
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=namespaced)
+    return ref, validate.resolve_qualifier(ref, params.get("Qualifier"))
+
+
 def require_function(plane: ControlPlane, ref: FunctionRef, version: str = LATEST) -> dict[str, Any]:
     config = load_version(plane, ref.name, version)
     if config is None:
-        arn = plane.settings.function_arn(ref.name, None if version == LATEST and not ref.qualifier else version)
-        raise errors.ResourceNotFoundException(f"Function not found: {arn}")
+        raise function_not_found(plane, ref.name, None if version == LATEST and not ref.qualifier else version)
     return config
 
 

@@ -1,4 +1,8 @@
-"""The ``sqs:*`` operations (botocore's sqs shapes) over the embedded queues in lambdactl.sources.sqs."""
+"""The ``sqs:*`` operations (botocore's sqs shapes) over the embedded queues in lambdactl.sources.sqs.
+
+SendMessage and SendMessageBatch wake the event-source-mapping worker once per call when a
+message was enqueued (the storage layer never starts processes).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,18 @@ from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.sources import sqs
 
-EmptyBatchRequest = sqs.sqs_error("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest")
-TooManyEntriesInBatchRequest = sqs.sqs_error(
-    "TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+EmptyBatchRequest = errors.service_error(
+    "AWS.SimpleQueueService.EmptyBatchRequest", 400, name="EmptyBatchRequest"
 )
-BatchEntryIdsNotDistinct = sqs.sqs_error("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct")
-InvalidBatchEntryId = sqs.sqs_error("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId")
+TooManyEntriesInBatchRequest = errors.service_error(
+    "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400, name="TooManyEntriesInBatchRequest"
+)
+BatchEntryIdsNotDistinct = errors.service_error(
+    "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400, name="BatchEntryIdsNotDistinct"
+)
+InvalidBatchEntryId = errors.service_error(
+    "AWS.SimpleQueueService.InvalidBatchEntryId", 400, name="InvalidBatchEntryId"
+)
 BATCH_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
@@ -97,9 +107,19 @@ def _send(plane: ControlPlane, arn: str, entry: dict[str, Any]) -> dict[str, Any
     )
 
 
+def _wake(plane: ControlPlane, arn: str) -> None:
+    """New messages at ``arn``: start the worker if an enabled mapping polls the queue."""
+    from lambdactl.events.pollers.manager import wake
+
+    wake(plane, arn)
+
+
 @operation("sqs:SendMessage")
 def send_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return _send(plane, sqs.resolve(plane, params["QueueUrl"]), params)
+    arn = sqs.resolve(plane, params["QueueUrl"])
+    result = _send(plane, arn, params)
+    _wake(plane, arn)
+    return result
 
 
 @operation("sqs:ReceiveMessage")
@@ -190,7 +210,10 @@ def _batch(
 @operation("sqs:SendMessageBatch")
 def send_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = sqs.resolve(plane, params["QueueUrl"])
-    return _batch(params, "SendMessageBatchRequestEntry", lambda entry: _send(plane, arn, entry))
+    result = _batch(params, "SendMessageBatchRequestEntry", lambda entry: _send(plane, arn, entry))
+    if result["Successful"]:
+        _wake(plane, arn)
+    return result
 
 
 @operation("sqs:DeleteMessageBatch")

@@ -8,36 +8,35 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.records import function_exists, function_not_found
+from lambdactl.model import validate
 
 TAG_LIMIT = 50
 RESOURCE_PATTERN = r"arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?"
-RESOURCE_RE = re.compile(
-    r"arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d):\d{12}:function:"
-    r"(?P<name>[a-zA-Z0-9-_]+)(:(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?"
-)
+RESOURCE_RE = re.compile(RESOURCE_PATTERN)
 
 
 def _function_name(plane: ControlPlane, resource: str) -> str:
-    match = RESOURCE_RE.fullmatch(resource)
-    if match is None:
+    """The function a tag operation's Resource names: a full, unqualified function ARN of this region."""
+    if not RESOURCE_RE.fullmatch(resource):
         raise errors.validation_error(
             resource, "resource", f"Member must satisfy regular expression pattern: {RESOURCE_PATTERN}"
         )
-    if match.group("qualifier"):
+    ref = validate.parse_function_name(resource, plane.settings.region)
+    if ref.qualifier:
         raise errors.InvalidParameterValueException(
             "Tags on function aliases and versions are not supported. Please specify a function ARN."
         )
-    name = match.group("name")
-    if plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (name,)) is None:
+    if not function_exists(plane, ref.name):
         raise errors.ResourceNotFoundException(f"Function not found: {resource}")
-    return name
+    return ref.name
 
 
 def _change_tags(plane: ControlPlane, name: str, edit: Any) -> dict[str, str]:
     with plane.store.write() as conn:
         row = conn.execute("SELECT tags FROM functions WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name)}")
+            raise function_not_found(plane, name)
         tags = json.loads(row[0])
         edit(tags)
         if len(tags) > TAG_LIMIT:

@@ -6,11 +6,17 @@ import json
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.control import paging
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, configuration, new_revision, now_lambda
+from lambdactl.control.records import (
+    LATEST,
+    configuration,
+    function_not_found,
+    new_revision,
+    now_lambda,
+)
 from lambdactl.model import validate
 
-LIST_PAGE_LIMIT = 50
 REVISION_MISMATCH = (
     "The Revision Id provided does not match the latest Revision Id. "
     "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
@@ -37,7 +43,7 @@ def _publish(
             (name, LATEST),
         ).fetchone()
         if row is None:
-            raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(name)}")
+            raise function_not_found(plane, name)
         latest, last_number = json.loads(row[0]), row[1]
         if code_sha256 is not None and code_sha256 != latest["CodeSha256"]:
             raise errors.InvalidParameterValueException(
@@ -87,22 +93,17 @@ def _sort_key(version: str) -> int:
 @operation("ListVersionsByFunction")
 def list_versions_by_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
-    validate.check_range(params.get("MaxItems"), "maxItems", 1, 10000)
-    limit = min(int(params.get("MaxItems") or LIST_PAGE_LIMIT), LIST_PAGE_LIMIT)
+    limit = paging.limit(params, maximum=paging.MAX_ITEMS)
     rows = plane.store.read("SELECT version, config FROM versions WHERE function_name = ?", (ref.name,))
     if not rows:
-        raise errors.ResourceNotFoundException(f"Function not found: {plane.settings.function_arn(ref.name)}")
+        raise function_not_found(plane, ref.name)
     marker = params.get("Marker")
     after = -2
     if marker:
         if not marker.lstrip("-").isdigit():
-            raise errors.InvalidParameterValueException(f"Invalid marker: {marker}")
+            raise paging.invalid_marker(marker)
         after = int(marker)
     ordered = sorted((row for row in rows if _sort_key(row["version"]) > after), key=lambda r: _sort_key(r["version"]))
-    page = ordered[:limit]
-    result: dict[str, Any] = {
-        "Versions": [configuration(plane, json.loads(row["config"]), view="list", qualified=True) for row in page]
-    }
-    if len(ordered) > limit:
-        result["NextMarker"] = str(_sort_key(page[-1]["version"]))
-    return result
+    page, next_marker = paging.page(ordered, limit, key=lambda row: str(_sort_key(row["version"])))
+    versions = [configuration(plane, json.loads(row["config"]), view="list", qualified=True) for row in page]
+    return paging.listing("Versions", versions, next_marker)

@@ -6,7 +6,8 @@ while an enabled mapping's source has records left.
 One worker per state directory, guarded by an flock on ``async-worker.lock``: under
 ``serve`` it runs in-process (``Worker(plane_factory).start()``); otherwise the first
 command that queues work starts one in the background (``python -m lambdactl.events.worker``),
-which exits after an idle while. ``drain`` runs the loop itself when no worker holds the lock.
+which exits after an idle while. ``drain(settings, timeout)`` (``lambdactl drain``) runs the loop
+itself when no worker holds the lock.
 
 Settings (environment variables):
   LAMBDACTL_ASYNC_CONCURRENCY   events run at once (default 4)
@@ -16,6 +17,7 @@ Settings (environment variables):
   LAMBDACTL_EVENT_AGE_SCALE     multiplies MaximumEventAgeInSeconds when checking an event's age (default 1)
   LAMBDACTL_WORKER_IDLE_S       a background worker exits after this long with nothing pending (default 30)
   LAMBDACTL_AUTO_WORKER         0 = queue only, never start a background worker (default 1)
+Numbers are read with ``lambdactl.events.settings`` (a value that is not a number is a ConfigurationError).
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.events import destinations, queue
+from lambdactl.events.settings import env_float, env_int
 
 LOCK_NAME = "async-worker.lock"
 LOG_NAME = "async-worker.log"
@@ -48,16 +51,12 @@ POLL_S = 0.05
 RETAIN_SUCCEEDED = 1000
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
-
-
 def concurrency() -> int:
-    return max(1, int(_env_float("LAMBDACTL_ASYNC_CONCURRENCY", 4)))
+    return max(1, env_int("LAMBDACTL_ASYNC_CONCURRENCY", 4))
 
 
 def delay_scale() -> float:
-    return _env_float("LAMBDACTL_RETRY_DELAY_SCALE", 1 / 60)
+    return env_float("LAMBDACTL_RETRY_DELAY_SCALE", 1 / 60)
 
 
 class WorkerLock:
@@ -223,7 +222,7 @@ class Worker:
         from lambdactl.control.event_invoke_config import settings_for
 
         settings = settings_for(plane, event.function_name, event.qualifier)
-        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * _env_float("LAMBDACTL_EVENT_AGE_SCALE", 1)
+        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * env_float("LAMBDACTL_EVENT_AGE_SCALE", 1)
         if time.time() - event.created_at > max_age:
             self._give_up(plane, event, settings, "EventAgeExceeded", event.last_response, ran=False,
                           error=f"event age exceeded {settings.get('MaximumEventAgeInSeconds', DEFAULT_MAX_AGE_S)} s")
@@ -290,6 +289,29 @@ class Worker:
             queue.note_error(conn, event_id, problem)
 
 
+def drain(settings: Settings, timeout: float | None = None) -> tuple[bool, int, int]:
+    """``lambdactl drain``: wait (up to ``timeout``) until no async event is queued or in flight and every
+    enabled mapping has consumed its source, processing here (warm environments) while no other
+    worker holds the lock. Returns (drained, async events still pending, mappings with records left);
+    the counts are 0 when drained.
+    """
+    from lambdactl.control.environments import warm_planes
+    from lambdactl.events.pollers.manager import pending as mapping_work
+
+    pool, planes = warm_planes(settings)
+    try:
+        drained = Worker(planes).drain(timeout)
+    finally:
+        pool.close()
+    if drained:
+        return True, 0, 0
+    plane = ControlPlane(settings)
+    try:
+        return False, queue.pending(plane), mapping_work(plane)
+    finally:
+        plane.close()
+
+
 def pending(plane: ControlPlane) -> int:
     """Work left: queued or in-flight async events, plus enabled mappings whose source is not consumed."""
     from lambdactl.events.pollers.manager import pending as mapping_work
@@ -302,11 +324,11 @@ def _destination(settings: dict[str, Any], kind: str) -> str | None:
 
 
 def _dead_letter_arn(plane: ControlPlane, event: queue.Event, response: dict[str, Any] | None) -> str | None:
-    from lambdactl.control.functions import _version_for
+    from lambdactl.control.aliases import resolve
     from lambdactl.control.records import load_version
 
     try:
-        version = (response or {}).get("executedVersion") or _version_for(plane, event.function_name, event.qualifier)
+        version = (response or {}).get("executedVersion") or resolve(plane, event.function_name, event.qualifier)
     except errors.ServiceError:
         return None
     config = load_version(plane, event.function_name, version) or {}
@@ -325,12 +347,11 @@ def _function_error(response: dict[str, Any]) -> str:
 def main(argv: list[str]) -> None:
     """``python -m lambdactl.events.worker STATE_DIR REGION``: the detached background worker."""
     from lambdactl.control.environments import warm_planes
-    from lambdactl.control.plane import Settings
 
     state_dir, region = argv
     pool, planes = warm_planes(Settings(state_dir=Path(state_dir), region=region))
     try:
-        Worker(planes).run_background(_env_float("LAMBDACTL_WORKER_IDLE_S", 30))
+        Worker(planes).run_background(env_float("LAMBDACTL_WORKER_IDLE_S", 30))
     finally:
         pool.close()
 

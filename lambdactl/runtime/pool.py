@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -96,7 +97,7 @@ class EnvironmentPool:
                 started.append(self._start(spec))
         finally:
             with self._lock:
-                self._total -= wanted
+                self._total -= wanted - len(started)  # the started ones stay counted, as idle environments
                 for environment in started:
                     self._idle[key].append(_Slot(environment, _revision(spec), provisioned=True))
         return have + len(started)
@@ -138,13 +139,14 @@ class EnvironmentPool:
                     slot = candidate
                     break
                 retired.append(candidate)
+            self._total -= len(retired)  # before the limit check: they are on their way out
             if slot is None:
                 if self._total >= self.limit:
                     raise errors.throttled("ConcurrentInvocationLimitExceeded")
                 self._total += 1
             self._busy[spec.function_name] += 1
         for old in retired:
-            self._forget(old)
+            _stop(old)
         if slot is not None:
             with self._lock:
                 self._busy_slots.add(slot)
@@ -177,6 +179,9 @@ class EnvironmentPool:
         _stop(slot)
 
     def _start(self, spec: EnvironmentSpec) -> object:
+        """A started environment with a work dir of its own (a sibling of the spec's): callers may
+        pass one spec for many environments (provisioning does), and ``_stop`` removes that dir."""
+        spec = dataclasses.replace(spec, work_dir=spec.work_dir.parent / uuid.uuid4().hex)
         environment = self._factory(spec)
         try:
             environment.start()  # type: ignore[attr-defined]

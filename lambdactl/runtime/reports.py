@@ -1,11 +1,9 @@
-"""Lambda's platform log lines (START/END/REPORT) and the LogResult tail."""
+"""Lambda's platform log lines (START/END/REPORT, task timed out)."""
 
 from __future__ import annotations
 
 import math
 import time
-
-LOG_RESULT_BYTES = 4096
 
 
 def iso_now() -> str:
@@ -54,10 +52,3 @@ def billed_ms(duration_ms: float) -> int:
 
 def timeout_line(request_id: str, timeout_s: int) -> str:
     return f"{iso_now()} {request_id} Task timed out after {timeout_s:.2f} seconds\n"
-
-
-def log_result(log: str) -> str:
-    """The ``X-Amz-Log-Result`` / ``LogResult`` value: base64 of the log's last 4 KB."""
-    from base64 import b64encode
-
-    return b64encode(log.encode("utf-8", "replace")[-LOG_RESULT_BYTES:]).decode("ascii")

@@ -4,11 +4,18 @@ Each request borrows a ``ControlPlane`` from a small pool (one SQLite connection
 each, never shared by two threads at once), so reads, writes and invokes run in
 parallel. Every plane shares one ``environments`` object: that is the seam for a
 warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``close``).
+
+API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``):
+any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`` other than the loopback names (or the
+``--host`` the user chose to bind), or a body whose Content-Type no SDK sends. Function URLs
+stay public, as Lambda's are.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import re
 import socket
 import sys
 import threading
@@ -28,6 +35,38 @@ from lambdactl.server import protocol, urls
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+# Who may call the API (function URLs are public, as Lambda's, and carry their own CORS config).
+# A web page must not reach it: a browser's cross-origin request carries Origin (and
+# Sec-Fetch-Site), a "simple" one needs no preflight only with a form/text Content-Type, and
+# DNS rebinding shows up as a foreign Host. SDKs and the aws CLI send none of these.
+LOOPBACK_BINDS = frozenset({"127.0.0.1", "localhost", "::1"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
+# botocore: application/json for structured bodies, none for blob payloads (Invoke);
+# other SDKs: application/x-amz-json-1.1 or application/octet-stream / binary/octet-stream.
+API_CONTENT_TYPES = frozenset(
+    {"", "application/json", "application/x-amz-json-1.1", "application/octet-stream", "binary/octet-stream"}
+)
+SAME_SITE_FETCH = frozenset({"none", "same-origin"})
+CROSS_ORIGIN_MESSAGE = "Cross-origin requests are refused by lambdactl serve"
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
+
+
+class AccessDeniedException(errors.ServiceError):
+    """A request serve will not take from where it came (Lambda's code for a denied caller)."""
+
+    code = "AccessDeniedException"
+    status = 403
+    message_key = "Message"
+
+
+class BadRequest(errors.ServiceError):
+    """A request whose framing (Content-Length, chunk sizes) cannot be read."""
+
+    code = "BadRequestException"
+    status = 400
+    message_key = "message"
 
 
 class Planes:
@@ -80,6 +119,7 @@ class LambdaServer(ThreadingHTTPServer):
         self._inflight = 0
         self._idle = threading.Condition()
         super().__init__((host, port), Handler)
+        self.hosts, self.any_ip_host = allowed_hosts(host)
 
     @property
     def url(self) -> str:
@@ -109,6 +149,31 @@ class LambdaServer(ThreadingHTTPServer):
             while self._inflight and (left := deadline - time.monotonic()) > 0:
                 self._idle.wait(left)
         self.planes.close()
+
+    def refusal(self, headers: Any, has_body: bool) -> errors.ServiceError | None:
+        """Why an API request is refused (a browser page, a foreign Host, a form-like body), or None."""
+        if headers.get("Origin") is not None:
+            return AccessDeniedException(CROSS_ORIGIN_MESSAGE)
+        fetch_site = headers.get("Sec-Fetch-Site")
+        if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
+            return AccessDeniedException(CROSS_ORIGIN_MESSAGE)
+        host = headers.get("Host")
+        if host is not None and not self.host_allowed(host):
+            return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Host {host!r} is not this server")
+        if has_body:
+            media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if media_type not in API_CONTENT_TYPES:
+                return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Content-Type {media_type!r} is not accepted")
+        return None
+
+    def host_allowed(self, host: str) -> bool:
+        """A Host header naming this server: an allowed name, alone or with the server's own port."""
+        name, port = split_host(host.strip().lower())
+        if port is not None and port != str(self.server_address[1]):
+            return False
+        if name in self.hosts:
+            return True
+        return self.any_ip_host and is_ip_literal(name)
 
     def dispatch(self, method: str, target: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
         path, _, raw_query = target.partition("?")
@@ -146,6 +211,40 @@ class Headers:
 
     def items(self) -> list[tuple[str, str]]:
         return list(self.pairs)
+
+
+def allowed_hosts(bind_host: str) -> tuple[frozenset[str], bool]:
+    """(Host names the API answers to, whether any IP literal is also fine) for a bind address.
+
+    Loopback names always. Binding elsewhere (``serve --host``) is the user's explicit choice
+    to be reachable there: the configured host is accepted too and, on a wildcard bind
+    (0.0.0.0 / ::), any IP address (DNS rebinding needs a name, never an IP literal).
+    """
+    bind = bind_host.strip().lower()
+    if bind in LOOPBACK_BINDS:
+        return LOOPBACK_HOSTS, False
+    if bind in WILDCARD_BINDS:
+        return LOOPBACK_HOSTS, True
+    return LOOPBACK_HOSTS | {f"[{bind}]" if ":" in bind else bind}, False
+
+
+def split_host(host: str) -> tuple[str, str | None]:
+    """``name[:port]`` -> (name, port or None); an IPv6 literal keeps its brackets."""
+    if host.startswith("["):
+        name, bracket, rest = host.partition("]")
+        if not bracket or not rest:
+            return host, None
+        return name + "]", rest.removeprefix(":")  # garbage after "]" never matches a port
+    name, colon, port = host.rpartition(":")
+    return (name, port) if colon else (host, None)
+
+
+def is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def protocol_ops() -> list[str]:
@@ -203,10 +302,18 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _handle(self) -> None:
-        body = self._read_body()
-        if body is None:
+        try:
+            length = self._body_length()
+        except ValueError:
+            self._reject(BadRequest("Invalid Content-Length header"))
             return
         function_url = urls.route(self.path, self.headers)
+        if function_url is None and (refusal := self.server.refusal(self.headers, has_body=length != 0)):
+            self._reject(refusal)
+            return
+        body = self._read_body(length)
+        if body is None:
+            return
         if function_url:
             url_id, target = function_url
             status, pairs, payload = urls.respond(
@@ -226,23 +333,52 @@ class Handler(BaseHTTPRequestHandler):
             lines.append("Connection: close")
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
 
-    def _read_body(self) -> bytes | None:
+    def _body_length(self) -> int | None:
+        """The Content-Length (0 when absent), None for a chunked body; ValueError when unreadable."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return None
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not (raw.isascii() and raw.isdigit()):  # int() would take "-1", " 1_0" or "\u0661"
+            raise ValueError(f"invalid Content-Length {raw!r}")
+        return int(raw)
+
+    def _read_body(self, length: int | None) -> bytes | None:
+        """The body, or None once an error has been answered (the connection then closes)."""
+        if length is None:
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
             return None
-        return self.rfile.read(length) if length else b""
+        return self._read_exactly(length) if length else b""
 
-    def _read_chunked(self) -> bytes:
-        chunks = []
-        while size := int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
+    def _read_chunked(self) -> bytes | None:
+        chunks, total = [], 0
+        while True:
+            line = self.rfile.readline(65537)
+            if not line:
+                raise ConnectionResetError("the client closed the connection mid-body")
+            size_text = line.split(b";")[0].strip()
+            if not _CHUNK_SIZE.fullmatch(size_text):
+                self._reject(BadRequest("Invalid chunk size in a chunked request body"))
+                return None
+            size = int(size_text, 16)
+            if not size:
+                break
+            total += size
+            if total > MAX_BODY:
+                self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
+                return None
+            chunks.append(self._read_exactly(size))
+            self.rfile.readline(65537)  # the chunk's CRLF
         while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):  # trailers
             pass
         return b"".join(chunks)
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise ConnectionResetError("the client closed the connection mid-body")
+        return data
 
     def _reject(self, exc: errors.ServiceError) -> None:
         self.close_connection = True  # the unread body makes the connection unusable

@@ -4,6 +4,9 @@ Each module has two faces: plain storage functions taking a ControlPlane (what t
 event-source-mapping pollers call, from any thread with their own plane) and the
 ``sqs:*`` / ``kinesis:*`` / ``dynamodbstreams:*`` operations in ``lambdactl.control``.
 State lives in the state directory's database (migration ``event_sources``).
+
+Storage only: nothing here starts processes. The producing operations (SendMessage,
+PutRecord, ...) wake the mapping worker themselves (``lambdactl.events.pollers.manager.wake``).
 """
 
 from __future__ import annotations
@@ -20,13 +23,6 @@ SourceKind = Literal["sqs", "kinesis", "dynamodb"]
 def now() -> float:
     """Epoch seconds; one seam so tests can move time (retention, visibility)."""
     return time.time()
-
-
-def arrived(plane: ControlPlane, arn: str) -> None:
-    """New records at ``arn``: make sure a worker runs if a mapping polls it."""
-    from lambdactl.events.pollers.manager import wake
-
-    wake(plane, arn)
 
 
 def kind_of(plane: ControlPlane, arn: str) -> SourceKind | None:

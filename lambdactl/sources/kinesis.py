@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import errors
-from lambdactl.sources import arrived, now
+from lambdactl.sources import now
 
 if TYPE_CHECKING:
     import sqlite3
@@ -33,14 +33,10 @@ if TYPE_CHECKING:
     from lambdactl.control.plane import ControlPlane
 
 
-def kinesis_error(code: str, status: int = 400) -> type[errors.ServiceError]:
-    return type(code, (errors.ServiceError,), {"code": code, "status": status, "message_key": "message"})
-
-
-ResourceNotFoundException = kinesis_error("ResourceNotFoundException")
-ResourceInUseException = kinesis_error("ResourceInUseException")
-InvalidArgumentException = kinesis_error("InvalidArgumentException")
-ExpiredIteratorException = kinesis_error("ExpiredIteratorException")
+ResourceNotFoundException = errors.service_error("ResourceNotFoundException", 400)
+ResourceInUseException = errors.service_error("ResourceInUseException", 400)
+InvalidArgumentException = errors.service_error("InvalidArgumentException", 400)
+ExpiredIteratorException = errors.service_error("ExpiredIteratorException", 400)
 
 HASH_SPACE = 2**128
 ITERATOR_LIFETIME = 300.0
@@ -201,7 +197,6 @@ def put_many(
                 (stream_arn, shard["shard_id"], counter, key, bytes(data), t),
             )
             out.append((shard["shard_id"], _sequence(shard["seq_prefix"], counter, info["kind"])))
-    arrived(plane, stream_arn)
     return out
 
 

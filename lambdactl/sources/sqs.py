@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import errors
-from lambdactl.sources import arrived, now
+from lambdactl.sources import now
 
 if TYPE_CHECKING:
     import sqlite3
@@ -42,19 +42,15 @@ if TYPE_CHECKING:
     from lambdactl.control.plane import ControlPlane
 
 
-def sqs_error(name: str, code: str, status: int = 400) -> type[errors.ServiceError]:
-    return type(name, (errors.ServiceError,), {"code": code, "status": status, "message_key": "message"})
-
-
-QueueDoesNotExist = sqs_error("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
-QueueAlreadyExists = sqs_error("QueueAlreadyExists", "QueueAlreadyExists")
-InvalidAttributeName = sqs_error("InvalidAttributeName", "InvalidAttributeName")
-InvalidAttributeValue = sqs_error("InvalidAttributeValue", "InvalidAttributeValue")
-InvalidParameterValue = sqs_error("InvalidParameterValue", "InvalidParameterValue")
-MissingParameter = sqs_error("MissingParameter", "MissingParameter")
-InvalidMessageContents = sqs_error("InvalidMessageContents", "InvalidMessageContents")
-ReceiptHandleIsInvalid = sqs_error("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid")
-MessageNotInflight = sqs_error("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight")
+QueueDoesNotExist = errors.service_error("AWS.SimpleQueueService.NonExistentQueue", 400, name="QueueDoesNotExist")
+QueueAlreadyExists = errors.service_error("QueueAlreadyExists", 400)
+InvalidAttributeName = errors.service_error("InvalidAttributeName", 400)
+InvalidAttributeValue = errors.service_error("InvalidAttributeValue", 400)
+InvalidParameterValue = errors.service_error("InvalidParameterValue", 400)
+MissingParameter = errors.service_error("MissingParameter", 400)
+InvalidMessageContents = errors.service_error("InvalidMessageContents", 400)
+ReceiptHandleIsInvalid = errors.service_error("ReceiptHandleIsInvalid", 400)
+MessageNotInflight = errors.service_error("AWS.SimpleQueueService.MessageNotInflight", 400, name="MessageNotInflight")
 
 SENDER_ID = "AIDAIT2UOQQY3AUEKVGXU"
 DEDUP_WINDOW = 300.0
@@ -421,7 +417,6 @@ def send(
     result["MessageId"] = message_id
     if sequence:
         result["SequenceNumber"] = sequence
-    arrived(plane, queue_arn)
     return result
 
 

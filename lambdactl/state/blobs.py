@@ -1,5 +1,7 @@
 """Content-addressed code: zips stored by SHA-256, unpacked once per hash, read-only.
 
+Layers are merged the same way, once per ordered set of zips (later files win, as in /opt).
+
 Writes go to a temporary name and are renamed into place, so a crash never leaves
 a half-written zip or a half-unpacked tree under its final name.
 """
@@ -97,36 +99,13 @@ class CodeStore:
 
     def unpack(self, sha_hex: str) -> Path:
         """The unpacked, read-only tree of a stored zip (made once per hash)."""
-        import shutil
-        import stat
-        import tempfile
-        import zipfile
+        return _extract([self.zip_path(sha_hex)], self.unpacked / sha_hex)
 
-        target = self.unpacked / sha_hex
-        if target.is_dir():
-            return target
-        self.unpacked.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.unpacked, prefix=".tmp-"))
-        staging.chmod(0o755)  # mkdtemp makes it 0700; a container's non-root user must read the task root
-        try:
-            with zipfile.ZipFile(self.zip_path(sha_hex)) as archive:
-                for info in archive.infolist():
-                    if not safe_member(info.filename):
-                        raise errors.InvalidZipFileException(f"Unsafe entry in package: {info.filename}")
-                    archive.extract(info, staging)
-                    mode = (info.external_attr >> 16) & 0o777
-                    if mode and not info.is_dir():
-                        os.chmod(staging / info.filename, mode & 0o555 | stat.S_IRUSR)
-            try:
-                os.rename(staging, target)
-            except OSError:  # another process unpacked it first
-                if not target.is_dir():
-                    raise
-                shutil.rmtree(staging, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+    def merged(self, shas: list[str], cache_root: Path) -> Path:
+        """Stored zips (layers) extracted in order into one read-only tree, later files overwriting
+        earlier ones as Lambda fills /opt; made once per ordered set, under ``cache_root``."""
+        key = hashlib.sha256("\n".join(shas).encode()).hexdigest()
+        return _extract([self.zip_path(sha) for sha in shas], Path(cache_root) / key)
 
     def collect_garbage(self, referenced: set[str], min_age_s: float = 600.0) -> None:
         """Remove zips and trees no version references, sparing recent ones (a racing create may be
@@ -142,3 +121,49 @@ class CodeStore:
                 continue
             path.unlink(missing_ok=True)
             shutil.rmtree(self.unpacked / sha_hex, ignore_errors=True)
+
+
+def _extract(zips: list[Path], target: Path) -> Path:
+    """``zips`` extracted in order into ``target`` (later files overwrite earlier ones), once.
+
+    Built in a staging dir renamed into place, so ``target`` is never half-made; if another
+    process renamed its copy first, that one is kept. The tree is read-only and readable by
+    other users (a container's user is not us): directories 0755, files their zip mode (0644
+    if it has none) without write bits, so executables stay executable.
+    """
+    import shutil
+    import stat
+    import tempfile
+    import zipfile
+
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
+    try:
+        modes: dict[Path, int] = {}
+        for zip_path in zips:
+            with zipfile.ZipFile(zip_path) as archive:
+                for info in archive.infolist():
+                    if not safe_member(info.filename):
+                        raise errors.InvalidZipFileException(f"Unsafe entry in package: {info.filename}")
+                    path = staging / info.filename
+                    if not info.is_dir() and (path.is_file() or path.is_symlink()):
+                        path.unlink()  # a later zip overrides an earlier file
+                    archive.extract(info, staging)
+                    if not info.is_dir():
+                        modes[path] = (info.external_attr >> 16) & 0o777
+        for path, mode in modes.items():
+            os.chmod(path, (mode or 0o644) & 0o555 | stat.S_IRUSR)
+        for root, _, _ in os.walk(staging):  # mkdtemp makes 0700, extract follows the umask
+            os.chmod(root, 0o755)
+        try:
+            os.rename(staging, target)
+        except OSError:  # another process built it first
+            if not target.is_dir():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

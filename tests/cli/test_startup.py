@@ -15,6 +15,7 @@ PROBE = textwrap.dedent(
     """
     import json, sys, runpy
     sys.argv = ["lambdactl", *sys.argv[1:]]
+    code = None
     try:
         runpy.run_module("lambdactl", run_name="__main__")
     except SystemExit as exc:

@@ -17,7 +17,7 @@ def settings_read_by_the_code() -> set[str]:
     found: set[str] = set()
     for path in SOURCES.rglob("*.py"):
         text = path.read_text()
-        if "os.environ" in text:
+        if "os.environ" in text or "env_float(" in text or "env_int(" in text:
             found |= {name.rstrip("_") for name in re.findall(r'"(LAMBDACTL_[A-Z0-9_]*)', text)}
     return found
 

@@ -9,7 +9,7 @@ import pytest
 
 from lambdactl.runtime.states import State
 
-from .conftest import ARN, build_code, request
+from .conftest import ARN, request
 
 pytestmark = pytest.mark.skipif(not shutil.which("curl"), reason="needs curl")
 

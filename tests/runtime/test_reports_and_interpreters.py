@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import base64
-import os
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +24,10 @@ def test_start_end_and_timeout_lines():
 
 
 def test_log_result_is_last_4k():
+    from lambdactl.control.logs import tail_base64
+
     log = "a" * 5000 + "tail"
-    decoded = base64.b64decode(reports.log_result(log))
+    decoded = base64.b64decode(tail_base64(log))
     assert len(decoded) == 4096 and decoded.endswith(b"tail")
 
 

@@ -146,6 +146,50 @@ def test_merged_layer_dir_is_read_only_and_cached(plane, make_function):
     assert not (merged / "python" / "shared.py").stat().st_mode & 0o222
 
 
+def test_merged_tree_later_zips_win_and_modes_are_kept_read_only(tmp_path):
+    import os
+
+    from lambdactl.state.blobs import CodeStore
+
+    store = CodeStore(tmp_path)
+    first = store.put(zip_bytes({"bin/tool": "v1", "python/a.py": "A = 1\n", "python/old.py": ""},
+                                modes={"bin/tool": 0o600}))
+    second = store.put(zip_bytes({"bin/tool": "v2", "python/b.py": "B = 2\n"}, modes={"bin/tool": 0o755}))
+    umask = os.umask(0o077)  # directories must not follow a strict umask: a container's user reads them
+    try:
+        merged = store.merged([first, second], tmp_path / "layers")
+    finally:
+        os.umask(umask)
+    assert store.merged([first, second], tmp_path / "layers") == merged
+    assert store.merged([second, first], tmp_path / "layers") != merged
+    assert (merged / "bin" / "tool").read_text() == "v2"
+    assert {p.name for p in (merged / "python").iterdir()} == {"a.py", "b.py", "old.py"}
+    assert (merged / "bin" / "tool").stat().st_mode & 0o777 == 0o555  # the later zip's mode, minus writes
+    assert (merged / "python" / "a.py").stat().st_mode & 0o777 == 0o444
+    assert {path.stat().st_mode & 0o777 for path in (merged, merged / "bin", merged / "python")} == {0o755}
+    assert not [p for p in (tmp_path / "layers").iterdir() if p.name.startswith(".tmp-")]  # no staging dir left
+    unpacked = store.unpack(second)
+    assert unpacked == tmp_path / "cache" / "code" / second and (unpacked / "bin" / "tool").read_text() == "v2"
+    assert unpacked.stat().st_mode & 0o777 == 0o755 and (unpacked / "bin" / "tool").stat().st_mode & 0o777 == 0o555
+
+
+def test_unsafe_zip_entry_is_refused_at_extraction(tmp_path):
+    import io
+    import zipfile
+
+    from lambdactl import errors
+    from lambdactl.state.blobs import CodeStore
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../escape.txt", "x")
+    store = CodeStore(tmp_path)
+    sha = store.put(buffer.getvalue())
+    with pytest.raises(errors.ServiceError, match=r"Unsafe entry in package: \.\./escape\.txt"):
+        store.merged([sha], tmp_path / "layers")
+    assert not any((tmp_path / "layers").iterdir()) and not (tmp_path / "escape.txt").exists()
+
+
 @pytest.mark.skipif(not (BOOTSTRAPS_DIR / "node_bootstrap.js").is_file(),
                     reason="the Node.js bootstrap (runtime/bootstraps/node_bootstrap.js) is not in this checkout yet")
 @pytest.mark.skipif(not Path("/usr/bin/node").exists(), reason="no node at /usr/bin/node")

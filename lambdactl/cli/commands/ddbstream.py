@@ -7,6 +7,7 @@ Example::
 
 The table's stream (NEW_AND_OLD_IMAGES) is created on first use; the record is printed as
 ``get-records`` shows it, so its ``dynamodb.SequenceNumber`` and the stream ARN are at hand.
+The command only parses its flags: the work is the ``dynamodbstreams:PutRecord`` operation.
 """
 
 from __future__ import annotations
@@ -46,16 +47,14 @@ def put_record(globals_: Any, table_name: str | None, stream_arn: str | None, ev
                new_image: str | None, old_image: str | None) -> None:  # fmt: skip
     from lambdactl.cli.connect import local_plane
     from lambdactl.render import render
-    from lambdactl.sources import dynamodb_streams
 
-    target = stream_arn or table_name
-    if not target:
+    if not (stream_arn or table_name):
         raise click.UsageError("one of the arguments --table-name --stream-arn is required")
-    plane = local_plane(globals_)
-    arn = stream_arn or dynamodb_streams.enable_stream(plane, target)
-    record = dynamodb_streams.put_record(
-        plane, arn, event_name, _json_option(keys, "--keys") or {},
-        _json_option(new_image, "--new-image"), _json_option(old_image, "--old-image"),
-    )  # fmt: skip
-    render({"StreamArn": arn, "Record": record}, output=globals_.output,
-           query=globals_.query, operation="PutRecord")  # fmt: skip
+    params: dict[str, Any] = {"StreamArn": stream_arn} if stream_arn else {"TableName": table_name}
+    params.update(EventName=event_name, Keys=_json_option(keys, "--keys") or {})
+    for name, raw, flag in (("NewImage", new_image, "--new-image"), ("OldImage", old_image, "--old-image")):
+        image = _json_option(raw, flag)
+        if image is not None:
+            params[name] = image
+    result = local_plane(globals_).call("dynamodbstreams:PutRecord", params)
+    render(result, output=globals_.output, query=globals_.query, operation="PutRecord")

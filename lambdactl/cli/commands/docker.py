@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from lambdactl import errors
+from lambdactl.cli.globals import Globals
 
 
-def _state_dir(globals_: object) -> Path:
-    from lambdactl.state.store import default_state_dir
+def _state_dir(globals_: Globals) -> Path:
+    from lambdactl.cli.connect import settings
 
-    return Path(getattr(globals_, "state_dir", None) or default_state_dir())
+    return settings(globals_).state_dir
 
 
 @click.group(name="docker", help="The docker backend: container images and leftover containers.")
@@ -24,7 +25,7 @@ def docker() -> None:
 @click.option("--all", "everything", is_flag=True, help="Remove every lambdactl container of this state dir, "
               "not only those whose lambdactl process is gone.")
 @click.pass_obj
-def cleanup(globals_: object, everything: bool) -> None:
+def cleanup(globals_: Globals, everything: bool) -> None:
     """Remove containers left by a lambdactl that was killed (one name per line)."""
     from lambdactl.backends.docker import cleanup as remove_leftovers, connect
 
@@ -37,20 +38,19 @@ def cleanup(globals_: object, everything: bool) -> None:
 @click.option("--runtime", help="Pull the image this runtime maps to (e.g. python3.12).")
 @click.option("--function-name", help="Pull the image this function runs.")
 @click.pass_obj
-def pull(globals_: object, image: str | None, runtime: str | None, function_name: str | None) -> None:
+def pull(globals_: Globals, image: str | None, runtime: str | None, function_name: str | None) -> None:
     """Pull (or refresh) an image, even if the engine already has it."""
     from lambdactl.backends import images
     from lambdactl.backends.docker import connect
 
     state_dir = _state_dir(globals_)
     if function_name:
-        from lambdactl.control.plane import ControlPlane, Settings
-        from lambdactl.control.records import require_function
-        from lambdactl.model import validate
+        from lambdactl.cli.connect import local_plane
 
-        plane = ControlPlane(Settings(state_dir=state_dir))
-        config = require_function(plane, validate.parse_function_name(function_name, plane.settings.region), "$LATEST")
-        image = images.image_for(config["FunctionName"], config.get("Runtime"), config.get("_ImageUri"), state_dir)
+        function = local_plane(globals_).call("GetFunction", {"FunctionName": function_name})
+        config = function["Configuration"]
+        image_uri = function["Code"].get("ImageUri")
+        image = images.image_for(config["FunctionName"], config.get("Runtime"), image_uri, state_dir)
     elif runtime:
         image = images.image_for("", runtime, None, state_dir)
     if not image:

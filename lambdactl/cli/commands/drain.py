@@ -16,18 +16,9 @@ from lambdactl.cli.globals import Globals
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (default: wait).")
 @click.pass_obj
 def drain(globals_: Globals, timeout: float | None) -> None:
-    from lambdactl.control.environments import warm_planes
-    from lambdactl.events import queue
-    from lambdactl.events.pollers.manager import pending as mapping_work
-    from lambdactl.events.worker import Worker
+    from lambdactl.events import worker
 
-    pool, planes = warm_planes(local_plane(globals_).settings)
-    try:
-        drained = Worker(planes).drain(timeout)
-    finally:
-        pool.close()
+    drained, left, mappings = worker.drain(local_plane(globals_).settings, timeout)
     if not drained:
-        plane = local_plane(globals_)
-        left, mappings = queue.pending(plane), mapping_work(plane)
         also = f", {mappings} event source mapping(s) with records left" if mappings else ""
         raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending{also}")

@@ -47,6 +47,8 @@ AWS_ENDPOINT_URL_LAMBDA.
 lambdactl settings (environment variables):
   LAMBDACTL_STATE_DIR             the state directory (see `lambdactl help state-dir`)
   LAMBDACTL_ENDPOINT_URL          talk to a running `lambdactl serve` (as --endpoint-url)
+  LAMBDACTL_SERVE_STATE_DIR       set by `serve -- CMD`: a lambdactl command in CMD that works on
+                                  another state directory ignores the server's endpoint
   LAMBDACTL_ACCOUNT_ID            the account id in ARNs (default 123456789012)
   LAMBDACTL_CONCURRENCY_LIMIT     the account's concurrent executions (default 1000)
   LAMBDACTL_MAX_ENVIRONMENTS      warm execution environments kept at most (default 8 x CPUs)

@@ -54,10 +54,7 @@ def tail(globals_, group_name: str, follow: bool, since: str, style: str) -> Non
 
     plane = local_plane(globals_)
     since_ms = parse_since(since, time.time())
-    name = group_name.removeprefix("/aws/lambda/")
-    exists = plane.store.read_one("SELECT 1 FROM functions WHERE name = ?", (name,)) is not None
-    if not exists and not log_store.group_exists(plane, group_name):
-        raise errors.ResourceNotFoundException("The specified log group does not exist.")
+    log_store.require_group(plane, group_name)
     last_id = 0
     while True:
         for event in log_store.events(plane, group_name, since_ms=since_ms, after_id=last_id):

@@ -15,8 +15,9 @@ def _operations(service: str) -> dict[str, str]:
     from lambdactl.control.plane import supported_operations
 
     prefix = f"{service}:"
+    modelled = model.service(service)["operations"]  # lambdactl's own operations get hand-written commands
     ops = [op[len(prefix):] for op in supported_operations() if op.startswith(prefix)]
-    return {model.command_name(op): op for op in ops}
+    return {model.command_name(op): op for op in ops if op in modelled}
 
 
 def operation_for(service: str, command: str) -> str | None:

@@ -8,12 +8,12 @@ Settings (environment variables):
                                   (default 1)
   LAMBDACTL_RETRY_DELAY_SCALE     (the worker's) also scales the backoff between retries of a stream batch:
                                   min(2**n, 60) s times the scale
+Numbers are read with ``lambdactl.events.settings`` (a value that is not a number is a ConfigurationError).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -22,12 +22,9 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
+from lambdactl.events.settings import env_float
 
 PlaneFactory = Callable[[], ControlPlane]
-
-
-def env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
 
 
 def poll_s() -> float:

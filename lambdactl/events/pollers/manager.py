@@ -9,7 +9,8 @@ from typing import Any
 
 from lambdactl.control.plane import ControlPlane
 from lambdactl.events.pollers import sources, sqs, streams
-from lambdactl.events.pollers.base import Mapping, PlaneFactory, env_float
+from lambdactl.events.pollers.base import Mapping, PlaneFactory
+from lambdactl.events.settings import env_int
 
 SYNC_S = 0.5
 
@@ -47,7 +48,8 @@ def pending(plane: ControlPlane) -> int:
 
 
 def wake(plane: ControlPlane, arn: str) -> None:
-    """Called by producers (send-message, put-record, ...): start the worker when a mapping polls ``arn``."""
+    """Called by the producing operations (sqs:SendMessage, kinesis:PutRecord, ...) once per call, and by
+    on-failure delivery to an embedded queue: start the worker when an enabled mapping polls ``arn``."""
     if plane.store.read_one("SELECT 1 FROM event_source_mappings WHERE event_source_arn = ? AND state = 'Enabled'",
                             (arn,)) is not None:  # fmt: skip
         from lambdactl.events import worker
@@ -95,7 +97,7 @@ class Pollers:
     def _slots(self, plane: ControlPlane, mapping: Mapping) -> dict[tuple[str, str], tuple[Mapping, Any]]:
         factory = self.plane_factory
         if kind(mapping) == "sqs":
-            default = 1 if mapping.arn.endswith(".fifo") else int(env_float("LAMBDACTL_ESM_SQS_CONCURRENCY", 5))
+            default = 1 if mapping.arn.endswith(".fifo") else env_int("LAMBDACTL_ESM_SQS_CONCURRENCY", 5)
             count = int((mapping.config.get("ScalingConfig") or {}).get("MaximumConcurrency") or default)
             return {(mapping.uuid, f"sqs-{i}"): (mapping, _sqs_target(factory, mapping)) for i in range(count)}
         source_kind = kind(mapping)

@@ -80,9 +80,11 @@ def deliver(plane: ControlPlane, target: str, body: str) -> str | None:
             return problem
         if source_kind(target) == "sqs":
             if embedded(plane, target):
+                from lambdactl.events.pollers.manager import wake
                 from lambdactl.sources import sqs
 
                 sqs.send(plane, target, body)
+                wake(plane, target)
                 return None
             endpoint = configured_endpoint("sqs")
             if endpoint is not None:

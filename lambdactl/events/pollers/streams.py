@@ -27,10 +27,10 @@ from lambdactl.events.pollers.base import (
     Mapping,
     Outcome,
     PlaneFactory,
-    env_float,
     invoke,
     poll_s,
 )
+from lambdactl.events.settings import env_float
 
 
 class Stopped(Exception):

@@ -1,0 +1,133 @@
+"""``lambdactl serve``'s orchestration: the HTTP server, its warm pool, the event worker and
+provisioned warm-up around one state directory, optionally around a command.
+
+The Click command (``cli/commands/serve.py``) only parses its options and calls ``serve``.
+Imports stay inside the functions: the CLI imports this module only to serve.
+
+Binding: the default ``127.0.0.1`` keeps the API on this machine. Binding elsewhere
+(``--host 0.0.0.0``, a LAN address or name) is the user's explicit choice to expose it
+there: the API then also answers to that host name (any IP address on a wildcard bind),
+while requests from web pages are still refused (see ``server/app.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from lambdactl.control.plane import Settings
+
+PLACEHOLDER_ENV = {"AWS_ACCESS_KEY_ID": "lambdactl", "AWS_SECRET_ACCESS_KEY": "lambdactl"}
+
+
+def serve(settings: Settings, host: str, port: int, command: list[str]) -> int:
+    """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code)."""
+    import signal
+    import threading
+
+    from lambdactl import errors
+    from lambdactl.server import discovery
+    from lambdactl.server.app import LambdaServer
+
+    running = discovery.find(settings.state_dir)
+    if running:
+        raise errors.ConfigurationError(
+            f"{settings.state_dir} is already served by pid {running['pid']} at {running['url']}"
+        )
+    from lambdactl.control.environments import warm_planes
+    from lambdactl.events.worker import Worker
+
+    _clean_docker_leftovers(settings)
+    pool, planes = warm_planes(settings)
+    try:
+        server = LambdaServer(host, port, settings, environments=pool)
+    except OSError as exc:
+        pool.close()
+        raise errors.ConfigurationError(f"lambdactl serve: cannot listen on {host}:{port}: {exc.strerror}") from None
+    settings.endpoint_url = server.url  # every plane shares these settings: FunctionUrl shows this address
+    # Functions reach this server with boto3 (functions that call functions).
+    pool.extra_env = {"AWS_ENDPOINT_URL_LAMBDA": server.url, "LAMBDACTL_ENDPOINT_URL": server.url}
+    from lambdactl.control.provisioned import warm_all
+
+    warm_all(planes)  # provisioned concurrency: started in the background, never reaped
+    worker = Worker(planes)
+    stop = threading.Event()
+    child: list[Any] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+        if child and signum == signal.SIGTERM:  # SIGINT from a terminal already reached the child's group
+            _forward(child[0], signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    threading.Thread(target=server.serve_forever, args=(0.1,), name="lambdactl-serve", daemon=True).start()
+    discovery.publish(settings.state_dir, server.url, settings.region)
+    worker.start()
+    try:
+        print(f"lambdactl serve: listening on {server.url} (state dir {settings.state_dir})", file=sys.stderr, flush=True)
+        print(f"lambdactl serve: function URLs at {server.url}/lambda-url/<url-id>/<path>", file=sys.stderr, flush=True)
+        if not command:
+            stop.wait()
+            return 0
+        return _run_command(command, server.url, settings, child)
+    finally:
+        discovery.withdraw(settings.state_dir)
+        worker.stop(timeout=10)
+        server.stop()
+
+
+def _run_command(command: list[str], url: str, settings: Any, child: list[Any]) -> int:
+    import subprocess
+
+    env = {**PLACEHOLDER_ENV, "AWS_DEFAULT_REGION": settings.region, **os.environ}
+    env["AWS_ENDPOINT_URL_LAMBDA"] = env["LAMBDACTL_ENDPOINT_URL"] = url
+    env["LAMBDACTL_SERVE_STATE_DIR"] = str(Path(settings.state_dir).resolve())
+    try:
+        child.append(subprocess.Popen(command, env=env))
+    except OSError as exc:
+        print(f"lambdactl serve: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
+        return 127
+    code = child[0].wait()
+    return 128 - code if code < 0 else code
+
+
+def _forward(process: Any, signum: int) -> None:
+    try:
+        process.send_signal(signum)
+    except ProcessLookupError:
+        pass
+
+
+def _clean_docker_leftovers(settings: Settings) -> None:
+    """Remove containers a crashed lambdactl left behind, paying the docker import only when needed."""
+    from lambdactl.control.plane import ControlPlane
+
+    plane = ControlPlane(settings)
+    try:
+        docker = _uses_docker(plane)
+    finally:
+        plane.close()
+    if not docker:
+        return
+    from lambdactl import errors
+    from lambdactl.backends.docker import cleanup, connect
+
+    try:
+        cleanup(connect(), settings.state_dir)
+    except errors.LambdactlError as exc:  # no engine: the docker functions will say so when invoked
+        print(f"lambdactl serve: {exc.message}", file=sys.stderr)
+
+
+def _uses_docker(plane: Any) -> bool:
+    """Whether any function version runs on the docker backend (through the control plane's own API)."""
+    params: dict[str, Any] = {"FunctionVersion": "ALL"}
+    while True:
+        page = plane.call("ListFunctions", params)
+        if any(config.get("LambdactlBackend") == "docker" for config in page.get("Functions", ())):
+            return True
+        if not page.get("NextMarker"):
+            return False
+        params = {"FunctionVersion": "ALL", "Marker": page["NextMarker"]}
