@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
+from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 if TYPE_CHECKING:
     from lambdactl.control.plane import ControlPlane, Settings
@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 
 
 class OneShotEnvironments:
-    def run(self, spec: EnvironmentSpec, request: InvocationRequest, reserved: int | None = None) -> InvocationResult:
+    def run(
+        self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None
+    ) -> InvocationResult:
         """Start, invoke, stop. (Reserved concurrency is not counted across CLI processes.)"""
+        spec = spec.resolve()
         from lambdactl.runtime.environment import Environment
 
         environment = Environment(spec)

@@ -14,9 +14,9 @@ from lambdactl.control import logs
 from lambdactl.control.aliases import route
 from lambdactl.control.concurrency import reserved_concurrency
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.control.records import parse_target, require_function
+from lambdactl.control.records import LATEST, parse_target, require_function
 from lambdactl.model import validate
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
+from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, LazySpec
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -106,7 +106,11 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     invocation_type = params.get("InvocationType") or "RequestResponse"
     validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
-    config = require_function(plane, ref, route(plane, ref.name, qualifier))
+    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+        version = qualifier or LATEST  # the common case: one read, no alias lookup
+    else:
+        version = route(plane, ref.name, qualifier)
+    config = require_function(plane, ref, version)
     payload = _payload(params)
     client_context = _client_context(params)
     if invocation_type == "DryRun":
@@ -132,7 +136,8 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     reserved = reserved_concurrency(plane, ref.name)
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-    result = plane.environments.run(environment_spec(plane, config), request, reserved=reserved)
+    spec = LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))
+    result = plane.environments.run(spec, request, reserved=reserved)
     logs.append(plane, logs.log_group(config), result.log_stream, result.log)
     response: dict[str, Any] = {"StatusCode": 200}
     if result.function_error:

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from lambdactl import errors
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
+from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 Key = tuple[str, str]  # (function name, version)
 
@@ -67,9 +67,8 @@ class EnvironmentPool:
 
     # -- the provider interface used by the control plane -----------------------
     def run(
-        self, spec: EnvironmentSpec, request: InvocationRequest, reserved: int | None = None
+        self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None
     ) -> InvocationResult:
-        spec = self._with_platform_env(spec)
         slot = self._acquire(spec, reserved)
         result: InvocationResult | None = None
         try:
@@ -82,7 +81,7 @@ class EnvironmentPool:
         """Keep ``count`` initialized environments of this version ready; returns how many are ready.
 
         A lower count hands the extra ones back to idle reaping (0 releases them all)."""
-        spec = dataclasses.replace(self._with_platform_env(spec), initialization_type="provisioned-concurrency")
+        spec = dataclasses.replace(spec, initialization_type="provisioned-concurrency")
         key = (spec.function_name, spec.version)
         with self._lock:
             mine = [slot for slot in self._idle[key] if slot.provisioned]
@@ -121,7 +120,7 @@ class EnvironmentPool:
             return spec
         return dataclasses.replace(spec, extra_env={**self.extra_env, **spec.extra_env})
 
-    def _acquire(self, spec: EnvironmentSpec, reserved: int | None) -> _Slot:
+    def _acquire(self, spec: EnvironmentSpec | LazySpec, reserved: int | None) -> _Slot:
         key, revision = (spec.function_name, spec.version), _revision(spec)
         retired: list[_Slot] = []
         with self._lock:
@@ -162,7 +161,7 @@ class EnvironmentPool:
             self._busy_slots.add(slot)
         return slot
 
-    def _release(self, spec: EnvironmentSpec, slot: _Slot, reusable: bool) -> None:
+    def _release(self, spec: EnvironmentSpec | LazySpec, slot: _Slot, reusable: bool) -> None:
         keep = reusable and slot.environment.alive  # type: ignore[attr-defined]
         with self._lock:
             self._busy[spec.function_name] -= 1
@@ -178,9 +177,10 @@ class EnvironmentPool:
             self._total -= 1
         _stop(slot)
 
-    def _start(self, spec: EnvironmentSpec) -> object:
+    def _start(self, spec: EnvironmentSpec | LazySpec) -> object:
         """A started environment with a work dir of its own (a sibling of the spec's): callers may
         pass one spec for many environments (provisioning does), and ``_stop`` removes that dir."""
+        spec = self._with_platform_env(spec.resolve())
         spec = dataclasses.replace(spec, work_dir=spec.work_dir.parent / uuid.uuid4().hex)
         environment = self._factory(spec)
         try:
@@ -205,10 +205,12 @@ class EnvironmentPool:
                 self._forget(slot)
 
 
-def _revision(spec: EnvironmentSpec) -> str:
-    """What makes an environment stale: any change to the code or configuration it was started with."""
+def _revision(spec: EnvironmentSpec | LazySpec) -> str:
+    """What makes an environment stale: any change to the code or configuration it was started with
+    (the stored RevisionId says so; a bare spec is compared whole)."""
     if spec.revision_id:
-        return spec.revision_id + repr(sorted(spec.extra_env.items()))
+        return spec.revision_id
+    spec = spec.resolve()
     return repr(dataclasses.replace(spec, work_dir=spec.work_dir.parent, initialization_type="on-demand"))
 
 

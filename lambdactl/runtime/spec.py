@@ -7,6 +7,7 @@ knows processes, the Runtime API and backends). Neither side reaches past them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,9 +37,31 @@ class EnvironmentSpec:
     initialization_type: str = "on-demand"
     revision_id: str = ""  # the stored configuration's RevisionId: a warm environment of another one is stale
 
+    def resolve(self) -> EnvironmentSpec:
+        return self
+
     @property
     def log_group(self) -> str:
         return f"/aws/lambda/{self.function_name}"
+
+
+class LazySpec:
+    """Which environment an invocation needs (function, version, revision), with the full spec made
+    only if a new environment must start: a warm invocation never unpacks or stats anything."""
+
+    __slots__ = ("function_name", "version", "revision_id", "_make", "_spec")
+
+    def __init__(self, function_name: str, version: str, revision_id: str, make: Callable[[], EnvironmentSpec]) -> None:
+        self.function_name = function_name
+        self.version = version
+        self.revision_id = revision_id
+        self._make = make
+        self._spec: EnvironmentSpec | None = None
+
+    def resolve(self) -> EnvironmentSpec:
+        if self._spec is None:
+            self._spec = self._make()
+        return self._spec
 
 
 @dataclass(frozen=True)
