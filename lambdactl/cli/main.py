@@ -71,7 +71,7 @@ class LambdactlGroup(click.Group):
 @functools.cache
 def _operation_commands() -> dict[str, str]:
     from lambdactl import model
-    from lambdactl.control.plane import supported_operations
+    from lambdactl.control.index import supported_operations
 
     return {model.command_name(op): op for op in supported_operations() if ":" not in op}  # Lambda's own
 

@@ -58,3 +58,7 @@ MODULES: dict[str, str] = {
 }
 
 OPERATION_MODULES: dict[str, str] = {op: module for module, ops in MODULES.items() for op in ops.split()}
+
+
+def supported_operations() -> list[str]:
+    return sorted(OPERATION_MODULES)

@@ -85,12 +85,6 @@ class ControlPlane:
         self.store.close()
 
 
-def supported_operations() -> list[str]:
-    from lambdactl.control.index import OPERATION_MODULES
-
-    return sorted(OPERATION_MODULES)
-
-
 def _load(op_name: str) -> Handler:
     """Import the one module that registers ``op_name``."""
     import importlib

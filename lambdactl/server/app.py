@@ -29,7 +29,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, Settings, supported_operations
+from lambdactl.control.index import supported_operations
+from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.server import protocol, urls
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import os
 import time
 from pathlib import Path, PurePosixPath
@@ -24,6 +23,8 @@ UNZIP_ERROR = "Could not unzip uploaded file. Please check your file, then try t
 
 def code_sha256(data: bytes) -> tuple[str, str]:
     """(hex for the store, base64 as Lambda shows it in CodeSha256)."""
+    import hashlib  # ~6 ms to import: only commands that store code pay it
+
     digest = hashlib.sha256(data).digest()
     return digest.hex(), base64.b64encode(digest).decode()
 
@@ -104,6 +105,8 @@ class CodeStore:
     def merged(self, shas: list[str], cache_root: Path) -> Path:
         """Stored zips (layers) extracted in order into one read-only tree, later files overwriting
         earlier ones as Lambda fills /opt; made once per ordered set, under ``cache_root``."""
+        import hashlib
+
         key = hashlib.sha256("\n".join(shas).encode()).hexdigest()
         return _extract([self.zip_path(sha) for sha in shas], Path(cache_root) / key)
 

@@ -12,7 +12,7 @@ from lambdactl import model
 
 
 def _operations(service: str) -> dict[str, str]:
-    from lambdactl.control.plane import supported_operations
+    from lambdactl.control.index import supported_operations
 
     prefix = f"{service}:"
     modelled = model.service(service)["operations"]  # lambdactl's own operations get hand-written commands
