@@ -95,28 +95,25 @@ def service_error(code: str, status: int, message_key: str = "message", name: st
     return type(name or code, (ServiceError,), {"code": code, "status": status, "message_key": message_key})
 
 
-_service_error = service_error  # the name this module's own definitions below use
-
-
-InvalidParameterValueException = _service_error("InvalidParameterValueException", 400)
-ValidationException = _service_error("ValidationException", 400)
-InvalidRequestContentException = _service_error("InvalidRequestContentException", 400)
-ResourceInUseException = _service_error("ResourceInUseException", 400, "Message")
-CodeStorageExceededException = _service_error("CodeStorageExceededException", 400)
-PolicyLengthExceededException = _service_error("PolicyLengthExceededException", 400)
-ResourceNotFoundException = _service_error("ResourceNotFoundException", 404, "Message")
-ProvisionedConcurrencyConfigNotFoundException = _service_error(
+InvalidParameterValueException = service_error("InvalidParameterValueException", 400)
+ValidationException = service_error("ValidationException", 400)
+InvalidRequestContentException = service_error("InvalidRequestContentException", 400)
+ResourceInUseException = service_error("ResourceInUseException", 400, "Message")
+CodeStorageExceededException = service_error("CodeStorageExceededException", 400)
+PolicyLengthExceededException = service_error("PolicyLengthExceededException", 400)
+ResourceNotFoundException = service_error("ResourceNotFoundException", 404, "Message")
+ProvisionedConcurrencyConfigNotFoundException = service_error(
     "ProvisionedConcurrencyConfigNotFoundException", 404
 )
-ResourceConflictException = _service_error("ResourceConflictException", 409)
-PreconditionFailedException = _service_error("PreconditionFailedException", 412)
-RequestEntityTooLargeException = _service_error("RequestEntityTooLargeException", 413)
-UnsupportedMediaTypeException = _service_error("UnsupportedMediaTypeException", 415)
-TooManyRequestsException = _service_error("TooManyRequestsException", 429)
-ServiceException = _service_error("ServiceException", 500, "Message")
-ResourceNotReadyException = _service_error("ResourceNotReadyException", 502)
-InvalidRuntimeException = _service_error("InvalidRuntimeException", 502, "Message")
-InvalidZipFileException = _service_error("InvalidZipFileException", 502, "Message")
+ResourceConflictException = service_error("ResourceConflictException", 409)
+PreconditionFailedException = service_error("PreconditionFailedException", 412)
+RequestEntityTooLargeException = service_error("RequestEntityTooLargeException", 413)
+UnsupportedMediaTypeException = service_error("UnsupportedMediaTypeException", 415)
+TooManyRequestsException = service_error("TooManyRequestsException", 429)
+ServiceException = service_error("ServiceException", 500, "Message")
+ResourceNotReadyException = service_error("ResourceNotReadyException", 502)
+InvalidRuntimeException = service_error("InvalidRuntimeException", 502, "Message")
+InvalidZipFileException = service_error("InvalidZipFileException", 502, "Message")
 
 
 def validation_error(value: Any, field: str, constraint: str) -> ServiceError:
