@@ -100,17 +100,39 @@ def _opt_dir(plane: ControlPlane, config: dict[str, Any]) -> Path | None:
     return opt_dir(plane, config)
 
 
+# (state dir, name, version) -> (generation, config, reserved concurrency); see _target_config.
+_CONFIGS: dict[tuple[str, str, str], tuple[str, dict[str, Any], int | None]] = {}
+
+
+def _target_config(plane: ControlPlane, ref: Any, qualifier: str | None) -> tuple[dict[str, Any], int | None]:
+    """The configuration and reserved concurrency an invocation runs with.
+
+    An alias is routed on every call; a plain version's reads are kept while the state's
+    configuration generation (bumped by triggers on every change) stands still, which in a
+    long-running process (serve, the async worker) turns three reads into one.
+    """
+    if qualifier is not None and qualifier != LATEST and not qualifier.isdigit():
+        version = route(plane, ref.name, qualifier)
+        return require_function(plane, ref, version), reserved_concurrency(plane, ref.name)
+    version = qualifier or LATEST
+    generation = plane.store.read_one("SELECT value FROM meta WHERE key = 'generation'")[0]
+    key = (str(plane.settings.state_dir), ref.name, version)
+    cached = _CONFIGS.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1], cached[2]
+    config = require_function(plane, ref, version)
+    reserved = reserved_concurrency(plane, ref.name)
+    _CONFIGS[key] = (generation, config, reserved)
+    return config, reserved
+
+
 @operation("Invoke")
 def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref, qualifier = parse_target(plane, params)
     invocation_type = params.get("InvocationType") or "RequestResponse"
     validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
-    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
-        version = qualifier or LATEST  # the common case: one read, no alias lookup
-    else:
-        version = route(plane, ref.name, qualifier)
-    config = require_function(plane, ref, version)
+    config, reserved = _target_config(plane, ref, qualifier)
     payload = _payload(params)
     client_context = _client_context(params)
     if invocation_type == "DryRun":
@@ -133,7 +155,6 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
         client_context=client_context,
     )
-    reserved = reserved_concurrency(plane, ref.name)
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
     spec = LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from lambdactl import errors
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "functions",
@@ -204,6 +206,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX stream_records_arrival ON stream_records (stream_arn, shard_id, arrived_at);
         """,
     ),
+    (
+        "config_generation",
+        # Every change to functions, versions or aliases bumps one counter, whoever writes it: a
+        # long-running process (serve) can keep what it read as long as the counter stands still.
+        """
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
+        """
+        + "".join(
+            f"""
+        CREATE TRIGGER {table}_{event.lower()}_generation AFTER {event} ON {table}
+        BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+        """
+            for table in ("functions", "versions", "aliases")
+            for event in ("INSERT", "UPDATE", "DELETE")
+        ),
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -220,11 +238,12 @@ def migrate(conn: sqlite3.Connection) -> None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         current = int(row[0]) if row else 0
         if current > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"state directory schema {current} is newer than this lambdactl ({SCHEMA_VERSION})"
+            raise errors.ConfigurationError(
+                f"The state directory's schema ({current}) is newer than this lambdactl's ({SCHEMA_VERSION}): "
+                "upgrade lambdactl or use another --state-dir."
             )
         for _name, script in MIGRATIONS[current:]:
-            for statement in filter(str.strip, script.split(";")):
+            for statement in _statements(script):
                 conn.execute(statement)
         conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
@@ -233,3 +252,15 @@ def migrate(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (a trigger's body holds semicolons of its own)."""
+    statements, buffer = [], ""
+    for part in script.split(";"):
+        buffer += part + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                statements.append(buffer)
+            buffer = ""
+    return statements
