@@ -335,6 +335,14 @@ def enabled_mappings(plane: ControlPlane) -> list[dict[str, Any]]:
              "last_modified": row["last_modified"]} for row in rows]  # fmt: skip
 
 
+def is_current(plane: ControlPlane, mapping_id: str, last_modified: float) -> bool:
+    """Whether a poller's mapping is still enabled and unchanged (a disable stops it before its next batch)."""
+    return plane.store.read_one(
+        "SELECT 1 FROM event_source_mappings WHERE uuid = ? AND state = 'Enabled' AND last_modified = ?",
+        (mapping_id, last_modified),
+    ) is not None
+
+
 def note_result(plane: ControlPlane, mapping_id: str, result: str) -> None:
     """Record a stream mapping's LastProcessingResult (``OK`` / ``PROBLEM: ...``)."""
     with plane.store.write() as conn:

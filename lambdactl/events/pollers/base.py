@@ -69,6 +69,13 @@ class Outcome:
         return not self.failed
 
 
+def current(plane: ControlPlane, mapping: Mapping) -> bool:
+    """The mapping is still enabled as this poller knows it (else the poller ends before taking records)."""
+    from lambdactl.control.mappings import is_current
+
+    return is_current(plane, mapping.uuid, mapping.last_modified)
+
+
 def invoke(plane: ControlPlane, mapping: Mapping, payload: bytes, ids: list[str]) -> Outcome:
     """Run the function synchronously with ``payload`` (the batch whose item identifiers are ``ids``)."""
     params: dict[str, Any] = {"FunctionName": mapping.function_name, "Payload": payload,

@@ -15,7 +15,7 @@ import time
 from typing import Any, Protocol
 
 from lambdactl.events.pollers import events, filters
-from lambdactl.events.pollers.base import Mapping, PlaneFactory, invoke, poll_s
+from lambdactl.events.pollers.base import Mapping, PlaneFactory, current, invoke, poll_s
 
 RECEIVE_MAX = 10  # SQS returns at most 10 messages per ReceiveMessage
 
@@ -100,6 +100,8 @@ def run(plane_factory: PlaneFactory, mapping: Mapping, source_factory: Any, stop
     patterns = filters.compiled(mapping.config)
     while not stop.is_set():
         try:
+            if not current(plane, mapping):
+                return
             records = gather(source, mapping, stop)
             if records:
                 process(plane, source, mapping, patterns, records)

@@ -27,6 +27,7 @@ from lambdactl.events.pollers.base import (
     Mapping,
     Outcome,
     PlaneFactory,
+    current,
     invoke,
     poll_s,
 )
@@ -139,6 +140,8 @@ class ShardPoller:
     def run(self) -> None:
         while not self.stop.is_set():
             try:
+                if not current(self.plane, self.mapping):
+                    return
                 if not self.step():
                     self.stop.wait(poll_s())
             except Stopped:
