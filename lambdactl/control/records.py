@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from datetime import datetime, timezone
@@ -81,6 +80,8 @@ def configuration(
     version = out.get("Version", LATEST)
     out["FunctionArn"] = plane.settings.function_arn(out["FunctionName"], version if qualified else None)
     if out.get("Runtime"):
+        import hashlib  # only responses that show a configuration need it
+
         digest = hashlib.sha256(out["Runtime"].encode()).hexdigest()
         out["RuntimeVersionConfig"] = {
             "RuntimeVersionArn": f"arn:aws:lambda:{plane.settings.region}::runtime:{digest}"

@@ -134,13 +134,13 @@ def _extract(zips: list[Path], target: Path) -> Path:
     other users (a container's user is not us): directories 0755, files their zip mode (0644
     if it has none) without write bits, so executables stay executable.
     """
+    if target.is_dir():  # the common case: nothing to import or do
+        return target
     import shutil
     import stat
     import tempfile
     import zipfile
 
-    if target.is_dir():
-        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
     try:
