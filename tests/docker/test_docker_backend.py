@@ -123,7 +123,8 @@ def test_timeout_stops_the_container(cli, app_zip, no_leftovers):
 
 
 def test_memory_limit_kills_with_out_of_memory(cli, app_zip, no_leftovers):
-    create(cli, "hog", app_zip, "app.hog", "--memory-size", "256")
+    # 256 MB gives 0.14 vCPU: filling the memory can outlast the default 3 s timeout on a slow machine.
+    create(cli, "hog", app_zip, "app.hog", "--memory-size", "256", "--timeout", "60")
     meta, body = invoke(cli, "hog")
     assert meta["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ExitError"
