@@ -2,75 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import signal
-import subprocess
-import sys
-import time
-import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 boto3 = pytest.importorskip("boto3")
+import serving
 from botocore.config import Config
-
-LISTENING = re.compile(r"lambdactl serve: listening on (http://\S+)")
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
-
-
-def zip_bytes(source: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr("app.py", source)
-    return buf.getvalue()
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        time.sleep(0.02)
-    return result
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
+from serving import ROLE, Server, wait_until, zip_bytes  # noqa: F401 (the tests import them from here)
 
 
 def start_server(root: Path) -> Server:
-    log = root / "serve.log"
-    with open(log, "wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "lambdactl", "--state-dir", str(root / "state"), "serve", "--port", "0"],
-            stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-        )  # fmt: skip
-
-    def listening() -> str | None:
-        assert process.poll() is None, f"serve exited {process.returncode}: {log.read_text()}"
-        found = LISTENING.search(log.read_text())
-        return found.group(1) if found else None
-
-    return Server(process, wait_until(listening, what="serve listening"), log)
+    return serving.start_server(root / "state", root / "serve.log")
 
 
 @pytest.fixture(scope="module")

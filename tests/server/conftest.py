@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import os
-import re
 import shutil
-import signal
 import subprocess
-import sys
-import time
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 boto3 = pytest.importorskip("boto3")
+import serving
 from botocore.config import Config
+from serving import PYTHON, ROLE, Server, start_server, wait_until  # noqa: F401 (the tests import them from here)
 
-PYTHON = sys.executable
-LISTENING = re.compile(r"lambdactl serve: listening on (http://\S+)")
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 HANDLER_SOURCE = '''
 import os
 
@@ -43,54 +34,7 @@ def ancestors():
 
 
 def zip_bytes(source: str = HANDLER_SOURCE) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr("app.py", source)
-    return buf.getvalue()
-
-
-def wait_until(condition, timeout: float = 15.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    """Poll an external condition (a file, the process table) until true, at most ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        time.sleep(0.02)
-    return result
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    state_dir: Path
-    log: Path
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
-
-
-def start_server(state_dir: Path, log: Path) -> Server:
-    with open(log, "wb") as err:
-        process = subprocess.Popen(
-            [PYTHON, "-m", "lambdactl", "--state-dir", str(state_dir), "serve", "--port", "0"],
-            stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-        )
-
-    def listening() -> str | None:
-        assert process.poll() is None, f"serve exited {process.returncode}: {log.read_text()}"
-        found = LISTENING.search(log.read_text())
-        return found.group(1) if found else None
-
-    url = wait_until(listening, what="serve listening")
-    return Server(process, url, state_dir, log)
+    return serving.zip_bytes(source)
 
 
 @pytest.fixture(scope="module")
