@@ -86,13 +86,18 @@ class ControlPlane:
 
 
 def _load(op_name: str) -> Handler:
-    """Import the one module that registers ``op_name``."""
+    """Import the one module that registers ``op_name``: ``lambdactl.services.<service>.operations``
+    for a ``<service>:`` operation whose service has a package, else the module control/index.py names."""
     import importlib
+    import importlib.util
 
     from lambdactl.control.index import OPERATION_MODULES
 
-    module = OPERATION_MODULES.get(op_name)
-    if module is not None:
+    service, colon, _ = op_name.partition(":")
+    package = f"lambdactl.services.{service}"
+    if colon and service.isidentifier() and importlib.util.find_spec(package) is not None:
+        importlib.import_module(f"{package}.operations")
+    elif (module := OPERATION_MODULES.get(op_name)) is not None:
         importlib.import_module(f"lambdactl.control.{module}")
     handler = OPERATIONS.get(op_name)
     if handler is None:

@@ -227,27 +227,33 @@ MIGRATIONS: list[tuple[str, str]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the database up to SCHEMA_VERSION; safe when several processes race to do it."""
+def migrate(conn: sqlite3.Connection, component: str = "", migrations: list[tuple[str, str]] | None = None) -> None:
+    """Bring one component's tables up to date; safe when several processes race to do it.
+
+    The core (Lambda) schema is recorded as ``schema_version``; each embedded service keeps its own
+    tables and migration list (``lambdactl/services/<service>/schema.py``), recorded as
+    ``schema_version:<service>``, so services add tables without renumbering each other's steps.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    key = f"schema_version:{component}" if component else "schema_version"
+    target = len(steps)
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row and int(row[0]) >= SCHEMA_VERSION:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    if row and int(row[0]) == target:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         current = int(row[0]) if row else 0
-        if current > SCHEMA_VERSION:
+        if current > target:
             raise errors.ConfigurationError(
-                f"The state directory's schema ({current}) is newer than this lambdactl's ({SCHEMA_VERSION}): "
-                "upgrade lambdactl or use another --state-dir."
+                f"The state directory's {component or 'core'} schema ({current}) is newer than this "
+                f"lambdactl's ({target}): upgrade lambdactl or use another --state-dir."
             )
-        for _name, script in MIGRATIONS[current:]:
+        for _name, script in steps[current:]:
             for statement in _statements(script):
                 conn.execute(statement)
-        conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(target)))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

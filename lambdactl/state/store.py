@@ -33,6 +33,7 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._conn: sqlite3.Connection | None = None
+        self._schemas: set[str] = set()  # services whose tables this connection has checked
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -49,6 +50,12 @@ class Store:
             migrate(conn)
             self._conn = conn
         return self._conn
+
+    def ensure_schema(self, component: str, migrations: list[tuple[str, str]]) -> None:
+        """Create or upgrade one embedded service's tables (once per connection, cheap after that)."""
+        if component not in self._schemas:
+            migrate(self.conn, component, migrations)
+            self._schemas.add(component)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -72,6 +79,7 @@ class Store:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._schemas.clear()
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from lambdactl.state.migrations import SCHEMA_VERSION
 from lambdactl.state.store import Store, default_state_dir
 
@@ -54,3 +56,33 @@ def test_env_var_and_flag_choose_the_state_dir(cli, make_zip, tmp_path):
     flagged = tmp_path / "flagged"
     cli("--state-dir", str(flagged), "list-functions")
     assert (flagged / "lambdactl.db").is_file()
+
+
+def test_each_service_keeps_its_own_schema_version(state_dir):
+    """A service's tables are created on first use and recorded apart from the core schema."""
+    first = [("things", "CREATE TABLE svc_things (id INTEGER PRIMARY KEY)")]
+    store = Store(state_dir)
+    store.ensure_schema("svc", first)
+    store.ensure_schema("svc", first)  # once per connection
+    store.close()
+    upgraded = [*first, ("labels", "ALTER TABLE svc_things ADD COLUMN label TEXT")]
+    store = Store(state_dir)
+    store.ensure_schema("svc", upgraded)
+    with store.write() as conn:
+        conn.execute("INSERT INTO svc_things (id, label) VALUES (1, 'a')")
+    versions = dict(store.read("SELECT key, value FROM meta WHERE key LIKE 'schema_version%'"))
+    assert versions == {"schema_version": str(SCHEMA_VERSION), "schema_version:svc": "2"}
+    assert store.read("SELECT id, label FROM svc_things")[0]["label"] == "a"
+    store.close()
+
+
+def test_a_newer_service_schema_is_refused(state_dir):
+    from lambdactl import errors
+
+    store = Store(state_dir)
+    store.ensure_schema("svc", [("a", "CREATE TABLE a (x)"), ("b", "CREATE TABLE b (x)")])
+    store.close()
+    store = Store(state_dir)
+    with pytest.raises(errors.ConfigurationError, match="svc schema"):
+        store.ensure_schema("svc", [("a", "CREATE TABLE a (x)")])
+    store.close()
