@@ -13,7 +13,8 @@ Environment variables the function sees (later groups win, as Lambda merges them
    interpreters are found), ``LD_LIBRARY_PATH``/``PYTHONPATH``/``NODE_PATH`` from layers,
    ``PYTHONDONTWRITEBYTECODE=1`` (never write into the shared code dir);
 2. the function's own variables;
-3. credentials: placeholders (``defaultkey``/``defaultsecret``, as SAM) unless given in ``extra_env``;
+3. credentials: per-environment placeholders serve recognises, or the user's profile when opted in
+   (``runtime/credentials.py``);
 4. reserved runtime and platform variables (``_HANDLER``, ``AWS_LAMBDA_*``, ``AWS_REGION``,
    ``LAMBDA_TASK_ROOT`` = the code dir, ``TZ=:UTC``, ``TMPDIR`` = a private dir under work_dir, ...);
 5. ``extra_env`` from the platform (e.g. real credentials, serve's endpoint).
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from lambdactl import errors
 from lambdactl.backends.base import Backend, Launch, Process, describe_exit, get_backend
-from lambdactl.runtime import reports
+from lambdactl.runtime import credentials, reports
 from lambdactl.runtime.api import MAX_RESPONSE_BYTES, Invocation, RuntimeAPI
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
 from lambdactl.runtime.states import InvalidStateTransition, State, check_transition
@@ -322,7 +323,7 @@ class Environment:
             if dirs and not contained:
                 env[name] = sep.join(dirs + ([env[name]] if name in env else []))
         env.update(spec.environment)
-        env.update({"AWS_ACCESS_KEY_ID": "defaultkey", "AWS_SECRET_ACCESS_KEY": "defaultsecret"})
+        env.update(credentials.for_environment())
         task_root = CONTAINER_TASK_ROOT if contained else str(self._task_root())
         env.update({
             "_HANDLER": spec.handler or "",

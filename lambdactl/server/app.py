@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from lambdactl import errors
 from lambdactl.control.index import supported_operations
 from lambdactl.control.plane import ControlPlane, Settings
-from lambdactl.server import protocol, urls
+from lambdactl.server import protocol, trust, urls
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
@@ -176,7 +176,9 @@ class LambdaServer(ThreadingHTTPServer):
             return True
         return self.any_ip_host and is_ip_literal(name)
 
-    def dispatch(self, method: str, target: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def dispatch(
+        self, method: str, target: str, headers: Any, body: bytes, caller: trust.Caller | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         path, _, raw_query = target.partition("?")
         query = parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
         try:
@@ -185,6 +187,7 @@ class LambdaServer(ThreadingHTTPServer):
                 raise protocol.UnknownOperationException(f"lambdactl does not implement {bound.op_name} yet.")
             params = protocol.parse_request(bound, labels, query, headers, body)
             with self.planes.lease() as plane:
+                trust.check(plane, bound.op_name, params, caller)
                 result = plane.call(bound.op_name, params)
             return protocol.serialize_result(bound, result)
         except errors.ServiceError as exc:
@@ -322,7 +325,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.client_address[0], self.request_version,
             )
         else:
-            status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body)
+            caller = trust.Caller(self.headers, self.path, self.client_address, self.connection.getsockname())
+            status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body, caller)
             pairs = list(headers.items())
         if self.server.closing:
             self.close_connection = True

@@ -211,3 +211,42 @@ def test_image_override_setting(cli, app_zip, state_dir, no_leftovers):
     result = cli("invoke", "--function-name", "ovr", "out.json", rc=254,
                  env={"LAMBDACTL_IMAGE_PYTHON3_12": "lambdactl-test/missing-env:1"})
     assert "lambdactl-test/missing-env:1" in result.stderr
+
+
+ESCAPE = '''
+import json, urllib.request, urllib.error, os
+
+def handler(event, context):
+    body = json.dumps({"FunctionName": "escaped", "Runtime": "python3.12", "Handler": "app.handler",
+                       "Role": "arn:aws:iam::123456789012:role/r", "Code": {"ZipFile": event["zip"]}}).encode()
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL_LAMBDA"] + "/2015-03-31/functions", data=body,
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request) as reply:
+            return {"status": reply.status}
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code, "body": json.loads(exc.read())}
+'''
+
+
+def test_a_container_cant_create_a_host_function_through_serve(cli, tmp_path, state_dir, no_leftovers):
+    """The escape of issue 12: a docker function, credentials dropped, asks serve for a subprocess function."""
+    from serving import start_server
+
+    escape = tmp_path / "escape.zip"
+    with zipfile.ZipFile(escape, "w") as archive:
+        info = zipfile.ZipInfo("app.py")
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, ESCAPE)
+    create(cli, "jail", escape, "app.handler", "--timeout", "30")
+    server = start_server(state_dir, tmp_path / "serve.log")
+    try:
+        payload = json.dumps({"zip": base64.b64encode(escape.read_bytes()).decode()})
+        meta, reply = invoke(cli, "jail", payload, env={"LAMBDACTL_ENDPOINT_URL": server.url})
+        assert reply["status"] == 403, (meta, reply)
+        assert "not isolated from the host" in reply["body"]["Message"]
+        names = cli("list-functions", "--query", "Functions[].FunctionName", "--output", "text",
+                    env={"LAMBDACTL_ENDPOINT_URL": server.url}).stdout.split()
+        assert names == ["jail"]
+    finally:
+        assert server.stop() == 0

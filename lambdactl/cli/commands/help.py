@@ -54,6 +54,8 @@ lambdactl settings (environment variables):
   LAMBDACTL_MAX_ENVIRONMENTS      warm execution environments kept at most (default 8 x CPUs)
   LAMBDACTL_IDLE_TIMEOUT_S        an idle environment is stopped after this long (default 300)
   LAMBDACTL_LOG_RETENTION_EVENTS  log events kept per log group (default 10000)
+  LAMBDACTL_FUNCTION_CREDENTIALS  placeholder (per-environment keys, default) or profile (your AWS
+                                  credentials, for functions that must call real AWS)
   LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>
                                   see `lambdactl help backends`
 Asynchronous invocation and event source mappings:
