@@ -9,7 +9,8 @@ As Lambda: ``AuthType AWS_IAM`` wants a SigV4-signed request (an ``Authorization
 AWS4-HMAC-SHA256 …`` header or a presigned ``X-Amz-Signature``; signatures are not
 verified) else 403; CORS preflights are answered from the config without invoking and
 its Access-Control-* headers replace the function's; a function error or a malformed
-response is 502. InvokeMode RESPONSE_STREAM is served buffered.
+response is 502 (a header or cookie that is not a valid HTTP field, e.g. one carrying CR/LF, included:
+it never reaches the wire). InvokeMode RESPONSE_STREAM is served buffered.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ Response = tuple[int, Headers, bytes]
 _HOST_RE = re.compile(r"([a-z0-9]{32})\.lambda-url\.")
 _TEXT_TYPES = ("text/", "json", "xml", "javascript", "yaml")
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
+_FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # visible, space, tab, obs-text: no CR, LF, NUL
 FORBIDDEN: Response = (403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")],
                        b'{"Message":"Forbidden"}')  # fmt: skip
 NOT_FOUND: Response = (404, [("Content-Type", "application/json")], b'{"Message":"Not Found"}')
@@ -166,6 +169,8 @@ def map_response(payload: bytes) -> Response:
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/json"))
     headers += [("Set-Cookie", str(cookie)) for cookie in value.get("cookies") or []]
+    if not all(_FIELD_NAME.fullmatch(k) and _FIELD_VALUE.fullmatch(v) for k, v in headers):
+        return BAD_GATEWAY  # header injection (CR/LF) or a field no HTTP client could read
     body = value.get("body")
     if body is None:
         data = b""

@@ -22,6 +22,10 @@ def handler(event, context):
         return {"plain": True}
     if path == "/fail":
         raise RuntimeError("boom")
+    if path == "/redirect":  # a Location taken from the query, as careless code does
+        return {"statusCode": 302, "headers": {"Location": event["queryStringParameters"]["to"]}}
+    if path == "/header":
+        return {"statusCode": 200, **json.loads(event["body"])}
     if path == "/binary":
         return {"statusCode": 200, "headers": {"content-type": "image/png"}, "isBase64Encoded": True,
                 "body": base64.b64encode(b"\\x89PNG\\x00\\xff").decode()}
@@ -147,6 +151,22 @@ def test_response_mapping(urls: dict[str, str]) -> None:
     assert (status, response.getheader("Content-Type"), data) == (200, "image/png", b"\x89PNG\x00\xff")
     status, _, data = request(urls["public"], path="fail")
     assert (status, data) == (502, b"Internal Server Error")
+
+
+def test_header_injection_is_a_bad_gateway(urls: dict[str, str]) -> None:
+    """CR/LF from a request never becomes a response header of ours: 502, as Lambda answers a malformed response."""
+    status, response, _ = request(urls["public"], path="redirect?to=/next%0D%0ASet-Cookie:%20session=evil")
+    assert status == 502 and response.getheader("Set-Cookie") is None
+    assert response.getheader("Location") is None
+    status, response, _ = request(urls["public"], path="redirect?to=/next")
+    assert (status, response.getheader("Location")) == (302, "/next")
+    for bad in ({"headers": {"x-a": "1\nSet-Cookie: s=evil"}}, {"headers": {"x-a": "1\r\n\r\n<html>"}},
+                {"headers": {"bad name": "1"}}, {"headers": {"x-a\r\nSet-Cookie": "s"}},
+                {"headers": {"x-a": "nul\u0000"}}, {"cookies": ["a=b\r\nSet-Cookie: s=evil"]}):
+        status, response, data = request(urls["public"], method="POST", path="header", body=json.dumps(bad).encode(),
+                                         headers=[("Content-Type", "application/json")])
+        assert (status, data) == (502, b"Internal Server Error"), bad
+        assert response.getheader("Set-Cookie") is None
 
 
 def test_cors(urls: dict[str, str]) -> None:
