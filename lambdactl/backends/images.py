@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.state.store import private_state_dir, write_private
 
 REGISTRY = "public.ecr.aws/lambda"
 CONFIG_FILE = "docker.json"
@@ -66,9 +67,9 @@ def save_setting(state_dir: Path, section: str, key: str, image: str | None) -> 
         values.pop(key, None)
     else:
         values[key] = image
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_state_dir(state_dir)
     tmp = state_dir / f".{CONFIG_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    write_private(tmp, json.dumps(config, indent=2, sort_keys=True) + "\n")
     tmp.replace(state_dir / CONFIG_FILE)
 
 

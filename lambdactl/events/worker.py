@@ -40,6 +40,7 @@ from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.events import destinations, queue
 from lambdactl.events.settings import env_float, env_int
+from lambdactl.state.store import private_state_dir
 
 LOCK_NAME = "async-worker.lock"
 LOG_NAME = "async-worker.log"
@@ -67,8 +68,8 @@ class WorkerLock:
         self._fd: int | None = None
 
     def try_acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_state_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lambdactl.state.store import private_state_dir, write_private
+
 FILE_NAME = "serve.json"
 
 
@@ -21,9 +23,9 @@ def path(state_dir: str | os.PathLike[str]) -> Path:
 
 def publish(state_dir: str | os.PathLike[str], url: str, region: str) -> None:
     target = path(state_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_state_dir(target.parent)
     tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "region": region}))
+    write_private(tmp, json.dumps({"pid": os.getpid(), "url": url, "region": region}))
     os.replace(tmp, target)
 
 

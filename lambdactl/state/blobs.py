@@ -15,6 +15,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from lambdactl import errors
+from lambdactl.state.store import private_state_dir
 
 MAX_ZIPPED = 52_428_800
 MAX_UNZIPPED = 262_144_000
@@ -89,6 +90,7 @@ class CodeStore:
         """Store a zip (idempotent); returns its hex SHA-256. Touches an existing copy so GC spares it."""
         sha_hex, _ = code_sha256(data)
         target = self.zip_path(sha_hex)
+        private_state_dir(self.zips.parent)
         if target.exists():
             os.utime(target)
         else:

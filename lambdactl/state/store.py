@@ -3,6 +3,11 @@
 Every write is one short ``BEGIN IMMEDIATE`` transaction, so many lambdactl
 processes can share a state directory: no record is lost or torn, and a process
 killed at any point leaves a database that opens and reads.
+
+The state directory holds secrets (functions' environment variables), so it is private: created
+0700 (with any parent lambdactl creates, e.g. ``~/.local/state``), tightened with a one-line notice
+when found open to others, and the database (hence its ``-wal``/``-shm``, which SQLite creates with
+the database's mode) is 0600.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +24,49 @@ from lambdactl.state.migrations import migrate
 
 DB_NAME = "lambdactl.db"
 BUSY_TIMEOUT_MS = 60_000
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+_checked: set[str] = set()  # state dirs this process made sure are private
+
+
+def private_state_dir(root: str | os.PathLike[str]) -> Path:
+    """``root``, created (with missing parents) 0700, or tightened to 0700 once per process."""
+    root = Path(root)
+    key = str(root)
+    if key in _checked:
+        return root
+    missing = []
+    for path in (root, *root.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # a racing lambdactl made it
+            pass
+    if not missing:
+        mode = root.stat().st_mode & 0o777
+        if mode & 0o077 and root.is_dir() and root.stat().st_uid == os.geteuid():
+            root.chmod(mode & PRIVATE_DIR)
+            print(f"lambdactl: made the state directory {root} private (mode {mode:o} -> {mode & PRIVATE_DIR:o}): "
+                  "it holds functions' environment variables", file=sys.stderr)
+    _checked.add(key)
+    return root
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a new or truncated 0600 file."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE), "w") as handle:
+        handle.write(text)
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty and 0600 unless it exists (so what SQLite or a writer adds stays private)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
 
 
 def default_state_dir() -> Path:
@@ -38,7 +87,8 @@ class Store:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_state_dir(self.root)
+            create_private(self.root / DB_NAME)
             conn = sqlite3.connect(
                 self.root / DB_NAME, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
