@@ -19,6 +19,16 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from lambdactl.runtime.spec import EnvironmentSpec
 
+VCPU_MB = 1769  # Lambda allocates one vCPU per 1769 MB of memory
+CFS_PERIOD_US = 10_000  # short, so a throttled function is slowed smoothly, not stalled in 100 ms steps
+
+
+def cpu_quota(memory_mb: int) -> tuple[int, int]:
+    """(quota, period) in µs for MemorySize / 1769 vCPU: a 10 ms CFS period, longer below 177 MB,
+    where the quota would fall under the kernel's 1 ms minimum (128 MB: 1 ms every 13.8 ms)."""
+    period = max(CFS_PERIOD_US, -(-1000 * VCPU_MB // memory_mb))
+    return max(period * memory_mb // VCPU_MB, 1000), period
+
 
 @dataclass(frozen=True)
 class Launch:
@@ -38,6 +48,10 @@ class Process(Protocol):
 
     def drain(self) -> None:
         """Deliver (synchronously, to ``on_output``) everything the tree has written so far."""
+
+    def end_init(self) -> None:
+        """Init is over (the runtime asked for its first event): apply the invoke-phase CPU limit,
+        MemorySize / 1769 vCPU. Lambda runs init unthrottled, so until now there was none."""
 
     def max_memory_used_mb(self) -> int:
         """Peak memory of the tree since it started, in MB (as REPORT's Max Memory Used)."""

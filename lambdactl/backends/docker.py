@@ -12,7 +12,9 @@ the Runtime API on ``127.0.0.1`` is reachable as is, and it needs no bridge or i
 Resources > Network, Desktop ≥ 4.34), or set ``network`` to ``bridge``: the container then
 reaches the API as ``host.docker.internal``, which Desktop forwards to the host's loopback.
 
-Limits: memory = MemorySize with no swap, CPU = MemorySize / 1769 vCPU, ``/tmp`` a tmpfs of
+Limits: memory = MemorySize with no swap, CPU = MemorySize / 1769 vCPU over a short CFS period
+from the runtime's first ``/next`` on (init runs unthrottled, as on Lambda; setting ``cpu_limit``
+= 0 turns the limit off), ``/tmp`` a tmpfs of
 EphemeralStorage, read-only root, all capabilities dropped, ``no-new-privileges``, 1024
 processes and open files, user ``993:990`` (Lambda's ``sbx_user1051``; setting ``user``,
 empty = the image's own). Settings come from ``LAMBDACTL_DOCKER_<NAME>`` or the ``docker``
@@ -38,13 +40,12 @@ import docker.errors
 
 from lambdactl import errors
 from lambdactl.backends import images
-from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads
+from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 from lambdactl.runtime.spec import EnvironmentSpec
 
 LABEL_STATE_DIR = "lambdactl.state-dir"
 LABEL_FUNCTION = "lambdactl.function"
 LABEL_OWNER = "lambdactl.owner"
-VCPU_MB = 1769  # Lambda allocates one vCPU per 1769 MB
 _LOG_DIR = "/var/lambdactl"  # where the output FIFO is mounted
 _MB = 1 << 20
 _swept: set[str] = set()  # state dirs this process already cleaned up
@@ -117,6 +118,8 @@ class Container:
                  on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
         self._api = client.api
         self._on_exit = on_exit
+        self._memory_mb = launch.memory_mb
+        self._cpu_limit = setting("cpu_limit", state_dir, "1") != "0"
         self._peak_mb = 0
         self._oom = False
         self._code = -9
@@ -141,7 +144,7 @@ class Container:
             binds={**_binds(spec), str(log_dir): {"bind": _LOG_DIR, "mode": "ro"}},
             mem_limit=launch.memory_mb * _MB,
             memswap_limit=launch.memory_mb * _MB,
-            nano_cpus=int(launch.memory_mb * 1e9 / VCPU_MB) if setting("cpu_limit", state_dir, "1") != "0" else None,
+            cpu_period=cpu_quota(launch.memory_mb)[1],
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={spec.ephemeral_storage_mb}m,mode=1777"},
             read_only=True,
             cap_drop=["ALL"],
@@ -189,10 +192,32 @@ class Container:
     def drain(self) -> None:
         self._output.drain()
 
+    def end_init(self) -> None:
+        """The CPU quota, written straight into the container's cgroup where this host shows it
+        (a fraction of a millisecond), else through the engine (``docker update``)."""
+        if not self._cpu_limit:
+            return
+        quota, period = cpu_quota(self._memory_mb)
+        for path in (f"/sys/fs/cgroup/cpu/docker/{self.id}/cpu.cfs_quota_us",
+                     f"/sys/fs/cgroup/docker/{self.id}/cpu.max",
+                     f"/sys/fs/cgroup/system.slice/docker-{self.id}.scope/cpu.max"):
+            try:
+                with open(path, "w") as f:
+                    f.write(str(quota) if path.endswith("_us") else f"{quota} {period}")
+                return
+            except OSError:
+                continue
+        try:
+            self._api.update_container(self.id, cpu_quota=quota, cpu_period=period)
+        except docker.errors.APIError:
+            pass  # gone already: the next invoke reports why
+
     # -- measurement -------------------------------------------------------------
 
     def max_memory_used_mb(self) -> int:
-        if self._killed:
+        if self._oom:  # the cgroup went with the container: it was full
+            self._peak_mb = self._memory_mb
+        if self._killed or self._oom:
             return self._peak_mb
         used = _cgroup_peak(self.id)
         if used is None:

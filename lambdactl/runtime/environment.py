@@ -116,6 +116,7 @@ class Environment:
         api.wait(lambda: api.initialized or api.init_error is not None, INIT_TIMEOUT_S)
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         if api.initialized:
+            self._process.end_init()
             self._move(State.READY, settle=True)
             return
         if api.init_error is not None:

@@ -130,6 +130,25 @@ def test_memory_limit_kills_with_out_of_memory(cli, app_zip, no_leftovers):
     assert body["errorType"] == "Runtime.ExitError"
     assert "signal: killed" in body["errorMessage"]
     assert "Error Type: Runtime.OutOfMemory" in meta["Log"]
+    assert "Max Memory Used: 256 MB" in meta["Log"]  # the cgroup went with the container: it was full
+
+
+def test_cpu_follows_memory_and_init_is_unthrottled(cli, tmp_path, no_leftovers):
+    """The same loop at 128 MB and at 1769 MB, at init and in the handler: a ratio within one run."""
+    path = tmp_path / "cpu.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("app.py")
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, (Path(__file__).parents[1] / "fixtures" / "functions" / "cpu" / "app.py").read_text())
+    timings = {}
+    for memory in ("128", "1769"):
+        create(cli, f"cpu{memory}", path, "app.handler", "--memory-size", memory, "--timeout", "30")
+        meta, timings[memory] = invoke(cli, f"cpu{memory}")
+        assert "FunctionError" not in meta, timings[memory]
+    handler_ratio = timings["128"]["handler"] / timings["1769"]["handler"]
+    init_ratio = timings["128"]["init"] / timings["1769"]["init"]
+    assert 4 < handler_ratio < 30, timings  # ~14 (see tests/runtime/test_cpu_limit.py for this VM's ~7)
+    assert init_ratio < 2, timings
 
 
 def test_code_and_root_are_read_only_tmp_is_not(cli, app_zip, no_leftovers):

@@ -1,0 +1,75 @@
+"""A cold `lambdactl invoke` of the Python hello at 128 MB on the docker backend, against a bare
+``docker run --rm --entrypoint python3 IMAGE -c pass`` (the floor: a container start and an
+interpreter), interleaved in one run; with the REPORT's Init Duration.
+
+Targets: the CLI invoke within 2x the bare run, Init Duration ≤ 300 ms (Lambda's init runs
+unthrottled; only the invocation gets MemorySize / 1769 vCPU).
+
+Needs a Docker engine with public.ecr.aws/lambda/python:3.12 (tests/docker/images/build.py
+builds a look-alike).
+
+    python benchmarks/docker_cold_cli.py [--rounds 7] [--memory 128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+IMAGE = "public.ecr.aws/lambda/python:3.12"
+HELLO = Path(__file__).parents[1] / "samples" / "hello-python" / "app.py"
+LAMBDACTL = [sys.executable, "-m", "lambdactl"]
+
+
+def timed(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    return (time.perf_counter() - started) * 1000, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--memory", type=int, default=128)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "LAMBDACTL_STATE_DIR": tmp}
+        archive = Path(tmp) / "hello.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            info = zipfile.ZipInfo("app.py")
+            info.external_attr = 0o644 << 16
+            z.writestr(info, HELLO.read_text())
+        subprocess.run([*LAMBDACTL, "create-function", "--function-name", "hello", "--runtime", "python3.12",
+                        "--handler", "app.handler", "--zip-file", f"fileb://{archive}", "--backend", "docker",
+                        "--memory-size", str(args.memory)], env=env, cwd=tmp, check=True, capture_output=True)
+        invoke = [*LAMBDACTL, "invoke", "--function-name", "hello", "--log-type", "Tail", "out.json"]
+        bare = ["docker", "run", "--rm", "--entrypoint", "python3", IMAGE, "-c", "pass"]
+        timed(bare, env, tmp)  # warm the engine's image cache and ours
+        timed(invoke, env, tmp)
+        cli, floor, inits, durations = [], [], [], []
+        for _ in range(args.rounds):
+            ms, out = timed(invoke, env, tmp)
+            cli.append(ms)
+            log = base64.b64decode(json.loads(out)["LogResult"]).decode()
+            inits.append(float(re.search(r"Init Duration: ([\d.]+) ms", log).group(1)))  # type: ignore[union-attr]
+            durations.append(float(re.search(r"\tDuration: ([\d.]+) ms", log).group(1)))  # type: ignore[union-attr]
+            floor.append(timed(bare, env, tmp)[0])
+    cli_ms, floor_ms = statistics.median(cli), statistics.median(floor)
+    print(f"MemorySize {args.memory} MB, medians of {args.rounds} rounds")
+    print(f"bare docker run --rm IMAGE python3 -c pass: {floor_ms:8.1f} ms")
+    print(f"cold lambdactl invoke (docker backend):     {cli_ms:8.1f} ms  = {cli_ms / floor_ms:.2f}x the bare run")
+    print(f"  Init Duration {statistics.median(inits):.1f} ms, Duration {statistics.median(durations):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
