@@ -33,6 +33,12 @@ def reserved_concurrency(plane: ControlPlane, name: str) -> int | None:
     return row["reserved_concurrency"] if row else None
 
 
+def unreserved_concurrency(plane: ControlPlane) -> int:
+    """What functions without a reservation share: the account limit less every reservation."""
+    row = plane.store.read_one("SELECT COALESCE(SUM(reserved_concurrency), 0) FROM functions")
+    return concurrency_limit() - row[0]
+
+
 @operation("PutFunctionConcurrency")
 def put_function_concurrency(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     name = _function_name(plane, params)

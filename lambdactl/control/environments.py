@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 class OneShotEnvironments:
     def run(
-        self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None
+        self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None,
+        unreserved: int | None = None,
     ) -> InvocationResult:
         """Start, invoke, stop. (Reserved concurrency is not counted across CLI processes.)"""
         spec = spec.resolve()

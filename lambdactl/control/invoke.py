@@ -7,12 +7,12 @@ import binascii
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdactl import errors
 from lambdactl.control import logs
 from lambdactl.control.aliases import route
-from lambdactl.control.concurrency import reserved_concurrency
+from lambdactl.control.concurrency import reserved_concurrency, unreserved_concurrency
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, parse_target, require_function
 from lambdactl.model import validate
@@ -100,30 +100,39 @@ def _opt_dir(plane: ControlPlane, config: dict[str, Any]) -> Path | None:
     return opt_dir(plane, config)
 
 
-# (state dir, name, version) -> (generation, config, reserved concurrency); see _target_config.
-_CONFIGS: dict[tuple[str, str, str], tuple[str, dict[str, Any], int | None]] = {}
+class Target(NamedTuple):
+    """What an invocation runs with: the version's configuration and the concurrency it may use."""
+
+    config: dict[str, Any]
+    reserved: int | None  # the function's reserved concurrency
+    unreserved: int  # the account's unreserved concurrency (for functions without a reservation)
 
 
-def _target_config(plane: ControlPlane, ref: Any, qualifier: str | None) -> tuple[dict[str, Any], int | None]:
-    """The configuration and reserved concurrency an invocation runs with.
+# (state dir, name, version) -> (generation, target); see _target.
+_TARGETS: dict[tuple[str, str, str], tuple[str, Target]] = {}
+
+
+def _target(plane: ControlPlane, ref: Any, qualifier: str | None) -> Target:
+    """The configuration and concurrency an invocation runs with.
 
     An alias is routed on every call; a plain version's reads are kept while the state's
     configuration generation (bumped by triggers on every change) stands still, which in a
-    long-running process (serve, the async worker) turns three reads into one.
+    long-running process (serve, the worker) turns four reads into one.
     """
     if qualifier is not None and qualifier != LATEST and not qualifier.isdigit():
         version = route(plane, ref.name, qualifier)
-        return require_function(plane, ref, version), reserved_concurrency(plane, ref.name)
+        return Target(require_function(plane, ref, version), reserved_concurrency(plane, ref.name),
+                      unreserved_concurrency(plane))  # fmt: skip
     version = qualifier or LATEST
     generation = plane.store.read_one("SELECT value FROM meta WHERE key = 'generation'")[0]
     key = (str(plane.settings.state_dir), ref.name, version)
-    cached = _CONFIGS.get(key)
+    cached = _TARGETS.get(key)
     if cached is not None and cached[0] == generation:
-        return cached[1], cached[2]
-    config = require_function(plane, ref, version)
-    reserved = reserved_concurrency(plane, ref.name)
-    _CONFIGS[key] = (generation, config, reserved)
-    return config, reserved
+        return cached[1]
+    target = Target(require_function(plane, ref, version), reserved_concurrency(plane, ref.name),
+                    unreserved_concurrency(plane))  # fmt: skip
+    _TARGETS[key] = (generation, target)
+    return target
 
 
 @operation("Invoke")
@@ -132,7 +141,7 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     invocation_type = params.get("InvocationType") or "RequestResponse"
     validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
-    config, reserved = _target_config(plane, ref, qualifier)
+    config, reserved, unreserved = _target(plane, ref, qualifier)
     payload = _payload(params)
     client_context = _client_context(params)
     if invocation_type == "DryRun":
@@ -158,7 +167,7 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
     spec = LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))
-    result = plane.environments.run(spec, request, reserved=reserved)
+    result = plane.environments.run(spec, request, reserved=reserved, unreserved=unreserved)
     logs.append(plane, logs.log_group(config), result.log_stream, result.log)
     response: dict[str, Any] = {"StatusCode": 200}
     if result.function_error:

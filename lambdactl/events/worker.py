@@ -10,7 +10,8 @@ which exits after an idle while. ``drain(settings, timeout)`` (``lambdactl drain
 itself when no worker holds the lock.
 
 Settings (environment variables):
-  LAMBDACTL_ASYNC_CONCURRENCY   events run at once (default 4)
+  LAMBDACTL_ASYNC_CONCURRENCY   events run at once (default: the account's concurrency limit; throttled
+                                events are retried, as Lambda does)
   LAMBDACTL_RETRY_DELAY_SCALE   multiplies Lambda's delays: 60 s / 120 s before retries of a function
                                 error, 1 s doubling to 300 s after throttles or environment failures
                                 (default 1/60, so ~1 s and ~2 s)
@@ -53,7 +54,9 @@ RETAIN_SUCCEEDED = 1000
 
 
 def concurrency() -> int:
-    return max(1, env_int("LAMBDACTL_ASYNC_CONCURRENCY", 4))
+    from lambdactl.control.account import concurrency_limit
+
+    return max(1, env_int("LAMBDACTL_ASYNC_CONCURRENCY", concurrency_limit()))
 
 
 def delay_scale() -> float:

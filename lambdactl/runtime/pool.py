@@ -2,46 +2,72 @@
 
 An invocation takes an idle environment of its function version (the most recently
 used one, so the warmest) or starts one; one environment serves one invocation at a
-time. Concurrency is counted here, per function and in total, so throttling answers
-like Lambda's. Environments of an older revision are retired when a newer one is
-seen; crashed or timed-out ones are dropped; idle ones are reaped after a while.
+time. Environments of an older revision are retired when a newer one is seen; crashed
+or timed-out ones are dropped; idle ones are reaped after ``LAMBDACTL_IDLE_TIMEOUT_S``.
 
-Settings: ``LAMBDACTL_IDLE_TIMEOUT_S`` (default 300) and ``LAMBDACTL_MAX_ENVIRONMENTS``
-(the machine's bound on concurrent environments, default 8 per CPU, never above the
-account's ConcurrentExecutions).
+Two different limits, as on Lambda plus a machine:
+
+* **Concurrency, as Lambda counts it**: invocations running at once (idle environments
+  don't count). A function with reserved concurrency runs at most that many; the others
+  share the account's unreserved concurrency (``ConcurrentExecutions`` minus all
+  reservations). Past those: 429 with Lambda's own reasons, at once.
+* **The machine's memory**: every live environment, idle or busy, is charged its Max Memory
+  Used (REPORT's figure; a function not measured yet is charged ``START_ESTIMATE_MB``), and
+  their sum stays within ``LAMBDACTL_MEMORY_BUDGET_MB`` (default 75% of the machine's
+  memory). Idle environments are a cache: when a new one does not fit, the least recently
+  used idle ones (of any function; provisioned ones excepted) are stopped first. If it
+  still does not fit, the request waits (first come, first served) up to
+  ``LAMBDACTL_CAPACITY_WAIT_S`` (default 10) for memory to be freed, then gets 429 with
+  Reason ``LocalMachineCapacityExceeded``: this machine is full, not the account.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import shutil
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 
 from lambdactl import errors
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 Key = tuple[str, str]  # (function name, version)
+START_ESTIMATE_MB = 16  # what a not yet measured environment is charged (a Python runtime's RSS is ~11 MB)
+MACHINE_CAPACITY = "LocalMachineCapacityExceeded"
 
 
 def idle_timeout_s() -> float:
     return float(os.environ.get("LAMBDACTL_IDLE_TIMEOUT_S", "300"))
 
 
-def machine_limit() -> int:
-    return int(os.environ.get("LAMBDACTL_MAX_ENVIRONMENTS", str(8 * (os.cpu_count() or 1))))
+def memory_budget_mb() -> int:
+    """``LAMBDACTL_MEMORY_BUDGET_MB``, else 75% of the machine's memory."""
+    from lambdactl.events.settings import env_int
+
+    configured = env_int("LAMBDACTL_MEMORY_BUDGET_MB", 0)
+    if configured > 0:
+        return configured
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4) >> 20
+
+
+def capacity_wait_s() -> float:
+    from lambdactl.events.settings import env_float
+
+    return env_float("LAMBDACTL_CAPACITY_WAIT_S", 10)
 
 
 class _Slot:
-    """An environment and when it last finished an invocation."""
+    """An environment, what memory it is charged, and when it last finished an invocation."""
 
-    def __init__(self, environment: object, revision: str, provisioned: bool = False) -> None:
+    def __init__(self, environment: object, revision: str, charge_mb: int, provisioned: bool = False) -> None:
         self.environment = environment
         self.revision = revision
+        self.charge_mb = charge_mb
         self.provisioned = provisioned
         self.idle_since = time.monotonic()
 
@@ -52,30 +78,46 @@ class EnvironmentPool:
         account_limit: int = 1000,
         extra_env: dict[str, str] | None = None,
         environment_factory: Callable[[EnvironmentSpec], object] | None = None,
+        budget_mb: int | None = None,
     ) -> None:
-        self.limit = max(1, min(account_limit, machine_limit()))
+        self.account_limit = account_limit
+        self.budget_mb = budget_mb or memory_budget_mb()
         self.extra_env = extra_env or {}
         self._factory = environment_factory or _default_factory
         self._lock = threading.Lock()
-        self._idle: dict[Key, list[_Slot]] = defaultdict(list)
-        self._busy: dict[str, int] = defaultdict(int)  # per function name
+        self._freed = threading.Condition(self._lock)  # memory was released
+        self._idle: dict[Key, list[_Slot]] = defaultdict(list)  # oldest first
+        self._running: dict[str, int] = defaultdict(int)  # invocations per function name
+        self._unreserved_running = 0  # invocations of functions without reserved concurrency
         self._busy_slots: set[_Slot] = set()
-        self._total = 0  # environments in use or starting
+        self._charged_mb = 0  # memory charged to live and starting environments
+        self._measured: dict[str, int] = {}  # function name -> its last Max Memory Used
+        self._waiting: deque[int] = deque()  # tickets of requests waiting for memory, in arrival order
+        self._tickets = itertools.count()
         self._closed = False
+        _raise_open_files_limit()
         self._reaper = threading.Thread(target=self._reap_forever, name="lambdactl-reaper", daemon=True)
         self._reaper.start()
 
     # -- the provider interface used by the control plane -----------------------
     def run(
-        self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None
+        self,
+        spec: EnvironmentSpec | LazySpec,
+        request: InvocationRequest,
+        reserved: int | None = None,
+        unreserved: int | None = None,
     ) -> InvocationResult:
-        slot = self._acquire(spec, reserved)
+        """Invoke in a warm or new environment. ``reserved``: the function's reserved concurrency;
+        ``unreserved``: the account's unreserved concurrency (default: the whole account limit)."""
+        self._admit(spec.function_name, reserved, unreserved)
+        slot: _Slot | None = None
         result: InvocationResult | None = None
         try:
+            slot = self._acquire(spec)
             result = slot.environment.invoke(request)  # type: ignore[attr-defined]
             return result
         finally:
-            self._release(spec, slot, reusable=result is not None and result.reusable)
+            self._finish(spec, reserved, slot, result)
 
     def provision(self, spec: EnvironmentSpec, count: int) -> int:
         """Keep ``count`` initialized environments of this version ready; returns how many are ready.
@@ -89,16 +131,18 @@ class EnvironmentPool:
                 slot.provisioned = False
             have = min(len(mine), count)
             wanted = max(0, count - have)
-            self._total += wanted
+            charge = self._estimate(spec.function_name)
+            self._charged_mb += wanted * charge
         started = []
         try:
             for _ in range(wanted):
                 started.append(self._start(spec))
         finally:
             with self._lock:
-                self._total -= wanted - len(started)  # the started ones stay counted, as idle environments
+                self._charged_mb -= (wanted - len(started)) * charge
                 for environment in started:
-                    self._idle[key].append(_Slot(environment, _revision(spec), provisioned=True))
+                    self._idle[key].append(_Slot(environment, _revision(spec), charge, provisioned=True))
+                self._freed.notify_all()
         return have + len(started)
 
     def close(self) -> None:
@@ -107,27 +151,56 @@ class EnvironmentPool:
             self._closed = True
             slots = [slot for slots in self._idle.values() for slot in slots] + list(self._busy_slots)
             self._idle.clear()
+            self._freed.notify_all()
         for slot in slots:
             _stop(slot)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
-            return {"idle": sum(len(s) for s in self._idle.values()), "busy": len(self._busy_slots)}
+            return {"idle": sum(len(s) for s in self._idle.values()), "busy": len(self._busy_slots),
+                    "charged_mb": self._charged_mb}  # fmt: skip
 
-    # -- internals ---------------------------------------------------------------
-    def _with_platform_env(self, spec: EnvironmentSpec) -> EnvironmentSpec:
-        if not self.extra_env:
-            return spec
-        return dataclasses.replace(spec, extra_env={**self.extra_env, **spec.extra_env})
-
-    def _acquire(self, spec: EnvironmentSpec | LazySpec, reserved: int | None) -> _Slot:
-        key, revision = (spec.function_name, spec.version), _revision(spec)
-        retired: list[_Slot] = []
+    # -- concurrency -------------------------------------------------------------
+    def _admit(self, name: str, reserved: int | None, unreserved: int | None) -> None:
+        """Count one running invocation, or throttle as Lambda would."""
         with self._lock:
             if self._closed:
                 raise errors.ServiceException("The server is shutting down.")
-            if reserved is not None and self._busy[spec.function_name] >= reserved:
-                raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+            if reserved is not None:
+                if self._running[name] >= reserved:
+                    raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+            else:
+                if self._unreserved_running >= (self.account_limit if unreserved is None else unreserved):
+                    raise errors.throttled("ConcurrentInvocationLimitExceeded")
+                self._unreserved_running += 1
+            self._running[name] += 1
+
+    def _finish(self, spec: EnvironmentSpec | LazySpec, reserved: int | None, slot: _Slot | None,
+                result: InvocationResult | None) -> None:
+        name = spec.function_name
+        retire = slot is not None and not (result is not None and result.reusable and slot.environment.alive)  # type: ignore[attr-defined]
+        with self._lock:
+            self._running[name] -= 1
+            if reserved is None:
+                self._unreserved_running -= 1
+            if slot is None:
+                return
+            self._busy_slots.discard(slot)
+            if result is not None and result.max_memory_used_mb:
+                self._measured[name] = result.max_memory_used_mb
+                self._charged_mb += result.max_memory_used_mb - slot.charge_mb
+                slot.charge_mb = result.max_memory_used_mb
+            if not retire and not self._closed:
+                slot.idle_since = time.monotonic()
+                self._idle[(name, spec.version)].append(slot)
+                self._freed.notify_all()  # an idle environment can be evicted for a waiter
+                return
+        self._forget(slot)
+
+    # -- environments ------------------------------------------------------------
+    def _acquire(self, spec: EnvironmentSpec | LazySpec) -> _Slot:
+        key, revision = (spec.function_name, spec.version), _revision(spec)
+        with self._lock:
             idle = self._idle[key]
             retired = [slot for slot in idle if slot.revision != revision]
             idle[:] = [slot for slot in idle if slot.revision == revision]
@@ -138,44 +211,101 @@ class EnvironmentPool:
                     slot = candidate
                     break
                 retired.append(candidate)
-            self._total -= len(retired)  # before the limit check: they are on their way out
-            if slot is None:
-                if self._total >= self.limit:
-                    raise errors.throttled("ConcurrentInvocationLimitExceeded")
-                self._total += 1
-            self._busy[spec.function_name] += 1
-        for old in retired:
-            _stop(old)
-        if slot is not None:
-            with self._lock:
+            self._uncharge(retired)
+            refused: BaseException | None = None
+            if slot is not None:
                 self._busy_slots.add(slot)
+            else:
+                charge = self._estimate(spec.function_name)
+                try:
+                    retired += self._reserve_memory(charge)
+                except BaseException as exc:  # noqa: BLE001 - raised once the retired ones are stopped
+                    refused = exc
+        _stop_all(retired)
+        if refused is not None:
+            raise refused
+        if slot is not None:
             return slot
         try:
-            slot = _Slot(self._start(spec), revision)
+            slot = _Slot(self._start(spec), revision, charge)
         except BaseException:
             with self._lock:
-                self._total -= 1
-                self._busy[spec.function_name] -= 1
+                self._charged_mb -= charge
+                self._freed.notify_all()
             raise
         with self._lock:
             self._busy_slots.add(slot)
         return slot
 
-    def _release(self, spec: EnvironmentSpec | LazySpec, slot: _Slot, reusable: bool) -> None:
-        keep = reusable and slot.environment.alive  # type: ignore[attr-defined]
-        with self._lock:
-            self._busy[spec.function_name] -= 1
-            self._busy_slots.discard(slot)
-            if keep and not self._closed:
-                slot.idle_since = time.monotonic()
-                self._idle[(spec.function_name, spec.version)].append(slot)
-                return
-        self._forget(slot)
+    def _estimate(self, name: str) -> int:
+        return self._measured.get(name, START_ESTIMATE_MB)
+
+    def _reserve_memory(self, charge: int) -> list[_Slot]:
+        """(Lock held.) Charge ``charge`` MB, evicting least recently used idle environments and
+        waiting in line as needed; returns the evicted ones (to stop outside the lock)."""
+        ticket = next(self._tickets)
+        self._waiting.append(ticket)
+        deadline = time.monotonic() + capacity_wait_s()
+        try:
+            while True:
+                if self._closed:
+                    raise errors.ServiceException("The server is shutting down.")
+                if self._waiting[0] == ticket:
+                    evicted = self._evict_for(charge)
+                    if evicted is not None:
+                        self._charged_mb += charge
+                        return evicted
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.TooManyRequestsException(
+                        f"Rate Exceeded: this machine's memory budget for execution environments ({self.budget_mb} MB, "
+                        "LAMBDACTL_MEMORY_BUDGET_MB) is in use.", Reason=MACHINE_CAPACITY, retryAfterSeconds=1)
+                self._freed.wait(left)
+        finally:
+            self._waiting.remove(ticket)
+            self._freed.notify_all()  # the next in line may go now
+
+    def _fits(self, charge: int) -> bool:
+        return self._charged_mb == 0 or self._charged_mb + charge <= self.budget_mb
+
+    def _evict_for(self, charge: int) -> list[_Slot] | None:
+        """(Lock held.) The least recently used idle, unprovisioned environments whose memory makes
+        room for ``charge``, taken off the idle lists and uncharged; None (nothing taken) if even
+        all of them would not make room."""
+        if self._fits(charge):
+            return []
+        idle = sorted(((slot, slots) for slots in self._idle.values() for slot in slots if not slot.provisioned),
+                      key=lambda pair: pair[0].idle_since)  # fmt: skip
+        left = self._charged_mb - sum(slot.charge_mb for slot, _ in idle)
+        if left != 0 and left + charge > self.budget_mb:
+            return None
+        evicted = []
+        for slot, slots in idle:
+            if self._fits(charge):
+                break
+            slots.remove(slot)
+            self._charged_mb -= slot.charge_mb
+            slot.charge_mb = 0
+            evicted.append(slot)
+        return evicted
+
+    def _uncharge(self, slots: list[_Slot]) -> None:
+        """(Lock held.)"""
+        for slot in slots:
+            self._charged_mb -= slot.charge_mb
+            slot.charge_mb = 0
+        if slots:
+            self._freed.notify_all()
 
     def _forget(self, slot: _Slot) -> None:
         with self._lock:
-            self._total -= 1
+            self._uncharge([slot])
         _stop(slot)
+
+    def _with_platform_env(self, spec: EnvironmentSpec) -> EnvironmentSpec:
+        if not self.extra_env:
+            return spec
+        return dataclasses.replace(spec, extra_env={**self.extra_env, **spec.extra_env})
 
     def _start(self, spec: EnvironmentSpec | LazySpec) -> object:
         """A started environment with a work dir of its own (a sibling of the spec's): callers may
@@ -201,8 +331,21 @@ class EnvironmentPool:
                     keep = [s for s in slots if s.provisioned or s.idle_since > deadline]
                     stale += [s for s in slots if s not in keep]
                     slots[:] = keep
-            for slot in stale:
-                self._forget(slot)
+                self._uncharge(stale)
+            _stop_all(stale)
+
+
+def _raise_open_files_limit() -> None:
+    """Each environment holds a few descriptors (Runtime API socket and connection, output and
+    watchdog pipes): lift the soft limit to the hard one, as a server would at start-up."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _revision(spec: EnvironmentSpec | LazySpec) -> str:
@@ -223,3 +366,8 @@ def _default_factory(spec: EnvironmentSpec) -> object:
 def _stop(slot: _Slot) -> None:
     slot.environment.stop()  # type: ignore[attr-defined]
     shutil.rmtree(slot.environment.spec.work_dir, ignore_errors=True)  # type: ignore[attr-defined]
+
+
+def _stop_all(slots: list[_Slot]) -> None:
+    for slot in slots:
+        _stop(slot)

@@ -51,7 +51,10 @@ lambdactl settings (environment variables):
                                   another state directory ignores the server's endpoint
   LAMBDACTL_ACCOUNT_ID            the account id in ARNs (default 123456789012)
   LAMBDACTL_CONCURRENCY_LIMIT     the account's concurrent executions (default 1000)
-  LAMBDACTL_MAX_ENVIRONMENTS      warm execution environments kept at most (default 8 x CPUs)
+  LAMBDACTL_MEMORY_BUDGET_MB      memory all execution environments may use together (default 75%
+                                  of the machine's); idle ones are stopped, least recently used first
+  LAMBDACTL_CAPACITY_WAIT_S       how long a request waits for that memory before a 429 with Reason
+                                  LocalMachineCapacityExceeded (default 10)
   LAMBDACTL_IDLE_TIMEOUT_S        an idle environment is stopped after this long (default 300)
   LAMBDACTL_LOG_RETENTION_EVENTS  log events kept per log group (default 10000)
   LAMBDACTL_FUNCTION_CREDENTIALS  placeholder (per-environment keys, default) or profile (your AWS
@@ -59,7 +62,7 @@ lambdactl settings (environment variables):
   LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>
                                   see `lambdactl help backends`
 Asynchronous invocation and event source mappings:
-  LAMBDACTL_ASYNC_CONCURRENCY     async events run at once (default 4)
+  LAMBDACTL_ASYNC_CONCURRENCY     async events run at once (default: the account's concurrency)
   LAMBDACTL_RETRY_DELAY_SCALE     multiplies Lambda's retry delays (default 1/60)
   LAMBDACTL_EVENT_AGE_SCALE       multiplies MaximumEventAgeInSeconds (default 1)
   LAMBDACTL_RECORD_AGE_SCALE      multiplies MaximumRecordAgeInSeconds (default 1)
