@@ -31,9 +31,14 @@ def _timings(make_env, memory: int) -> dict[str, float]:
 
 def test_handler_gets_memory_over_1769_vcpu_and_init_runs_unthrottled(make_env):
     small, full = _timings(make_env, 128), _timings(make_env, 1769)
-    handler_ratio = small["handler"] / full["handler"]
-    init_ratio = small["init"] / full["init"]
-    # 128 MB is 1/13.8 of a vCPU: ~14x slower handlers where the kernel's CFS period timer keeps
-    # wall-clock time (on this repository's CI VM it ticks ~2x fast, so ~7x): generous bounds
-    assert 4 < handler_ratio < 30, (handler_ratio, small, full)
-    assert init_ratio < 2, (init_ratio, small, full)
+    check_cpu_shares(small, full)
+
+
+def check_cpu_shares(small: dict, full: dict) -> None:
+    """128 MB is 1/13.8 of a vCPU. What throttling changes is the share of a CPU the loop gets (its
+    CPU time over its wall time); other load on the machine lowers the unthrottled shares too (to
+    ~0.2 at a load of 10 on 2 cores) but not a quota that small, hence ratios with generous bounds."""
+    facts = (small, full)
+    assert small["handler"]["share"] < 2 / 13.8, facts  # ~1/13.8 of a CPU
+    assert full["handler"]["share"] > 2 * small["handler"]["share"], facts  # 1769 MB: a whole one
+    assert small["init"]["share"] > 2 * small["handler"]["share"], facts  # init is not throttled
