@@ -69,7 +69,15 @@ def extra_params(op_name: str, service: str = model.LAMBDA) -> list[click.Parame
                 ["--fail-on-function-error"],
                 is_flag=True,
                 default=False,
-                help="lambdactl extension: exit 1 when the function fails or times out (the aws CLI exits 0).",
+                help="lambdactl extension: exit 1 when the function fails or times out (the aws CLI exits 0), "
+                "with the error type and message on stderr.",
+            ),
+            click.Option(
+                ["--show-logs"],
+                is_flag=True,
+                default=False,
+                help="lambdactl extension: print the function's log lines (print output, START/END/REPORT) "
+                "to stderr as it runs, decoded.",
             ),
         ]
     return []
@@ -166,8 +174,56 @@ def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_
     outfile = values.get("outfile")
     if not outfile:
         raise errors.UsageError("the following arguments are required: outfile")
-    result = plane.call("Invoke", params)
-    write_bytes(outfile, result.pop("Payload", b"") or b"")
+    follower = _follow_logs(plane, params, globals_) if values.get("show_logs") else None
+    tail_asked = params.get("LogType") == "Tail"
+    if values.get("show_logs") and follower is None:  # a server of another state directory: its tail, after
+        params["LogType"] = "Tail"
+    try:
+        result = plane.call("Invoke", params)
+    finally:
+        if follower is not None:
+            follower.stop()
+    if values.get("show_logs") and follower is None:
+        from lambdactl.cli.logfollow import print_tail
+
+        print_tail(result.get("LogResult"))
+        if not tail_asked:
+            result.pop("LogResult", None)
+    payload = result.pop("Payload", b"") or b""
+    write_bytes(outfile, payload)
     render(result, operation="Invoke", **globals_.render_options())
     if values.get("fail_on_function_error") and result.get("FunctionError"):
+        click.echo(function_error_line(result["FunctionError"], payload), err=True)
         raise click.exceptions.Exit(1)
+
+
+def function_error_line(kind: str, payload: bytes) -> str:
+    """``--fail-on-function-error``'s one line on stderr: Lambda's errorType and errorMessage."""
+    import json
+
+    try:
+        error = json.loads(payload)
+    except ValueError:
+        error = None
+    if not isinstance(error, dict):
+        return f"The function failed ({kind}): {payload[:500].decode(errors='replace')}"
+    return f"The function failed ({kind}): {error.get('errorType', 'Error')}: {error.get('errorMessage', '')}"
+
+
+def _follow_logs(plane: Any, params: dict[str, Any], globals_: Globals) -> Any:
+    """A LogFollower on the function's log group when its logs are in reach (this state directory)."""
+    if getattr(plane, "store", None) is None:  # only a remote server: no log store here
+        return None
+    from lambdactl.cli.connect import local_plane
+    from lambdactl.cli.logfollow import LogFollower
+    from lambdactl.control.logs import log_group
+
+    reader = local_plane(globals_)
+    try:
+        config = reader.call(
+            "GetFunctionConfiguration",
+            {"FunctionName": params["FunctionName"], **({"Qualifier": params["Qualifier"]} if params.get("Qualifier") else {})},
+        )
+    except errors.LambdactlError:  # the invoke itself reports a missing function
+        return None
+    return LogFollower(reader, log_group(config)).start()

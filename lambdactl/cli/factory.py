@@ -20,6 +20,10 @@ from lambdactl.cli import customizations, paramfile
 from lambdactl.cli.globals import Globals
 
 LIST_SEPARATOR = "\x1f"  # joins the words of a space-separated list value
+RAW_BINARY_HINT = (
+    "Hint: text here is read as base64, as the aws CLI v2 does. To pass it as is, add "
+    "--cli-binary-format raw-in-base64-out (or fileb://FILE for a file's bytes)."
+)
 SCALAR_TYPES = {"string", "integer", "long", "boolean", "blob", "timestamp", "double", "float"}
 
 
@@ -86,6 +90,21 @@ class Member:
         return parse_param(raw, self.shape_name, model.shapes(self.service), self.flag)
 
 
+def option_help(member: Member, doc: str) -> str:
+    """A flag's help: the model's sentence, its allowed values, and whether the operation needs it."""
+    shape = member.shape
+    if shape["type"] == "list":
+        shape = model.shapes(member.service)[shape["member"]["shape"]]
+    if shape.get("enum"):
+        doc = doc.rstrip()
+        values = ", ".join(shape["enum"])
+        if doc.endswith(("following options.", "following values.", ":")):
+            doc = f"{doc.rstrip(':.')}: {values}."
+        else:
+            doc = f"{doc} Possible values: {values}.".lstrip()
+    return f"[required] {doc}" if member.required else doc
+
+
 def blob_value(raw: str, flag: str, binary_format: str) -> bytes:
     """A blob flag: ``fileb://`` is raw bytes; text is base64 (CLI v2) or raw with raw-in-base64-out."""
     loaded = paramfile.load(raw, flag, binary=True)
@@ -100,7 +119,7 @@ def blob_value(raw: str, flag: str, binary_format: str) -> bytes:
     try:
         return base64.b64decode(loaded, validate=True)
     except (binascii.Error, ValueError):
-        raise errors.UsageError(f'Invalid base64: "{loaded}"') from None
+        raise errors.UsageError(f'Invalid base64: "{loaded}"\n{RAW_BINARY_HINT}') from None
 
 
 def members_of(op_name: str, service: str = model.LAMBDA) -> list[Member]:
@@ -133,7 +152,7 @@ class OperationCommand(click.Command):
                 or member.shape.get("doc")
                 or f"The {member.path[-1]} parameter of {op_name}."
             )
-            params.append(member.option(doc))
+            params.append(member.option(option_help(member, doc)))
         params += customizations.extra_params(op_name, service)
         params += [
             click.Option(["--cli-input-json"], default=None, metavar="<value>",
@@ -150,6 +169,16 @@ class OperationCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, gather_list_words(args, self._list_flags()))
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """An example for the common case (built only when help is shown)."""
+        from lambdactl.cli.examples import example
+
+        positional = "out.json" if any(isinstance(p, click.Argument) for p in self.params) else ""
+        text = example(ctx.command_path, self.op_name, self.service, self.members, positional)
+        title, _, line = text.partition("\n\n")
+        with formatter.section(title):
+            formatter.write_text("\b\n" + line.strip())
 
     def _list_flags(self) -> set[str]:
         return {member.flag for member in self.members if member.type == "list"}

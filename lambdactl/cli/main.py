@@ -11,6 +11,7 @@ import click
 
 from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
+from lambdactl.cli.groups import SuggestingGroup
 
 SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams")  # embedded event sources, aws-CLI shaped
 # Commands written by hand (everything else is built from the service model), with the
@@ -39,7 +40,7 @@ EXTRA_COMMANDS = {
 }
 
 
-class LambdactlGroup(click.Group):
+class LambdactlGroup(SuggestingGroup):
     """Commands are made on demand, so start-up loads only the one that runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         install()
     try:
         globals_, rest = split_globals(argv)
+        rest = help_request(rest)
         globals_.resolve()
         code = cli.main(args=rest, prog_name="lambdactl", standalone_mode=False, obj=globals_)
         sys.exit(code if isinstance(code, int) else 0)
@@ -120,6 +122,14 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"\n{type(exc).__name__}: {exc}", errors.EXIT_GENERAL)
 
 
+def help_request(args: list[str]) -> list[str]:
+    """``lambdactl invoke help`` and ``lambdactl sqs send-message help`` (the aws CLI's forms) -> ``--help``:
+    a trailing ``help`` after command words only, so ``--function-name help`` keeps its value."""
+    if len(args) >= 2 and args[-1] == "help" and not any(arg.startswith("-") for arg in args):
+        return [*args[:-1], "--help"]
+    return args
+
+
 def _operation_for(args: list[str]) -> str | None:
     """The API operation name for error messages (`when calling the GetFunction operation`)."""
     words = [arg for arg in args if not arg.startswith("-")][:2]
@@ -133,7 +143,10 @@ def _operation_for(args: list[str]) -> str | None:
 
 
 def _usage_text(exc: click.exceptions.UsageError) -> str:
-    usage = "usage: lambdactl [options] <command> [parameters]\nTo see help text, you can run:\n\n  lambdactl help\n  lambdactl <command> help\n"
+    usage = (
+        "usage: lambdactl [options] <command> [parameters]\nTo see help text, you can run:\n\n"
+        "  lambdactl help\n  lambdactl <command> help\n  lambdactl <command> <subcommand> help\n"
+    )
     return f"{usage}\nlambdactl: error: {exc.format_message()}"
 
 

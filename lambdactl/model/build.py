@@ -62,8 +62,31 @@ def render(name: str) -> str:
     return json.dumps(build(name), indent=None, separators=(",", ":"), sort_keys=False) + "\n"
 
 
+def examples(name: str) -> dict[str, dict]:
+    """The first documented example of each operation (title and input), for ``lambdactl help``.
+
+    Kept in ``<service>.examples.json`` beside the model, so help can show an example without
+    loading it at start-up and the model file stays as botocore's."""
+    import botocore
+
+    path = Path(botocore.__file__).parent / "data" / SERVICES[name] / "examples-1.json"
+    if not path.exists():
+        return {}
+    found = json.loads(path.read_text()).get("examples", {})
+    return {
+        op_name: {"title": cases[0].get("title", ""), "input": cases[0]["input"]}
+        for op_name, cases in sorted(found.items())
+        if cases and cases[0].get("input")
+    }
+
+
 if __name__ == "__main__":
     for service_name in SERVICES:
         out = HERE / f"{service_name}.json"
         out.write_text(render(service_name))
         print(f"wrote {out} ({out.stat().st_size} bytes)", file=sys.stderr)
+        cases = examples(service_name)
+        if cases:
+            out = HERE / f"{service_name}.examples.json"
+            out.write_text(json.dumps(cases, indent=1, sort_keys=True) + "\n")
+            print(f"wrote {out} ({len(cases)} examples)", file=sys.stderr)

@@ -7,7 +7,7 @@ warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``clo
 
 API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``):
 any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`` other than the loopback names (or the
-``--host`` the user chose to bind), or a body whose Content-Type no SDK sends. Function URLs
+``--host`` the user chose to bind), or a browser's body whose Content-Type no SDK sends. Function URLs
 stay public, as Lambda's are.
 """
 
@@ -152,7 +152,11 @@ class LambdaServer(ThreadingHTTPServer):
         self.planes.close()
 
     def refusal(self, headers: Any, has_body: bool) -> errors.ServiceError | None:
-        """Why an API request is refused (a browser page, a foreign Host, a form-like body), or None."""
+        """Why an API request is refused (a browser page, a foreign Host, a browser's form-like body), or None.
+
+        A browser marks what it sends: ``Origin`` on every cross-origin POST and ``Sec-Fetch-*`` on every
+        request. A request without either comes from a program (an SDK, curl), so the emulator's documented
+        ``curl -d '{}' .../invocations`` line, whose form Content-Type no SDK sends, is served."""
         if headers.get("Origin") is not None:
             return AccessDeniedException(CROSS_ORIGIN_MESSAGE)
         fetch_site = headers.get("Sec-Fetch-Site")
@@ -161,7 +165,8 @@ class LambdaServer(ThreadingHTTPServer):
         host = headers.get("Host")
         if host is not None and not self.host_allowed(host):
             return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Host {host!r} is not this server")
-        if has_body:
+        from_browser = any(name.lower().startswith("sec-fetch-") for name, _ in headers.items())
+        if has_body and from_browser:
             media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if media_type not in API_CONTENT_TYPES:
                 return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Content-Type {media_type!r} is not accepted")

@@ -9,7 +9,7 @@ import pytest
 
 USAGE = (
     "usage: lambdactl [options] <command> [parameters]\nTo see help text, you can run:\n\n"
-    "  lambdactl help\n  lambdactl <command> help\n\n"
+    "  lambdactl help\n  lambdactl <command> help\n  lambdactl <command> <subcommand> help\n\n"
 )
 ZIP_FILE_ERROR = "--zip-file must be a zip file with the fileb:// prefix.\nExample usage:  --zip-file fileb://path/to/file.zip\n"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -75,7 +75,9 @@ def test_bad_shorthand(cli, zip_arg):
 def test_bad_base64_payload(cli, zip_arg):
     cli(*create("inv", "--zip-file", zip_arg))
     result = cli("invoke", "--function-name", "inv", "--payload", '{"a":1}', "out.json", rc=252)
-    assert result.stderr == 'Invalid base64: "{"a":1}"\n'
+    first, hint = result.stderr.splitlines()
+    assert first == 'Invalid base64: "{"a":1}"'  # the aws CLI's own line, then how to pass raw text
+    assert hint.startswith("Hint:") and "--cli-binary-format raw-in-base64-out" in hint
 
 
 def test_missing_fileb_file(cli, tmp_path):

@@ -38,4 +38,4 @@ def test_topic(cli, topic: str) -> None:
 def test_help_without_topic_lists_commands_and_topics(cli) -> None:
     out = cli("help").stdout
     assert "generate-event" in out and "lambdactl help state-dir" in out
-    assert "Invalid value" in cli("help", "nope", rc=252).stderr
+    assert "No such command 'nope'." in cli("help", "nope", rc=252).stderr  # neither a topic nor a command

@@ -71,16 +71,30 @@ def assert_alive(server) -> None:
     {"Content-Type": "text/plain;charset=UTF-8", "Origin": "https://evil.example"},  # fetch(no-cors) / form post
     {"Content-Type": "text/plain", "Origin": "null"},  # a sandboxed iframe
     {"Content-Type": "application/json", "Origin": "https://evil.example"},  # (would need a preflight: refused anyway)
-    {"Content-Type": "application/x-www-form-urlencoded"},  # a form post without Origin
-    {"Content-Type": "multipart/form-data; boundary=x"},
+    {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"},  # a form post
+    {"Content-Type": "multipart/form-data; boundary=x", "Origin": "null"},
+    {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none"},
     {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
     {"Content-Type": "application/json", "Sec-Fetch-Site": "same-site"},
-], ids=["text-plain-origin", "null-origin", "json-origin", "form", "multipart", "cross-site", "same-site"])  # fmt: skip
+], ids=["text-plain-origin", "null-origin", "json-origin", "form", "multipart", "browser-form", "cross-site",
+        "same-site"])  # fmt: skip
 def test_a_web_page_cannot_create_a_function(server, client, headers: dict[str, str]) -> None:
     assert_refused(request(server, "POST", FUNCTIONS, headers, CREATE_BODY))
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_function(FunctionName="pwned")
     assert_alive(server)
+
+
+def test_the_emulator_documented_curl_line_invokes(server, client) -> None:
+    """`curl -XPOST .../2015-03-31/functions/NAME/invocations -d '{}'` (the emulator's README): a form Content-Type,
+    but no Origin and no Sec-Fetch-* header, so no browser sent it."""
+    create(client, "curl-d")
+    target = "/2015-03-31/functions/curl-d/invocations"
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "curl/8.5.0", "Accept": "*/*"}
+    status, _, body = request(server, "POST", target, headers, b'{"name": "curl"}')
+    assert status == 200 and json.loads(body)["echo"] == {"name": "curl"}
+    status, _, _ = request(server, "POST", target, {**headers, "Origin": "https://evil.example"}, b"{}")
+    assert status == 403
 
 
 def test_the_curl_style_attack_is_refused_and_creates_nothing(server, client) -> None:

@@ -95,12 +95,28 @@ Or without the files: eval "$(_LAMBDACTL_COMPLETE=bash_source lambdactl)" (zsh_s
 }
 
 
-@click.command(name="help", help="Explain a topic: " + ", ".join(TOPICS) + " (no topic: list commands).")
-@click.argument("topic", required=False, type=click.Choice(list(TOPICS)))
+@click.command(
+    name="help",
+    help="Show a command's help (lambdactl help invoke, lambdactl help sqs send-message) or a topic: "
+    + ", ".join(TOPICS) + " (no argument: list commands).",
+)
+@click.argument("words", nargs=-1, metavar="[COMMAND [SUBCOMMAND] | TOPIC]")
 @click.pass_context
-def help_(ctx: click.Context, topic: str | None) -> None:
-    if topic:
-        click.echo(TOPICS[topic], nl=False)
+def help_(ctx: click.Context, words: tuple[str, ...]) -> None:
+    if len(words) == 1 and words[0] in TOPICS:
+        click.echo(TOPICS[words[0]], nl=False)
         return
-    click.echo(ctx.parent.get_help() if ctx.parent else "")
-    click.echo("\nHelp topics: " + ", ".join(f"lambdactl help {name}" for name in TOPICS))
+    root = ctx.find_root()
+    if not words:
+        click.echo(root.get_help())
+        click.echo("\nHelp topics: " + ", ".join(f"lambdactl help {name}" for name in TOPICS))
+        return
+    command: click.Command = root.command
+    command_ctx = root
+    for word in words:
+        if not isinstance(command, click.Group):
+            raise click.UsageError(f"{command_ctx.command_path} has no subcommand {word!r}.")
+        _, found, _ = command.resolve_command(command_ctx, [word])  # unknown: "No such command ... Did you mean"
+        assert found is not None  # resolve_command raises rather than return None outside resilient parsing
+        command, command_ctx = found, click.Context(found, info_name=word, parent=command_ctx)
+    click.echo(command.get_help(command_ctx))

@@ -50,15 +50,17 @@ def logs() -> None:
 @click.pass_obj
 def tail(globals_, group_name: str, follow: bool, since: str, style: str) -> None:
     from lambdactl.cli.connect import local_plane
+    from lambdactl.cli.terminal import colour_wanted, log_line
     from lambdactl.control import logs as log_store
 
     plane = local_plane(globals_)
+    colour = colour_wanted() and style != "json"
     since_ms = parse_since(since, time.time())
     log_store.require_group(plane, group_name)
     last_id = 0
     while True:
         for event in log_store.events(plane, group_name, since_ms=since_ms, after_id=last_id):
-            click.echo(format_event(event, style))
+            click.echo(format_event({**event, "message": log_line(event["message"], colour)}, style), color=colour)
             last_id = max(last_id, event["id"])
         if not follow:
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from lambdactl import model
+from lambdactl.cli.groups import SuggestingGroup
 
 
 def _operations(service: str) -> dict[str, str]:
@@ -25,7 +26,7 @@ def operation_for(service: str, command: str) -> str | None:
     return _operations(service).get(command)
 
 
-class ServiceGroup(click.Group):
+class ServiceGroup(SuggestingGroup):
     def __init__(self, service: str, help_text: str, extras: dict[str, str] | None = None) -> None:
         super().__init__(name=service, help=help_text)
         self.service = service
