@@ -34,6 +34,30 @@ def input_shape(op_name: str, name: str = LAMBDA) -> dict[str, Any] | None:
     return shapes(name)[ref["shape"]] if ref else None
 
 
+@lru_cache(maxsize=None)
+def query_traits(name: str) -> dict[str, Any] | None:
+    """The legacy ``query`` protocol's view of a ``json`` service (SQS): its shapes with the XML
+    traits of ``model/query/<name>.json`` put back, ``resultWrappers`` and ``xmlNamespace``; None
+    for a service that never spoke query."""
+    path = _HERE / "query" / f"{name}.json"
+    if not path.exists():
+        return None
+    import copy
+
+    traits = json.loads(path.read_text())
+    merged = copy.deepcopy(shapes(name))
+    for key, value in traits["shapes"].items():
+        *where, trait = key.split("/")
+        node = merged
+        for step in where:
+            node = node.get(step) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if isinstance(node, dict):
+            node[trait] = value
+    return {"shapes": merged, "resultWrappers": traits["resultWrappers"], "xmlNamespace": traits["xmlNamespace"]}
+
+
 def plane_operation(op_name: str, name: str = LAMBDA) -> str:
     """The control-plane name of an operation: Lambda's own, others prefixed (``sqs:SendMessage``)."""
     return op_name if name == LAMBDA else f"{name}:{op_name}"

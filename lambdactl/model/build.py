@@ -5,6 +5,10 @@ a trimmed copy (documentation cut to one plain sentence) so the CLI and the HTTP
 server use the same shapes without importing botocore at start-up.
 
     python -m lambdactl.model.build      # rewrites lambdactl/model/<service>.json
+
+SQS moved to the ``json`` protocol in botocore 1.34.90, and its model lost the XML traits of the
+legacy ``query`` protocol that older SDKs still send. ``model/query/sqs.json`` keeps those traits
+(taken from the last query-protocol model; ``--query-traits sqs PATH/service-2.json`` rewrites it).
 """
 
 from __future__ import annotations
@@ -80,7 +84,41 @@ def examples(name: str) -> dict[str, dict]:
     }
 
 
+QUERY_TRAITS = ("locationName", "flattened", "xmlNamespace", "xmlAttribute")
+
+
+def query_traits(old_model: dict, source: str) -> dict:
+    """The query-protocol XML traits of an old model: ``shapes`` maps ``Shape/.../trait`` to its value."""
+    traits: dict[str, object] = {}
+
+    def walk(node: object, path: list[str]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in QUERY_TRAITS:
+                    traits["/".join([*path, key])] = value
+                elif key != "documentation":
+                    walk(value, [*path, key])
+
+    walk(old_model["shapes"], [])
+    wrappers = {
+        op_name: op["output"]["resultWrapper"]
+        for op_name, op in old_model["operations"].items()
+        if "resultWrapper" in op.get("output", {})
+    }
+    return {"source": source, "xmlNamespace": old_model["metadata"]["xmlNamespace"],
+            "resultWrappers": wrappers, "shapes": traits}
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--query-traits"]:
+        service_name, old_path = sys.argv[2], Path(sys.argv[3])
+        old = json.loads(old_path.read_text())
+        source = f"{old['metadata']['uid']}, protocol {old['metadata']['protocol']} ({old_path.name})"
+        out = HERE / "query" / f"{service_name}.json"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(query_traits(old, source), indent=1, sort_keys=True) + "\n")
+        print(f"wrote {out}", file=sys.stderr)
+        sys.exit(0)
     for service_name in SERVICES:
         out = HERE / f"{service_name}.json"
         out.write_text(render(service_name))

@@ -1,14 +1,17 @@
-"""The Lambda HTTP API: a threaded HTTP/1.1 keep-alive server over the control plane.
+"""The HTTP API of Lambda and the embedded services: a threaded HTTP/1.1 keep-alive server over the
+control plane. Which service a request is for, and which wire protocol it speaks, is
+``server/services.py``'s; the protocols themselves are ``lambdactl.protocols``.
 
 Each request borrows a ``ControlPlane`` from a small pool (one SQLite connection
 each, never shared by two threads at once), so reads, writes and invokes run in
 parallel. Every plane shares one ``environments`` object: that is the seam for a
 warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``close``).
 
-API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``):
-any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`` other than the loopback names (or the
-``--host`` the user chose to bind), or a browser's body whose Content-Type no SDK sends. Function URLs
-stay public, as Lambda's are.
+API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``),
+whatever the service: any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`` other than the
+loopback names (or the ``--host`` the user chose to bind), or a browser's body whose Content-Type no
+SDK sends (a form only when SigV4-signed: the legacy query protocol). Function URLs stay public, as
+Lambda's are.
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from lambdactl import errors
-from lambdactl.control.index import supported_operations
+from lambdactl import errors, model, protocols
 from lambdactl.control.plane import ControlPlane, Settings
-from lambdactl.server import protocol, trust, urls
+from lambdactl.protocols import rest_json
+from lambdactl.server import services, trust, urls
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
@@ -44,10 +47,12 @@ _REASONS = {status.value: status.phrase for status in HTTPStatus}
 LOOPBACK_BINDS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
-# botocore: application/json for structured bodies, none for blob payloads (Invoke);
-# other SDKs: application/x-amz-json-1.1 or application/octet-stream / binary/octet-stream.
+# botocore: application/json for rest-json bodies, none for blob payloads (Invoke), x-amz-json-1.0/1.1
+# for the json protocol; other SDKs: application/octet-stream / binary/octet-stream. A form body
+# (the query protocol) only with a SigV4 signature, which a web page cannot send without a preflight.
 API_CONTENT_TYPES = frozenset(
-    {"", "application/json", "application/x-amz-json-1.1", "application/octet-stream", "binary/octet-stream"}
+    {"", "application/json", "application/x-amz-json-1.0", "application/x-amz-json-1.1",
+     "application/octet-stream", "binary/octet-stream"}
 )
 SAME_SITE_FETCH = frozenset({"none", "same-origin"})
 CROSS_ORIGIN_MESSAGE = "Cross-origin requests are refused by lambdactl serve"
@@ -114,8 +119,7 @@ class LambdaServer(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         self.planes = Planes(settings, environments)
-        self.router = protocol.Router(protocol_ops())
-        self.supported = frozenset(supported_operations())
+        protocols.codec(model.LAMBDA)  # compile Lambda's routes now, not on the first request
         self.closing = False
         self._inflight = 0
         self._idle = threading.Condition()
@@ -168,7 +172,8 @@ class LambdaServer(ThreadingHTTPServer):
         from_browser = any(name.lower().startswith("sec-fetch-") for name, _ in headers.items())
         if has_body and from_browser:
             media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if media_type not in API_CONTENT_TYPES:
+            signed_form = media_type == services.FORM_TYPE and services.credential_scope(headers, {}) is not None
+            if media_type not in API_CONTENT_TYPES and not signed_form:
                 return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Content-Type {media_type!r} is not accepted")
         return None
 
@@ -181,27 +186,52 @@ class LambdaServer(ThreadingHTTPServer):
             return True
         return self.any_ip_host and is_ip_literal(name)
 
+    def error_for(self, headers: Any, exc: errors.ServiceError) -> tuple[int, dict[str, str], bytes]:
+        """An error answered before the body is read, in the format of the request's service."""
+        try:
+            name = services.candidates(headers, {})[0]
+        except errors.ServiceError:
+            return services.error_response(exc, headers)
+        return protocols.codec(name, services.protocol_of(name, protocols.Request("", "", {}, headers, b""))).serialize_error(exc)
+
     def dispatch(
         self, method: str, target: str, headers: Any, body: bytes, caller: trust.Caller | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         path, _, raw_query = target.partition("?")
         query = parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
+        request = protocols.Request(method, path, query, headers, body, self.url)
         try:
-            bound, labels = self.router.match(method, path, query)
-            if bound.op_name not in self.supported:
-                raise protocol.UnknownOperationException(f"lambdactl does not implement {bound.op_name} yet.")
-            params = protocol.parse_request(bound, labels, query, headers, body)
-            with self.planes.lease() as plane:
-                trust.check(plane, bound.op_name, params, caller)
-                result = plane.call(bound.op_name, params)
-            return protocol.serialize_result(bound, result)
+            names = services.candidates(headers, query)
         except errors.ServiceError as exc:
-            return protocol.serialize_error(exc)
+            return services.error_response(exc, headers)
+        codec = None
+        try:
+            for index, name in enumerate(names):  # a signing name two services share: the first whose route matches
+                codec = protocols.codec(name, services.protocol_of(name, request))
+                try:
+                    op_name, params = codec.parse_request(request)
+                    break
+                except protocols.UnknownOperationException:
+                    if index == len(names) - 1:
+                        raise
+            plane_op = model.plane_operation(op_name, codec.service)
+            if op_name not in services.implemented(codec.service):
+                raise protocols.UnknownOperationException(f"lambdactl does not implement {plane_op} yet.")
+            with self.planes.lease() as plane:
+                trust.check(plane, plane_op, params, caller)
+                result = plane.call(plane_op, params)
+            return codec.serialize_result(op_name, result)
+        except errors.ServiceError as exc:
+            return _answer(codec, headers, exc)
         except errors.LambdactlError as exc:  # client-side kinds raised deep down: still the caller's fault
-            return protocol.serialize_error(errors.InvalidParameterValueException(exc.message))
+            return _answer(codec, headers, errors.InvalidParameterValueException(exc.message))
         except Exception as exc:  # noqa: BLE001 - the HTTP edge: a bug becomes a 500, the server lives on
             traceback.print_exc(file=sys.stderr)
-            return protocol.serialize_error(errors.ServiceException(f"{type(exc).__name__}: {exc}"))
+            return _answer(codec, headers, errors.ServiceException(f"{type(exc).__name__}: {exc}"))
+
+
+def _answer(codec: Any, headers: Any, exc: errors.ServiceError) -> tuple[int, dict[str, str], bytes]:
+    return codec.serialize_error(exc) if codec else services.error_response(exc, headers)
 
 
 class Headers:
@@ -254,13 +284,6 @@ def is_ip_literal(name: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def protocol_ops() -> list[str]:
-    """Every operation in the model gets a route (unimplemented ones answer 404, not a 405 or a hang)."""
-    from lambdactl import model
-
-    return list(model.service()["operations"])
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -337,7 +360,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {uuid.uuid4()}"]
         lines += [f"{name}: {value}" for name, value in pairs]
-        if status not in protocol.NO_BODY_STATUSES:
+        if status not in rest_json.NO_BODY_STATUSES:
             lines.append(f"Content-Length: {len(payload)}")
         if self.close_connection:
             lines.append("Connection: close")
@@ -392,7 +415,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _reject(self, exc: errors.ServiceError) -> None:
         self.close_connection = True  # the unread body makes the connection unusable
-        status, headers, payload = protocol.serialize_error(exc)
+        status, headers, payload = self.server.error_for(self.headers, exc)
         head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", *(f"{k}: {v}" for k, v in headers.items())]
         head += [f"Content-Length: {len(payload)}", "Connection: close"]
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)

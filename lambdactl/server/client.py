@@ -1,6 +1,8 @@
 """``RemotePlane``: ``ControlPlane.call`` over HTTP, so every command works against a server.
 
-Wire errors come back as the same ``lambdactl.errors`` classes the local plane raises.
+Each operation travels in its service's protocol (``lambdactl.protocols``): Lambda's rest-json,
+``sqs:``/``kinesis:``/... as ``json``. Wire errors come back as the same ``lambdactl.errors``
+classes the local plane raises.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lambdactl import errors
-from lambdactl.server import protocol
 
 RETRYABLE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
@@ -34,11 +35,15 @@ class RemotePlane:
         self._conn: Any = None
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
-        method, target, headers, body = protocol.build_request(op_name, params)
+        from lambdactl import model, protocols
+
+        service, colon, name = op_name.rpartition(":")
+        codec = protocols.codec(service if colon else model.LAMBDA)
+        method, target, headers, body = codec.build_request(name, params)
         status, response_headers, data = self._send(method, self._prefix + target, headers, body)
         if status >= 300:
-            raise protocol.parse_error(status, response_headers, data)
-        return protocol.parse_response(op_name, status, response_headers, data)
+            raise codec.parse_error(status, response_headers, data)
+        return codec.parse_response(name, status, response_headers, data)
 
     def _send(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, bytes]:
         import http.client  # only commands that talk to a server pay for it

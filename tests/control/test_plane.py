@@ -37,7 +37,7 @@ def test_code_is_content_addressed(plane, create, zip_bytes):
 
 
 def test_base64_zip_as_sent_by_the_http_api(plane, zip_bytes):
-    from lambdactl.server.protocol import decode_blobs  # what the server does to a JSON body's blobs
+    from lambdactl.protocols.json_values import decode_blobs  # what the server does to a JSON body's blobs
 
     body = {"FunctionName": "h", **BASE, "Code": {"ZipFile": base64.b64encode(zip_bytes).decode()}}
     out = plane.call("CreateFunction", decode_blobs(body, "CreateFunctionRequest"))

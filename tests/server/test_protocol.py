@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from lambdactl import errors, model
-from lambdactl.server import protocol
+from lambdactl.protocols import rest_json as protocol
 
 OPERATIONS = sorted(model.service()["operations"])
 ROUTER = protocol.Router(OPERATIONS)

@@ -1,38 +1,30 @@
-"""rest-json, both ways, from the service model's http bindings.
+"""rest-json (Lambda, Scheduler, API Gateway v1/v2), both ways, from a service model's http bindings.
 
 Server side: an HTTP request becomes ``(op_name, params)`` and a result or error
 becomes ``(status, headers, body)``. Client side (``RemotePlane``): the reverse.
 Params and results are the model's input/output shapes as plain dicts, blobs as
 bytes, exactly what ``ControlPlane.call`` takes and returns. Routes and per-shape
-bindings are compiled once per process.
+bindings are compiled once per process and service.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from lambdactl import errors, model
+from lambdactl.protocols import Request, Response, UnknownOperationException
+from lambdactl.protocols.json_values import decode_blobs, dump_json, load_json
 
 # Where Lambda's status differs from the model's responseCode (reference §8 item 2).
-STATUS_OVERRIDES = {"DeleteFunction": 204}
+STATUS_OVERRIDES = {("lambda", "DeleteFunction"): 204}
 NO_BODY_STATUSES = {204, 304}
 JSON_TYPE = "application/json"
-
-
-class UnknownOperationException(errors.ServiceError):
-    """No operation has this method and path (Lambda answers such requests with a 404 of this code)."""
-
-    code = "UnknownOperationException"
-    status = 404
-    message_key = "message"
 
 
 @dataclass
@@ -40,6 +32,7 @@ class Binding:
     """How one operation's input and output shapes sit on the wire."""
 
     op_name: str
+    service: str
     method: str
     path: str  # the requestUri's path part, with {Label} / {Label+}
     literal_query: dict[str, str]  # e.g. ?find=LayerVersion
@@ -57,17 +50,18 @@ class Binding:
 
 
 @cache
-def binding(op_name: str) -> Binding:
-    op = model.operation(op_name)
+def binding(op_name: str, service: str = model.LAMBDA) -> Binding:
+    op = model.operation(op_name, service)
     http = op["http"]
     path, _, literal = http["requestUri"].partition("?")
-    shapes = model.shapes()
+    shapes = model.shapes(service)
     found = Binding(
         op_name=op_name,
+        service=service,
         method=http["method"],
         path=path,
         literal_query={k: v[0] for k, v in parse_qs(literal, keep_blank_values=True).items()},
-        status=STATUS_OVERRIDES.get(op_name, http.get("responseCode", 200)),
+        status=STATUS_OVERRIDES.get((service, op_name), http.get("responseCode", 200)),
     )
     if op.get("input"):
         found.input_shape = op["input"]["shape"]
@@ -110,10 +104,10 @@ class Route:
 class Router:
     """Method + path (+ the literal query some operations carry) -> operation, from the model alone."""
 
-    def __init__(self, op_names: list[str]) -> None:
+    def __init__(self, op_names: list[str], service: str = model.LAMBDA) -> None:
         self.routes: dict[str, list[Route]] = {}
         for op_name in op_names:
-            bound = binding(op_name)
+            bound = binding(op_name, service)
             self.routes.setdefault(bound.method, []).append(Route(bound, _compile(bound.path)))
         for routes in self.routes.values():  # most specific first: literal query, then more literal text
             routes.sort(key=lambda r: (-len(r.binding.literal_query), -len(re.sub(r"\{[^}]*\}", "", r.binding.path))))
@@ -150,12 +144,12 @@ def parse_request(
             if body:
                 params[member] = body
         elif body:
-            params[member] = _load_json(body)
+            params[member] = load_json(body)
     elif body:
-        loaded = _load_json(body)
+        loaded = load_json(body)
         if not isinstance(loaded, dict):
             raise errors.InvalidRequestContentException("Could not parse request body into json: expected an object")
-        params.update(decode_blobs(loaded, bound.input_shape) if bound.input_shape else loaded)
+        params.update(decode_blobs(loaded, bound.input_shape, bound.service) if bound.input_shape else loaded)
     for label, (member, kind) in bound.uri.items():
         if label in labels:
             params[member] = _scalar(labels[label], kind, member)
@@ -200,9 +194,11 @@ def serialize_error(exc: errors.ServiceError) -> tuple[int, dict[str, str], byte
 # ---------------------------------------------------------------- client side
 
 
-def build_request(op_name: str, params: dict[str, Any]) -> tuple[str, str, dict[str, str], bytes]:
+def build_request(
+    op_name: str, params: dict[str, Any], service: str = model.LAMBDA
+) -> tuple[str, str, dict[str, str], bytes]:
     """(method, path?query, headers, body) for one call."""
-    bound = binding(op_name)
+    bound = binding(op_name, service)
     rest = dict(params)
     path = bound.path
     for label, (member, _) in bound.uri.items():
@@ -230,9 +226,9 @@ def build_request(op_name: str, params: dict[str, Any]) -> tuple[str, str, dict[
     return bound.method, path + ("?" + urlencode(query) if query else ""), headers, body
 
 
-def parse_response(op_name: str, status: int, headers: Any, body: bytes) -> dict[str, Any]:
+def parse_response(op_name: str, status: int, headers: Any, body: bytes, service: str = model.LAMBDA) -> dict[str, Any]:
     """The result dict from a 2xx response (headers: a case-insensitive mapping)."""
-    bound = binding(op_name)
+    bound = binding(op_name, service)
     out: dict[str, Any] = {}
     if bound.out_payload:
         member, kind = bound.out_payload
@@ -242,7 +238,7 @@ def parse_response(op_name: str, status: int, headers: Any, body: bytes) -> dict
             out[member] = json.loads(body)
     elif body:
         loaded = json.loads(body)
-        out.update(decode_blobs(loaded, bound.output_shape) if bound.output_shape else loaded)
+        out.update(decode_blobs(loaded, bound.output_shape, service) if bound.output_shape else loaded)
     for member, header in bound.out_headers.items():
         value = headers.get(header)
         if value is not None:
@@ -263,35 +259,18 @@ def parse_error(status: int, headers: Any, body: bytes) -> errors.ServiceError:
     if not isinstance(data, dict):
         data = {}
     code = (headers.get("x-amzn-ErrorType") or data.get("__type") or data.get("code") or "").split(":")[0]
-    code = code.rsplit("#", 1)[-1] or ("ServiceException" if status >= 500 else f"HTTP{status}")
+    return error_from(code.rsplit("#", 1)[-1], status, data)
+
+
+def error_from(code: str, status: int, data: dict[str, Any]) -> errors.ServiceError:
+    """A wire error's code, status and JSON body as the matching ``lambdactl.errors`` class."""
+    code = code or ("ServiceException" if status >= 500 else f"HTTP{status}")
     message = data.get("Message", data.get("message")) or ""
     extra = {k: v for k, v in data.items() if k not in ("Type", "Message", "message", "__type", "code")}
     cls = errors.SERVICE_ERRORS.get(code)
     if cls is None:
-        cls = type(code, (errors.ServiceError,), {"code": code, "status": status, "message_key": "message"})
+        cls = errors.service_error(code, status)
     return cls(message, **extra)
-
-
-# ---------------------------------------------------------------- values
-
-
-def dump_json(value: Any) -> bytes:
-    return json.dumps(value, default=_json_default, separators=(",", ":")).encode()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode()
-    if isinstance(value, datetime.datetime):  # rest-json timestamps travel as epoch seconds
-        return value.timestamp()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _load_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise errors.InvalidRequestContentException(f"Could not parse request body into json: {exc}") from None
 
 
 def _text(value: Any) -> str:
@@ -313,56 +292,28 @@ def _scalar(raw: str, kind: str, member: str) -> Any:
     return raw
 
 
-def decode_blobs(value: Any, shape_name: str) -> Any:
-    """Replace the base64 text of blob members (at any depth) with bytes."""
-    decoder = _blob_decoder(shape_name)
-    return decoder(value) if decoder else value
+class Codec:
+    """rest-json for one service: routes from the model's ``http`` traits, errors as ``x-amzn-ErrorType``."""
 
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.router = Router(list(model.service(service)["operations"]), service)
 
-Decoder = Callable[[Any], Any]
+    def parse_request(self, request: Request) -> tuple[str, dict[str, Any]]:
+        bound, labels = self.router.match(request.method, request.path, request.query)
+        return bound.op_name, parse_request(bound, labels, request.query, request.headers, request.body)
 
+    def serialize_result(self, op_name: str, result: dict[str, Any]) -> Response:
+        return serialize_result(binding(op_name, self.service), result)
 
-@cache
-def _blob_decoder(shape_name: str, _seen: frozenset[str] = frozenset()) -> Decoder | None:
-    """A function decoding the blobs under this shape, or None when it holds none (most shapes)."""
-    if shape_name in _seen:
-        return None
-    shape = model.shapes()[shape_name]
-    seen = _seen | {shape_name}
-    kind = shape["type"]
-    if kind == "blob":
-        return _b64decode
-    if kind == "structure":
-        members = {
-            name: dec for name, ref in shape.get("members", {}).items() if (dec := _blob_decoder(ref["shape"], seen))
-        }
-        return (lambda v: _decode_members(v, members)) if members else None
-    if kind in ("list", "map"):
-        item = _blob_decoder(shape["member" if kind == "list" else "value"]["shape"], seen)
-        if item is None:
-            return None
-        return lambda v: _decode_items(v, item)
-    return None
+    def serialize_error(self, exc: errors.ServiceError) -> Response:
+        return serialize_error(exc)
 
+    def build_request(self, op_name: str, params: dict[str, Any]) -> tuple[str, str, dict[str, str], bytes]:
+        return build_request(op_name, params, self.service)
 
-def _decode_items(value: Any, item: Decoder) -> Any:
-    if isinstance(value, list):
-        return [item(x) for x in value]
-    return {k: item(x) for k, x in value.items()} if isinstance(value, dict) else value
+    def parse_response(self, op_name: str, status: int, headers: Any, body: bytes) -> dict[str, Any]:
+        return parse_response(op_name, status, headers, body, self.service)
 
-
-def _decode_members(value: Any, members: dict[str, Decoder]) -> Any:
-    if not isinstance(value, dict):
-        return value
-    return {k: members[k](x) if k in members and x is not None else x for k, x in value.items()}
-
-
-def _b64decode(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return base64.b64decode(value, validate=True)
-    except ValueError:
-        raise errors.InvalidRequestContentException(
-            "Could not parse request body into json: blob member is not valid base64"
-        ) from None
+    def parse_error(self, status: int, headers: Any, body: bytes) -> errors.ServiceError:
+        return parse_error(status, headers, body)
