@@ -13,7 +13,7 @@ from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
 from lambdactl.cli.groups import SuggestingGroup
 
-SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams")  # embedded event sources, aws-CLI shaped
+SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "events", "scheduler")  # embedded event sources, aws-CLI shaped
 # Commands written by hand (everything else is built from the service model), with the
 # one line `lambdactl --help` shows for each, so listing them imports none.
 EXTRA_COMMANDS = {
@@ -24,6 +24,15 @@ EXTRA_COMMANDS = {
     "dynamodbstreams": (
         "lambdactl.cli.commands.services:dynamodbstreams",
         "Embedded DynamoDB streams (aws dynamodbstreams, and put-record).",
+    ),
+    "events": ("lambdactl.cli.commands.services:events", "Embedded EventBridge, with the commands of aws events."),
+    "scheduler": (
+        "lambdactl.cli.commands.services:scheduler",
+        "Embedded EventBridge Scheduler, with the commands of aws scheduler.",
+    ),
+    "advance-clock": (
+        "lambdactl.cli.commands.clock:advance_clock",
+        "Move schedules' clock forward and fire what is due (EventBridge, Scheduler).",
     ),
     "drain": ("lambdactl.cli.commands.drain:drain", "Wait until queued async events and mappings are processed."),
     "list-async-events": (

@@ -1,10 +1,12 @@
-"""Resource-based policies on functions: AddPermission, RemovePermission, GetPolicy (stored, not enforced).
+"""Resource-based policies on functions: AddPermission, RemovePermission, GetPolicy, and ``may_invoke``,
+the one check the embedded services (EventBridge, S3, API Gateway) make before invoking a function.
 
 The statement helpers are shared with layer version policies (control/layers.py).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from typing import Any
@@ -176,3 +178,38 @@ def remove_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
         else:
             conn.execute("DELETE FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or ""))
     return {}
+
+
+INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:*", "*")
+
+
+def may_invoke(plane: ControlPlane, function_name: str, qualifier: str | None, principal: str,
+               source_arn: str | None = None, source_account: str | None = None) -> bool:
+    """Whether the policy of ``function_name`` (at ``qualifier``: a policy is per version/alias, as in
+    Lambda) lets the service ``principal`` invoke it for ``source_arn`` / ``source_account``.
+
+    A statement allows when its action covers lambda:InvokeFunction, its principal is ``*`` or
+    that service, and its conditions hold (``ArnLike``/``ArnEquals`` AWS:SourceArn with ``*``/``?``
+    wildcards, ``StringEquals`` AWS:SourceAccount). A condition on a value the caller did not give fails.
+    """
+    row = plane.store.read_one(
+        "SELECT statements FROM policies WHERE function_name = ? AND qualifier = ?", (function_name, qualifier or "")
+    )
+    return row is not None and any(
+        _allows(statement, principal, source_arn, source_account) for statement in json.loads(row["statements"])
+    )
+
+
+def _allows(statement: dict[str, Any], principal: str, source_arn: str | None, source_account: str | None) -> bool:
+    granted = statement.get("Principal")
+    if statement.get("Effect") != "Allow" or statement.get("Action") not in INVOKE_ACTIONS:
+        return False
+    if granted != "*" and not (isinstance(granted, dict) and granted.get("Service") == principal):
+        return False
+    condition = statement.get("Condition") or {}
+    for operator_name in ("ArnLike", "ArnEquals"):
+        wanted = (condition.get(operator_name) or {}).get("AWS:SourceArn")
+        if wanted is not None and (source_arn is None or not fnmatch.fnmatchcase(source_arn, wanted)):
+            return False
+    account = (condition.get("StringEquals") or {}).get("AWS:SourceAccount")
+    return account is None or account == source_account

@@ -43,6 +43,19 @@ def enqueue(conn: sqlite3.Connection, function_name: str, qualifier: str | None,
     return int(cursor.lastrowid or 0)
 
 
+def record_failed(conn: sqlite3.Connection, function_name: str, qualifier: str | None, payload: bytes,
+                  request_id: str, error: str) -> int:
+    """Record an event that was refused before it ran (e.g. a service's invoke not allowed by the
+    function's policy), so ``list-async-events --status failed`` shows the failed delivery."""
+    now = time.time()
+    cursor = conn.execute(
+        "INSERT INTO async_events (function_name, qualifier, payload, request_id, created_at, next_attempt_at, "
+        "status, finished_at, last_error) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?)",
+        (function_name, qualifier, payload, request_id, now, now, now, error),
+    )
+    return int(cursor.lastrowid or 0)
+
+
 def _event(row: sqlite3.Row) -> Event:
     return Event(
         id=row["id"], function_name=row["function_name"], qualifier=row["qualifier"], payload=bytes(row["payload"]),

@@ -1,7 +1,8 @@
 """The async worker: runs queued events through the normal Invoke path, retries, and hands results on.
 
 It also runs the event source mappings' pollers (``lambdactl.events.pollers``) and stays
-while an enabled mapping's source has records left.
+while an enabled mapping's source has records left, and fires due EventBridge rules and
+Scheduler schedules (``lambdactl.services.events.timers``), staying while any is enabled.
 
 One worker per state directory, guarded by an flock on ``async-worker.lock``: under
 ``serve`` it runs in-process (``Worker(plane_factory).start()``); otherwise the first
@@ -180,6 +181,7 @@ class Worker:
         """The loop (lock held): claim due events into the pool and run the mappings' pollers;
         return after ``idle_s`` with nothing pending."""
         from lambdactl.events.pollers.manager import Pollers
+        from lambdactl.services.events import timers
 
         plane = self._plane()
         queue.recover(plane)
@@ -197,13 +199,16 @@ class Worker:
                     renewed = now
                 if claimed:
                     continue
+                if timers.fire_if_due(plane):
+                    continue
                 if pollers.sync(plane) or running or queue.pending(plane):
                     idle_since, pruned = now, False
                 else:
                     if not pruned:
                         queue.prune(plane, RETAIN_SUCCEEDED)
                         pruned = True
-                    if idle_s is not None and now - idle_since >= idle_s:
+                    # enabled schedules keep a background worker (not a drain) alive to fire them
+                    if idle_s is not None and now - idle_since >= idle_s and (idle_s == 0 or not timers.armed(plane)):
                         return
                 if running:
                     wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)

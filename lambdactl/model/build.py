@@ -27,6 +27,8 @@ SERVICES = {
     "sqs": "sqs/2012-11-05",
     "kinesis": "kinesis/2013-12-02",
     "dynamodbstreams": "dynamodbstreams/2012-08-10",
+    "events": "events/2015-10-07",
+    "scheduler": "scheduler/2021-06-30",
 }
 
 

@@ -1,4 +1,4 @@
-"""Command groups for the embedded event sources: ``lambdactl sqs|kinesis|dynamodbstreams <operation>``.
+"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler <operation>``.
 
 Their commands are built from each service's botocore model like Lambda's own, and run
 against the control-plane operations registered as ``<service>:<Operation>``.
@@ -17,8 +17,19 @@ def _operations(service: str) -> dict[str, str]:
 
     prefix = f"{service}:"
     modelled = model.service(service)["operations"]  # lambdactl's own operations get hand-written commands
-    ops = [op[len(prefix):] for op in supported_operations() if op.startswith(prefix)]
+    ops = [op[len(prefix):] for op in supported_operations() if op.startswith(prefix)] or _packaged(service)
     return {model.command_name(op): op for op in ops if op in modelled}
+
+
+def _packaged(service: str) -> list[str]:
+    """The operations a ``lambdactl/services/<service>`` package registers."""
+    import importlib
+
+    from lambdactl.control.plane import OPERATIONS
+
+    importlib.import_module(f"lambdactl.services.{service}.operations")
+    prefix = f"{service}:"
+    return [op[len(prefix):] for op in OPERATIONS if op.startswith(prefix)]
 
 
 def operation_for(service: str, command: str) -> str | None:
@@ -52,3 +63,5 @@ dynamodbstreams = ServiceGroup(
     "Embedded DynamoDB streams with the commands of `aws dynamodbstreams`, and put-record to append to them.",
     extras={"put-record": "lambdactl.cli.commands.ddbstream:put_record"},
 )
+events = ServiceGroup("events", "Embedded EventBridge with the commands, flags and outputs of `aws events`.")
+scheduler = ServiceGroup("scheduler", "Embedded EventBridge Scheduler with the commands of `aws scheduler`.")
