@@ -123,12 +123,12 @@ def _existing(local: datetime, zone: ZoneInfo) -> datetime | None:
 
 def parse(text: str, *, timezone_name: str = "UTC", rules: bool = True) -> Expression:
     """Parse a schedule expression; ``rules`` applies EventBridge rules' dialect (no ``at``, number agreement)."""
+    zone = _zone(timezone_name)
     if (match := RATE_RE.fullmatch(text)) is not None:
         count, unit = int(match[1]), match[2]
         if count < 1 or (rules and (count == 1) != (not unit.endswith("s"))):
             raise InvalidExpression(text)
         return Rate(text, count * UNIT_SECONDS[unit.rstrip("s")])
-    zone = _zone(timezone_name)
     if (match := CRON_RE.fullmatch(text)) is not None:
         return _cron(text, match[1], zone)
     if not rules and (match := AT_RE.fullmatch(text)) is not None:
