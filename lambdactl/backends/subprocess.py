@@ -10,9 +10,10 @@ The runtime is started through a few lines of ``/bin/sh`` (about 1 ms) that, bef
   cgroup: unlimited during init, then, from ``end_init()`` (the runtime's first ``/next``),
   MemorySize / 1769 vCPU over a short CFS period (``base.cpu_quota``), so a throttled handler
   slows smoothly instead of stalling in 100 ms steps. Without a writable CPU controller there is no CPU
-  limit. Where no memory cgroup can be made, set ``RLIMIT_AS`` instead, with headroom because address space is not memory:
-  MemorySize + 256 MB for Python and native runtimes, + 1 GB for Node (V8 reserves
-  ~700 MB of address space before running anything);
+  limit. Where no memory cgroup can be made (or ``LAMBDACTL_CGROUP=off``), ``containment.py``
+  holds the tree together (child subreaper, resident-memory limit) and ``RLIMIT_AS`` is a
+  backstop, with headroom because address space is not memory: MemorySize + 256 MB for Python
+  and native runtimes, + 1 GB for Node (V8 reserves ~700 MB of address space before running anything);
 * leave a watchdog in the process group: a subshell blocked reading a pipe whose only
   write end is held by lambdactl. When lambdactl dies by any means (even SIGKILL) the
   pipe closes and the watchdog SIGKILLs the whole group, so no runtime outlives us.
@@ -31,6 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lambdactl.backends import containment
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 
 _MB = 1 << 20
@@ -54,10 +56,21 @@ class SubprocessBackend:
         return HostProcess(launch, on_output, on_exit)
 
 
+def describe_containment() -> str:
+    """One line for ``serve --debug``: how this machine holds and limits subprocess environments."""
+    return containment.mechanism(Cgroup.base())
+
+
 class HostProcess:
     def __init__(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
         self._on_exit = on_exit
         self._cgroup = Cgroup.create(launch.label, launch.memory_mb)
+        self._oom = False
+        self._peak_mb = 0
+        self.limit_bytes = launch.memory_mb * _MB
+        self.stream = b"AWS_LAMBDA_LOG_STREAM_NAME=" + launch.env.get("AWS_LAMBDA_LOG_STREAM_NAME", "").encode()
+        if not self._cgroup:
+            containment.become_subreaper()  # before the spawn: its daemons must come back to us
         address_space_kb = "" if self._cgroup else str(
             (launch.memory_mb + _ADDRESS_SPACE_HEADROOM_MB.get(launch.kind, 256)) * 1024
         )
@@ -83,10 +96,11 @@ class HostProcess:
             os.close(out_w)
             os.close(dog_r)
         self._output = OutputPipe(out_r, on_output)
-        self._peak_mb = 0
         self._killed = False
         self._kill_lock = threading.Lock()
         self._threads = start_threads(str(self.pid), self._output.read_loop, self._wait)
+        if not self._cgroup:
+            containment.MONITOR.track(self)
 
     # -- output -----------------------------------------------------------------
 
@@ -116,7 +130,18 @@ class HostProcess:
         return self._peak_mb
 
     def out_of_memory(self) -> bool:
-        return bool(self._cgroup and self._cgroup.oom_kills())
+        return self._oom or bool(self._cgroup and self._cgroup.oom_kills())
+
+    def sampled(self, rss_bytes: int) -> None:
+        """No cgroup: the monitor's sample of the tree; past MemorySize the tree dies, as the OOM killer would."""
+        self._peak_mb = max(self._peak_mb, -(-rss_bytes // _MB))
+        if rss_bytes > self.limit_bytes and not self._oom:
+            self._oom = True
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            containment.MONITOR.kill(self)
 
     # -- lifetime ---------------------------------------------------------------
 
@@ -136,6 +161,8 @@ class HostProcess:
             pass
         if self._cgroup:
             self._cgroup.kill_all()
+        else:
+            containment.MONITOR.kill(self)
         os.close(self._dog_w)
         reader, waiter = self._threads
         join_threads((waiter, reader), 5)
@@ -160,15 +187,21 @@ class Cgroup:
         self.cpu_procs_file = str(cpu_path / "cgroup.procs") if cpu_path and cpu_path != path else ""
 
     @classmethod
-    def create(cls, label: str, memory_mb: int) -> Cgroup | None:
+    def base(cls) -> Path | None:
+        """Where environments' cgroups go (probed once), None where none can be made."""
         if cls._base is False:
-            cls._base = _probe_base("memory")
-            cls._cpu_base = _probe_base("cpu")
+            allowed = containment.cgroups_allowed()
+            cls._base = _probe_base("memory") if allowed else None
+            cls._cpu_base = _probe_base("cpu") if allowed else None
             for base in {cls._base, cls._cpu_base} - {None}:
                 _sweep_stale(base)  # type: ignore[arg-type]
-        if not cls._base:
+        return cls._base  # type: ignore[return-value]
+
+    @classmethod
+    def create(cls, label: str, memory_mb: int) -> Cgroup | None:
+        base = cls.base()
+        if not base:
             return None
-        base: Path = cls._base  # type: ignore[assignment]
         name = f"lambdactl-{os.getpid()}-{label}"
         path = base / name
         v2 = (base / "cgroup.controllers").exists()

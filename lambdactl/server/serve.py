@@ -22,7 +22,7 @@ from lambdactl.control.plane import Settings
 PLACEHOLDER_ENV = {"AWS_ACCESS_KEY_ID": "lambdactl", "AWS_SECRET_ACCESS_KEY": "lambdactl"}
 
 
-def serve(settings: Settings, host: str, port: int, command: list[str]) -> int:
+def serve(settings: Settings, host: str, port: int, command: list[str], debug: bool = False) -> int:
     """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code)."""
     import signal
     import threading
@@ -69,6 +69,10 @@ def serve(settings: Settings, host: str, port: int, command: list[str]) -> int:
     try:
         print(f"lambdactl serve: listening on {server.url} (state dir {settings.state_dir})", file=sys.stderr, flush=True)
         print(f"lambdactl serve: function URLs at {server.url}/lambda-url/<url-id>/<path>", file=sys.stderr, flush=True)
+        if debug:
+            from lambdactl.backends.subprocess import describe_containment
+
+            print(f"lambdactl serve: {describe_containment()}", file=sys.stderr, flush=True)
         if not command:
             stop.wait()
             return 0

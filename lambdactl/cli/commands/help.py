@@ -57,6 +57,8 @@ lambdactl settings (environment variables):
                                   LocalMachineCapacityExceeded (default 10)
   LAMBDACTL_IDLE_TIMEOUT_S        an idle environment is stopped after this long (default 300)
   LAMBDACTL_LOG_RETENTION_EVENTS  log events kept per log group (default 10000)
+  LAMBDACTL_CGROUP                off = never use a memory cgroup for subprocess functions (default auto;
+                                  `serve --debug` says which mechanism holds them)
   LAMBDACTL_FUNCTION_CREDENTIALS  placeholder (per-environment keys, default) or profile (your AWS
                                   credentials, for functions that must call real AWS)
   LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>

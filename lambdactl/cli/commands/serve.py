@@ -29,4 +29,5 @@ def serve(globals_: Globals, host: str, port: int | None, command: tuple[str, ..
     from lambdactl.cli.connect import settings
     from lambdactl.server.serve import serve as run_server
 
-    return run_server(settings(globals_), host, DEFAULT_PORT if port is None and not command else port or 0, list(command))
+    return run_server(settings(globals_), host, DEFAULT_PORT if port is None and not command else port or 0, list(command),
+                      debug=globals_.debug)
