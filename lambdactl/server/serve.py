@@ -38,6 +38,7 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
         )
     from lambdactl.control.environments import warm_planes
     from lambdactl.events.worker import Worker
+    from lambdactl.server.services import endpoint_env
 
     _clean_docker_leftovers(settings)
     pool, planes = warm_planes(settings)
@@ -47,8 +48,8 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
         pool.close()
         raise errors.ConfigurationError(f"lambdactl serve: cannot listen on {host}:{port}: {exc.strerror}") from None
     settings.endpoint_url = server.url  # every plane shares these settings: FunctionUrl shows this address
-    # Functions reach this server with boto3 (functions that call functions).
-    pool.extra_env = {"AWS_ENDPOINT_URL_LAMBDA": server.url, "LAMBDACTL_ENDPOINT_URL": server.url}
+    # Functions reach this server with boto3 (functions that call functions, put events, ...).
+    pool.extra_env = {**endpoint_env(server.url), "LAMBDACTL_ENDPOINT_URL": server.url}
     from lambdactl.control.provisioned import warm_all
 
     warm_all(planes)  # provisioned concurrency: started in the background, never reaped

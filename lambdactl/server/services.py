@@ -71,6 +71,18 @@ def implemented(service: str) -> frozenset[str]:
     return frozenset(op.partition(":")[2] for op in OPERATIONS if op.startswith(f"{service}:"))
 
 
+def endpoint_env(url: str) -> dict[str, str]:
+    """``AWS_ENDPOINT_URL_<SERVICE ID>`` for every served service (the names the SDKs read, e.g.
+    ``AWS_ENDPOINT_URL_EVENTBRIDGE``), plus ``AWS_ENDPOINT_URL_<botocore name>`` where that differs
+    (``AWS_ENDPOINT_URL_EVENTS``), so functions and commands under ``serve`` reach it."""
+    env = {}
+    for name in served():
+        service_id = str(model.service(name)["metadata"].get("serviceId") or name)
+        env[f"AWS_ENDPOINT_URL_{service_id.upper().replace(' ', '_')}"] = url
+        env[f"AWS_ENDPOINT_URL_{name.upper()}"] = url
+    return env
+
+
 def signing_name(service: str) -> str:
     meta = model.service(service)["metadata"]
     return str(meta.get("signingName") or meta["endpointPrefix"])
