@@ -41,7 +41,7 @@ def lambdactl_command() -> list[str]:
 
 def clean_env(state_dir: Path, **extra: str) -> dict[str, str]:
     """The process environment minus anything AWS/lambdactl that could change results, plus the state dir."""
-    keep = ("LAMBDACTL_PYTHON", "LAMBDACTL_NODE", "LAMBDACTL_REQUIRE_DOCKER")  # where interpreters live, CI policy
+    keep = ("LAMBDACTL_PYTHON", "LAMBDACTL_NODE", "LAMBDACTL_JAVA", "LAMBDACTL_REQUIRE_DOCKER")  # where interpreters live, CI policy
     env = {
         key: value
         for key, value in os.environ.items()

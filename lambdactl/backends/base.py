@@ -36,7 +36,7 @@ class Launch:
     env: dict[str, str]
     cwd: Path
     memory_mb: int
-    kind: str = "native"  # "python" | "node" | "native": how much address space to allow without cgroups
+    kind: str = "native"  # "python" | "node" | "java" | "native": how much address space to allow without cgroups
     label: str = ""  # names the environment in cgroup/process bookkeeping
     spec: EnvironmentSpec | None = None  # the whole spec, for backends that build more than a process (images, mounts)
 

@@ -93,7 +93,7 @@ class DockerBackend:
 
     def spawn(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> Container:
         assert launch.spec is not None, "the docker backend needs the environment's spec"
-        state_dir = state_dir_of(launch.spec)
+        state_dir = launch.spec.state_dir
         client = self.client
         if str(state_dir) not in _swept:
             _swept.add(str(state_dir))
@@ -263,11 +263,6 @@ def _command(spec: EnvironmentSpec, image_config: dict[str, Any]) -> list[str]:
     if command is None:
         command = [] if config.get("EntryPoint") else image_config.get("Cmd") or []
     return [*entrypoint, *command]
-
-
-def state_dir_of(spec: EnvironmentSpec) -> Path:
-    """Environments' work dirs live at ``<state dir>/run/<id>``."""
-    return spec.work_dir.parents[1]
 
 
 def _binds(spec: EnvironmentSpec) -> dict[str, dict[str, str]]:

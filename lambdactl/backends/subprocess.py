@@ -13,7 +13,8 @@ The runtime is started through a few lines of ``/bin/sh`` (about 1 ms) that, bef
   limit. Where no memory cgroup can be made (or ``LAMBDACTL_CGROUP=off``), ``containment.py``
   holds the tree together (child subreaper, resident-memory limit) and ``RLIMIT_AS`` is a
   backstop, with headroom because address space is not memory: MemorySize + 256 MB for Python
-  and native runtimes, + 1 GB for Node (V8 reserves ~700 MB of address space before running anything);
+  and native runtimes, + 1 GB for Node (V8 reserves ~700 MB of address space before running
+  anything), + 4 GB for Java (class space, code cache);
 * leave a watchdog in the process group: a subshell blocked reading a pipe whose only
   write end is held by lambdactl. When lambdactl dies by any means (even SIGKILL) the
   pipe closes and the watchdog SIGKILLs the whole group, so no runtime outlives us.
@@ -36,7 +37,7 @@ from lambdactl.backends import containment
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 
 _MB = 1 << 20
-_ADDRESS_SPACE_HEADROOM_MB = {"python": 256, "native": 256, "node": 1024}
+_ADDRESS_SPACE_HEADROOM_MB = {"python": 256, "native": 256, "node": 1024, "java": 4096}
 _WRAPPER = r"""
 cd -- "$1" || exit 126
 [ -z "$2" ] || echo $$ > "$2" || exit 125

@@ -66,6 +66,19 @@ def _check_config(params: dict[str, Any]) -> None:
         validate.check_enum(params["LambdactlBackend"], "backend", list(BACKENDS))
 
 
+def _warn_if_unavailable(config: dict[str, Any]) -> None:
+    """A runtime this host can't run as itself is accepted (as Lambda would), with a one-line warning."""
+    if config.get("PackageType", "Zip") != "Zip" or not config.get("Runtime"):
+        return
+    from lambdactl.runtime.interpreters import unavailable
+
+    reason = unavailable(config["Runtime"], config.get("LambdactlBackend") or "subprocess")
+    if reason:
+        import sys
+
+        print(f"lambdactl: warning: {reason}", file=sys.stderr)
+
+
 def _check_architectures(architectures: list[str] | None) -> None:
     if architectures is None:
         return
@@ -169,6 +182,7 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
             _save_latest(conn, ref.name, config)
     except sqlite3.IntegrityError:
         raise errors.ResourceConflictException(f"Function already exist: {ref.name}") from None
+    _warn_if_unavailable(config)
     if params.get("Publish"):
         from lambdactl.control.versions import publish
 
@@ -321,6 +335,8 @@ def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -
             config["ImageConfigResponse"] = {"ImageConfig": params["ImageConfig"]}
 
     config = _update_latest(plane, ref.name, change)
+    if params.get("Runtime") or params.get("LambdactlBackend"):
+        _warn_if_unavailable(config)
     return configuration(plane, config, view="update")
 
 

@@ -292,6 +292,12 @@ class Environment:
             return [node_for(runtime), heap, str(BOOTSTRAPS_DIR / "node_bootstrap.js")], "node"
         if runtime.startswith("provided"):
             return self._custom_bootstrap(), "native"
+        if runtime.startswith("java"):
+            from lambdactl.runtime import jvm
+
+            jdk = jvm.jdk_for(runtime)
+            classes = jvm.compiled(jdk, self.spec.state_dir / "cache")
+            return jvm.command(jdk, classes, self.spec.memory_mb, self.spec.opt_dir), "java"
         raise errors.InvalidRuntimeException(
             f"The runtime parameter of {runtime or 'None'} is not supported by the {self.backend.name} backend."
         )

@@ -6,8 +6,11 @@
      ms per start) is resolved to the real binary under ``$PYENV_ROOT/versions/*/bin``;
   3. else the current interpreter, with a one-line warning on stderr.
 ``nodejsNN.x``: ``$LAMBDACTL_NODE``, else ``node`` on ``PATH``.
+``javaNN``: see ``lambdactl.runtime.jvm``.
 
-No subprocess is run; results are cached for the life of the process.
+No subprocess is run on the invoke path; results are cached for the life of the process.
+``unavailable`` (at create and update time) says what a runtime lacks on this host, and how to
+get it, instead of a silent fallback to another version.
 """
 
 from __future__ import annotations
@@ -36,6 +39,57 @@ def node_for(runtime: str) -> str:
             f"The runtime {runtime} needs Node.js, but no `node` was found on PATH (set LAMBDACTL_NODE)."
         )
     return node
+
+
+def unavailable(runtime: str, backend: str) -> str | None:
+    """Why ``runtime`` can't run as itself on ``backend`` here (what is missing, how to get it), or None."""
+    if backend != "subprocess" or runtime.startswith("provided"):
+        return None
+    from lambdactl.backends.images import official_image
+
+    docker = f"or run the function with --backend docker ({official_image(runtime)})"
+    if runtime.startswith("python"):
+        version = runtime.removeprefix("python")
+        if _python_found(version, os.environ.get("PATH", "")):
+            return None
+        return (f"{runtime} is not installed here: install Python {version} (python{version} on PATH, or set "
+                f"LAMBDACTL_PYTHON{version.replace('.', '_')}), {docker}; until then it runs with {sys.executable} "
+                f"(Python {sys.version_info[0]}.{sys.version_info[1]})")
+    if runtime.startswith("nodejs"):
+        major = runtime.removeprefix("nodejs").removesuffix(".x")
+        try:
+            node = node_for(runtime)
+        except errors.InvalidRuntimeException:
+            return f"{runtime} needs Node.js {major} and no node is on PATH: install Node.js {major} (or set LAMBDACTL_NODE), {docker}"
+        found = _node_version(node)
+        if found.lstrip("v").split(".")[0] == major:
+            return None
+        return (f"{runtime} needs Node.js {major} and {node} is {found or 'of an unknown version'}: install Node.js {major} "
+                f"(or set LAMBDACTL_NODE to it), {docker}; until then it runs with {found or node}")
+    if runtime.startswith("java"):
+        from lambdactl.runtime import jvm
+
+        if jvm.find(runtime) is not None:
+            return None
+        other = jvm.on_path()
+        return jvm.missing_message(runtime) + (f"; until then it runs with Java {other.major}" if other else "")
+    return (f"{runtime} can't run on the subprocess backend (it runs Python, Node.js, Java and provided runtimes): "
+            f"create the function with --backend docker, which runs the official image {official_image(runtime)}")
+
+
+@lru_cache(maxsize=None)
+def _node_version(node: str) -> str:
+    import subprocess
+
+    try:
+        return subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _python_found(version: str, path: str) -> bool:
+    return bool(os.environ.get("LAMBDACTL_PYTHON" + version.replace(".", "_")) or shutil.which(f"python{version}", path=path)
+                or sys.version_info[:2] == tuple(int(p) for p in version.split(".")))
 
 
 @lru_cache(maxsize=None)

@@ -41,6 +41,11 @@ class EnvironmentSpec:
         return self
 
     @property
+    def state_dir(self) -> Path:
+        """Environments' work dirs live at ``<state dir>/run/<id>``."""
+        return self.work_dir.parents[1]
+
+    @property
     def log_group(self) -> str:
         return f"/aws/lambda/{self.function_name}"
 

@@ -1,0 +1,16 @@
+package com.amazonaws.services.lambda.runtime;
+
+/** The invocation's context, as in aws-lambda-java-core. */
+public interface Context {
+    String getAwsRequestId();
+    String getLogGroupName();
+    String getLogStreamName();
+    String getFunctionName();
+    String getFunctionVersion();
+    String getInvokedFunctionArn();
+    CognitoIdentity getIdentity();
+    ClientContext getClientContext();
+    int getRemainingTimeInMillis();
+    int getMemoryLimitInMB();
+    LambdaLogger getLogger();
+}

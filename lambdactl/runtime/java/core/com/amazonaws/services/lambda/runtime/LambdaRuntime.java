@@ -1,0 +1,23 @@
+package com.amazonaws.services.lambda.runtime;
+
+/** The function's logger outside a handler (static initializers, helper classes). */
+public final class LambdaRuntime {
+    private LambdaRuntime() {
+    }
+
+    private static volatile LambdaLogger logger = new LambdaLogger() {
+        public void log(String message) {
+            System.out.print(message);
+            System.out.flush();
+        }
+
+        public void log(byte[] message) {
+            System.out.write(message, 0, message.length);
+            System.out.flush();
+        }
+    };
+
+    public static LambdaLogger getLogger() {
+        return logger;
+    }
+}
