@@ -41,6 +41,7 @@ EXTRA_COMMANDS = {
     ),
     "serve": ("lambdactl.cli.commands.serve:serve", "Serve the Lambda HTTP API (and function URLs) here."),
     "docker": ("lambdactl.cli.commands.docker:docker", "Docker backend: images, pulls and cleanup."),
+    "runtimes": ("lambdactl.cli.commands.runtimes:runtimes", "Host runtimes: the bundled AWS SDK, Java's classpath."),
     "generate-event": (
         "lambdactl.cli.commands.generate_event:generate_event",
         "Print a sample event of an AWS source.",

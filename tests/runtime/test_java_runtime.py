@@ -215,3 +215,14 @@ def test_missing_jdk_is_one_clear_error(monkeypatch, tmp_path):
             jvm.jdk_for("java17")
     finally:
         jvm._find.cache_clear()
+
+
+def test_java_classpath_command_compiles_functions(cli, tmp_path):
+    first = cli("runtimes", "java-classpath").stdout.strip()
+    assert first == cli("runtimes", "java-classpath", "--runtime", "java17").stdout.strip()
+    assert Path(first).is_relative_to(cli.state_dir / "cache")
+    sample = Path(__file__).parents[2] / "samples" / "hello-java" / "src" / "example" / "Hello.java"
+    subprocess.run(["javac", "-d", str(tmp_path / "out"), "-cp", first, str(sample)], check=True)
+    assert (tmp_path / "out" / "example" / "Hello.class").is_file()
+    bad = cli("runtimes", "java-classpath", "--runtime", "python3.12", rc=252)
+    assert bad.stderr.strip() == "lambdactl runtimes java-classpath: python3.12 is not a Java runtime"
