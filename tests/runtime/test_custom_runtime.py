@@ -94,6 +94,6 @@ def test_bootstrap_not_executable(make_env, tmp_path):
 def test_unsupported_runtime_is_a_service_error(make_env):
     from lambdactl import errors
 
-    env = make_env("java21", "x.Y::z", "shell")
+    env = make_env("dotnet8", "x::Y::z", "shell")
     with pytest.raises(errors.InvalidRuntimeException):
         env.start()
