@@ -13,7 +13,7 @@ from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
 from lambdactl.cli.groups import SuggestingGroup
 
-SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "events", "scheduler")  # embedded event sources, aws-CLI shaped
+SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "events", "scheduler", "apigateway", "apigatewayv2")  # embedded services, aws-CLI shaped
 # Commands written by hand (everything else is built from the service model), with the
 # one line `lambdactl --help` shows for each, so listing them imports none.
 EXTRA_COMMANDS = {
@@ -33,6 +33,11 @@ EXTRA_COMMANDS = {
     "advance-clock": (
         "lambdactl.cli.commands.clock:advance_clock",
         "Move schedules' clock forward and fire what is due (EventBridge, Scheduler).",
+    ),
+    "apigateway": ("lambdactl.cli.commands.services:apigateway", "Embedded REST APIs, with the commands of aws apigateway."),
+    "apigatewayv2": (
+        "lambdactl.cli.commands.services:apigatewayv2",
+        "Embedded HTTP APIs, with the commands of aws apigatewayv2.",
     ),
     "drain": ("lambdactl.cli.commands.drain:drain", "Wait until queued async events and mappings are processed."),
     "list-async-events": (

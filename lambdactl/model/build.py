@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-# Lambda itself, and the services whose embedded sources feed event source mappings.
+# Lambda itself, the services whose embedded sources feed event source mappings, and API Gateway.
 SERVICES = {
     "lambda": "lambda/2015-03-31",
     "sqs": "sqs/2012-11-05",
@@ -29,6 +29,8 @@ SERVICES = {
     "dynamodbstreams": "dynamodbstreams/2012-08-10",
     "events": "events/2015-10-07",
     "scheduler": "scheduler/2021-06-30",
+    "apigateway": "apigateway/2015-07-09",
+    "apigatewayv2": "apigatewayv2/2018-11-29",
 }
 
 

@@ -10,8 +10,8 @@ warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``clo
 API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``),
 whatever the service: any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`` other than the
 loopback names (or the ``--host`` the user chose to bind), or a browser's body whose Content-Type no
-SDK sends (a form only when SigV4-signed: the legacy query protocol). Function URLs stay public, as
-Lambda's are.
+SDK sends (a form only when SigV4-signed: the legacy query protocol). Function URLs and API Gateway
+APIs (``services/apigateway/gateway.py``) stay public, as on AWS.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from lambdactl import errors, model, protocols
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
+from lambdactl.services.apigateway import gateway
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
@@ -340,7 +341,8 @@ class Handler(BaseHTTPRequestHandler):
             self._reject(BadRequest("Invalid Content-Length header"))
             return
         function_url = urls.route(self.path, self.headers)
-        if function_url is None and (refusal := self.server.refusal(self.headers, has_body=length != 0)):
+        api = None if function_url else gateway.route(self.path, self.headers)
+        if function_url is None and api is None and (refusal := self.server.refusal(self.headers, has_body=length != 0)):
             self._reject(refusal)
             return
         body = self._read_body(length)
@@ -350,6 +352,12 @@ class Handler(BaseHTTPRequestHandler):
             url_id, target = function_url
             status, pairs, payload = urls.respond(
                 self.server.planes, url_id, self.command, target, self.headers, body,
+                self.client_address[0], self.request_version,
+            )
+        elif api:
+            api_id, target = api
+            status, pairs, payload = gateway.respond(
+                self.server.planes, api_id, self.command, target, self.headers, body,
                 self.client_address[0], self.request_version,
             )
         else:

@@ -70,6 +70,7 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
     try:
         print(f"lambdactl serve: listening on {server.url} (state dir {settings.state_dir})", file=sys.stderr, flush=True)
         print(f"lambdactl serve: function URLs at {server.url}/lambda-url/<url-id>/<path>", file=sys.stderr, flush=True)
+        _print_apis(server.planes, server.url)
         if debug:
             from lambdactl.backends.subprocess import describe_containment
 
@@ -82,6 +83,19 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
         discovery.withdraw(settings.state_dir)
         worker.stop(timeout=10)
         server.stop()
+
+
+def _print_apis(planes: Any, url: str) -> None:
+    """Where API Gateway APIs answer: both URL forms, then each deployed stage's URL."""
+    from lambdactl.services.apigateway import gateway
+
+    port = url.rsplit(":", 1)[-1]
+    print(f"lambdactl serve: API Gateway APIs at {url}{gateway.PATH_PREFIX}<api-id>/<stage>/<path> "
+          f"and http://<api-id>.execute-api.localhost:{port}/<stage>/<path>", file=sys.stderr)  # fmt: skip
+    with planes.lease() as plane:
+        for line in gateway.invoke_urls(plane, url):
+            print(f"lambdactl serve:   {line}", file=sys.stderr)
+    sys.stderr.flush()
 
 
 def _run_command(command: list[str], url: str, settings: Any, child: list[Any]) -> int:

@@ -79,7 +79,7 @@ def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, b
         cors = config.get("Cors")
         origin = headers.get("Origin")
         if cors and method == "OPTIONS" and origin and headers.get("Access-Control-Request-Method"):
-            return 200, _cors(cors, origin, preflight=True), b""
+            return 200, cors_headers(cors, origin, preflight=True), b""
         event = build_event(
             url_id, method, target, headers, body, source_ip, protocol,
             account_id=plane.settings.account_id, region=plane.settings.region, access_key=signed,
@@ -96,7 +96,7 @@ def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, b
     status, out_headers, payload = BAD_GATEWAY if result.get("FunctionError") else map_response(result["Payload"])
     if cors and origin:
         out_headers = [(k, v) for k, v in out_headers if not k.lower().startswith("access-control-")]
-        out_headers += _cors(cors, origin, preflight=False)
+        out_headers += cors_headers(cors, origin, preflight=False)
     return status, out_headers, payload
 
 
@@ -144,7 +144,7 @@ def build_event(url_id: str, method: str, target: str, headers: Any, body: bytes
             query[key] = f"{query[key]},{value}" if key in query else value
         event["queryStringParameters"] = query
     event["requestContext"] = context
-    binary = bool(body) and not _is_text(merged.get("content-type", ""), body)
+    binary = bool(body) and not is_text(merged.get("content-type", ""), body)
     if body:
         event["body"] = base64.b64encode(body).decode() if binary else body.decode()
     event.update(pathParameters=None, isBase64Encoded=binary, stageVariables=None)
@@ -190,7 +190,7 @@ def _header_value(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _is_text(content_type: str, body: bytes) -> bool:
+def is_text(content_type: str, body: bytes) -> bool:
     content_type = content_type.lower()
     if content_type and not any(marker in content_type for marker in _TEXT_TYPES):
         return False
@@ -213,7 +213,7 @@ def _signature(headers: Any, target: str) -> str | None:
     return None
 
 
-def _cors(cors: dict[str, Any], origin: str, *, preflight: bool) -> Headers:
+def cors_headers(cors: dict[str, Any], origin: str, *, preflight: bool) -> Headers:
     allowed = cors.get("AllowOrigins") or []
     if "*" in allowed:
         out: Headers = [("Access-Control-Allow-Origin", "*")]

@@ -1,4 +1,4 @@
-"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler <operation>``.
+"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler|apigateway|apigatewayv2 <operation>``.
 
 Their commands are built from each service's botocore model like Lambda's own, and run
 against the control-plane operations registered as ``<service>:<Operation>``.
@@ -65,3 +65,5 @@ dynamodbstreams = ServiceGroup(
 )
 events = ServiceGroup("events", "Embedded EventBridge with the commands, flags and outputs of `aws events`.")
 scheduler = ServiceGroup("scheduler", "Embedded EventBridge Scheduler with the commands of `aws scheduler`.")
+apigateway = ServiceGroup("apigateway", "Embedded REST APIs with the commands, flags and outputs of `aws apigateway`.")
+apigatewayv2 = ServiceGroup("apigatewayv2", "Embedded HTTP APIs with the commands, flags and outputs of `aws apigatewayv2`.")
