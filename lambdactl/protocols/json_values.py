@@ -85,3 +85,45 @@ def _b64decode(value: Any) -> Any:
         raise errors.InvalidRequestContentException(
             "Could not parse request body into json: blob member is not valid base64"
         ) from None
+
+
+def wire_names(value: Any, shape_name: str, service: str, *, to_wire: bool) -> Any:
+    """Body members under their ``locationName`` on the wire (API Gateway's lowerCamel ``apiId``,
+    ``item``, ``httpMethod``): member names -> wire names ``to_wire``, else back. Most shapes have none."""
+    renamer = _renamer(service, shape_name, to_wire)
+    return renamer(value) if renamer else value
+
+
+@cache
+def _renamer(service: str, shape_name: str, to_wire: bool, _seen: frozenset[str] = frozenset()) -> Decoder | None:
+    if shape_name in _seen:
+        return None
+    shape = model.shapes(service)[shape_name]
+    seen = _seen | {shape_name}
+    kind = shape["type"]
+    if kind == "structure":
+        names: dict[str, tuple[str, Decoder | None]] = {}
+        for name, ref in shape.get("members", {}).items():
+            if ref.get("location"):  # uri, querystring, header, statusCode: not in the body
+                continue
+            wire = ref.get("locationName", name)
+            inner = _renamer(service, ref["shape"], to_wire, seen)
+            if wire != name or inner:
+                names[name if to_wire else wire] = (wire if to_wire else name, inner)
+        if not names:
+            return None
+        return lambda v: _rename_members(v, names)
+    if kind in ("list", "map"):
+        item = _renamer(service, shape["member" if kind == "list" else "value"]["shape"], to_wire, seen)
+        return (lambda v: _decode_items(v, item)) if item else None
+    return None
+
+
+def _rename_members(value: Any, names: dict[str, tuple[str, Decoder | None]]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        new, inner = names.get(key, (key, None))
+        out[new] = inner(item) if inner and item is not None else item
+    return out

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from lambdactl import errors, model
 from lambdactl.protocols import Request, Response, UnknownOperationException
-from lambdactl.protocols.json_values import decode_blobs, dump_json, load_json
+from lambdactl.protocols.json_values import decode_blobs, dump_json, load_json, wire_names
 
 # Where Lambda's status differs from the model's responseCode (reference §8 item 2).
 STATUS_OVERRIDES = {("lambda", "DeleteFunction"): 204}
@@ -149,7 +149,10 @@ def parse_request(
         loaded = load_json(body)
         if not isinstance(loaded, dict):
             raise errors.InvalidRequestContentException("Could not parse request body into json: expected an object")
-        params.update(decode_blobs(loaded, bound.input_shape, bound.service) if bound.input_shape else loaded)
+        if bound.input_shape:
+            loaded = decode_blobs(wire_names(loaded, bound.input_shape, bound.service, to_wire=False),
+                                  bound.input_shape, bound.service)  # fmt: skip
+        params.update(loaded)
     for label, (member, kind) in bound.uri.items():
         if label in labels:
             params[member] = _scalar(labels[label], kind, member)
@@ -179,6 +182,8 @@ def serialize_result(bound: Binding, result: dict[str, Any]) -> tuple[int, dict[
         value = body_members.pop(member, None)
         body = (value or b"") if kind == "blob" else dump_json(value) if value is not None else b""
     else:
+        if bound.output_shape:
+            body_members = wire_names(body_members, bound.output_shape, bound.service, to_wire=True)
         body = dump_json(body_members)
     if status in NO_BODY_STATUSES:
         body = b""
@@ -220,6 +225,8 @@ def build_request(
             payload = payload.encode()
         body = b"" if payload is None else bytes(payload) if isinstance(payload, (bytes, bytearray)) else dump_json(payload)
     else:
+        if bound.input_shape:
+            rest = wire_names(rest, bound.input_shape, service, to_wire=True)
         body = dump_json(rest) if rest or bound.method in ("POST", "PUT") else b""
     if body and not bound.payload:
         headers["Content-Type"] = JSON_TYPE
@@ -238,7 +245,9 @@ def parse_response(op_name: str, status: int, headers: Any, body: bytes, service
             out[member] = json.loads(body)
     elif body:
         loaded = json.loads(body)
-        out.update(decode_blobs(loaded, bound.output_shape, service) if bound.output_shape else loaded)
+        if bound.output_shape:
+            loaded = decode_blobs(wire_names(loaded, bound.output_shape, service, to_wire=False), bound.output_shape, service)
+        out.update(loaded)
     for member, header in bound.out_headers.items():
         value = headers.get(header)
         if value is not None:

@@ -210,3 +210,34 @@ def test_rest_api_validation_messages(served: Any, backend: str) -> None:
     with pytest.raises(errors.ServiceError) as raised:
         plane.call("apigateway:CreateResource", {"restApiId": api_id, "parentId": ids["/x"], "pathPart": "{a+}x"})
     assert raised.value.code == "BadRequestException"
+
+
+def test_boto3_manages_rest_apis_through_serve(served: Any, backend: str) -> None:
+    import boto3
+    from botocore.config import Config
+
+    server, _ = served
+    client = boto3.client("apigateway", endpoint_url=server.url, region_name=REGION, aws_access_key_id="test",
+                          aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))  # fmt: skip
+    api = client.create_rest_api(name="sdk", binaryMediaTypes=["image/png"])
+    resource = client.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="{proxy+}")
+    client.put_method(restApiId=api["id"], resourceId=resource["id"], httpMethod="ANY", authorizationType="NONE")
+    integration = client.put_integration(restApiId=api["id"], resourceId=resource["id"], httpMethod="ANY",
+                                         type="AWS_PROXY", integrationHttpMethod="POST", uri=invocation_uri(backend))  # fmt: skip
+    assert integration["httpMethod"] == "POST" and integration["timeoutInMillis"] == 29000
+    client.create_deployment(restApiId=api["id"], stageName="dev", variables={"color": "red"})
+    client.update_stage(restApiId=api["id"], stageName="dev",
+                        patchOperations=[{"op": "replace", "path": "/variables/color", "value": "green"}])  # fmt: skip
+    assert client.get_stage(restApiId=api["id"], stageName="dev")["variables"] == {"color": "green"}
+    paths = [item["path"] for item in client.get_resources(restApiId=api["id"])["items"]]
+    assert paths == ["/", "/{proxy+}"]
+    status, _, data = request(server, "GET", f"/_aws/execute-api/{api['id']}/dev/anything/here")
+    event = event_of(data)
+    assert status == 200 and event["pathParameters"] == {"proxy": "anything/here"}
+    assert event["stageVariables"] == {"color": "green"}  # stage variables apply at once, no redeploy
+    with pytest.raises(client.exceptions.NotFoundException):
+        client.get_rest_api(restApiId="missing")
+    with pytest.raises(client.exceptions.BadRequestException) as raised:
+        client.put_integration(restApiId=api["id"], resourceId=resource["id"], httpMethod="ANY", type="AWS_PROXY",
+                               integrationHttpMethod="POST", uri=backend)  # fmt: skip
+    assert raised.value.response["Error"]["Message"] == "AWS ARN for integration must contain path or action"

@@ -226,3 +226,38 @@ def test_iam_policy_authorizer_without_cache_is_called_each_time(served: Any, ba
     assert (status, json.loads(data)) == (403, {"message": "Forbidden"})
     status, _, data = request(server, "GET", path, headers=[("Authorization", "garbage")])
     assert (status, json.loads(data)) == (500, {"message": "Internal Server Error"})
+
+
+def test_boto3_and_the_aws_cli_manage_http_apis_through_serve(served: Any, backend: str) -> None:
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import boto3
+    from botocore.config import Config
+
+    server, _ = served
+    client = boto3.client("apigatewayv2", endpoint_url=server.url, region_name=REGION, aws_access_key_id="test",
+                          aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))  # fmt: skip
+    api = client.create_api(Name="sdk", ProtocolType="HTTP", CorsConfiguration={"AllowOrigins": ["*"]})
+    integration = client.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=backend,
+                                            PayloadFormatVersion="2.0")  # fmt: skip
+    route = client.create_route(ApiId=api["ApiId"], RouteKey="GET /sdk/{id}", Target=f"integrations/{integration['IntegrationId']}")
+    client.create_stage(ApiId=api["ApiId"], StageName="live", AutoDeploy=True, StageVariables={"v": "1"})
+    assert client.get_route(ApiId=api["ApiId"], RouteId=route["RouteId"])["RouteKey"] == "GET /sdk/{id}"
+    assert client.get_api(ApiId=api["ApiId"])["CorsConfiguration"] == {"AllowOrigins": ["*"]}
+    status, _, data = request(server, "GET", f"/_aws/execute-api/{api['ApiId']}/live/sdk/5")
+    assert status == 200 and event_of(data)["stageVariables"] == {"v": "1"}
+    with pytest.raises(client.exceptions.NotFoundException):
+        client.get_api(ApiId="missing")
+    with pytest.raises(client.exceptions.BadRequestException):
+        client.create_route(ApiId=api["ApiId"], RouteKey="FETCH /x")
+    aws = Path(sys.executable).with_name("aws")
+    aws_path = str(aws) if aws.exists() else shutil.which("aws")
+    if aws_path:  # the aws CLI v1 against serve, as --endpoint-url users run it
+        env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION, "PATH": "/usr/bin:/bin"}
+        done = subprocess.run([aws_path, "apigatewayv2", "get-routes", "--api-id", api["ApiId"], "--endpoint-url", server.url],
+                              capture_output=True, text=True, env=env, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert [r["RouteKey"] for r in json.loads(done.stdout)["Items"]] == ["GET /sdk/{id}"]
