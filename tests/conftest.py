@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,42 @@ try:
     import botocore  # noqa: F401
 except ImportError:  # the test extras are not installed
     pass
+
+# Never the user's: what a test could reach without naming a state directory (LAMBDACTL_STATE_DIR unset,
+# XDG_STATE_HOME redirected here for this process and every lambdactl it starts). tests/test_isolation.py
+# runs tests under a HOME whose default state directory holds a function and checks nothing changed.
+ISOLATED_XDG_STATE = Path(tempfile.mkdtemp(prefix="lambdactl-tests-xdg-state-"))
+INHERITED_TARGETS = ("LAMBDACTL_STATE_DIR", "LAMBDACTL_ENDPOINT_URL", "LAMBDACTL_SERVE_STATE_DIR", "AWS_ENDPOINT_URL_LAMBDA")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["XDG_STATE_HOME"] = str(ISOLATED_XDG_STATE)
+    for key in INHERITED_TARGETS:
+        os.environ.pop(key, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(ISOLATED_XDG_STATE, ignore_errors=True)
+
+
+# Where every test runs containers, real pollers, kill -9 rounds or many processes (seconds each): with the
+# tests marked one by one, they are left out of the quick run, `pytest -m "not slow"`.
+SLOW_MODULES = (
+    "tests/docker/",
+    "tests/mappings/test_sqs_mappings.py",
+    "tests/mappings/test_stream_mappings.py",
+    "tests/mappings/test_external.py",
+    "tests/runtime/test_lifecycle.py",
+    "tests/state/test_concurrency.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW_MODULES) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
 
 HELLO_PY = 'def handler(event, context):\n    return {"hello": event.get("name", "world")}\n'
 
@@ -45,8 +83,9 @@ def clean_env(state_dir: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key.startswith(keep) or not (key.startswith(("AWS_", "LAMBDACTL_")) or key == "XDG_STATE_HOME")
+        if key.startswith(keep) or not key.startswith(("AWS_", "LAMBDACTL_"))
     }
+    env["XDG_STATE_HOME"] = str(ISOLATED_XDG_STATE)
     env["LAMBDACTL_STATE_DIR"] = str(state_dir)
     env["AWS_CONFIG_FILE"] = os.devnull  # never read the developer's ~/.aws/config
     env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull

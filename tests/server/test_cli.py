@@ -7,9 +7,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from .conftest import create, lambdactl
 
 
+@pytest.mark.slow
 def test_aws_cli_list_functions_max_items(server, client, aws: str) -> None:
     for i in range(16):
         create(client, f"cli-{i}")
