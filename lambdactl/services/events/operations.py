@@ -262,39 +262,56 @@ def put_events(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish(plane: ControlPlane, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Match each entry against the enabled pattern rules of its bus and deliver to their targets."""
+    """Match each entry against the enabled pattern rules of its bus and deliver to their targets
+    (SQS after, Lambda in one write transaction taken only when a Lambda target matched)."""
     conn = rules.ready(plane)
     results: list[dict[str, Any]] = []
+    sends: list[tuple[dict[str, Any], str, str]] = []  # (target, payload, rule ARN)
+    matched_rules: dict[str, list[tuple[str, dict[str, Any], list[dict[str, Any]]]] | None] = {}
+    for entry in entries:
+        event, problem = _event(plane, entry)
+        if problem:
+            results.append(problem)
+            continue
+        bus = rules.bus_name(entry.get("EventBusName"))
+        if bus not in matched_rules:
+            matched_rules[bus] = _pattern_rules(conn, bus)
+        bus_rules = matched_rules[bus]
+        if bus_rules is None:
+            results.append({"ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Event bus {bus} does not exist."})
+            continue
+        for arn, pattern, targets in bus_rules:
+            if patterns.matches(pattern, event):
+                sends += [(target, inputs.payload(target, event, arn), arn) for target in targets]
+        results.append({"EventId": event["id"]})
     outbox = delivery.Outbox()
-    matched_rules: dict[str, list[tuple[str, dict[str, Any], list[dict[str, Any]]]]] = {}
-    with plane.store.write() as write:
-        for entry in entries:
-            event, problem = _event(plane, entry)
-            if problem:
-                results.append(problem)
-                continue
-            bus = rules.bus_name(entry.get("EventBusName"))
-            if bus not in matched_rules:
-                if write.execute("SELECT 1 FROM events_buses WHERE name = ?", (bus,)).fetchone() is None:
-                    results.append({"ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Event bus {bus} does not exist."})
-                    continue
-                matched_rules[bus] = _pattern_rules(conn, bus)
-            for arn, pattern, targets in matched_rules[bus]:
-                if patterns.matches(pattern, event):
-                    for target in targets:
-                        delivery.deliver(write, plane, target, inputs.payload(target, event, arn), outbox, rule_arn=arn)
-            results.append({"EventId": event["id"]})
+    if any(target["Arn"].startswith("arn:aws:lambda:") for target, _, _ in sends):
+        with plane.store.write() as write:
+            for target, payload, arn in sends:
+                delivery.deliver(write, plane, target, payload, outbox, rule_arn=arn)
+    else:
+        for target, payload, arn in sends:
+            delivery.deliver(conn, plane, target, payload, outbox, rule_arn=arn)
     outbox.send(plane)
     failed = sum(1 for result in results if "ErrorCode" in result)
     return {"FailedEntryCount": failed, "Entries": results}
 
 
-def _pattern_rules(conn: Any, bus: str) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+def _pattern_rules(conn: Any, bus: str) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]] | None:
+    """The bus's enabled pattern rules with their targets (None: no such bus), in one query."""
+    if conn.execute("SELECT 1 FROM events_buses WHERE name = ?", (bus,)).fetchone() is None:
+        return None
     rows = conn.execute(
-        "SELECT arn, event_pattern FROM events_rules WHERE bus = ? AND state = 'ENABLED' AND event_pattern IS NOT NULL",
+        "SELECT r.arn, r.event_pattern, t.target FROM events_rules r LEFT JOIN events_targets t ON t.rule_arn = r.arn "
+        "WHERE r.bus = ? AND r.state = 'ENABLED' AND r.event_pattern IS NOT NULL ORDER BY r.arn, t.position",
         (bus,),
     ).fetchall()
-    return [(row[0], patterns.compile_pattern(row[1]), rules.targets(conn, row[0])) for row in rows]
+    found: dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]] = {}
+    for arn, pattern, target in rows:
+        rule = found.setdefault(arn, (arn, patterns.compile_pattern(pattern), []))
+        if target is not None:
+            rule[2].append(json.loads(target))
+    return list(found.values())
 
 
 def _event(plane: ControlPlane, entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str] | None]:
