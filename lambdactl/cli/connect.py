@@ -28,6 +28,15 @@ def local_plane(globals_: Globals) -> ControlPlane:
     return ControlPlane(settings(globals_))
 
 
+def service_plane(globals_: Globals, service: str) -> Any:
+    """Where an embedded service's commands go: the state directory, or for s3 an external endpoint if set."""
+    if service == "s3":
+        from lambdactl.services.s3.client import s3_plane
+
+        return s3_plane(globals_)
+    return local_plane(globals_)
+
+
 def endpoint(globals_: Globals) -> str | None:
     """``--endpoint-url``, else ``AWS_ENDPOINT_URL_LAMBDA`` / ``LAMBDACTL_ENDPOINT_URL`` — except when
     those point at a ``serve -- CMD`` of another state directory than this command's own (a

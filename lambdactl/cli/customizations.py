@@ -140,10 +140,10 @@ def run(
     op_name: str, params: dict[str, Any], values: dict[str, Any], globals_: Globals, service: str = model.LAMBDA
 ) -> None:
     """Call the control plane (Lambda's API may be served; embedded sources are always local) and render."""
-    from lambdactl.cli.connect import control_plane, local_plane
+    from lambdactl.cli.connect import control_plane, service_plane
     from lambdactl.render import render
 
-    plane = control_plane(globals_) if service == model.LAMBDA else local_plane(globals_)
+    plane = control_plane(globals_) if service == model.LAMBDA else service_plane(globals_, service)
     if service == model.LAMBDA and op_name == "Invoke":
         _invoke(plane, params, values, globals_)
         return

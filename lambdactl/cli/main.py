@@ -13,7 +13,7 @@ from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
 from lambdactl.cli.groups import SuggestingGroup
 
-SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "events", "scheduler", "apigateway", "apigatewayv2")  # embedded services, aws-CLI shaped
+SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "events", "scheduler", "apigateway", "apigatewayv2", "s3api")  # embedded services, aws-CLI shaped
 # Commands written by hand (everything else is built from the service model), with the
 # one line `lambdactl --help` shows for each, so listing them imports none.
 EXTRA_COMMANDS = {
@@ -39,6 +39,8 @@ EXTRA_COMMANDS = {
         "lambdactl.cli.commands.services:apigatewayv2",
         "Embedded HTTP APIs, with the commands of aws apigatewayv2.",
     ),
+    "s3api": ("lambdactl.cli.commands.services:s3api", "Embedded S3 buckets and objects, with the commands of aws s3api."),
+    "s3": ("lambdactl.cli.commands.s3:s3", "Embedded S3 with aws s3's high-level commands: cp, ls, mb, rb, rm, sync."),
     "drain": ("lambdactl.cli.commands.drain:drain", "Wait until queued async events and mappings are processed."),
     "list-async-events": (
         "lambdactl.cli.commands.events:list_async_events",

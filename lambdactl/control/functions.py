@@ -102,13 +102,14 @@ def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any], *
             "Please don't provide ImageUri when updating a function with packageType Zip."
         )
     data = code.get("ZipFile")
+    from_s3 = data is None and bool(code.get("S3Bucket") or code.get("S3Key"))
+    if from_s3:
+        from lambdactl.services.s3.code import read_package
+
+        data = read_package(plane, code)
     if data is None:
-        if code.get("S3Bucket") or code.get("S3Key"):
-            raise errors.InvalidParameterValueException(
-                "lambdactl has no S3: upload the package with --zip-file fileb://path/to/file.zip."
-            )
         raise errors.InvalidParameterValueException("Please provide a source for function code.")
-    check_zip(data)
+    check_zip(data, direct=not from_s3)
     sha_hex = plane.code.put(data) if store else code_sha256(data)[0]  # DryRun stores nothing
     _, sha_b64 = code_sha256(data)
     return {"CodeSize": len(data), "CodeSha256": sha_b64, "_CodeSha": sha_hex}
@@ -286,7 +287,8 @@ def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[st
     ref, _ = parse_target(plane, params, namespaced=False)
     current = require_function(plane, ref)
     _check_architectures(params.get("Architectures"))
-    code = {key: params[key] for key in ("ZipFile", "S3Bucket", "S3Key", "ImageUri") if params.get(key) is not None}
+    code = {key: params[key] for key in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri")
+            if params.get(key) is not None}  # fmt: skip
     _check_revision(current, params.get("RevisionId"))  # before storing code: a refused update stores nothing
     fields = _code_fields(plane, current["PackageType"], code, store=not params.get("DryRun"))
     if params.get("DryRun"):

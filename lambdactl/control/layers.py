@@ -129,11 +129,14 @@ def publish_layer_version(plane: ControlPlane, params: dict[str, Any]) -> dict[s
     _check_publish(params)
     content = params.get("Content") or {}
     data = content.get("ZipFile")
+    from_s3 = data is None and bool(content.get("S3Bucket") or content.get("S3Key"))
+    if from_s3:
+        from lambdactl.services.s3.code import read_package
+
+        data = read_package(plane, content)
     if data is None:
-        raise errors.InvalidParameterValueException(
-            "lambdactl has no S3: upload the layer with --zip-file fileb://path/to/layer.zip."
-        )
-    check_zip(data)
+        raise errors.InvalidParameterValueException("Please provide a source for the layer content.")
+    check_zip(data, direct=not from_s3)
     sha_hex = plane.code.put(data)
     config: dict[str, Any] = {
         "Description": params.get("Description") or "",

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-# Lambda itself, the services whose embedded sources feed event source mappings, and API Gateway.
+# Lambda itself, the services whose embedded sources feed event source mappings, API Gateway and S3.
 SERVICES = {
     "lambda": "lambda/2015-03-31",
     "sqs": "sqs/2012-11-05",
@@ -31,6 +31,7 @@ SERVICES = {
     "scheduler": "scheduler/2021-06-30",
     "apigateway": "apigateway/2015-07-09",
     "apigatewayv2": "apigatewayv2/2018-11-29",
+    "s3": "s3/2006-03-01",
 }
 
 

@@ -1,9 +1,10 @@
-"""Content-addressed code: zips stored by SHA-256, unpacked once per hash, read-only.
+"""Content-addressed bytes: code zips stored by SHA-256, unpacked once per hash, read-only,
+and the blobs of embedded S3 objects and upload parts (``BlobStore``).
 
 Layers are merged the same way, once per ordered set of zips (later files win, as in /opt).
 
 Writes go to a temporary name and are renamed into place, so a crash never leaves
-a half-written zip or a half-unpacked tree under its final name.
+a half-written zip, blob or half-unpacked tree under its final name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import base64
 import contextlib
 import os
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from lambdactl import errors
 from lambdactl.state.store import private_state_dir
@@ -30,13 +34,14 @@ def code_sha256(data: bytes) -> tuple[str, str]:
     return digest.hex(), base64.b64encode(digest).decode()
 
 
-def check_zip(data: bytes) -> int:
-    """Validate a deployment package as Lambda does; returns its unzipped size."""
+def check_zip(data: bytes, *, direct: bool = True) -> int:
+    """Validate a deployment package as Lambda does; returns its unzipped size. The 50 MB zipped
+    limit is for ``direct`` uploads (ZipFile); a package read from S3 has only the unzipped one."""
     import io
     import zipfile
     import zlib
 
-    if len(data) > MAX_ZIPPED:
+    if direct and len(data) > MAX_ZIPPED:
         raise errors.RequestEntityTooLargeException(f"Zipped size must be smaller than {MAX_ZIPPED} bytes")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -76,6 +81,68 @@ def _atomic_write(target: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@dataclass(frozen=True)
+class Blob:
+    sha256: str  # hex: the blob's name in the store
+    md5: str  # hex: S3's ETag of a single-part object
+    size: int
+
+
+class BlobStore:
+    """Bytes stored once per SHA-256 under ``blobs/``, streamed in while hashing (never held whole)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root) / "blobs"
+
+    def path(self, sha_hex: str) -> Path:
+        return self.root / sha_hex[:2] / sha_hex
+
+    def put(self, chunks: Iterable[bytes]) -> Blob:
+        """Store the concatenated chunks; an existing copy is kept (and touched so a sweep spares it)."""
+        import hashlib
+        import tempfile
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                    sha.update(chunk)
+                    md5.update(chunk)
+                    size += len(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            blob = Blob(sha.hexdigest(), md5.hexdigest(), size)
+            target = self.path(blob.sha256)
+            if target.exists():
+                os.utime(target)
+                os.unlink(tmp)
+            else:
+                target.parent.mkdir(exist_ok=True)
+                os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return blob
+
+    def open(self, sha_hex: str) -> BinaryIO:
+        return open(self.path(sha_hex), "rb")
+
+    def touch(self, sha_hex: str) -> None:
+        os.utime(self.path(sha_hex))
+
+    def discard(self, sha_hex: str, min_age_s: float = 60.0) -> None:
+        """Remove a blob nothing references any more, unless it was stored or touched within ``min_age_s``
+        (a racing put of the same bytes may not have committed the row that references it yet)."""
+        path = self.path(sha_hex)
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < time.time() - min_age_s:
+                path.unlink()
 
 
 class CodeStore:

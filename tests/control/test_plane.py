@@ -54,7 +54,8 @@ def test_base64_zip_as_sent_by_the_http_api(plane, zip_bytes):
      "Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1"),
     ({"PackageType": "Jar"}, errors.ValidationException, "at 'packageType'"),
     ({"Code": {"ZipFile": b"PK\x03\x04 nope"}}, errors.InvalidParameterValueException, "Could not unzip uploaded file."),
-    ({"Code": {"S3Bucket": "bucket", "S3Key": "k"}}, errors.InvalidParameterValueException, "no S3"),
+    ({"Code": {"S3Bucket": "bucket", "S3Key": "k"}}, errors.InvalidParameterValueException,
+     "S3 Error Code: NoSuchBucket"),
     ({"Code": {}}, errors.InvalidParameterValueException, "Please provide a source for function code."),
     ({"Handler": None}, errors.InvalidParameterValueException, "Handler is required"),
 ])  # fmt: skip

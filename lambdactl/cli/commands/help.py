@@ -75,6 +75,9 @@ Asynchronous invocation and event source mappings:
   LAMBDACTL_SOURCE_ENDPOINT_URL   poll external sources at this endpoint (else AWS_ENDPOINT_URL_SQS,
                                   AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODBSTREAMS, AWS_ENDPOINT_URL)
   LAMBDACTL_SOURCE_AWS            1 = poll real AWS sources
+  LAMBDACTL_S3_ENDPOINT_URL       an S3-compatible endpoint (MinIO, AWS) for `s3`/`s3api` commands and
+                                  --code S3Bucket=... instead of the embedded buckets (needs boto3;
+                                  notifications stay embedded-only)
 """,
     "exit-codes": """\
 As the aws CLI v2:

@@ -1,10 +1,13 @@
-"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler|apigateway|apigatewayv2 <operation>``.
+"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler|apigateway|apigatewayv2|s3api <operation>``.
 
 Their commands are built from each service's botocore model like Lambda's own, and run
-against the control-plane operations registered as ``<service>:<Operation>``.
+against the control-plane operations registered as ``<service>:<Operation>`` (in the control
+index, or by ``lambdactl/services/<service>/operations.py``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -32,28 +35,35 @@ def _packaged(service: str) -> list[str]:
     return [op[len(prefix):] for op in OPERATIONS if op.startswith(prefix)]
 
 
-def operation_for(service: str, command: str) -> str | None:
-    """The API operation behind ``lambdactl <service> <command>`` (for error messages)."""
-    return _operations(service).get(command)
+GROUP_SERVICES = {"s3api": "s3"}  # a group whose name is not its model's
+
+
+def operation_for(group: str, command: str) -> str | None:
+    """The API operation behind ``lambdactl <group> <command>`` (for error messages)."""
+    return _operations(GROUP_SERVICES.get(group, group)).get(command)
 
 
 class ServiceGroup(SuggestingGroup):
-    def __init__(self, service: str, help_text: str, extras: dict[str, str] | None = None) -> None:
-        super().__init__(name=service, help=help_text)
-        self.service = service
+    def __init__(self, name: str, help_text: str, extras: dict[str, str] | None = None,
+                 command_class: str = "lambdactl.cli.factory:OperationCommand") -> None:  # fmt: skip
+        super().__init__(name=name, help=help_text)
+        self.service = GROUP_SERVICES.get(name, name)
         self.extras = extras or {}  # lambdactl's own commands in this group: name -> "module:attr"
+        self.command_class = command_class  # builds a model command: (op_name, service) -> click.Command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*_operations(self.service), *self.extras})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        from lambdactl.cli.factory import OperationCommand
-
         if name in self.extras:
-            module, attr = self.extras[name].split(":")
-            return getattr(__import__(module, fromlist=[attr]), attr)
+            return _attr(self.extras[name])
         op_name = _operations(self.service).get(name)
-        return OperationCommand(op_name, self.service) if op_name else None
+        return _attr(self.command_class)(op_name, self.service) if op_name else None
+
+
+def _attr(spec: str) -> Any:
+    module, attr = spec.split(":")
+    return getattr(__import__(module, fromlist=[attr]), attr)
 
 
 sqs = ServiceGroup("sqs", "Embedded queues with the commands, flags and outputs of `aws sqs`.")
@@ -67,3 +77,8 @@ events = ServiceGroup("events", "Embedded EventBridge with the commands, flags a
 scheduler = ServiceGroup("scheduler", "Embedded EventBridge Scheduler with the commands of `aws scheduler`.")
 apigateway = ServiceGroup("apigateway", "Embedded REST APIs with the commands, flags and outputs of `aws apigateway`.")
 apigatewayv2 = ServiceGroup("apigatewayv2", "Embedded HTTP APIs with the commands, flags and outputs of `aws apigatewayv2`.")
+s3api = ServiceGroup(
+    "s3api",
+    "Embedded S3 buckets and objects with the commands, flags and outputs of `aws s3api`.",
+    command_class="lambdactl.cli.commands.s3api:S3ApiCommand",
+)
