@@ -53,6 +53,10 @@ EXTRA_COMMANDS = {
         "lambdactl.cli.commands.generate_event:generate_event",
         "Print a sample event of an AWS source.",
     ),
+    "completion": (
+        "lambdactl.cli.commands.completion_cmd:completion",
+        "Print the shell completion script (bash, zsh, fish).",
+    ),
     "help": ("lambdactl.cli.commands.help:help_", "Explain a topic: state-dir, backends, configuration, ..."),
 }
 

@@ -97,3 +97,15 @@ def test_checked_in_scripts_are_up_to_date(tmp_path) -> None:
     for path in written:
         assert "# Install: " in path.read_text()
     assert (tmp_path / "_lambdactl").read_text().startswith("#compdef lambdactl\n")
+
+
+@pytest.mark.parametrize(("shell", "name"), sorted(completion.FILES.items()))
+def test_completion_command_prints_the_installed_script(cli, shell: str, name: str) -> None:
+    """A pip user has no completions/ folder: `lambdactl completion SHELL` prints the same script."""
+    printed = cli("completion", shell).stdout
+    assert printed == (REPO / "completions" / name).read_text()
+    assert "_LAMBDACTL_COMPLETE" in printed
+
+
+def test_completion_command_refuses_an_unknown_shell(cli) -> None:
+    assert "'powershell' is not one of 'bash', 'zsh', 'fish'" in cli("completion", "powershell", rc=252).stderr

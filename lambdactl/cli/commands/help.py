@@ -89,13 +89,13 @@ As the aws CLI v2:
   255  any other failure: a waiter that failed or timed out, `drain` timing out, an unexpected error
 """,
     "completion": """\
-Completion scripts for bash, zsh and fish are in the repository's completions/ directory
-(regenerate: python -m lambdactl.cli.completion --write completions/). They complete
-commands, flags, enum values (e.g. --runtime) and function names of the state directory.
-  bash  source completions/lambdactl.bash                  # e.g. from ~/.bashrc
-  zsh   cp completions/_lambdactl ~/.zfunc/ && fpath+=(~/.zfunc) && autoload -U compinit && compinit
-  fish  cp completions/lambdactl.fish ~/.config/fish/completions/
-Or without the files: eval "$(_LAMBDACTL_COMPLETE=bash_source lambdactl)" (zsh_source, fish_source).
+Completion for bash, zsh and fish: commands, flags, enum values (e.g. --runtime) and the function
+names of the state directory. `lambdactl completion SHELL` prints the script (the same as the
+repository's completions/ files; regenerate those with python -m lambdactl.cli.completion --write completions/).
+  bash  lambdactl completion bash > ~/.local/share/bash-completion/completions/lambdactl
+  zsh   lambdactl completion zsh > ~/.zfunc/_lambdactl   # with fpath+=(~/.zfunc); autoload -U compinit && compinit
+  fish  lambdactl completion fish > ~/.config/fish/completions/lambdactl.fish
+Or without a file: eval "$(lambdactl completion bash)" (zsh alike; fish: lambdactl completion fish | source).
 """,
 }
 
