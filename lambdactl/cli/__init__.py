@@ -8,10 +8,23 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:
-        from lambdactl import __version__
-
-        print(f"lambdactl {__version__}")
+        print(version_line())
         return
     from lambdactl.cli.main import main as run
 
     run(args)
+
+
+def version_line() -> str:
+    """As the aws CLI's: version, interpreter and system, then the backends found by cheap probes only
+    (``lambdactl doctor`` checks cgroups, the Docker engine and each runtime's interpreter)."""
+    import os
+
+    from lambdactl import __version__
+
+    system = os.uname()
+    docker = os.environ.get("DOCKER_HOST") or os.path.exists("/var/run/docker.sock")
+    backends = "subprocess,docker" if docker else "subprocess"
+    python = ".".join(map(str, sys.version_info[:3]))
+    return (f"lambdactl {__version__} Python/{python} {system.sysname}/{system.release} {system.machine} "
+            f"backends/{backends} (lambdactl doctor: details)")

@@ -57,6 +57,10 @@ EXTRA_COMMANDS = {
         "lambdactl.cli.commands.completion_cmd:completion",
         "Print the shell completion script (bash, zsh, fish).",
     ),
+    "doctor": (
+        "lambdactl.cli.commands.doctor:doctor",
+        "Check this machine: backends, cgroups, Docker engine, runtimes' interpreters.",
+    ),
     "help": ("lambdactl.cli.commands.help:help_", "Explain a topic: state-dir, backends, configuration, ..."),
 }
 

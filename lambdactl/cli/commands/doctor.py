@@ -1,0 +1,34 @@
+"""``lambdactl doctor``: what works on this machine, for each backend and runtime, and what to do about the rest."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="doctor", help="Check this machine: state directory, backends (cgroups, Docker engine) and "
+               "the interpreter behind each runtime.")  # fmt: skip
+@click.pass_obj
+def doctor(globals_) -> None:
+    """Example: lambdactl doctor"""
+    from tabulate import tabulate
+
+    from lambdactl.backends import capabilities
+    from lambdactl.cli import version_line
+    from lambdactl.cli.connect import settings
+    from lambdactl.server import discovery
+
+    state_dir = settings(globals_).state_dir
+    served = discovery.find(state_dir) if state_dir.exists() else None
+    checks = [
+        capabilities.Check("lambdactl", True, version_line().removeprefix("lambdactl ").split(" backends/")[0]),
+        capabilities.Check("system", capabilities.is_supported_system(),
+                           "Linux: every backend" if capabilities.is_supported_system()
+                           else "not Linux: only the docker backend is expected to work"),
+        capabilities.Check("state directory", True, f"{state_dir}" + ("" if state_dir.exists() else " (not created yet)")),
+        capabilities.Check("serve", True, f"{served['url']} (pid {served['pid']})" if served else "not running"),
+        capabilities.containment(),
+        capabilities.docker_engine(),
+        *capabilities.runtimes(),
+    ]  # fmt: skip
+    rows = [(check.area, "ok" if check.ok else "--", check.detail) for check in checks]
+    click.echo(tabulate(rows, headers=["check", "", "detail"], tablefmt="plain", maxcolwidths=[None, None, 90]))
