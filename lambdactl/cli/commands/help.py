@@ -28,7 +28,8 @@ A function runs on one of two backends, chosen with `create-function --backend`:
   subprocess  (default) the runtime's interpreter on this machine (python3.X, node) with
               lambdactl's Runtime API bootstrap; provided.* runs the package's `bootstrap`.
               Interpreters: LAMBDACTL_PYTHON3_X (e.g. LAMBDACTL_PYTHON3_12=/opt/py/bin/python3.12),
-              else pythonX.Y on PATH or pyenv; LAMBDACTL_NODE, else `node` on PATH.
+              else pythonX.Y on PATH or pyenv; LAMBDACTL_NODE, else `node` on PATH; java17/21/...:
+              LAMBDACTL_JAVA_<N> (a java binary or JDK home), else a JDK of that major version.
   docker      a container from the official Lambda base image (public.ecr.aws/lambda/...),
               code mounted at /var/task, limits as on Lambda. Image functions
               (--package-type Image) always use docker. Image per function or runtime:
@@ -61,7 +62,7 @@ lambdactl settings (environment variables):
                                   `serve --debug` says which mechanism holds them)
   LAMBDACTL_FUNCTION_CREDENTIALS  placeholder (per-environment keys, default) or profile (your AWS
                                   credentials, for functions that must call real AWS)
-  LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>
+  LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_JAVA_<N>, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>
                                   see `lambdactl help backends`
 Asynchronous invocation and event source mappings:
   LAMBDACTL_ASYNC_CONCURRENCY     async events run at once (default: the account's concurrency)
