@@ -11,10 +11,6 @@ MODULES: dict[str, str] = {
     "account": "GetAccountSettings",
     "aliases": "CreateAlias GetAlias UpdateAlias DeleteAlias ListAliases",
     "concurrency": "PutFunctionConcurrency GetFunctionConcurrency DeleteFunctionConcurrency",
-    "dynamodbstreams": (
-        "dynamodbstreams:ListStreams dynamodbstreams:DescribeStream dynamodbstreams:GetShardIterator "
-        "dynamodbstreams:GetRecords dynamodbstreams:PutRecord"
-    ),
     "event_invoke_config": (
         "PutFunctionEventInvokeConfig UpdateFunctionEventInvokeConfig GetFunctionEventInvokeConfig "
         "DeleteFunctionEventInvokeConfig ListFunctionEventInvokeConfigs"
@@ -28,12 +24,6 @@ MODULES: dict[str, str] = {
         "UpdateFunctionConfiguration DeleteFunction"
     ),
     "invoke": "Invoke",
-    "kinesis": (
-        "kinesis:CreateStream kinesis:DeleteStream kinesis:ListStreams kinesis:DescribeStream "
-        "kinesis:DescribeStreamSummary kinesis:ListShards kinesis:IncreaseStreamRetentionPeriod "
-        "kinesis:DecreaseStreamRetentionPeriod kinesis:PutRecord kinesis:PutRecords "
-        "kinesis:GetShardIterator kinesis:GetRecords"
-    ),
     "layers": (
         "PublishLayerVersion GetLayerVersion GetLayerVersionByArn ListLayers ListLayerVersions "
         "DeleteLayerVersion AddLayerVersionPermission GetLayerVersionPolicy RemoveLayerVersionPermission"
@@ -46,12 +36,6 @@ MODULES: dict[str, str] = {
     "provisioned": (
         "PutProvisionedConcurrencyConfig GetProvisionedConcurrencyConfig "
         "ListProvisionedConcurrencyConfigs DeleteProvisionedConcurrencyConfig"
-    ),
-    "sqs": (
-        "sqs:CreateQueue sqs:DeleteQueue sqs:GetQueueUrl sqs:ListQueues sqs:GetQueueAttributes "
-        "sqs:SetQueueAttributes sqs:PurgeQueue sqs:SendMessage sqs:ReceiveMessage sqs:DeleteMessage "
-        "sqs:ChangeMessageVisibility sqs:SendMessageBatch sqs:DeleteMessageBatch "
-        "sqs:ChangeMessageVisibilityBatch"
     ),
     "tags": "TagResource UntagResource ListTags",
     "versions": "PublishVersion ListVersionsByFunction",

@@ -85,6 +85,14 @@ class ControlPlane:
         self.store.close()
 
 
+def service_operations(service: str) -> list[str]:
+    """The ``<service>:<Operation>`` names that ``lambdactl.services.<service>.operations`` registers."""
+    import importlib
+
+    importlib.import_module(f"lambdactl.services.{service}.operations")
+    return sorted(op for op in OPERATIONS if op.startswith(f"{service}:"))
+
+
 def _load(op_name: str) -> Handler:
     """Import the one module that registers ``op_name``: ``lambdactl.services.<service>.operations``
     for a ``<service>:`` operation whose service has a package, else the module control/index.py names."""

@@ -68,7 +68,7 @@ def test_kinesis_event(esm):
 
 
 def test_dynamodb_stream_event(esm, plane):
-    from lambdactl.sources import dynamodb_streams
+    from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
 
     out = esm.function("f")
     change = dynamodb_streams.put_record(plane, "T", "INSERT", {"Id": {"N": "101"}},

@@ -20,8 +20,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from lambdactl.control import kinesis as kinesis_ops
-    from lambdactl.sources import dynamodb_streams, kinesis, sqs
+    from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
+    from lambdactl.services.kinesis import operations as kinesis_ops
+    from lambdactl.services.kinesis import streams as kinesis
+    from lambdactl.services.sqs import queues as sqs
 
     moving = Clock()
     for module in (sqs, kinesis, dynamodb_streams, kinesis_ops):

@@ -7,7 +7,9 @@ import base64
 import pytest
 
 from lambdactl import errors
-from lambdactl.sources import dynamodb_streams, kinesis, sqs
+from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
+from lambdactl.services.kinesis import streams as kinesis
+from lambdactl.services.sqs import queues as sqs
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler|apigateway|apigatewayv2|s3api <operation>``.
 
 Their commands are built from each service's botocore model like Lambda's own, and run
-against the control-plane operations registered as ``<service>:<Operation>`` (in the control
-index, or by ``lambdactl/services/<service>/operations.py``).
+against the control-plane operations registered as ``<service>:<Operation>`` by
+``lambdactl/services/<service>/operations.py``.
 """
 
 from __future__ import annotations
@@ -16,23 +16,11 @@ from lambdactl.cli.groups import SuggestingGroup
 
 
 def _operations(service: str) -> dict[str, str]:
-    from lambdactl.control.index import supported_operations
+    from lambdactl.control.plane import service_operations
 
-    prefix = f"{service}:"
     modelled = model.service(service)["operations"]  # lambdactl's own operations get hand-written commands
-    ops = [op[len(prefix):] for op in supported_operations() if op.startswith(prefix)] or _packaged(service)
+    ops = [op.partition(":")[2] for op in service_operations(service)]
     return {model.command_name(op): op for op in ops if op in modelled}
-
-
-def _packaged(service: str) -> list[str]:
-    """The operations a ``lambdactl/services/<service>`` package registers."""
-    import importlib
-
-    from lambdactl.control.plane import OPERATIONS
-
-    importlib.import_module(f"lambdactl.services.{service}.operations")
-    prefix = f"{service}:"
-    return [op[len(prefix):] for op in OPERATIONS if op.startswith(prefix)]
 
 
 GROUP_SERVICES = {"s3api": "s3"}  # a group whose name is not its model's

@@ -30,9 +30,23 @@ def configured_endpoint(kind: str) -> str | None:
     return "" if os.environ.get("LAMBDACTL_SOURCE_AWS") == "1" else None
 
 
-def embedded(plane: ControlPlane, arn: str) -> bool:
-    from lambdactl.sources import kind_of
+def kind_of(plane: ControlPlane, arn: str) -> str | None:
+    """What an event source ARN names, if it exists here: "sqs", "kinesis", "dynamodb" or None."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    service = parts[2]
+    if service == "sqs":
+        from lambdactl.services.sqs import queues
 
+        return "sqs" if queues.exists(plane, arn) else None
+    if service in ("kinesis", "dynamodb"):
+        row = plane.store.read_one("SELECT kind FROM streams WHERE arn = ?", (arn,))
+        return row["kind"] if row else None
+    return None
+
+
+def embedded(plane: ControlPlane, arn: str) -> bool:
     return kind_of(plane, arn) is not None
 
 
@@ -81,9 +95,9 @@ def deliver(plane: ControlPlane, target: str, body: str) -> str | None:
         if source_kind(target) == "sqs":
             if embedded(plane, target):
                 from lambdactl.events.pollers.manager import wake
-                from lambdactl.sources import sqs
+                from lambdactl.services.sqs import queues
 
-                sqs.send(plane, target, body)
+                queues.send(plane, target, body)
                 wake(plane, target)
                 return None
             endpoint = configured_endpoint("sqs")

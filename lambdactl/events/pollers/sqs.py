@@ -31,27 +31,27 @@ class QueueSource(Protocol):
 
 
 class EmbeddedQueue:
-    """A queue in the state directory (``lambdactl.sources.sqs``)."""
+    """A queue in the state directory (``lambdactl.services.sqs.queues``)."""
 
     def __init__(self, plane: Any, arn: str) -> None:
         self.plane, self.arn = plane, arn
 
     def receive(self, limit: int) -> list[dict[str, Any]]:
-        from lambdactl.sources import sqs
+        from lambdactl.services.sqs import queues
 
         return [events.sqs_record(m.message_id, m.receipt_handle, m.body, m.attributes, m.message_attributes,
                                   m.md5_of_body, m.md5_of_message_attributes, self.arn)
-                for m in sqs.receive(self.plane, self.arn, limit)]  # fmt: skip
+                for m in queues.receive(self.plane, self.arn, limit)]  # fmt: skip
 
     def delete(self, receipt_handles: list[str]) -> None:
-        from lambdactl.sources import sqs
+        from lambdactl.services.sqs import queues
 
-        sqs.delete(self.plane, self.arn, receipt_handles)
+        queues.delete(self.plane, self.arn, receipt_handles)
 
     def pending(self) -> int:
-        from lambdactl.sources import sqs
+        from lambdactl.services.sqs import queues
 
-        return sqs.pending(self.plane, self.arn)
+        return queues.pending(self.plane, self.arn)
 
 
 def gather(source: QueueSource, mapping: Mapping, stop: threading.Event) -> list[dict[str, Any]]:

@@ -52,29 +52,29 @@ class StreamSource(Protocol):
 
 
 class EmbeddedStream:
-    """A stream in the state directory (``lambdactl.sources.kinesis``; DynamoDB streams share its storage)."""
+    """A stream in the state directory (``lambdactl.services.kinesis.streams``; DynamoDB streams share its storage)."""
 
     def __init__(self, plane: ControlPlane, arn: str, kind: str) -> None:
         self.plane, self.arn, self.kind = plane, arn, kind
 
     def shards(self) -> list[str]:
-        from lambdactl.sources import kinesis
+        from lambdactl.services.kinesis import streams as kinesis
 
         return [shard.shard_id for shard in kinesis.shards(self.plane, self.arn)]
 
     def read(self, shard: str, after: str | None, since: float | None, limit: int) -> list[dict[str, Any]]:
-        from lambdactl.sources import kinesis
+        from lambdactl.services.kinesis import streams as kinesis
 
         records = kinesis.read(self.plane, self.arn, shard, after, limit, since)
         if self.kind == "kinesis":
             return [{"SequenceNumber": r.sequence_number, "ApproximateArrivalTimestamp": r.arrival, "Data": r.data,
                      "PartitionKey": r.partition_key} for r in records]  # fmt: skip
-        from lambdactl.sources import dynamodb_streams
+        from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
 
         return dynamodb_streams.records(self.arn, records)
 
     def behind(self, shard: str, checkpoint: str | None) -> bool:
-        from lambdactl.sources import kinesis
+        from lambdactl.services.kinesis import streams as kinesis
 
         latest = kinesis.latest_sequence(self.plane, self.arn, shard)
         return latest is not None and (checkpoint is None or seq_key(latest) > seq_key(checkpoint))

@@ -13,7 +13,8 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.sources import dynamodb_streams, kinesis
+from lambdactl.services.dynamodbstreams import streams
+from lambdactl.services.kinesis import streams as kinesis
 
 ResourceNotFoundException = errors.service_error("ResourceNotFoundException", 400)
 ValidationException = errors.service_error("ValidationException", 400)
@@ -32,7 +33,7 @@ def _label(arn: str) -> str:
 
 @operation("dynamodbstreams:ListStreams")
 def list_streams(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arns = dynamodb_streams.table_streams(plane, params.get("TableName"))
+    arns = streams.table_streams(plane, params.get("TableName"))
     if params.get("ExclusiveStartStreamArn") in arns:
         arns = arns[arns.index(params["ExclusiveStartStreamArn"]) + 1:]
     limit = params.get("Limit") or 100
@@ -92,7 +93,7 @@ def get_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if found:
         after = kinesis.counter_of(plane, arn, shard_id, found[-1].sequence_number)
     return {
-        "Records": dynamodb_streams.records(arn, found),
+        "Records": streams.records(arn, found),
         "NextShardIterator": kinesis.iterator(arn, shard_id, after),
     }
 
@@ -108,10 +109,10 @@ def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("StreamArn"):
         arn = params["StreamArn"]
     elif params.get("TableName"):
-        arn = dynamodb_streams.enable_stream(plane, params["TableName"])
+        arn = streams.enable_stream(plane, params["TableName"])
     else:
         raise ValidationException("Either TableName or StreamArn must be provided.")
-    record = dynamodb_streams.put_record(
+    record = streams.put_record(
         plane, arn, params.get("EventName") or "", params.get("Keys") or {}, params.get("NewImage"),
         params.get("OldImage"),
     )  # fmt: skip

@@ -20,7 +20,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from lambdactl.sources import kinesis, now
+from lambdactl.services.clock import now
+from lambdactl.services.kinesis import streams as kinesis
 
 if TYPE_CHECKING:
     from lambdactl.control.plane import ControlPlane

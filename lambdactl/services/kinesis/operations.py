@@ -1,4 +1,4 @@
-"""The ``kinesis:*`` operations (botocore's kinesis shapes) over the embedded streams in lambdactl.sources.kinesis.
+"""The ``kinesis:*`` operations (botocore's kinesis shapes) over the embedded streams in ``streams``.
 
 Results are the API's JSON: blobs (Data) as base64 text, timestamps as epoch seconds.
 PutRecord and PutRecords wake the event-source-mapping worker once per call (the storage
@@ -13,7 +13,8 @@ import datetime
 from typing import Any
 
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.sources import kinesis, now
+from lambdactl.services.clock import now
+from lambdactl.services.kinesis import streams
 
 MAX_SHARDS = 500
 
@@ -22,10 +23,10 @@ def _arn(plane: ControlPlane, params: dict[str, Any]) -> str:
     if params.get("StreamARN"):
         arn = params["StreamARN"]
     elif params.get("StreamName"):
-        arn = kinesis.stream_arn(plane, params["StreamName"])
+        arn = streams.stream_arn(plane, params["StreamName"])
     else:
-        raise kinesis.InvalidArgumentException("Either StreamName or StreamARN must be provided.")
-    kinesis.stream(plane, arn)
+        raise streams.InvalidArgumentException("Either StreamName or StreamARN must be provided.")
+    streams.stream(plane, arn)
     return arn
 
 
@@ -35,7 +36,7 @@ def _data(value: Any) -> bytes:
     try:
         return base64.b64decode(value or "", validate=True)
     except (binascii.Error, ValueError):
-        raise kinesis.InvalidArgumentException("Data must be base64-encoded.") from None
+        raise streams.InvalidArgumentException("Data must be base64-encoded.") from None
 
 
 def parse_timestamp(value: Any) -> float:
@@ -51,12 +52,12 @@ def parse_timestamp(value: Any) -> float:
     try:
         moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise kinesis.InvalidArgumentException(f"Invalid timestamp: {value}") from None
+        raise streams.InvalidArgumentException(f"Invalid timestamp: {value}") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)).timestamp()
 
 
 def _stream_info(plane: ControlPlane, arn: str) -> dict[str, Any]:
-    row = kinesis.stream(plane, arn)
+    row = streams.stream(plane, arn)
     return {
         "StreamName": row["name"],
         "StreamARN": arn,
@@ -76,7 +77,7 @@ def _shard_shapes(plane: ControlPlane, arn: str) -> list[dict[str, Any]]:
             "HashKeyRange": {"StartingHashKey": shard.start_hash, "EndingHashKey": shard.end_hash},
             "SequenceNumberRange": {"StartingSequenceNumber": shard.starting_sequence},
         }
-        for shard in kinesis.shards(plane, arn)
+        for shard in streams.shards(plane, arn)
     ]
 
 
@@ -84,15 +85,15 @@ def _shard_shapes(plane: ControlPlane, arn: str) -> list[dict[str, Any]]:
 def create_stream(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     count = params.get("ShardCount", 1) if params.get("StreamModeDetails", {}).get("StreamMode") != "ON_DEMAND" else 4
     if not 1 <= count <= MAX_SHARDS:
-        raise kinesis.InvalidArgumentException(f"ShardCount must be between 1 and {MAX_SHARDS}.")
+        raise streams.InvalidArgumentException(f"ShardCount must be between 1 and {MAX_SHARDS}.")
     name = params["StreamName"]
-    kinesis.create(plane, kinesis.stream_arn(plane, name), name, count)
+    streams.create(plane, streams.stream_arn(plane, name), name, count)
     return {}
 
 
 @operation("kinesis:DeleteStream")
 def delete_stream(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    kinesis.delete(plane, _arn(plane, params))
+    streams.delete(plane, _arn(plane, params))
     return {}
 
 
@@ -112,7 +113,7 @@ def list_streams(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         "StreamNames": page,
         "HasMoreStreams": len(names) > limit,
         "StreamSummaries": [
-            {k: v for k, v in _stream_info(plane, kinesis.stream_arn(plane, name)).items()
+            {k: v for k, v in _stream_info(plane, streams.stream_arn(plane, name)).items()
              if k in ("StreamName", "StreamARN", "StreamStatus", "StreamModeDetails", "StreamCreationTimestamp")}
             for name in page
         ],
@@ -136,7 +137,7 @@ def describe_stream(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
 @operation("kinesis:DescribeStreamSummary")
 def describe_stream_summary(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = _arn(plane, params)
-    summary = {**_stream_info(plane, arn), "OpenShardCount": len(kinesis.shards(plane, arn)), "ConsumerCount": 0}
+    summary = {**_stream_info(plane, arn), "OpenShardCount": len(streams.shards(plane, arn)), "ConsumerCount": 0}
     return {"StreamDescriptionSummary": summary}
 
 
@@ -166,20 +167,20 @@ def decrease_retention(plane: ControlPlane, params: dict[str, Any]) -> dict[str,
 
 def _retention(plane: ControlPlane, params: dict[str, Any], increase: bool) -> dict[str, Any]:
     arn = _arn(plane, params)
-    hours, current = params["RetentionPeriodHours"], kinesis.stream(plane, arn)["retention_hours"]
+    hours, current = params["RetentionPeriodHours"], streams.stream(plane, arn)["retention_hours"]
     if not 24 <= hours <= 8760:
-        raise kinesis.InvalidArgumentException(
+        raise streams.InvalidArgumentException(
             f"Minimum allowed retention period is 24 hours. Maximum allowed retention period is 8760 hours. "
             f"Requested retention period ({hours} hours) is out of range."
         )
     if (hours < current) if increase else (hours > current):
         word = "increase" if increase else "decrease"
-        raise kinesis.InvalidArgumentException(
-            f"Requested retention period ({hours} hours) for stream {kinesis.stream(plane, arn)['name']} can not be "
+        raise streams.InvalidArgumentException(
+            f"Requested retention period ({hours} hours) for stream {streams.stream(plane, arn)['name']} can not be "
             f"{'shorter' if increase else 'longer'} than existing retention period ({current} hours). Use "
             f"{'Decrease' if increase else 'Increase'}StreamRetentionPeriod API instead of {word}."
         )
-    kinesis.set_retention(plane, arn, hours)
+    streams.set_retention(plane, arn, hours)
     return {}
 
 
@@ -193,7 +194,7 @@ def _wake(plane: ControlPlane, arn: str) -> None:
 @operation("kinesis:PutRecord")
 def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = _arn(plane, params)
-    shard_id, sequence = kinesis.put(
+    shard_id, sequence = streams.put(
         plane, arn, params["PartitionKey"], _data(params.get("Data")), params.get("ExplicitHashKey")
     )
     _wake(plane, arn)
@@ -205,9 +206,9 @@ def put_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = _arn(plane, params)
     entries = params.get("Records") or []
     if not 1 <= len(entries) <= 500:
-        raise kinesis.InvalidArgumentException("Records must contain between 1 and 500 entries.")
+        raise streams.InvalidArgumentException("Records must contain between 1 and 500 entries.")
     records = [(e["PartitionKey"], _data(e.get("Data")), e.get("ExplicitHashKey")) for e in entries]
-    placed = kinesis.put_many(plane, arn, records)
+    placed = streams.put_many(plane, arn, records)
     _wake(plane, arn)
     return {
         "FailedRecordCount": 0,
@@ -220,28 +221,28 @@ def put_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 def get_shard_iterator(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = _arn(plane, params)
     timestamp = parse_timestamp(params["Timestamp"]) if params.get("Timestamp") is not None else None
-    after = kinesis.start_counter(
+    after = streams.start_counter(
         plane, arn, params["ShardId"], params["ShardIteratorType"], params.get("StartingSequenceNumber"), timestamp
     )
-    return {"ShardIterator": kinesis.iterator(arn, params["ShardId"], after)}
+    return {"ShardIterator": streams.iterator(arn, params["ShardId"], after)}
 
 
 @operation("kinesis:GetRecords")
 def get_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn, shard_id, after = kinesis.parse_iterator(params["ShardIterator"])
+    arn, shard_id, after = streams.parse_iterator(params["ShardIterator"])
     limit = params.get("Limit") or 10000
     if not 1 <= limit <= 10000:
-        raise kinesis.InvalidArgumentException("Limit must be between 1 and 10000.")
-    records = kinesis.read_counters(plane, arn, shard_id, after, limit)
+        raise streams.InvalidArgumentException("Limit must be between 1 and 10000.")
+    records = streams.read_counters(plane, arn, shard_id, after, limit)
     if records:
-        after = kinesis.counter_of(plane, arn, shard_id, records[-1].sequence_number)
-    behind = kinesis.read_counters(plane, arn, shard_id, after, 1)
+        after = streams.counter_of(plane, arn, shard_id, records[-1].sequence_number)
+    behind = streams.read_counters(plane, arn, shard_id, after, 1)
     return {
         "Records": [
             {"SequenceNumber": r.sequence_number, "ApproximateArrivalTimestamp": round(r.arrival, 3),
              "Data": base64.b64encode(r.data).decode(), "PartitionKey": r.partition_key}
             for r in records
         ],
-        "NextShardIterator": kinesis.iterator(arn, shard_id, after),
+        "NextShardIterator": streams.iterator(arn, shard_id, after),
         "MillisBehindLatest": int((now() - behind[0].arrival) * 1000) if behind else 0,
     }  # fmt: skip

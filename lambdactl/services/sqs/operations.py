@@ -1,4 +1,4 @@
-"""The ``sqs:*`` operations (botocore's sqs shapes) over the embedded queues in lambdactl.sources.sqs.
+"""The ``sqs:*`` operations (botocore's sqs shapes) over the embedded queues in ``queues``.
 
 SendMessage and SendMessageBatch wake the event-source-mapping worker once per call when a
 message was enqueued (the storage layer never starts processes).
@@ -14,7 +14,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
-from lambdactl.sources import sqs
+from lambdactl.services.sqs import queues
 
 EmptyBatchRequest = errors.service_error(
     "AWS.SimpleQueueService.EmptyBatchRequest", 400, name="EmptyBatchRequest"
@@ -33,13 +33,13 @@ BATCH_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 @operation("sqs:CreateQueue")
 def create_queue(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.create_queue(plane, params["QueueName"], params.get("Attributes"))
-    return {"QueueUrl": sqs.queue_url(arn)}
+    arn = queues.create_queue(plane, params["QueueName"], params.get("Attributes"))
+    return {"QueueUrl": queues.queue_url(arn)}
 
 
 @operation("sqs:DeleteQueue")
 def delete_queue(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    sqs.delete_queue(plane, sqs.resolve(plane, params["QueueUrl"]))
+    queues.delete_queue(plane, queues.resolve(plane, params["QueueUrl"]))
     return {}
 
 
@@ -47,25 +47,25 @@ def delete_queue(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 def get_queue_url(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     account = params.get("QueueOwnerAWSAccountId") or plane.settings.account_id
     arn = f"arn:aws:sqs:{plane.settings.region}:{account}:{params['QueueName']}"
-    return {"QueueUrl": sqs.queue_url(sqs.resolve(plane, arn))}
+    return {"QueueUrl": queues.queue_url(queues.resolve(plane, arn))}
 
 
 @operation("sqs:ListQueues")
 def list_queues(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arns = sqs.list_queues(plane, params.get("QueueNamePrefix") or "")
+    arns = queues.list_queues(plane, params.get("QueueNamePrefix") or "")
     if params.get("NextToken"):
         try:
             after = base64.b64decode(params["NextToken"], validate=True).decode()
         except (binascii.Error, ValueError):
-            raise sqs.InvalidParameterValue("Invalid NextToken value.") from None
+            raise queues.InvalidParameterValue("Invalid NextToken value.") from None
         arns = [arn for arn in arns if arn > after]
     limit = params.get("MaxResults")
     if limit is not None and not 1 <= limit <= 1000:
-        raise sqs.InvalidParameterValue("Value for parameter MaxResults is invalid. Reason: must be between 1 and 1000.")
+        raise queues.InvalidParameterValue("Value for parameter MaxResults is invalid. Reason: must be between 1 and 1000.")
     result: dict[str, Any] = {}
     page = arns[:limit] if limit else arns
     if page:
-        result["QueueUrls"] = [sqs.queue_url(arn) for arn in page]
+        result["QueueUrls"] = [queues.queue_url(arn) for arn in page]
     if limit and len(arns) > limit:
         result["NextToken"] = base64.b64encode(page[-1].encode()).decode()
     return result
@@ -73,11 +73,11 @@ def list_queues(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("sqs:GetQueueAttributes")
 def get_queue_attributes(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    attributes = sqs.queue_attributes(plane, sqs.resolve(plane, params["QueueUrl"]))
+    attributes = queues.queue_attributes(plane, queues.resolve(plane, params["QueueUrl"]))
     names = params.get("AttributeNames") or []
     for name in names:
-        if name != "All" and name not in sqs.SETTABLE and name not in sqs.COMPUTED:
-            raise sqs.InvalidAttributeName(f"Unknown Attribute {name}.")
+        if name != "All" and name not in queues.SETTABLE and name not in queues.COMPUTED:
+            raise queues.InvalidAttributeName(f"Unknown Attribute {name}.")
     if "All" not in names:
         attributes = {key: value for key, value in attributes.items() if key in names}
     return {"Attributes": attributes} if attributes else {}
@@ -85,18 +85,18 @@ def get_queue_attributes(plane: ControlPlane, params: dict[str, Any]) -> dict[st
 
 @operation("sqs:SetQueueAttributes")
 def set_queue_attributes(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    sqs.set_attributes(plane, sqs.resolve(plane, params["QueueUrl"]), params.get("Attributes") or {})
+    queues.set_attributes(plane, queues.resolve(plane, params["QueueUrl"]), params.get("Attributes") or {})
     return {}
 
 
 @operation("sqs:PurgeQueue")
 def purge_queue(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    sqs.purge(plane, sqs.resolve(plane, params["QueueUrl"]))
+    queues.purge(plane, queues.resolve(plane, params["QueueUrl"]))
     return {}
 
 
 def _send(plane: ControlPlane, arn: str, entry: dict[str, Any]) -> dict[str, Any]:
-    return sqs.send(
+    return queues.send(
         plane,
         arn,
         entry.get("MessageBody") or "",
@@ -116,7 +116,7 @@ def _wake(plane: ControlPlane, arn: str) -> None:
 
 @operation("sqs:SendMessage")
 def send_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.resolve(plane, params["QueueUrl"])
+    arn = queues.resolve(plane, params["QueueUrl"])
     result = _send(plane, arn, params)
     _wake(plane, arn)
     return result
@@ -124,26 +124,26 @@ def send_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("sqs:ReceiveMessage")
 def receive_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.resolve(plane, params["QueueUrl"])
+    arn = queues.resolve(plane, params["QueueUrl"])
     count = params.get("MaxNumberOfMessages", 1)
     if not 1 <= count <= 10:
-        raise sqs.InvalidParameterValue(
+        raise queues.InvalidParameterValue(
             f"Value {count} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
         )
     wait = params.get("WaitTimeSeconds")
     if wait is None:
-        wait = int(sqs.queue_attributes(plane, arn)["ReceiveMessageWaitTimeSeconds"])
+        wait = int(queues.queue_attributes(plane, arn)["ReceiveMessageWaitTimeSeconds"])
     if not 0 <= wait <= 20:
-        raise sqs.InvalidParameterValue(
+        raise queues.InvalidParameterValue(
             f"Value {wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
         )
-    messages = sqs.receive(plane, arn, count, params.get("VisibilityTimeout"), wait)
+    messages = queues.receive(plane, arn, count, params.get("VisibilityTimeout"), wait)
     wanted_system = {*(params.get("AttributeNames") or []), *(params.get("MessageSystemAttributeNames") or [])}
     wanted_user = params.get("MessageAttributeNames") or []
     return {"Messages": [_api_message(m, wanted_system, wanted_user) for m in messages]} if messages else {}
 
 
-def _api_message(message: sqs.Message, system: set[str], user: list[str]) -> dict[str, Any]:
+def _api_message(message: queues.Message, system: set[str], user: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "MessageId": message.message_id,
         "ReceiptHandle": message.receipt_handle,
@@ -168,14 +168,14 @@ def _attribute_wanted(name: str, patterns: list[str]) -> bool:
 
 @operation("sqs:DeleteMessage")
 def delete_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    sqs.delete(plane, sqs.resolve(plane, params["QueueUrl"]), [params["ReceiptHandle"]])
+    queues.delete(plane, queues.resolve(plane, params["QueueUrl"]), [params["ReceiptHandle"]])
     return {}
 
 
 @operation("sqs:ChangeMessageVisibility")
 def change_message_visibility(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.resolve(plane, params["QueueUrl"])
-    sqs.change_visibility(plane, arn, params["ReceiptHandle"], params["VisibilityTimeout"])
+    arn = queues.resolve(plane, params["QueueUrl"])
+    queues.change_visibility(plane, arn, params["ReceiptHandle"], params["VisibilityTimeout"])
     return {}
 
 
@@ -209,7 +209,7 @@ def _batch(
 
 @operation("sqs:SendMessageBatch")
 def send_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.resolve(plane, params["QueueUrl"])
+    arn = queues.resolve(plane, params["QueueUrl"])
     result = _batch(params, "SendMessageBatchRequestEntry", lambda entry: _send(plane, arn, entry))
     if result["Successful"]:
         _wake(plane, arn)
@@ -218,10 +218,10 @@ def send_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str,
 
 @operation("sqs:DeleteMessageBatch")
 def delete_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.resolve(plane, params["QueueUrl"])
+    arn = queues.resolve(plane, params["QueueUrl"])
 
     def run(entry: dict[str, Any]) -> dict[str, Any]:
-        sqs.delete(plane, arn, [entry["ReceiptHandle"]])
+        queues.delete(plane, arn, [entry["ReceiptHandle"]])
         return {}
 
     return _batch(params, "DeleteMessageBatchRequestEntry", run)
@@ -229,10 +229,10 @@ def delete_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[st
 
 @operation("sqs:ChangeMessageVisibilityBatch")
 def change_message_visibility_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    arn = sqs.resolve(plane, params["QueueUrl"])
+    arn = queues.resolve(plane, params["QueueUrl"])
 
     def run(entry: dict[str, Any]) -> dict[str, Any]:
-        sqs.change_visibility(plane, arn, entry["ReceiptHandle"], entry.get("VisibilityTimeout", 0))
+        queues.change_visibility(plane, arn, entry["ReceiptHandle"], entry.get("VisibilityTimeout", 0))
         return {}
 
     return _batch(params, "ChangeMessageVisibilityBatchRequestEntry", run)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import errors
-from lambdactl.sources import now
+from lambdactl.services.clock import now
 
 if TYPE_CHECKING:
     import sqlite3

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from lambdactl.sources import dynamodb_streams, kind_of, kinesis
+from lambdactl.events.pollers.sources import kind_of
+from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
+from lambdactl.services.kinesis import streams as kinesis
 
 
 def test_records_format_and_read_ops(plane):
