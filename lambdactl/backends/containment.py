@@ -21,7 +21,8 @@ import signal
 import threading
 from typing import Protocol
 
-SETTING = "LAMBDACTL_CGROUP"  # "auto" (default): a memory cgroup where writable; "off": never
+from lambdactl import settings
+
 SAMPLE_S = 0.05
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 PR_SET_CHILD_SUBREAPER = 36
@@ -36,7 +37,7 @@ class Tracked(Protocol):
 
 
 def cgroups_allowed() -> bool:
-    return (os.environ.get(SETTING) or "auto").strip().lower() != "off"
+    return settings.CGROUP.get() != "off"
 
 
 _subreaper: bool | None = None
@@ -60,7 +61,7 @@ def mechanism(cgroup_base: object) -> str:
     """One line for ``--debug``: how subprocess environments are held and limited."""
     if cgroup_base:
         return f"subprocess backend: memory cgroup under {cgroup_base} (limit = MemorySize, every descendant killed)"
-    why = f"{SETTING}=off" if not cgroups_allowed() else "no writable memory cgroup"
+    why = f"{settings.CGROUP.name}=off" if not cgroups_allowed() else "no writable memory cgroup"
     reaper = "child subreaper" if become_subreaper() else "process group only (PR_SET_CHILD_SUBREAPER refused)"
     return (f"subprocess backend: {why}: {reaper}, memory = resident memory of the process tree "
             f"sampled every {SAMPLE_S * 1000:.0f} ms")

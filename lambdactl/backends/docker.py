@@ -38,6 +38,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.backends import images
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
@@ -49,11 +50,16 @@ LABEL_OWNER = "lambdactl.owner"
 _LOG_DIR = "/var/lambdactl"  # where the output FIFO is mounted
 _MB = 1 << 20
 _swept: set[str] = set()  # state dirs this process already cleaned up
+ENV_SETTINGS = {
+    "network": lambdactl_settings.DOCKER_NETWORK,
+    "cpu_limit": lambdactl_settings.DOCKER_CPU_LIMIT,
+    "user": lambdactl_settings.DOCKER_USER,
+}
 
 
 def setting(name: str, state_dir: Path | None, default: str) -> str:
     """``LAMBDACTL_DOCKER_<NAME>``, else ``docker.<name>`` in the state dir's docker.json, else default."""
-    value = os.environ.get(f"LAMBDACTL_DOCKER_{name.upper()}")
+    value = ENV_SETTINGS[name].get()
     if value is None:
         value = (images.load_config(state_dir).get("docker") or {}).get(name)
     return default if value is None else str(value)

@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from lambdactl import settings
 from lambdactl import errors
 from lambdactl.state.store import private_state_dir, write_private
 
@@ -79,7 +80,7 @@ def image_for(function_name: str, runtime: str | None, image_uri: str | None, st
     if not runtime:
         raise errors.InvalidParameterValueException("A function without a runtime needs an ImageUri.")
     config = load_config(state_dir)
-    return ((config.get("functions") or {}).get(function_name) or os.environ.get(env_var(runtime))
+    return ((config.get("functions") or {}).get(function_name) or settings.IMAGE.get(env_var(runtime).removeprefix("LAMBDACTL_IMAGE_"))
             or (config.get("runtimes") or {}).get(runtime) or official_image(runtime))
 
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambdactl import settings as lambdactl_settings
 from lambdactl.cli.globals import Globals
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ def endpoint(globals_: Globals) -> str | None:
     Makefile under serve that sets its own LAMBDACTL_STATE_DIR keeps working on it)."""
     if globals_.endpoint_url:
         return globals_.endpoint_url
-    url = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("LAMBDACTL_ENDPOINT_URL")
-    served = os.environ.get("LAMBDACTL_SERVE_STATE_DIR")
+    url = os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or lambdactl_settings.ENDPOINT_URL.get()
+    served = lambdactl_settings.SERVE_STATE_DIR.get()
     if url and served and Path(served).resolve() != settings(globals_).state_dir.resolve():
         return None
     return url or None

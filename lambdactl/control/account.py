@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from lambdactl import settings
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.state.blobs import MAX_UNZIPPED, MAX_ZIPPED
 
@@ -13,7 +13,7 @@ TOTAL_CODE_SIZE = 80_530_636_800
 
 def concurrency_limit() -> int:
     """The account's ConcurrentExecutions: ``LAMBDACTL_CONCURRENCY_LIMIT``, default 1000 as on AWS."""
-    return int(os.environ.get("LAMBDACTL_CONCURRENCY_LIMIT", "1000"))
+    return settings.CONCURRENCY_LIMIT.get()
 
 
 @operation("GetAccountSettings")

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import base64
-import os
 import time
 from typing import Any
 
+from lambdactl import settings
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
 from lambdactl.control.records import function_exists
@@ -27,7 +27,7 @@ def log_group(config: dict[str, Any]) -> str:
 
 def retention_events() -> int:
     """Events kept per log group: ``LAMBDACTL_LOG_RETENTION_EVENTS``, default 10000."""
-    return int(os.environ.get("LAMBDACTL_LOG_RETENTION_EVENTS", "10000"))
+    return settings.LOG_RETENTION_EVENTS.get()
 
 
 def tail_base64(log: str) -> str:

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.state.blobs import CodeStore
 from lambdactl.state.store import Store, default_state_dir
@@ -20,7 +21,6 @@ from lambdactl.state.store import Store, default_state_dir
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
 
-DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 
@@ -52,7 +52,7 @@ class Settings:
         self.region = (
             self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         )
-        self.account_id = self.account_id or os.environ.get("LAMBDACTL_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
+        self.account_id = self.account_id or lambdactl_settings.ACCOUNT_ID.get()
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"

@@ -19,7 +19,7 @@ Settings (environment variables):
   LAMBDACTL_EVENT_AGE_SCALE     multiplies MaximumEventAgeInSeconds when checking an event's age (default 1)
   LAMBDACTL_WORKER_IDLE_S       a background worker exits after this long with nothing pending (default 30)
   LAMBDACTL_AUTO_WORKER         0 = queue only, never start a background worker (default 1)
-Numbers are read with ``lambdactl.events.settings`` (a value that is not a number is a ConfigurationError).
+They are entries of ``lambdactl.settings`` (a value of the wrong kind is a ConfigurationError).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from lambdactl import settings
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.events import destinations, queue
-from lambdactl.events.settings import env_float, env_int
 from lambdactl.state.store import private_state_dir
 
 LOCK_NAME = "async-worker.lock"
@@ -55,13 +55,11 @@ RETAIN_SUCCEEDED = 1000
 
 
 def concurrency() -> int:
-    from lambdactl.control.account import concurrency_limit
-
-    return max(1, env_int("LAMBDACTL_ASYNC_CONCURRENCY", concurrency_limit()))
+    return max(1, settings.ASYNC_CONCURRENCY.get())
 
 
 def delay_scale() -> float:
-    return env_float("LAMBDACTL_RETRY_DELAY_SCALE", 1 / 60)
+    return settings.RETRY_DELAY_SCALE.get()
 
 
 class WorkerLock:
@@ -90,7 +88,7 @@ class WorkerLock:
 
 def ensure_running(plane: ControlPlane) -> None:
     """Start a background worker for the plane's state directory unless one holds the lock (cheap when it does)."""
-    if os.environ.get("LAMBDACTL_AUTO_WORKER", "1") == "0":
+    if not settings.AUTO_WORKER.get():
         return
     state_dir = plane.settings.state_dir
     lock = WorkerLock(state_dir)
@@ -231,7 +229,7 @@ class Worker:
         from lambdactl.control.event_invoke_config import settings_for
 
         settings = settings_for(plane, event.function_name, event.qualifier)
-        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * env_float("LAMBDACTL_EVENT_AGE_SCALE", 1)
+        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * settings.EVENT_AGE_SCALE.get()
         if time.time() - event.created_at > max_age:
             self._give_up(plane, event, settings, "EventAgeExceeded", event.last_response, ran=False,
                           error=f"event age exceeded {settings.get('MaximumEventAgeInSeconds', DEFAULT_MAX_AGE_S)} s")
@@ -360,7 +358,7 @@ def main(argv: list[str]) -> None:
     state_dir, region = argv
     pool, planes = warm_planes(Settings(state_dir=Path(state_dir), region=region))
     try:
-        Worker(planes).run_background(env_float("LAMBDACTL_WORKER_IDLE_S", 30))
+        Worker(planes).run_background(settings.WORKER_IDLE_S.get())
     finally:
         pool.close()
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import os
 
-from lambdactl import errors
+from lambdactl import errors, settings
 
-SETTING = "LAMBDACTL_FUNCTION_CREDENTIALS"
-MODES = ("placeholder", "profile")
+SETTING = settings.FUNCTION_CREDENTIALS.name
 ENVIRONMENT_KEY_PREFIX = "ASIALAMBDACTL"  # + 7 characters: 20, the length of a real key id
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _profile: dict[str, str] | None = None
@@ -26,12 +25,7 @@ _profile: dict[str, str] | None = None
 
 def for_environment() -> dict[str, str]:
     """The three variables for a new environment, as the setting asks."""
-    mode = (os.environ.get(SETTING) or "placeholder").strip().lower()
-    if mode == "placeholder":
-        return placeholder()
-    if mode == "profile":
-        return profile()
-    raise errors.ConfigurationError(f"{SETTING} must be one of {', '.join(MODES)}, not {mode!r}")
+    return profile() if settings.FUNCTION_CREDENTIALS.get() == "profile" else placeholder()
 
 
 def placeholder() -> dict[str, str]:

@@ -21,6 +21,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from lambdactl import settings
 from lambdactl import errors
 
 
@@ -30,7 +31,7 @@ def python_for(runtime: str) -> str:
 
 
 def node_for(runtime: str) -> str:
-    override = os.environ.get("LAMBDACTL_NODE")
+    override = settings.NODE.get()
     if override:
         return override
     node = shutil.which("node")
@@ -94,7 +95,7 @@ def _python_found(version: str, path: str) -> bool:
 
 @lru_cache(maxsize=None)
 def _python(version: str, path: str) -> str:
-    override = os.environ.get("LAMBDACTL_PYTHON" + version.replace(".", "_"))
+    override = settings.PYTHON.get(version.replace(".", "_"))
     if override:
         return override
     found = shutil.which(f"python{version}", path=path)

@@ -33,6 +33,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 
+from lambdactl import settings
 from lambdactl import errors
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
@@ -42,23 +43,19 @@ MACHINE_CAPACITY = "LocalMachineCapacityExceeded"
 
 
 def idle_timeout_s() -> float:
-    return float(os.environ.get("LAMBDACTL_IDLE_TIMEOUT_S", "300"))
+    return settings.IDLE_TIMEOUT_S.get()
 
 
 def memory_budget_mb() -> int:
     """``LAMBDACTL_MEMORY_BUDGET_MB``, else 75% of the machine's memory."""
-    from lambdactl.events.settings import env_int
-
-    configured = env_int("LAMBDACTL_MEMORY_BUDGET_MB", 0)
+    configured = settings.MEMORY_BUDGET_MB.get()
     if configured > 0:
         return configured
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4) >> 20
 
 
 def capacity_wait_s() -> float:
-    from lambdactl.events.settings import env_float
-
-    return env_float("LAMBDACTL_CAPACITY_WAIT_S", 10)
+    return settings.CAPACITY_WAIT_S.get()
 
 
 class _Slot:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from lambdactl import settings
 from lambdactl.state.migrations import migrate
 
 DB_NAME = "lambdactl.db"
@@ -71,7 +72,7 @@ def create_private(path: Path) -> None:
 
 def default_state_dir() -> Path:
     """``--state-dir``, else ``LAMBDACTL_STATE_DIR``, else ``$XDG_STATE_HOME/lambdactl`` (~/.local/state/lambdactl)."""
-    env = os.environ.get("LAMBDACTL_STATE_DIR")
+    env = settings.STATE_DIR.get()
     if env:
         return Path(env)
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")

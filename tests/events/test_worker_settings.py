@@ -7,19 +7,20 @@ import pytest
 from lambdactl import errors
 from lambdactl.events import queue, worker
 from lambdactl.events.pollers import base, manager
-from lambdactl.events.settings import env_float, env_int
 from tests.events.conftest import event_invoke
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 
 def test_env_numbers(monkeypatch):
-    monkeypatch.delenv("LAMBDACTL_X", raising=False)
-    assert env_float("LAMBDACTL_X", 1 / 60) == 1 / 60 and env_int("LAMBDACTL_X", 4) == 4
-    monkeypatch.setenv("LAMBDACTL_X", "")
-    assert env_float("LAMBDACTL_X", 2) == 2.0
-    monkeypatch.setenv("LAMBDACTL_X", " 2.5 ")
-    assert env_float("LAMBDACTL_X", 1) == 2.5 and env_int("LAMBDACTL_X", 1) == 2
+    monkeypatch.delenv("LAMBDACTL_RETRY_DELAY_SCALE", raising=False)
+    monkeypatch.delenv("LAMBDACTL_ASYNC_CONCURRENCY", raising=False)
+    assert worker.delay_scale() == 1 / 60 and worker.concurrency() == 4
+    monkeypatch.setenv("LAMBDACTL_RETRY_DELAY_SCALE", "")
+    assert worker.delay_scale() == 1 / 60
+    monkeypatch.setenv("LAMBDACTL_RETRY_DELAY_SCALE", " 2.5 ")
+    monkeypatch.setenv("LAMBDACTL_ASYNC_CONCURRENCY", " 2.5 ")
+    assert worker.delay_scale() == 2.5 and worker.concurrency() == 2
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from lambdactl import settings
 from lambdactl import sample_events
 from lambdactl.cli.globals import Globals
 
@@ -32,7 +33,7 @@ def _event_command(name: str, event: sample_events.Event) -> click.Command:
         values = {key: list(value) if isinstance(value, tuple) else value for key, value in fields.items()}
         values["region"] = (globals_.region or os.environ.get("AWS_REGION")
                             or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")  # fmt: skip
-        values["account_id"] = account_id or os.environ.get("LAMBDACTL_ACCOUNT_ID") or "123456789012"
+        values["account_id"] = account_id or settings.ACCOUNT_ID.get()
         if "size" in values and not str(values["size"]).isdigit():
             raise click.BadParameter(f"'{values['size']}' is not a number of bytes.", param_hint="'--size'")
         data = sample_events.generate(event, values)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from lambdactl import settings
+
 TOPICS: dict[str, str] = {
     "state-dir": """\
 The state directory holds everything lambdactl knows: functions, versions, aliases, event source
@@ -45,41 +47,7 @@ From the aws CLI: AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), AWS_DEFAU
 AWS_PROFILE, AWS_CONFIG_FILE (output and cli_binary_format from ~/.aws/config),
 AWS_ENDPOINT_URL_LAMBDA.
 
-lambdactl settings (environment variables):
-  LAMBDACTL_STATE_DIR             the state directory (see `lambdactl help state-dir`)
-  LAMBDACTL_ENDPOINT_URL          talk to a running `lambdactl serve` (as --endpoint-url)
-  LAMBDACTL_SERVE_STATE_DIR       set by `serve -- CMD`: a lambdactl command in CMD that works on
-                                  another state directory ignores the server's endpoint
-  LAMBDACTL_ACCOUNT_ID            the account id in ARNs (default 123456789012)
-  LAMBDACTL_CONCURRENCY_LIMIT     the account's concurrent executions (default 1000)
-  LAMBDACTL_MEMORY_BUDGET_MB      memory all execution environments may use together (default 75%
-                                  of the machine's); idle ones are stopped, least recently used first
-  LAMBDACTL_CAPACITY_WAIT_S       how long a request waits for that memory before a 429 with Reason
-                                  LocalMachineCapacityExceeded (default 10)
-  LAMBDACTL_IDLE_TIMEOUT_S        an idle environment is stopped after this long (default 300)
-  LAMBDACTL_LOG_RETENTION_EVENTS  log events kept per log group (default 10000)
-  LAMBDACTL_CGROUP                off = never use a memory cgroup for subprocess functions (default auto;
-                                  `serve --debug` says which mechanism holds them)
-  LAMBDACTL_FUNCTION_CREDENTIALS  placeholder (per-environment keys, default) or profile (your AWS
-                                  credentials, for functions that must call real AWS)
-  LAMBDACTL_PYTHON3_X, LAMBDACTL_NODE, LAMBDACTL_JAVA_<N>, LAMBDACTL_IMAGE_<RUNTIME>, LAMBDACTL_DOCKER_<NAME>
-                                  see `lambdactl help backends`
-Asynchronous invocation and event source mappings:
-  LAMBDACTL_ASYNC_CONCURRENCY     async events run at once (default: the account's concurrency)
-  LAMBDACTL_RETRY_DELAY_SCALE     multiplies Lambda's retry delays (default 1/60)
-  LAMBDACTL_EVENT_AGE_SCALE       multiplies MaximumEventAgeInSeconds (default 1)
-  LAMBDACTL_RECORD_AGE_SCALE      multiplies MaximumRecordAgeInSeconds (default 1)
-  LAMBDACTL_WORKER_IDLE_S         a background worker exits after this idle time (default 30)
-  LAMBDACTL_AUTO_WORKER           0 = only queue, never start a background worker (default 1)
-  LAMBDACTL_ESM_POLL_S            an idle poller's wait before polling again (default 0.1)
-  LAMBDACTL_ESM_SQS_CONCURRENCY   batches an SQS mapping runs at once (default 5)
-  LAMBDACTL_SOURCE_ENDPOINT_URL   poll external sources at this endpoint (else AWS_ENDPOINT_URL_SQS,
-                                  AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_DYNAMODBSTREAMS, AWS_ENDPOINT_URL)
-  LAMBDACTL_SOURCE_AWS            1 = poll real AWS sources
-  LAMBDACTL_S3_ENDPOINT_URL       an S3-compatible endpoint (MinIO, AWS) for `s3`/`s3api` commands and
-                                  --code S3Bucket=... instead of the embedded buckets (needs boto3;
-                                  notifications stay embedded-only)
-""",
+""" + settings.help_text(),
     "exit-codes": """\
 As the aws CLI v2:
   0    success (also an invoke whose function raised, unless --fail-on-function-error)

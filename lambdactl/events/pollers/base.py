@@ -8,7 +8,7 @@ Settings (environment variables):
                                   (default 1)
   LAMBDACTL_RETRY_DELAY_SCALE     (the worker's) also scales the backoff between retries of a stream batch:
                                   min(2**n, 60) s times the scale
-Numbers are read with ``lambdactl.events.settings`` (a value that is not a number is a ConfigurationError).
+They are entries of ``lambdactl.settings`` (a value of the wrong kind is a ConfigurationError).
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambdactl import settings
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
-from lambdactl.events.settings import env_float
 
 PlaneFactory = Callable[[], ControlPlane]
 
 
 def poll_s() -> float:
-    return env_float("LAMBDACTL_ESM_POLL_S", 0.1)
+    return settings.ESM_POLL_S.get()
 
 
 @dataclass

@@ -7,10 +7,10 @@ import threading
 import time
 from typing import Any
 
+from lambdactl import settings
 from lambdactl.control.plane import ControlPlane
 from lambdactl.events.pollers import sources, sqs, streams
 from lambdactl.events.pollers.base import Mapping, PlaneFactory
-from lambdactl.events.settings import env_int
 
 SYNC_S = 0.5
 
@@ -97,7 +97,7 @@ class Pollers:
     def _slots(self, plane: ControlPlane, mapping: Mapping) -> dict[tuple[str, str], tuple[Mapping, Any]]:
         factory = self.plane_factory
         if kind(mapping) == "sqs":
-            default = 1 if mapping.arn.endswith(".fifo") else env_int("LAMBDACTL_ESM_SQS_CONCURRENCY", 5)
+            default = 1 if mapping.arn.endswith(".fifo") else settings.ESM_SQS_CONCURRENCY.get()
             count = int((mapping.config.get("ScalingConfig") or {}).get("MaximumConcurrency") or default)
             return {(mapping.uuid, f"sqs-{i}"): (mapping, _sqs_target(factory, mapping)) for i in range(count)}
         source_kind = kind(mapping)

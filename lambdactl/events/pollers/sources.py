@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from lambdactl import settings
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
 from lambdactl.events.pollers.base import Mapping
@@ -24,10 +25,10 @@ SERVICE_ENV = {"sqs": "AWS_ENDPOINT_URL_SQS", "kinesis": "AWS_ENDPOINT_URL_KINES
 
 def configured_endpoint(kind: str) -> str | None:
     """The endpoint for external sources of ``kind``: a URL, "" for AWS itself, None when not configured."""
-    for name in ("LAMBDACTL_SOURCE_ENDPOINT_URL", SERVICE_ENV[kind], "AWS_ENDPOINT_URL"):
-        if os.environ.get(name):
-            return os.environ[name]
-    return "" if os.environ.get("LAMBDACTL_SOURCE_AWS") == "1" else None
+    url = settings.SOURCE_ENDPOINT_URL.get() or os.environ.get(SERVICE_ENV[kind]) or os.environ.get("AWS_ENDPOINT_URL")
+    if url:
+        return url
+    return "" if settings.SOURCE_AWS.get() else None
 
 
 def kind_of(plane: ControlPlane, arn: str) -> str | None:

@@ -21,6 +21,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
+from lambdactl import settings
 from lambdactl.control.plane import ControlPlane
 from lambdactl.events.pollers import events, filters
 from lambdactl.events.pollers.base import (
@@ -31,7 +32,6 @@ from lambdactl.events.pollers.base import (
     invoke,
     poll_s,
 )
-from lambdactl.events.settings import env_float
 
 
 class Stopped(Exception):
@@ -237,14 +237,14 @@ class ShardPoller:
             if 0 <= self.max_retries < attempts:
                 self.give_up(records, "RetryAttemptsExhausted", invokes, outcome)
                 return
-            if self.stop.wait(min(2.0**attempts, 60.0) * env_float("LAMBDACTL_RETRY_DELAY_SCALE", 1 / 60)):
+            if self.stop.wait(min(2.0**attempts, 60.0) * settings.RETRY_DELAY_SCALE.get()):
                 raise Stopped
 
     def expired(self, records: list[dict[str, Any]]) -> int:
         """How many leading records are older than MaximumRecordAgeInSeconds."""
         if self.max_age < 0:
             return 0
-        oldest = time.time() - self.max_age * env_float("LAMBDACTL_RECORD_AGE_SCALE", 1)
+        oldest = time.time() - self.max_age * settings.RECORD_AGE_SCALE.get()
         return next((i for i, record in enumerate(records) if arrival(self.kind, record) >= oldest), len(records))
 
     def note(self, result: str) -> None:

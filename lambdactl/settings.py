@@ -1,0 +1,262 @@
+"""Every ``LAMBDACTL_*`` environment setting: one table (name, kind, default, doc), one parser.
+
+Code reads a setting through its entry (``settings.ASYNC_CONCURRENCY.get()``), never through
+``os.environ``: an unset or empty variable gives the default, and a value of the wrong kind is a
+``ConfigurationError`` with one line (``LAMBDACTL_X must be a number, got 'abc'``, exit 253).
+``lambdactl help configuration`` and the README's configuration table are made from ``SETTINGS``
+(tests/test_settings.py checks the README against ``markdown_table()``).
+
+To add a setting: one ``Setting(...)`` line below (in the section it belongs to) and its use.
+A family (``LAMBDACTL_IMAGE_<RUNTIME>``) is one entry whose name holds a ``<PLACEHOLDER>``;
+``get(key)`` reads the variable with the placeholder replaced by ``key``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from lambdactl import errors
+
+T = TypeVar("T")
+
+GENERAL = "lambdactl"
+ASYNC = "Asynchronous invocation and event source mappings"
+
+
+def text(name: str, value: str) -> str:
+    return value
+
+
+def number(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise errors.ConfigurationError(f"{name} must be a number, got '{value}'") from None
+
+
+def integer(name: str, value: str) -> int:
+    """A number, truncated as int() does (``2.5`` is 2); inf and nan are refused."""
+    parsed = number(name, value)
+    if not math.isfinite(parsed):
+        raise errors.ConfigurationError(f"{name} must be a number, got '{value}'")
+    return int(parsed)
+
+
+def flag(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise errors.ConfigurationError(f"{name} must be 0 or 1, got '{value}'")
+
+
+def one_of(*choices: str) -> Callable[[str, str], str]:
+    """A word from ``choices`` (case and surrounding blanks ignored)."""
+
+    def parse(name: str, value: str) -> str:
+        word = value.strip().lower()
+        if word not in choices:
+            raise errors.ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {word!r}")
+        return word
+
+    KIND_NAMES[parse] = " or ".join(choices)
+    return parse
+
+
+KIND_NAMES: dict[Callable[[str, str], object], str] = {text: "text", number: "number", integer: "integer", flag: "0 or 1"}
+
+
+class Setting(Generic[T]):
+    """One environment setting. ``default`` may be a function (a default computed when read);
+    ``shown_default`` is how help and the README spell the default."""
+
+    def __init__(
+        self,
+        name: str,
+        parse: Callable[[str, str], T],
+        default: T | Callable[[], T],
+        doc: str,
+        shown_default: str | None = None,
+        section: str = GENERAL,
+    ) -> None:
+        self.name, self.parse, self.default, self.doc, self.section = name, parse, default, doc, section
+        self.shown_default = shown_default if shown_default is not None else _show(default)
+
+    def variable(self, key: str = "") -> str:
+        """The environment variable's name (a family's placeholder replaced by ``key``)."""
+        if "<" not in self.name:
+            return self.name
+        head, _, rest = self.name.partition("<")
+        return head + key + rest.partition(">")[2]
+
+    def raw(self, key: str = "") -> str | None:
+        """The variable's text as set (None when unset or empty)."""
+        return os.environ.get(self.variable(key)) or None
+
+    def get(self, key: str = "") -> T:
+        value = self.raw(key)
+        if value is None:
+            return self.default() if callable(self.default) else self.default
+        return self.parse(self.variable(key), value)
+
+
+def _show(default: object) -> str:
+    if default is None or callable(default):
+        return "none"
+    if isinstance(default, bool):
+        return "`1`" if default else "`0`"
+    if isinstance(default, float) and default.is_integer():
+        return f"`{int(default)}`"
+    return f"`{default}`"
+
+
+# ---------------------------------------------------------------- lambdactl
+STATE_DIR: Setting[str | None] = Setting(
+    "LAMBDACTL_STATE_DIR", text, None, "the state directory (`--state-dir`)",
+    "`$XDG_STATE_HOME/lambdactl`, else `~/.local/state/lambdactl`",
+)  # fmt: skip
+ENDPOINT_URL: Setting[str | None] = Setting(
+    "LAMBDACTL_ENDPOINT_URL", text, None,
+    "send Lambda API calls to this `lambdactl serve` (`--endpoint-url`); set by `serve -- CMD`",
+    "the server found in the state directory, else none",
+)  # fmt: skip
+SERVE_STATE_DIR: Setting[str | None] = Setting(
+    "LAMBDACTL_SERVE_STATE_DIR", text, None,
+    "set by `serve -- CMD` to the served state directory: a `lambdactl` command in CMD whose own state "
+    "directory differs ignores the server's endpoint variables",
+    "unset",
+)  # fmt: skip
+ACCOUNT_ID: Setting[str] = Setting(
+    "LAMBDACTL_ACCOUNT_ID", text, "123456789012", "account id in ARNs and the placeholder role"
+)
+CONCURRENCY_LIMIT: Setting[int] = Setting(
+    "LAMBDACTL_CONCURRENCY_LIMIT", integer, 1000, "the account's `ConcurrentExecutions`"
+)
+MEMORY_BUDGET_MB: Setting[int] = Setting(
+    "LAMBDACTL_MEMORY_BUDGET_MB", integer, 0,
+    "memory all execution environments may use together (see \"Concurrency\"); idle ones are stopped, least "
+    "recently used first",
+    "75% of the machine's memory",
+)  # fmt: skip
+CAPACITY_WAIT_S: Setting[float] = Setting(
+    "LAMBDACTL_CAPACITY_WAIT_S", number, 10.0,
+    "how long a request waits for memory before `429` `LocalMachineCapacityExceeded`",
+)  # fmt: skip
+IDLE_TIMEOUT_S: Setting[float] = Setting(
+    "LAMBDACTL_IDLE_TIMEOUT_S", number, 300.0, "an idle warm environment is stopped after this many seconds"
+)
+LOG_RETENTION_EVENTS: Setting[int] = Setting(
+    "LAMBDACTL_LOG_RETENTION_EVENTS", integer, 10000, "log events kept per log group"
+)
+CGROUP: Setting[str] = Setting(
+    "LAMBDACTL_CGROUP", one_of("auto", "off"), "auto",
+    "subprocess backend: `auto` = a memory cgroup where one is writable, `off` = never (see Backends; "
+    "`serve --debug` says which mechanism holds functions)",
+)  # fmt: skip
+FUNCTION_CREDENTIALS: Setting[str] = Setting(
+    "LAMBDACTL_FUNCTION_CREDENTIALS", one_of("placeholder", "profile"), "placeholder",
+    "the `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` a function gets: `placeholder` "
+    "(fresh per environment) or `profile` (your own, resolved as the aws CLI does, for functions that must call "
+    "real AWS; see the trust model)",
+)  # fmt: skip
+PYTHON: Setting[str | None] = Setting(
+    "LAMBDACTL_PYTHON<VERSION>", text, None,
+    "interpreter for `python3.X`, e.g. `LAMBDACTL_PYTHON3_12`",
+    "`python3.X` on `PATH` (pyenv shims resolved), else lambdactl's own interpreter with a warning",
+)  # fmt: skip
+NODE: Setting[str | None] = Setting("LAMBDACTL_NODE", text, None, "interpreter for `nodejs*`", "`node` on `PATH`")
+IMAGE: Setting[str | None] = Setting(
+    "LAMBDACTL_IMAGE_<RUNTIME>", text, None,
+    "docker backend: image for a runtime, e.g. `LAMBDACTL_IMAGE_PYTHON3_12`",
+    "`lambdactl docker set-image`, else the official base image",
+)  # fmt: skip
+DOCKER_NETWORK: Setting[str | None] = Setting(
+    "LAMBDACTL_DOCKER_NETWORK", text, None, "docker backend: `host` or `bridge` (else docker.json)", "`host`"
+)
+DOCKER_CPU_LIMIT: Setting[str | None] = Setting(
+    "LAMBDACTL_DOCKER_CPU_LIMIT", text, None, "docker backend: `0` = no CPU limit (else docker.json)",
+    "`1` (CPU in proportion to memory)",
+)  # fmt: skip
+DOCKER_USER: Setting[str | None] = Setting(
+    "LAMBDACTL_DOCKER_USER", text, None, "docker backend: user the function runs as (else docker.json)", "`993:990`"
+)
+
+# ---------------------------------------------------------------- async invocation and mappings
+ASYNC_CONCURRENCY: Setting[int] = Setting(
+    "LAMBDACTL_ASYNC_CONCURRENCY", integer, lambda: CONCURRENCY_LIMIT.get(), "async events run at once",
+    "the account's concurrency (`LAMBDACTL_CONCURRENCY_LIMIT`)", ASYNC,
+)  # fmt: skip
+RETRY_DELAY_SCALE: Setting[float] = Setting(
+    "LAMBDACTL_RETRY_DELAY_SCALE", number, 1 / 60,
+    "multiplies Lambda's retry delays (async retries, stream batch backoff)", "`1/60`", ASYNC,
+)  # fmt: skip
+EVENT_AGE_SCALE: Setting[float] = Setting(
+    "LAMBDACTL_EVENT_AGE_SCALE", number, 1.0, "multiplies `MaximumEventAgeInSeconds`", section=ASYNC
+)
+RECORD_AGE_SCALE: Setting[float] = Setting(
+    "LAMBDACTL_RECORD_AGE_SCALE", number, 1.0, "multiplies `MaximumRecordAgeInSeconds`", section=ASYNC
+)
+WORKER_IDLE_S: Setting[float] = Setting(
+    "LAMBDACTL_WORKER_IDLE_S", number, 30.0, "a background worker exits after this idle time", section=ASYNC
+)
+AUTO_WORKER: Setting[bool] = Setting(
+    "LAMBDACTL_AUTO_WORKER", flag, True,
+    "`0` = only queue events, never start a background worker (`drain` runs them)", section=ASYNC,
+)  # fmt: skip
+ESM_POLL_S: Setting[float] = Setting(
+    "LAMBDACTL_ESM_POLL_S", number, 0.1, "an idle poller's wait before polling its source again", section=ASYNC
+)
+ESM_SQS_CONCURRENCY: Setting[int] = Setting(
+    "LAMBDACTL_ESM_SQS_CONCURRENCY", integer, 5, "batches an SQS mapping runs at once (FIFO: 1)", section=ASYNC
+)
+SOURCE_ENDPOINT_URL: Setting[str | None] = Setting(
+    "LAMBDACTL_SOURCE_ENDPOINT_URL", text, None,
+    "poll mappings' sources at this endpoint instead of the embedded ones (needs boto3: "
+    "`pip install 'lambdactl[aws]'`); else `AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL_KINESIS`, "
+    "`AWS_ENDPOINT_URL_DYNAMODBSTREAMS`, `AWS_ENDPOINT_URL`",
+    section=ASYNC,
+)  # fmt: skip
+SOURCE_AWS: Setting[bool] = Setting(
+    "LAMBDACTL_SOURCE_AWS", flag, False, "`1` = poll real AWS sources (boto3's credentials)", section=ASYNC
+)
+
+SETTINGS: list[Setting] = [value for value in list(globals().values()) if isinstance(value, Setting)]
+
+
+def lookup(variable: str) -> Setting:
+    """The entry behind an environment variable's name (a family's member included)."""
+    for setting in SETTINGS:
+        head, _, rest = setting.name.partition("<")
+        tail = rest.partition(">")[2]
+        if variable == setting.name or ("<" in setting.name and variable.startswith(head) and variable.endswith(tail)):
+            return setting
+    raise KeyError(variable)
+
+
+def help_text() -> str:
+    """The settings part of ``lambdactl help configuration``."""
+    import textwrap
+
+    lines: list[str] = []
+    for section in (GENERAL, ASYNC):
+        lines.append(f"{section} settings (environment variables):" if section == GENERAL else f"{section}:")
+        for setting in (s for s in SETTINGS if s.section == section):
+            doc = f"{setting.doc} (default: {setting.shown_default})".replace("`", "")
+            lines += textwrap.wrap(doc, 100, initial_indent=f"  {setting.name:<32}", subsequent_indent=" " * 34)
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table() -> str:
+    """The rows of the README's configuration table (between its ``settings-table`` markers)."""
+    rows = ["| Variable | Kind | Effect | Default |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        rows.append(f"| `{setting.name}` | {KIND_NAMES[setting.parse]} | {setting.doc} | {setting.shown_default} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
