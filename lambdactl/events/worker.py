@@ -38,7 +38,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from lambdactl import settings
+from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.events import destinations, queue
@@ -55,11 +55,11 @@ RETAIN_SUCCEEDED = 1000
 
 
 def concurrency() -> int:
-    return max(1, settings.ASYNC_CONCURRENCY.get())
+    return max(1, lambdactl_settings.ASYNC_CONCURRENCY.get())
 
 
 def delay_scale() -> float:
-    return settings.RETRY_DELAY_SCALE.get()
+    return lambdactl_settings.RETRY_DELAY_SCALE.get()
 
 
 class WorkerLock:
@@ -88,7 +88,7 @@ class WorkerLock:
 
 def ensure_running(plane: ControlPlane) -> None:
     """Start a background worker for the plane's state directory unless one holds the lock (cheap when it does)."""
-    if not settings.AUTO_WORKER.get():
+    if not lambdactl_settings.AUTO_WORKER.get():
         return
     state_dir = plane.settings.state_dir
     lock = WorkerLock(state_dir)
@@ -229,7 +229,8 @@ class Worker:
         from lambdactl.control.event_invoke_config import settings_for
 
         settings = settings_for(plane, event.function_name, event.qualifier)
-        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * settings.EVENT_AGE_SCALE.get()
+        age_scale = lambdactl_settings.EVENT_AGE_SCALE.get()
+        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * age_scale
         if time.time() - event.created_at > max_age:
             self._give_up(plane, event, settings, "EventAgeExceeded", event.last_response, ran=False,
                           error=f"event age exceeded {settings.get('MaximumEventAgeInSeconds', DEFAULT_MAX_AGE_S)} s")
@@ -358,7 +359,7 @@ def main(argv: list[str]) -> None:
     state_dir, region = argv
     pool, planes = warm_planes(Settings(state_dir=Path(state_dir), region=region))
     try:
-        Worker(planes).run_background(settings.WORKER_IDLE_S.get())
+        Worker(planes).run_background(lambdactl_settings.WORKER_IDLE_S.get())
     finally:
         pool.close()
 
