@@ -15,7 +15,8 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 def test_env_numbers(monkeypatch):
     monkeypatch.delenv("LAMBDACTL_RETRY_DELAY_SCALE", raising=False)
     monkeypatch.delenv("LAMBDACTL_ASYNC_CONCURRENCY", raising=False)
-    assert worker.delay_scale() == 1 / 60 and worker.concurrency() == 4
+    monkeypatch.delenv("LAMBDACTL_CONCURRENCY_LIMIT", raising=False)
+    assert worker.delay_scale() == 1 / 60 and worker.concurrency() == 1000
     monkeypatch.setenv("LAMBDACTL_RETRY_DELAY_SCALE", "")
     assert worker.delay_scale() == 1 / 60
     monkeypatch.setenv("LAMBDACTL_RETRY_DELAY_SCALE", " 2.5 ")
