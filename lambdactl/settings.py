@@ -168,6 +168,11 @@ PYTHON: Setting[str | None] = Setting(
     "interpreter for `python3.X`, e.g. `LAMBDACTL_PYTHON3_12`",
     "`python3.X` on `PATH` (pyenv shims resolved), else lambdactl's own interpreter with a warning",
 )  # fmt: skip
+JAVA: Setting[str | None] = Setting(
+    "LAMBDACTL_JAVA_<MAJOR>", text, None,
+    "JDK for `javaNN` (a `java` binary or a JDK home), e.g. `LAMBDACTL_JAVA_21`",
+    "`java` on `PATH` if it is that version, else a JDK under `/usr/lib/jvm`, else `java` on `PATH` with a warning",
+)  # fmt: skip
 NODE: Setting[str | None] = Setting("LAMBDACTL_NODE", text, None, "interpreter for `nodejs*`", "`node` on `PATH`")
 IMAGE: Setting[str | None] = Setting(
     "LAMBDACTL_IMAGE_<RUNTIME>", text, None,

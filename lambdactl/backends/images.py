@@ -24,8 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from lambdactl import settings
-from lambdactl import errors
+from lambdactl import errors, settings
 from lambdactl.state.store import private_state_dir, write_private
 
 REGISTRY = "public.ecr.aws/lambda"

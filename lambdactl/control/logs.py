@@ -7,8 +7,7 @@ import base64
 import time
 from typing import Any
 
-from lambdactl import settings
-from lambdactl import errors
+from lambdactl import errors, settings
 from lambdactl.control.plane import ControlPlane
 from lambdactl.control.records import function_exists
 

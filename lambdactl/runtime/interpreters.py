@@ -21,8 +21,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from lambdactl import settings
-from lambdactl import errors
+from lambdactl import errors, settings
 
 
 def python_for(runtime: str) -> str:
@@ -89,7 +88,7 @@ def _node_version(node: str) -> str:
 
 
 def _python_found(version: str, path: str) -> bool:
-    return bool(os.environ.get("LAMBDACTL_PYTHON" + version.replace(".", "_")) or shutil.which(f"python{version}", path=path)
+    return bool(settings.PYTHON.get(version.replace(".", "_")) or shutil.which(f"python{version}", path=path)
                 or sys.version_info[:2] == tuple(int(p) for p in version.split(".")))
 
 

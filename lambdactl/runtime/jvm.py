@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lambdactl import errors
+from lambdactl import errors, settings
 
 SOURCES = Path(__file__).parent / "java"
 JVM_DIRS = Path("/usr/lib/jvm")
@@ -53,12 +53,12 @@ def required_major(runtime: str) -> int:
 
 
 def env_var(runtime: str) -> str:
-    return f"LAMBDACTL_JAVA_{required_major(runtime)}"
+    return settings.JAVA.variable(str(required_major(runtime)))
 
 
 def find(runtime: str) -> Jdk | None:
     """The JDK of exactly the runtime's version, or None."""
-    return _find(required_major(runtime), os.environ.get(env_var(runtime)), os.environ.get("PATH", ""))
+    return _find(required_major(runtime), settings.JAVA.get(str(required_major(runtime))), os.environ.get("PATH", ""))
 
 
 def jdk_for(runtime: str) -> Jdk:
@@ -92,7 +92,7 @@ def _find(major: int, override: str | None, path: str) -> Jdk | None:
     if override:
         jdk = _jdk_at(Path(override))
         if jdk is None:
-            raise errors.InvalidRuntimeException(f"LAMBDACTL_JAVA_{major}={override} is neither a java binary nor a JDK home")
+            raise errors.InvalidRuntimeException(f"{settings.JAVA.variable(str(major))}={override} is neither a java binary nor a JDK home")
         return jdk
     on_path = _on_path(path)
     if on_path and on_path.major == major:

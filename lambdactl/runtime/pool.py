@@ -33,8 +33,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from lambdactl import settings
-from lambdactl import errors
+from lambdactl import errors, settings
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 Key = tuple[str, str]  # (function name, version)

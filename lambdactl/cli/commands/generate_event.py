@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from lambdactl import settings
-from lambdactl import sample_events
+from lambdactl import sample_events, settings
 from lambdactl.cli.globals import Globals
 
 

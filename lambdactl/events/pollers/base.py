@@ -20,8 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdactl import settings
-from lambdactl import errors
+from lambdactl import errors, settings
 from lambdactl.control.plane import ControlPlane
 
 PlaneFactory = Callable[[], ControlPlane]

@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from lambdactl import settings
-from lambdactl import errors
+from lambdactl import errors, settings
 from lambdactl.control.plane import ControlPlane
 from lambdactl.events.pollers.base import Mapping
 
