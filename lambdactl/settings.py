@@ -163,6 +163,11 @@ FUNCTION_CREDENTIALS: Setting[str] = Setting(
     "(fresh per environment) or `profile` (your own, resolved as the aws CLI does, for functions that must call "
     "real AWS; see the trust model)",
 )  # fmt: skip
+S3_ENDPOINT_URL: Setting[str | None] = Setting(
+    "LAMBDACTL_S3_ENDPOINT_URL", text, None,
+    "an S3-compatible endpoint (MinIO, AWS) for `s3`/`s3api` commands and `--code S3Bucket=...` instead of the "
+    "embedded buckets (needs boto3; notifications stay embedded-only)",
+)  # fmt: skip
 PYTHON: Setting[str | None] = Setting(
     "LAMBDACTL_PYTHON<VERSION>", text, None,
     "interpreter for `python3.X`, e.g. `LAMBDACTL_PYTHON3_12`",

@@ -11,13 +11,13 @@ import os
 from datetime import datetime
 from typing import Any
 
-from lambdactl import errors
+from lambdactl import errors, settings
 
-ENDPOINT_VARIABLE = "LAMBDACTL_S3_ENDPOINT_URL"
+ENDPOINT_VARIABLE = settings.S3_ENDPOINT_URL.name
 
 
 def external_endpoint() -> str | None:
-    return os.environ.get(ENDPOINT_VARIABLE) or None
+    return settings.S3_ENDPOINT_URL.get()
 
 
 def s3_plane(globals_: Any) -> Any:
