@@ -63,6 +63,16 @@ class Documents:
             )
         return [json.loads(row["body"]) for row in rows]
 
+    def of_api(self, api_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Everything of one API but its deployments (large, read one at a time), by kind: one query
+        per served request."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for kind, body in self.store.conn.execute(
+            f"SELECT kind, body FROM {self.table} WHERE api_id = ? AND kind != 'deployment' ORDER BY rowid", (api_id,)
+        ):
+            found.setdefault(kind, []).append(json.loads(body))
+        return found
+
     def put(self, api_id: str, kind: str, item_id: str, doc: dict[str, Any]) -> dict[str, Any]:
         with self.store.write() as conn:
             conn.execute(

@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
+import queue
 import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -127,6 +129,34 @@ class Outcome:
     log: str = ""  # the tail of the function's log for this invocation
 
 
+class Runner:
+    """Runs calls on idle daemon threads, starting one more when all are busy: a function hanging past
+    its integration timeout never delays another request, and the warm path pays no thread start."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            spawn = not self._idle
+            if not spawn:
+                self._idle -= 1
+        self._jobs.put(job)
+        if spawn:
+            threading.Thread(target=self._work, name="lambdactl-apigw-invoke", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            self._jobs.get()()
+            with self._lock:
+                self._idle += 1
+
+
+RUNNER = Runner()
+
+
 def invoke(planes: Any, request: Request, uri: str, event: dict[str, Any], source_arn: str, timeout_s: float,
            stage_variables: dict[str, str] | None = None) -> Outcome:  # fmt: skip
     """Invoke the function behind ``uri`` synchronously for ``request`` (its log lines are kept for the
@@ -148,7 +178,7 @@ def invoke(planes: Any, request: Request, uri: str, event: dict[str, Any], sourc
         finally:
             done.set()
 
-    threading.Thread(target=run, name="lambdactl-apigw-invoke", daemon=True).start()
+    RUNNER.run(run)
     if not done.wait(timeout_s):
         request.log.append(f"{name}: integration timed out after {timeout_s:g} s")
         return Outcome("timeout")
@@ -188,6 +218,27 @@ def execute_api_arn(plane: ControlPlane, api_id: str, tail: str) -> str:
 
 
 # --- request parts -------------------------------------------------------------------------------
+
+
+@dataclass
+class Api:
+    """One API as a request sees it: its documents by kind (deployments read on demand)."""
+
+    id: str
+    docs: dict[str, list[dict[str, Any]]]
+    account: str
+    region: str
+    documents: Callable[[ControlPlane], Any]  # the flavour's Documents on a plane
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.docs["api"][0]
+
+    def deployment(self, planes: Any, deployment_id: str | None) -> dict[str, Any] | None:
+        if not deployment_id:
+            return None
+        with planes.lease() as plane:
+            return self.documents(plane).get(self.id, "deployment", deployment_id)
 
 
 @dataclass
@@ -429,24 +480,24 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
         if len(body) > MAX_REQUEST:
             return TOO_LARGE
         request = Request(method, target, headers, body, source_ip, protocol)
+        from lambdactl.services.apigateway import operations as rest
+        from lambdactl.services.apigatewayv2 import operations as http
+
         with planes.lease() as plane:
-            from lambdactl.services.apigatewayv2 import operations as v2
-
-            http_api = v2.documents(plane).get(api_id, "api", api_id)
-            if http_api is None:
-                from lambdactl.services.apigateway import operations as v1
-
-                rest_api = v1.documents(plane).get(api_id, "api", api_id)
-        if http_api is not None:
+            flavour, docs = http, http.documents(plane).of_api(api_id)
+            if not docs:
+                flavour, docs = rest, rest.documents(plane).of_api(api_id)
+            api = Api(api_id, docs, plane.settings.account_id, plane.settings.region, flavour.documents)
+        if not docs.get("api"):
+            response = answer(404, "Not Found")
+        elif flavour is http:
             from lambdactl.services.apigatewayv2 import serving as http_serving
 
-            response = http_serving.respond(planes, http_api, request)
-        elif rest_api is not None:
+            response = http_serving.respond(planes, api, request)
+        else:
             from lambdactl.services.apigateway import serving as rest_serving
 
-            response = rest_serving.respond(planes, rest_api, request)
-        else:
-            response = answer(404, "Not Found")
+            response = rest_serving.respond(planes, api, request)
         log_request(request, api_id, response[0])
         return response
     except Exception:  # noqa: BLE001 - the HTTP edge: a bug becomes a 500, the server lives on

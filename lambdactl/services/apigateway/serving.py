@@ -13,8 +13,8 @@ import json
 import re
 from typing import Any
 
-from lambdactl.services.apigateway import gateway, operations
-from lambdactl.services.apigateway.gateway import CACHE, Request, Response, answer
+from lambdactl.services.apigateway import gateway
+from lambdactl.services.apigateway.gateway import CACHE, Api, Request, Response, answer
 
 MISSING_TOKEN = answer(403, "Missing Authentication Token", error_type="MissingAuthenticationTokenException")
 UNAUTHORIZED = answer(401, "Unauthorized")
@@ -26,14 +26,11 @@ BAD_GATEWAY = answer(502, "Internal server error")
 TIMED_OUT = answer(504, "Endpoint request timed out")
 
 
-def respond(planes: Any, api: dict[str, Any], request: Request) -> Response:
-    api_id = api["id"]
-    with planes.lease() as plane:
-        store = operations.documents(plane)
-        stage_name, _, rest = request.stage_path[1:].partition("/")
-        stage = store.get(api_id, "stage", stage_name) if stage_name else None
-        deployment = store.get(api_id, "deployment", stage["deploymentId"]) if stage else None
-        account, region = plane.settings.account_id, plane.settings.region
+def respond(planes: Any, api: Api, request: Request) -> Response:
+    api_id, account, region = api.id, api.account, api.region
+    stage_name, _, rest = request.stage_path[1:].partition("/")
+    stage = next((s for s in api.docs.get("stage", ()) if s["stageName"] == stage_name), None)
+    deployment = api.deployment(planes, stage["deploymentId"]) if stage else None
     if deployment is None:
         return MISSING_TOKEN
     request.path = "/" + rest

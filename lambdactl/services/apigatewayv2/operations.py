@@ -460,11 +460,3 @@ def _page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]
         result["NextToken"] = str(start + limit)
     return result
 
-
-def served_config(plane: ControlPlane, api_id: str, stage: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The routes, integrations and authorizers a stage serves (live with AutoDeploy, else its deployment's)."""
-    store = documents(plane)
-    if stage.get("AutoDeploy"):
-        return {kind: store.list(api_id, kind) for kind in SNAPSHOT_KINDS}
-    deployment = store.get(api_id, "deployment", stage.get("DeploymentId") or "")
-    return deployment["_snapshot"] if deployment else {kind: [] for kind in SNAPSHOT_KINDS}

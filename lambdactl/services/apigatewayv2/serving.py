@@ -13,7 +13,7 @@ from typing import Any
 
 from lambdactl.server import urls
 from lambdactl.services.apigateway import gateway
-from lambdactl.services.apigateway.gateway import CACHE, Outcome, Request, Response, answer
+from lambdactl.services.apigateway.gateway import CACHE, Api, Outcome, Request, Response, answer
 from lambdactl.services.apigatewayv2 import operations
 
 NOT_FOUND = answer(404, "Not Found")
@@ -23,21 +23,23 @@ SERVER_ERROR = answer(500, "Internal Server Error")
 UNAVAILABLE = answer(503, "Service Unavailable")
 
 
-def respond(planes: Any, api: dict[str, Any], request: Request) -> Response:
-    api_id = api["ApiId"]
-    with planes.lease() as plane:
-        store = operations.documents(plane)
-        first, _, rest = request.stage_path[1:].partition("/")
-        stage = store.get(api_id, "stage", first) if first and first != "$default" else None
-        if stage is not None:
-            request.path = "/" + rest
-        else:
-            stage = store.get(api_id, "stage", "$default")
-        if stage is None:
-            return NOT_FOUND
-        config = operations.served_config(plane, api_id, stage)
-        account, region = plane.settings.account_id, plane.settings.region
-    cors = api.get("CorsConfiguration")
+def respond(planes: Any, api: Api, request: Request) -> Response:
+    api_id, account, region = api.id, api.account, api.region
+    stages = {stage["StageName"]: stage for stage in api.docs.get("stage", ())}
+    first, _, rest = request.stage_path[1:].partition("/")
+    stage = stages.get(first) if first != "$default" else None
+    if stage is not None:
+        request.path = "/" + rest
+    else:
+        stage = stages.get("$default")
+    if stage is None:
+        return NOT_FOUND
+    if stage.get("AutoDeploy"):
+        config = {kind: api.docs.get(kind, []) for kind in operations.SNAPSHOT_KINDS}
+    else:
+        deployment = api.deployment(planes, stage.get("DeploymentId"))
+        config = deployment["_snapshot"] if deployment else {kind: [] for kind in operations.SNAPSHOT_KINDS}
+    cors = api.config.get("CorsConfiguration")
     origin = request.header("Origin")
     if cors and request.method == "OPTIONS" and origin and request.header("Access-Control-Request-Method"):
         return 204, urls.cors_headers(cors, origin, preflight=True), b""
