@@ -123,6 +123,9 @@ def test_integration_timeout_is_504(served: Any, backend: str) -> None:
     plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "v1"})
     status, _, data = request(server, "GET", f"/_aws/execute-api/{api_id}/v1/sleep")
     assert (status, json.loads(data)) == (504, {"message": "Endpoint request timed out"})
+    api_id, ids = rest_api(plane, "/fine")  # the sleeper holds its environment: another starts within 29 s
+    method(plane, api_id, ids["/fine"], "GET", backend)
+    plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "v1"})
     assert request(server, "GET", f"/_aws/execute-api/{api_id}/v1/fine")[0] == 200
 
 
