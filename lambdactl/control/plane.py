@@ -75,7 +75,7 @@ class ControlPlane:
         """Where invocations get an execution environment: one-shot here, a warm pool under `serve`."""
         from lambdactl.control.environments import OneShotEnvironments
 
-        return OneShotEnvironments()
+        return OneShotEnvironments(self.settings)
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(op_name) or _load(op_name)

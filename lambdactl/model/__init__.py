@@ -21,6 +21,18 @@ def service(name: str = LAMBDA) -> dict[str, Any]:
     return json.loads((_HERE / f"{name}.json").read_text())
 
 
+@lru_cache(maxsize=None)
+def index() -> dict[str, dict[str, str]]:
+    """Every modelled service's wire identity (protocol, serviceId, signing name, target prefix),
+    from ``index.json``: a few hundred bytes instead of the models themselves."""
+    return json.loads((_HERE / "index.json").read_text())
+
+
+def metadata(name: str) -> dict[str, str]:
+    """A service's wire identity (``index``), for a model that ``build.py`` indexed or not."""
+    return index().get(name) or service(name)["metadata"]
+
+
 def shapes(name: str = LAMBDA) -> dict[str, Any]:
     return service(name)["shapes"]
 

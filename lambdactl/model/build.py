@@ -4,7 +4,8 @@ The botocore service model is the law for names, shapes, enums and ranges. We sh
 a trimmed copy (documentation cut to one plain sentence) so the CLI and the HTTP
 server use the same shapes without importing botocore at start-up.
 
-    python -m lambdactl.model.build      # rewrites lambdactl/model/<service>.json
+    python -m lambdactl.model.build      # rewrites lambdactl/model/<service>.json and index.json
+    python -m lambdactl.model.build --index   # only index.json (the services' wire identities)
 
 SQS moved to the ``json`` protocol in botocore 1.34.90, and its model lost the XML traits of the
 legacy ``query`` protocol that older SDKs still send. ``model/query/sqs.json`` keeps those traits
@@ -32,6 +33,7 @@ SERVICES = {
     "apigateway": "apigateway/2015-07-09",
     "apigatewayv2": "apigatewayv2/2018-11-29",
     "s3": "s3/2006-03-01",
+    "logs": "logs/2014-03-28",  # CloudWatch Logs over the function logs, for SDK calls from functions
 }
 
 
@@ -65,6 +67,20 @@ def build(name: str) -> dict:
         "paginators": json.loads((data / "paginators-1.json").read_text())["pagination"],
         "waiters": json.loads(waiters.read_text())["waiters"] if waiters.exists() else {},
     }
+
+
+INDEX_KEYS = ("protocol", "serviceId", "signingName", "endpointPrefix", "targetPrefix", "jsonVersion")
+
+
+def write_index() -> None:
+    """Each shipped model's wire identity in ``model/index.json``: what ``serve`` and the
+    environments' endpoint variables need, without loading whole models on the invoke path."""
+    found = {}
+    for path in sorted(HERE.glob("*.json")):
+        if "." not in path.stem and path.stem != "index":
+            metadata = json.loads(path.read_text())["metadata"]
+            found[path.stem] = {key: value for key, value in metadata.items() if key in INDEX_KEYS}
+    (HERE / "index.json").write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
 
 
 def render(name: str) -> str:
@@ -124,6 +140,9 @@ if __name__ == "__main__":
         out.write_text(json.dumps(query_traits(old, source), indent=1, sort_keys=True) + "\n")
         print(f"wrote {out}", file=sys.stderr)
         sys.exit(0)
+    if sys.argv[1:2] == ["--index"]:  # after adding one model by hand
+        write_index()
+        sys.exit(0)
     for service_name in SERVICES:
         out = HERE / f"{service_name}.json"
         out.write_text(render(service_name))
@@ -133,3 +152,4 @@ if __name__ == "__main__":
             out = HERE / f"{service_name}.examples.json"
             out.write_text(json.dumps(cases, indent=1, sort_keys=True) + "\n")
             print(f"wrote {out} ({len(cases)} examples)", file=sys.stderr)
+    write_index()

@@ -82,6 +82,6 @@ def codec(service: str, protocol: str | None = None) -> Any:
     """The codec of ``service`` for ``protocol`` (default: its model's own protocol)."""
     from lambdactl import model
 
-    name = protocol or model.service(service)["metadata"]["protocol"]
+    name = protocol or model.metadata(service)["protocol"]
     module = importlib.import_module(f"{__name__}.{MODULES[name]}")
     return module.Codec(service)

@@ -11,13 +11,14 @@ Environment variables the function sees (later groups win, as Lambda merges them
 
 1. unreserved defaults: ``LANG``, ``PATH`` (layer ``bin`` dirs, then the host's PATH so
    interpreters are found), ``LD_LIBRARY_PATH``/``PYTHONPATH``/``NODE_PATH`` from layers,
-   ``PYTHONDONTWRITEBYTECODE=1`` (never write into the shared code dir);
+   ``PYTHONDONTWRITEBYTECODE=1`` (never write into the shared code dir), and the endpoints of the
+   embedded services (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``: ``spec.endpoints``);
 2. the function's own variables;
 3. credentials: per-environment placeholders serve recognises, or the user's profile when opted in
    (``runtime/credentials.py``);
 4. reserved runtime and platform variables (``_HANDLER``, ``AWS_LAMBDA_*``, ``AWS_REGION``,
    ``LAMBDA_TASK_ROOT`` = the code dir, ``TZ=:UTC``, ``TMPDIR`` = a private dir under work_dir, ...);
-5. ``extra_env`` from the platform (e.g. real credentials, serve's endpoint).
+5. ``extra_env`` from the platform (e.g. a custom log group's name).
 
 Nothing else of the host's environment is passed (no HOME, no AWS_PROFILE, no PYENV_*).
 """
@@ -329,6 +330,7 @@ class Environment:
             dirs = [str(spec.opt_dir / sub)] if spec.opt_dir and (spec.opt_dir / sub).is_dir() else []
             if dirs and not contained:
                 env[name] = sep.join(dirs + ([env[name]] if name in env else []))
+        env.update(spec.endpoints)
         env.update(spec.environment)
         env.update(credentials.for_environment())
         task_root = CONTAINER_TASK_ROOT if contained else str(self._task_root())

@@ -79,6 +79,7 @@ class EnvironmentPool:
         self.account_limit = account_limit
         self.budget_mb = budget_mb or memory_budget_mb()
         self.extra_env = extra_env or {}
+        self.endpoints: Callable[[], dict[str, str]] | None = None  # the embedded services' endpoint variables
         self._factory = environment_factory or _default_factory
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)  # memory was released
@@ -299,6 +300,8 @@ class EnvironmentPool:
         _stop(slot)
 
     def _with_platform_env(self, spec: EnvironmentSpec) -> EnvironmentSpec:
+        if self.endpoints is not None and not spec.endpoints:
+            spec = dataclasses.replace(spec, endpoints=self.endpoints())
         if not self.extra_env:
             return spec
         return dataclasses.replace(spec, extra_env={**self.extra_env, **spec.extra_env})

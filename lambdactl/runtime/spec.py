@@ -31,7 +31,8 @@ class EnvironmentSpec:
     account_id: str = "123456789012"
     backend: str = "subprocess"  # "subprocess" | "docker"
     opt_dir: Path | None = None  # the function's layers merged in order (later ones win), read-only: /opt
-    extra_env: dict[str, str] = field(default_factory=dict)  # platform additions (e.g. serve's endpoint)
+    extra_env: dict[str, str] = field(default_factory=dict)  # platform additions (they win over the function's)
+    endpoints: dict[str, str] = field(default_factory=dict)  # AWS_ENDPOINT_URL_*: the function's own variables win
     image_uri: str | None = None  # Image functions / docker backend
     image_config: dict | None = None  # {"EntryPoint": [...], "Command": [...], "WorkingDirectory": "..."}
     initialization_type: str = "on-demand"

@@ -116,7 +116,10 @@ class LambdaServer(ThreadingHTTPServer):
     daemon_threads = True  # idle keep-alive connections must not hold up exit
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, settings: Settings, environments: Any = None) -> None:
+    def __init__(
+        self, host: str, port: int, settings: Settings, environments: Any = None, sock: socket.socket | None = None
+    ) -> None:
+        """``sock``: a socket already listening (``server/hosting.py`` binds before it builds the server)."""
         if ":" in host:
             self.address_family = socket.AF_INET6
         self.planes = Planes(settings, environments)
@@ -124,7 +127,11 @@ class LambdaServer(ThreadingHTTPServer):
         self.closing = False
         self._inflight = 0
         self._idle = threading.Condition()
-        super().__init__((host, port), Handler)
+        super().__init__((host, port), Handler, bind_and_activate=sock is None)
+        if sock is not None:
+            self.socket.close()
+            self.socket = sock
+            self.server_address = sock.getsockname()
         self.hosts, self.any_ip_host = allowed_hosts(host)
 
     @property

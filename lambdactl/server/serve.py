@@ -38,7 +38,7 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
         )
     from lambdactl.control.environments import warm_planes
     from lambdactl.events.worker import Worker
-    from lambdactl.server.services import endpoint_env
+    from lambdactl.server.services import endpoint_variables
 
     _clean_docker_leftovers(settings)
     pool, planes = warm_planes(settings)
@@ -48,8 +48,9 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
         pool.close()
         raise errors.ConfigurationError(f"lambdactl serve: cannot listen on {host}:{port}: {exc.strerror}") from None
     settings.endpoint_url = server.url  # every plane shares these settings: FunctionUrl shows this address
-    # Functions reach this server with boto3 (functions that call functions, put events, ...).
-    pool.extra_env = {**endpoint_env(server.url), "LAMBDACTL_ENDPOINT_URL": server.url}
+    # Functions reach Lambda and the embedded services here with their SDKs.
+    variables = endpoint_variables(server.url)
+    pool.endpoints = lambda: variables
     from lambdactl.control.provisioned import warm_all
 
     warm_all(planes)  # provisioned concurrency: started in the background, never reaped
@@ -101,8 +102,11 @@ def _print_apis(planes: Any, url: str) -> None:
 def _run_command(command: list[str], url: str, settings: Any, child: list[Any]) -> int:
     import subprocess
 
+    from lambdactl.server.services import endpoint_variables
+
     env = {**PLACEHOLDER_ENV, "AWS_DEFAULT_REGION": settings.region, **os.environ}
-    env["AWS_ENDPOINT_URL_LAMBDA"] = env["LAMBDACTL_ENDPOINT_URL"] = url
+    # Each served service's own variable (not AWS_ENDPOINT_URL: CMD may use other services on AWS).
+    env.update((name, value) for name, value in endpoint_variables(url).items() if name != "AWS_ENDPOINT_URL")
     env["LAMBDACTL_SERVE_STATE_DIR"] = str(Path(settings.state_dir).resolve())
     try:
         child.append(subprocess.Popen(command, env=env))

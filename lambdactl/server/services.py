@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from lambdactl import errors, model
@@ -46,11 +45,10 @@ def served() -> tuple[str, ...]:
 
     in_control = {op.partition(":")[0] for op in OPERATION_MODULES if ":" in op}
     names = [
-        path.stem
-        for path in sorted((Path(model.__file__).parent).glob("*.json"))
-        if path.stem != LAMBDA
-        and "." not in path.stem  # <service>.examples.json
-        and (path.stem in in_control or importlib.util.find_spec(f"lambdactl.services.{path.stem}") is not None)
+        name
+        for name in sorted(model.index())
+        if name != LAMBDA
+        and (name in in_control or importlib.util.find_spec(f"lambdactl.services.{name}") is not None)
     ]
     return (LAMBDA, *names)
 
@@ -71,28 +69,29 @@ def implemented(service: str) -> frozenset[str]:
     return frozenset(op.partition(":")[2] for op in OPERATIONS if op.startswith(f"{service}:"))
 
 
-def endpoint_env(url: str) -> dict[str, str]:
-    """``AWS_ENDPOINT_URL_<SERVICE ID>`` for every served service (the names the SDKs read, e.g.
-    ``AWS_ENDPOINT_URL_EVENTBRIDGE``), plus ``AWS_ENDPOINT_URL_<botocore name>`` where that differs
-    (``AWS_ENDPOINT_URL_EVENTS``), so functions and commands under ``serve`` reach it."""
-    env = {}
-    for name in served():
-        service_id = str(model.service(name)["metadata"].get("serviceId") or name)
-        env[f"AWS_ENDPOINT_URL_{service_id.upper().replace(' ', '_')}"] = url
-        env[f"AWS_ENDPOINT_URL_{name.upper()}"] = url
-    return env
-
-
 def signing_name(service: str) -> str:
-    meta = model.service(service)["metadata"]
+    meta = model.metadata(service)
     return str(meta.get("signingName") or meta["endpointPrefix"])
+
+
+def endpoint_variable(service: str) -> str:
+    """The SDKs' per-service endpoint variable: ``AWS_ENDPOINT_URL_`` + the model's serviceId,
+    spaces as ``_``, upper-cased (``DynamoDB Streams`` -> ``AWS_ENDPOINT_URL_DYNAMODB_STREAMS``)."""
+    return "AWS_ENDPOINT_URL_" + model.metadata(service)["serviceId"].replace(" ", "_").upper()
+
+
+def endpoint_variables(url: str) -> dict[str, str]:
+    """What points an environment's SDK at ``url``: every served service's own variable, and
+    ``AWS_ENDPOINT_URL`` for all others, so a call to a service lambdactl does not serve gets
+    lambdactl's ``NotImplemented`` error naming it instead of reaching AWS. (A function that must
+    reach AWS sets ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true``; its own variables win over these.)"""
+    found = {endpoint_variable(name): url for name in served()}
+    return {**found, "AWS_ENDPOINT_URL": url, "LAMBDACTL_ENDPOINT_URL": url}
 
 
 @cache
 def _by_target_prefix() -> dict[str, str]:
-    return {
-        prefix: name for name in served() if (prefix := model.service(name)["metadata"].get("targetPrefix"))
-    }
+    return {prefix: name for name in served() if (prefix := model.metadata(name).get("targetPrefix"))}
 
 
 @cache
