@@ -19,6 +19,7 @@ def test_serve_command_exit_code(tmp_path: Path) -> None:
 
 def test_serve_command_clients_reach_the_server(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "xdg")  # CMD's own default state dir: empty, whatever ~ holds
     script = (
         f"{PYTHON} -m lambdactl list-functions && "
         f"{PYTHON} -c \"import boto3, os; print(os.environ['LAMBDACTL_ENDPOINT_URL']);"
