@@ -28,6 +28,12 @@ def index() -> dict[str, dict[str, str]]:
     return json.loads((_HERE / "index.json").read_text())
 
 
+def names() -> list[str]:
+    """Every service lambdactl has a model of (indexed or not yet: ``build.py`` writes the index)."""
+    files = {path.stem for path in _HERE.glob("*.json") if "." not in path.stem and path.stem != "index"}
+    return sorted(files | set(index()))
+
+
 def metadata(name: str) -> dict[str, str]:
     """A service's wire identity (``index``), for a model that ``build.py`` indexed or not."""
     return index().get(name) or service(name)["metadata"]

@@ -46,7 +46,7 @@ def served() -> tuple[str, ...]:
     in_control = {op.partition(":")[0] for op in OPERATION_MODULES if ":" in op}
     names = [
         name
-        for name in sorted(model.index())
+        for name in model.names()
         if name != LAMBDA
         and (name in in_control or importlib.util.find_spec(f"lambdactl.services.{name}") is not None)
     ]
