@@ -1,8 +1,9 @@
 """Which embedded service a request to ``serve`` is for, and which services ``serve`` serves.
 
-A service is served when lambdactl has its model (``lambdactl/model/<service>.json``) and its
+A service is served when lambdactl has its model (``lambdactl/model/<service>.json``), its
 operations (the package ``lambdactl/services/<service>``, or, for Lambda and until they move
-there, control-plane modules named in ``control/index.py``): a new service needs nothing here.
+there, control-plane modules named in ``control/index.py``) and its model's wire protocol (a
+module in ``lambdactl/protocols``): a new service needs nothing here.
 
 A request names its service the way the SDKs sign it: ``X-Amz-Target: <targetPrefix>.<Op>`` for
 the ``json`` protocol, else the SigV4 credential scope (``Credential=AKID/date/region/<signing
@@ -43,12 +44,15 @@ def served() -> tuple[str, ...]:
     """The botocore names of the services ``serve`` answers, Lambda first."""
     from lambdactl.control.index import OPERATION_MODULES
 
+    from lambdactl.protocols import MODULES
+
     in_control = {op.partition(":")[0] for op in OPERATION_MODULES if ":" in op}
     names = [
         name
         for name in model.names()
         if name != LAMBDA
         and (name in in_control or importlib.util.find_spec(f"lambdactl.services.{name}") is not None)
+        and importlib.util.find_spec(f"lambdactl.protocols.{MODULES[model.metadata(name)['protocol']]}") is not None
     ]
     return (LAMBDA, *names)
 
