@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from lambdactl.cli.terminal import colour_wanted, log_line
+from lambdactl.render.terminal import colour_wanted, log_line
 
 POLL_S = 0.1
 

@@ -169,6 +169,8 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     spec = LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))
     result = plane.environments.run(spec, request, reserved=reserved, unreserved=unreserved)
     logs.append(plane, logs.log_group(config), result.log_stream, result.log)
+    if plane.settings.observer is not None:
+        plane.settings.observer(config, result)
     response: dict[str, Any] = {"StatusCode": 200}
     if result.function_error:
         response["FunctionError"] = result.function_error

@@ -18,6 +18,7 @@ from lambdactl import errors
 from lambdactl.state.blobs import CodeStore
 from lambdactl.state.store import Store, default_state_dir
 
+InvocationObserver = Callable[[dict[str, Any], Any], None]  # (function configuration, InvocationResult)
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
 
@@ -46,6 +47,7 @@ class Settings:
     region: str = ""
     account_id: str = ""
     endpoint_url: str = ""  # set by `serve` to its own URL (function URLs are answered there)
+    observer: InvocationObserver | None = None  # set by `serve`: told of each invocation (its request log)
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)

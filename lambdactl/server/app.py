@@ -35,6 +35,7 @@ from lambdactl import errors, model, protocols
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
+from lambdactl.server.requestlog import RequestLog
 from lambdactl.services.apigateway import gateway
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
@@ -125,6 +126,7 @@ class LambdaServer(ThreadingHTTPServer):
         self.planes = Planes(settings, environments)
         protocols.codec(model.LAMBDA)  # compile Lambda's routes now, not on the first request
         self.closing = False
+        self.request_log: RequestLog | None = None  # serve's per-request lines (server/requestlog.py)
         self._inflight = 0
         self._idle = threading.Condition()
         super().__init__((host, port), Handler, bind_and_activate=sock is None)
@@ -337,7 +339,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             with self.server.tracked():
-                self._handle()
+                started = time.perf_counter()
+                self.status = 0
+                log = self.server.request_log
+                if log is not None:
+                    log.begin()
+                try:
+                    self._handle()
+                finally:
+                    if log is not None:
+                        log.end(self.command, self.path, self.status, started)
         except (TimeoutError, ConnectionError):
             self.close_connection = True
 
@@ -379,6 +390,7 @@ class Handler(BaseHTTPRequestHandler):
             lines.append(f"Content-Length: {len(payload)}")
         if self.close_connection:
             lines.append("Connection: close")
+        self.status = status
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
 
     def _body_length(self) -> int | None:
@@ -433,6 +445,7 @@ class Handler(BaseHTTPRequestHandler):
         status, headers, payload = self.server.error_for(self.headers, exc)
         head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", *(f"{k}: {v}" for k, v in headers.items())]
         head += [f"Content-Length: {len(payload)}", "Connection: close"]
+        self.status = status
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -22,7 +22,9 @@ from lambdactl.control.plane import Settings
 PLACEHOLDER_ENV = {"AWS_ACCESS_KEY_ID": "lambdactl", "AWS_SECRET_ACCESS_KEY": "lambdactl"}
 
 
-def serve(settings: Settings, host: str, port: int, command: list[str], debug: bool = False) -> int:
+def serve(
+    settings: Settings, host: str, port: int, command: list[str], debug: bool = False, request_log: bool = True
+) -> int:
     """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code)."""
     import signal
     import threading
@@ -48,6 +50,11 @@ def serve(settings: Settings, host: str, port: int, command: list[str], debug: b
         pool.close()
         raise errors.ConfigurationError(f"lambdactl serve: cannot listen on {host}:{port}: {exc.strerror}") from None
     settings.endpoint_url = server.url  # every plane shares these settings: FunctionUrl shows this address
+    if request_log:
+        from lambdactl.server.requestlog import RequestLog
+
+        server.request_log = RequestLog()
+        settings.observer = server.request_log.invoked
     # Functions reach Lambda and the embedded services here with their SDKs.
     variables = endpoint_variables(server.url)
     pool.endpoints = lambda: variables

@@ -50,7 +50,7 @@ def logs() -> None:
 @click.pass_obj
 def tail(globals_, group_name: str, follow: bool, since: str, style: str) -> None:
     from lambdactl.cli.connect import local_plane
-    from lambdactl.cli.terminal import colour_wanted, log_line
+    from lambdactl.render.terminal import colour_wanted, log_line
     from lambdactl.control import logs as log_store
 
     plane = local_plane(globals_)
