@@ -5,8 +5,14 @@
 set -eu
 SAMPLES="$(cd "$(dirname "$0")" && pwd)"
 
-# 1. Install (skip when lambdactl is already on PATH).
-command -v "${LAMBDACTL:-lambdactl}" >/dev/null 2>&1 || python3 -m pip install --quiet lambdactl
+# 1. Install from this checkout into a venv of the job's own (skip when lambdactl is already on PATH).
+#    lambdactl is not published on a package index: never install it by name from one, whoever
+#    holds that name there is not us.
+CHECKOUT="$(dirname "$SAMPLES")"
+if ! command -v "${LAMBDACTL:-lambdactl}" >/dev/null 2>&1; then
+  python3 -m venv "$CHECKOUT/.venv-ci" && "$CHECKOUT/.venv-ci/bin/pip" install --quiet "$CHECKOUT"
+  LAMBDACTL="$CHECKOUT/.venv-ci/bin/lambdactl"
+fi
 LAMBDACTL="${LAMBDACTL:-lambdactl}"
 
 # 2. A fresh state directory for this job, removed at the end.

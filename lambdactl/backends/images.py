@@ -141,6 +141,11 @@ def _split(image: str) -> tuple[str, str]:
 
 
 def _stderr_console() -> Any:
+    """Progress bars for a person at a terminal; none when piped or under CI (rich draws nothing then)."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=True)
+    from lambdactl.render.terminal import colour_wanted
+
+    return Console(stderr=True, quiet=not colour_wanted(sys.stderr))

@@ -21,13 +21,24 @@ from lambdactl.cli.globals import Globals
 @click.pass_obj
 def drain(globals_: Globals, timeout: float | None) -> None:
     from lambdactl.events import worker
+    from lambdactl.render.progress import status
 
     plane = local_plane(globals_)
-    drained, left, mappings = worker.drain(plane.settings, timeout)
+    watcher = local_plane(globals_)  # the progress thread's own connection
+    with status(lambda: _left(watcher)):
+        drained, left, mappings = worker.drain(plane.settings, timeout)
     _report_schedules(plane)
     if not drained:
         also = f", {mappings} event source mapping(s) with records left" if mappings else ""
         raise errors.LambdactlError(f"Drain timed out after {timeout:g} s: {left} async event(s) still pending{also}")
+
+
+def _left(plane: Any) -> str:
+    """What the progress line shows: the work still to do."""
+    from lambdactl.events import queue
+    from lambdactl.events.pollers.manager import pending as mapping_work
+
+    return f"Draining: {queue.pending(plane)} async event(s) pending, {mapping_work(plane)} mapping(s) with records left"
 
 
 def _report_schedules(plane: Any) -> None:
