@@ -386,11 +386,14 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {uuid.uuid4()}"]
         lines += [f"{name}: {value}" for name, value in pairs]
-        if status not in rest_json.NO_BODY_STATUSES:
+        given_length = any(name.lower() == "content-length" for name, _ in pairs)  # HEAD: the object's size
+        if status not in rest_json.NO_BODY_STATUSES and not given_length:
             lines.append(f"Content-Length: {len(payload)}")
         if self.close_connection:
             lines.append("Connection: close")
         self.status = status
+        if self.command == "HEAD":  # a HEAD response has no body, whatever its headers say
+            payload = b""
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
 
     def _body_length(self) -> int | None:

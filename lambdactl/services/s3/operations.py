@@ -108,9 +108,6 @@ def _object_headers(obj: storage.StoredObject) -> dict[str, Any]:
         **SSE,
         "Metadata": obj.metadata,
     }
-    if obj.parts:
-        out["PartsCount"] = obj.parts
-    return out
 
 
 @operation("s3:PutObject")
@@ -118,7 +115,15 @@ def put_object(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     obj = storage.put_object(
         plane, params["Bucket"], params["Key"], params.get("Body"), params, _metadata(params), params.get("ContentMD5")
     )
-    return {"ETag": obj.quoted_etag, **SSE}
+    return {"ETag": obj.quoted_etag, **_checksums(params), **SSE}
+
+
+CHECKSUM_MEMBERS = ("ChecksumCRC32", "ChecksumSHA1", "ChecksumSHA256")
+
+
+def _checksums(params: dict[str, Any]) -> dict[str, str]:
+    """The checksums a client sent with the bytes (``serve`` checked them on the wire), echoed as S3 does."""
+    return {name: params[name] for name in CHECKSUM_MEMBERS if params.get(name)}
 
 
 class ObjectBody:
@@ -316,7 +321,7 @@ def create_multipart_upload(plane: ControlPlane, params: dict[str, Any]) -> dict
 def upload_part(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     etag = storage.upload_part(plane, params["Bucket"], params["Key"], params["UploadId"], params["PartNumber"],
                                params.get("Body"), params.get("ContentMD5"))  # fmt: skip
-    return {"ETag": f'"{etag}"', **SSE}
+    return {"ETag": f'"{etag}"', **_checksums(params), **SSE}
 
 
 @operation("s3:CompleteMultipartUpload")
