@@ -211,7 +211,9 @@ def get_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if config["PackageType"] == "Image":
         code = {"RepositoryType": "ECR", "ImageUri": stored["_ImageUri"], "ResolvedImageUri": stored["_ImageUri"]}
     else:
-        code = {"RepositoryType": "S3", "Location": plane.code.zip_path(stored["_CodeSha"]).as_uri()}
+        from lambdactl.control.code_links import location
+
+        code = {"RepositoryType": "S3", "Location": location(plane, stored["_CodeSha"])}
     result: dict[str, Any] = {"Configuration": config, "Code": code}
     row = plane.store.read_one("SELECT tags, reserved_concurrency FROM functions WHERE name = ?", (name,))
     tags = json.loads(row["tags"]) if row else {}

@@ -25,6 +25,7 @@ from lambdactl.control.policies import (
 )
 from lambdactl.control.records import new_revision, now_lambda
 from lambdactl.model import validate
+from lambdactl.control.code_links import location
 from lambdactl.state.blobs import check_zip, code_sha256
 
 MAX_LAYERS = 5
@@ -82,7 +83,7 @@ def _shown(plane: ControlPlane, name: str, config: dict[str, Any], *, content: b
     out: dict[str, Any] = {}
     if content:
         out["Content"] = {
-            "Location": plane.code.zip_path(config["_CodeSha"]).as_uri(),
+            "Location": location(plane, config["_CodeSha"]),
             "CodeSha256": config["CodeSha256"],
             "CodeSize": config["CodeSize"],
         }

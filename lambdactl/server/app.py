@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from lambdactl import errors, model, protocols
+from lambdactl.control import code_links
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
@@ -203,6 +204,18 @@ class LambdaServer(ThreadingHTTPServer):
         except errors.ServiceError:
             return services.error_response(exc, headers)
         return protocols.codec(name, services.protocol_of(name, protocols.Request("", "", {}, headers, b""))).serialize_error(exc)
+
+    def code_download(self, target: str) -> tuple[int, dict[str, str], bytes]:
+        """A stored zip behind a signed ``Code.Location`` link (a 403 once it expired or was altered)."""
+        path, _, raw_query = target.partition("?")
+        sha = code_links.resolve(self.planes.settings.state_dir, path, parse_qs(raw_query))
+        if sha is None:
+            return 403, {"Content-Type": "application/xml"}, (
+                b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+                b"<Message>Request has expired or its signature does not match</Message></Error>"
+            )
+        with self.planes.lease() as plane:
+            return 200, {"Content-Type": "application/zip"}, plane.code.read(sha)
 
     def dispatch(
         self, method: str, target: str, headers: Any, body: bytes, caller: trust.Caller | None = None
@@ -378,6 +391,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.planes, api_id, self.command, target, self.headers, body,
                 self.client_address[0], self.request_version,
             )
+        elif self.path.startswith(code_links.PATH_PREFIX) and self.command in ("GET", "HEAD"):
+            status, headers, payload = self.server.code_download(self.path)
+            pairs = list(headers.items())
         else:
             caller = trust.Caller(self.headers, self.path, self.client_address, self.connection.getsockname())
             status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body, caller)

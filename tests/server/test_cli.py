@@ -43,7 +43,11 @@ def test_endpoint_url_output_matches_local(server, client) -> None:
     finally:
         aside.rename(discovery)
     assert remote.returncode == local.returncode == 0, remote.stderr + local.stderr
-    assert remote.stdout == local.stdout
+    remote_out, local_out = json.loads(remote.stdout), json.loads(local.stdout)
+    # Code.Location: a signed link the server answers, or (no server) the zip's file:// path
+    assert remote_out["Code"].pop("Location").startswith(f"{server.url}/_lambdactl/code/")
+    assert local_out["Code"].pop("Location").startswith("file://")
+    assert remote_out == local_out
     missing = lambdactl("--endpoint-url", server.url, "get-function", "--function-name", "nope")
     assert missing.returncode == 254
     assert missing.stderr.strip().startswith("An error occurred (ResourceNotFoundException) when calling the GetFunction")

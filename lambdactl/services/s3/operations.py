@@ -99,7 +99,7 @@ def _metadata(params: dict[str, Any]) -> dict[str, str]:
 
 
 def _object_headers(obj: storage.StoredObject) -> dict[str, Any]:
-    out: dict[str, Any] = {
+    return {
         "AcceptRanges": "bytes",
         "LastModified": int(obj.last_modified),  # S3 keeps whole seconds
         "ContentLength": obj.size,
