@@ -32,6 +32,8 @@ def handler(event, context):
         return {"statusCode": "not-a-status"}
     if last == "extra-key":
         return {"statusCode": 200, "body": "x", "unexpected": 1}
+    if last == "inject":
+        return {"statusCode": 200, "headers": {"x-ok": "v\\r\\nSet-Cookie: evil=1"}, "body": "x"}
     if last == "plain":
         return "Hello from Lambda!"
     if last == "sleep":

@@ -169,7 +169,7 @@ def map_response(payload: bytes) -> Response:
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/json"))
     headers += [("Set-Cookie", str(cookie)) for cookie in value.get("cookies") or []]
-    if not all(_FIELD_NAME.fullmatch(k) and _FIELD_VALUE.fullmatch(v) for k, v in headers):
+    if not valid_fields(headers):
         return BAD_GATEWAY  # header injection (CR/LF) or a field no HTTP client could read
     body = value.get("body")
     if body is None:
@@ -184,6 +184,11 @@ def map_response(payload: bytes) -> Response:
     else:
         data = body.encode()
     return status, headers, data
+
+
+def valid_fields(headers: Headers) -> bool:
+    """Whether every header a function returned is a valid HTTP field (a CR/LF in one is an injection)."""
+    return all(_FIELD_NAME.fullmatch(k) and _FIELD_VALUE.fullmatch(v) for k, v in headers)
 
 
 def _header_value(value: Any) -> str:

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane
 from lambdactl.control.policies import may_invoke
+from lambdactl.server import urls
 
 PATH_PREFIX = "/_aws/execute-api/"
 PRINCIPAL = "apigateway.amazonaws.com"
@@ -385,6 +386,8 @@ def map_response_v1(payload: bytes, decode_base64: bool) -> Response | None:
                if name.lower() not in ("content-length", "transfer-encoding", "connection")]  # fmt: skip
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
+    if not urls.valid_fields(headers):
+        return None
     body = value.get("body")
     data = b"" if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
     if value.get("isBase64Encoded") and decode_base64 and data:

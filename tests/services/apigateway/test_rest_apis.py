@@ -104,7 +104,7 @@ def test_gateway_errors_missing_permission_and_malformed_responses(served: Any, 
         return status, json.loads(data)
 
     assert answer("/locked") == (500, {"message": "Internal server error"})
-    for bad in ("malformed", "extra-key", "fail"):  # the function decides by the last segment
+    for bad in ("malformed", "extra-key", "fail", "inject"):  # the function decides by the last segment
         assert answer(f"/open/{bad}") == (502, {"message": "Internal server error"}), bad
     status, headers, data = request(server, "GET", f"{base}/open/multi")
     assert (status, headers["test-multi"], headers["flag"], data) == (201, "value-multi, value-solo", "true", b"")
@@ -244,3 +244,21 @@ def test_boto3_manages_rest_apis_through_serve(served: Any, backend: str) -> Non
         client.put_integration(restApiId=api["id"], resourceId=resource["id"], httpMethod="ANY", type="AWS_PROXY",
                                integrationHttpMethod="POST", uri=backend)  # fmt: skip
     assert raised.value.response["Error"]["Message"] == "AWS ARN for integration must contain path or action"
+
+
+def test_stage_variables_pick_the_integration_function(served: Any, backend: str) -> None:
+    server, plane = served
+    api_id, ids = rest_api(plane, "/pick")
+    plane.call("apigateway:PutMethod", {"restApiId": api_id, "resourceId": ids["/pick"], "httpMethod": "GET",
+                                        "authorizationType": "NONE"})  # fmt: skip
+    uri = invocation_uri(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:${{stageVariables.fn}}")
+    plane.call("apigateway:PutIntegration", {"restApiId": api_id, "resourceId": ids["/pick"], "httpMethod": "GET",
+                                             "type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": uri})  # fmt: skip
+    plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "good", "variables": {"fn": "backend"}})
+    deployment = plane.call("apigateway:GetDeployments", {"restApiId": api_id})["items"][0]["id"]
+    plane.call("apigateway:CreateStage", {"restApiId": api_id, "stageName": "bad", "deploymentId": deployment,
+                                          "variables": {"fn": "no-such-function"}})  # fmt: skip
+    status, _, data = request(server, "GET", f"/_aws/execute-api/{api_id}/good/pick")
+    assert status == 200 and event_of(data)["stageVariables"] == {"fn": "backend"}
+    status, _, data = request(server, "GET", f"/_aws/execute-api/{api_id}/bad/pick")
+    assert (status, json.loads(data)) == (500, {"message": "Internal server error"})

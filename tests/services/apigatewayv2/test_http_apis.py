@@ -139,7 +139,7 @@ def test_response_mapping_and_gateway_errors(served: Any, backend: str) -> None:
     assert (status, headers["content-type"], data) == (200, "application/json", b'"Hello from Lambda!"')
     status, headers, data = request(server, "GET", f"{base}/binary")
     assert (status, headers["content-type"], data) == (200, "image/png", b"\x89PNG\x00\xff")
-    for failing in ("fail", "malformed"):
+    for failing in ("fail", "malformed", "inject"):
         status, _, data = request(server, "GET", f"{base}/{failing}")
         assert (status, json.loads(data)) == (500, {"message": "Internal Server Error"}), failing
     status, _, data = request(server, "POST", f"{base}/big", body=b"x" * (10 * 1024 * 1024 + 1))
