@@ -214,10 +214,6 @@ def _call(planes: Any, name: str, qualifier: str | None, event: dict[str, Any], 
     return Outcome("ok", payload, log=log)
 
 
-def execute_api_arn(plane: ControlPlane, api_id: str, tail: str) -> str:
-    return f"arn:aws:execute-api:{plane.settings.region}:{plane.settings.account_id}:{api_id}/{tail}"
-
-
 # --- request parts -------------------------------------------------------------------------------
 
 
@@ -316,7 +312,7 @@ def match_path(template: str, path: str) -> tuple[tuple[Any, ...], dict[str, str
 # --- payload format 1.0 --------------------------------------------------------------------------
 
 
-def event_v1(request: Request, *, resource: str, path_parameters: dict[str, str], stage: str,
+def event_v1(request: Request, *, resource: str, path_parameters: dict[str, str],
              stage_variables: dict[str, str] | None, context: dict[str, Any], binary: bool) -> dict[str, Any]:  # fmt: skip
     """The payload 1.0 event (REST AWS_PROXY; HTTP APIs add ``version``)."""
     headers: dict[str, str] = {}

@@ -56,7 +56,7 @@ def respond(planes: Any, api: Api, request: Request) -> Response:
     }  # fmt: skip
     binary_types = snapshot.get("binaryMediaTypes") or []
     binary = bool(request.body) and media_matches(request.header("Content-Type"), binary_types)
-    event = gateway.event_v1(request, resource=resource["path"], path_parameters=path_parameters, stage=stage_name,
+    event = gateway.event_v1(request, resource=resource["path"], path_parameters=path_parameters,
                              stage_variables=variables, context=context, binary=binary)  # fmt: skip
     if method.get("authorizationType") == "CUSTOM":
         authorizer = next((a for a in snapshot["authorizers"] if a["id"] == method.get("authorizerId")), None)

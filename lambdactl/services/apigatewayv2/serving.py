@@ -113,7 +113,7 @@ def _event(version: str, api_id: str, route: dict[str, Any], request: Request, p
         if authorizer is not None:
             context["authorizer"] = authorizer
         event = {"version": "1.0", **gateway.event_v1(
-            request, resource=context["resourcePath"], path_parameters=path_parameters, stage=stage["StageName"],
+            request, resource=context["resourcePath"], path_parameters=path_parameters,
             stage_variables=variables, context=context, binary=binary)}  # fmt: skip
         return event
     event = urls.build_event(api_id, request.method, request.target, request.headers, request.body,
