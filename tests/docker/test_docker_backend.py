@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import signal
 import subprocess
 import time
@@ -267,3 +268,43 @@ def test_a_container_cant_create_a_host_function_through_serve(cli, tmp_path, st
         assert names == ["jail"]
     finally:
         assert server.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def java_zip(tmp_path_factory) -> Path:
+    """The Java fixture functions, compiled, zipped world-readable (the container's user is not us)."""
+    from runtime.test_java_runtime import compile_fixture
+
+    if shutil.which("javac") is None:
+        pytest.skip("needs javac")
+    out = tmp_path_factory.mktemp("java")
+    code = compile_fixture(out)
+    path = out / "java.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(p for p in code.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(str(file.relative_to(code)))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, file.read_bytes())
+    return path
+
+
+def test_java_function_in_the_java_image(cli, java_zip, no_leftovers):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lambdactl_test_images", Path(__file__).parent / "images" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    if not build.ensure_java_image():
+        pytest.skip("the java:17 look-alike needs a host JDK 17 (jlink)")
+    for name, handler in (("jpojo", "example.Handlers::greet"), ("jfail", "example.Handlers::fail"),
+                          ("jmissing", "example.Nope")):
+        cli("create-function", "--function-name", name, "--runtime", "java17", "--handler", handler,
+            "--zip-file", f"fileb://{java_zip}", "--backend", "docker", "--memory-size", "512")
+    meta, body = invoke(cli, "jpojo", '{"name": "Ada", "age": 36, "tags": ["x"]}')
+    assert "FunctionError" not in meta and body == {"text": "hi Ada [x]", "adult": True, "path": ["a", "b"]}
+    assert "Init Duration" in meta["Log"]
+    meta, body = invoke(cli, "jfail")
+    assert meta["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "java.lang.IllegalStateException" and body["cause"]["errorMessage"] == "the cause"
+    meta, body = invoke(cli, "jmissing")
+    assert body["errorMessage"] == "Class not found: example.Nope"

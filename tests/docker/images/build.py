@@ -9,6 +9,11 @@
    time; its C extension brings libstdc++ and libgcc_s), ``/var/runtime/bootstrap`` and the
    official ``/lambda-entrypoint.sh`` logic, tagged under the official name.
 
+``public.ecr.aws/lambda/java:17`` is a look-alike too, made only where a JDK 17 is installed: a
+``jlink``-ed JRE at ``/var/lang``, lambdactl's Java runtime (the Runtime API client the official
+image would have as aws-lambda-java-runtime-interface-client) compiled into ``/var/runtime/classes``,
+``/var/runtime/bootstrap`` and the same entrypoint, ``docker import``-ed in one step.
+
 Each image carries a label with the hash of this directory, so a changed recipe rebuilds it.
 """
 
@@ -29,6 +34,12 @@ PYTHON_HOME = Path(os.environ.get("LAMBDACTL_TEST_PYTHON312", "/root/.pyenv/vers
 ROOTFS_TAG = "lambdactl-test/python-rootfs:3.12"
 PYTHON_TAG = "public.ecr.aws/lambda/python:3.12"
 FUNCTION_TAG = "lambdactl-test/image-function:latest"
+JAVA_TAG = "public.ecr.aws/lambda/java:17"
+JAVA_SOURCES = HERE.parents[2] / "lambdactl" / "runtime" / "java"
+JAVA_BOOTSTRAP = """#!/bin/sh
+exec /var/lang/bin/java -XX:+TieredCompilation -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \\
+  -cp /var/runtime/classes lambdactl.javaruntime.Bootstrap "$_HANDLER"
+"""
 LABEL = "lambdactl.test-recipe"
 _SKIP_STDLIB = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "site-packages", "config-3.12-x86_64-linux-gnu"}
 _RIC_LIBS = ("libstdc++.so.6", "libgcc_s.so.1", "libpthread.so.0", "libdl.so.2", "librt.so.1")  # awslambdaric's C extension
@@ -67,6 +78,65 @@ def ensure_images() -> None:
             (Path(ctx) / "Dockerfile").write_text(
                 f"FROM {PYTHON_TAG}\nCOPY app.py /var/task/app.py\nCMD [\"app.handler\"]\n")
             docker("build", "-q", "--label", f"{LABEL}={want}", "-t", FUNCTION_TAG, ctx)
+
+
+def java_recipe_hash() -> str:
+    digest = hashlib.sha256(recipe_hash().encode())
+    for path in sorted(JAVA_SOURCES.rglob("*.java")):
+        digest.update(str(path.relative_to(JAVA_SOURCES)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_java_image() -> bool:
+    """Build the java:17 look-alike if missing or stale; False where this host has no JDK 17."""
+    jdk = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+    if not (jdk / "bin" / "jlink").exists():
+        return False
+    want = java_recipe_hash()
+    if not current(JAVA_TAG, want):
+        build_java(jdk, want)
+    return True
+
+
+def build_java(jdk: Path, want: str) -> None:
+    with tempfile.TemporaryDirectory() as ctx:
+        root = Path(ctx)
+        subprocess.run([str(jdk / "bin" / "jlink"), "--add-modules", "java.base,java.logging", "--strip-debug",
+                        "--no-header-files", "--no-man-pages", "--generate-cds-archive", "--output", str(root / "jre")],
+                       check=True, capture_output=True)
+        subprocess.run([str(jdk / "bin" / "javac"), "-nowarn", "-d", str(root / "classes"),
+                        *map(str, sorted(JAVA_SOURCES.rglob("*.java")))], check=True, capture_output=True)
+        libs = _libraries([root / "jre" / "bin" / "java", *(root / "jre" / "lib").rglob("*.so"), Path("/bin/dash")])
+        libs = {p for p in libs if not str(p).startswith(str(root))}
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for d in ("bin", "etc", "lib", "lib64", "usr", "var", "var/runtime", "var/task", "opt", "proc", "sys",
+                      "dev", "home", "root"):
+                info = tarfile.TarInfo(d)
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            tmp = tarfile.TarInfo("tmp")
+            tmp.type, tmp.mode = tarfile.DIRTYPE, 0o1777
+            tar.addfile(tmp)
+            for name, text, mode in (("etc/passwd", PASSWD, 0o644), ("etc/group", GROUP, 0o644),
+                                     ("var/runtime/bootstrap", JAVA_BOOTSTRAP, 0o755),
+                                     ("lambda-entrypoint.sh", (HERE / "lambda-entrypoint.sh").read_text(), 0o755)):
+                data = text.encode()
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(data), mode
+                tar.addfile(info, io.BytesIO(data))
+            tar.add("/bin/dash", "bin/sh")
+            for path in libs:
+                tar.add(path.resolve(), str(path).lstrip("/"))
+            tar.add(root / "jre", "var/lang")
+            tar.add(root / "classes", "var/runtime/classes")
+        (root / "rootfs.tar").write_bytes(buffer.getvalue())
+        changes = [f"LABEL {LABEL}={want}", "ENV LANG=en_US.UTF-8", "ENV TZ=:/etc/localtime",
+                   "ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+                   "ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+                   "ENV LAMBDA_TASK_ROOT=/var/task", "ENV LAMBDA_RUNTIME_DIR=/var/runtime", "WORKDIR /var/task",
+                   'ENTRYPOINT ["/lambda-entrypoint.sh"]']
+        docker("import", *(arg for change in changes for arg in ("--change", change)), str(root / "rootfs.tar"), JAVA_TAG)
 
 
 def _libraries(binaries: list[Path]) -> set[Path]:
