@@ -313,6 +313,16 @@ class Environment:
         return _Failure("Runtime.InvalidEntrypoint",
                         f"Couldn't find valid bootstrap(s): [{' '.join(map(str, candidates))}]")
 
+    def _bundled_sdk(self, env: dict[str, str]) -> None:
+        """The AWS SDK Lambda bundles, if installed: after the code and the layers (a vendored copy wins)."""
+        from lambdactl.runtime import sdk
+
+        runtime = self.spec.runtime or ""
+        name, found = (("PYTHONPATH", sdk.python_dir(self.spec.state_dir)) if runtime.startswith("python") else
+                       ("NODE_PATH", sdk.node_dir(self.spec.state_dir)) if runtime.startswith("nodejs") else ("", None))
+        if found is not None:
+            env[name] = f"{env[name]}:{found}" if name in env else str(found)
+
     def _environ(self, api_address: str, tmp: Path, contained: bool = False) -> dict[str, str]:
         """The runtime's variables; ``contained``: the image sets the unreserved defaults, and
         paths are the container's (/var/task, /var/runtime; /tmp is its own tmpfs)."""
@@ -330,6 +340,8 @@ class Environment:
             dirs = [str(spec.opt_dir / sub)] if spec.opt_dir and (spec.opt_dir / sub).is_dir() else []
             if dirs and not contained:
                 env[name] = sep.join(dirs + ([env[name]] if name in env else []))
+        if not contained:
+            self._bundled_sdk(env)
         env.update(spec.endpoints)
         env.update(spec.environment)
         env.update(credentials.for_environment())

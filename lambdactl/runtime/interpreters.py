@@ -50,7 +50,7 @@ def unavailable(runtime: str, backend: str) -> str | None:
     docker = f"or run the function with --backend docker ({official_image(runtime)})"
     if runtime.startswith("python"):
         version = runtime.removeprefix("python")
-        if _python_found(version, os.environ.get("PATH", "")):
+        if python_available(version):
             return None
         return (f"{runtime} is not installed here: install Python {version} (python{version} on PATH, or set "
                 f"LAMBDACTL_PYTHON{version.replace('.', '_')}), {docker}; until then it runs with {sys.executable} "
@@ -87,8 +87,10 @@ def _node_version(node: str) -> str:
         return ""
 
 
-def _python_found(version: str, path: str) -> bool:
-    return bool(settings.PYTHON.get(version.replace(".", "_")) or shutil.which(f"python{version}", path=path)
+def python_available(version: str) -> bool:
+    """True if ``python{version}`` runs as itself here (no fallback to another interpreter)."""
+    return bool(settings.PYTHON.get(version.replace(".", "_"))
+                or shutil.which(f"python{version}", path=os.environ.get("PATH", ""))
                 or sys.version_info[:2] == tuple(int(p) for p in version.split(".")))
 
 

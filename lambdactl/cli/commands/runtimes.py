@@ -12,6 +12,23 @@ def runtimes() -> None:
     pass
 
 
+@runtimes.command(name="install-sdk")
+@click.option("--language", "languages", multiple=True, type=click.Choice(["python", "node"]),
+              help="Only this SDK (repeatable); default: both.")
+@click.option("--scope", type=click.Choice(["installation", "state-dir"]), default="installation", show_default=True,
+              help="Install for every state dir of this lambdactl installation, or only for the current state dir.")
+@click.pass_obj
+def install_sdk(globals_: Globals, languages: tuple[str, ...], scope: str) -> None:
+    """Install the AWS SDK that Lambda bundles with its runtimes (boto3 for Python, the v3 @aws-sdk clients
+    for Node.js), pinned with hashes, from PyPI and npm: functions import it without packaging it."""
+    from lambdactl.cli.connect import settings
+    from lambdactl.runtime.sdk.install import default_root, install
+
+    root = default_root(settings(globals_).state_dir, scope)
+    for line in install(root, languages or ("python", "node")):
+        click.echo(line)
+
+
 @runtimes.command(name="java-classpath")
 @click.option("--runtime", default="java17", show_default=True, help="The Java runtime whose JDK compiles the classes.")
 @click.pass_obj

@@ -161,12 +161,46 @@ function packageTypeIsModule(dir) {
   }
 }
 
+// ES modules ignore NODE_PATH. As on Lambda, an ES module handler can still import what the layers
+// and the bundled SDK provide (NODE_PATH's dirs): a resolve hook retries a bare specifier Node could
+// not find as if imported from inside each of those node_modules dirs. The hook starts a loader
+// thread (~150 ms), so it is registered only when an import failed for a missing package, and the
+// handler is then imported afresh (Node >= 20.6; static imports fail before any code runs).
+function resolveEsmFromNodePath() {
+  const dirs = (process.env.NODE_PATH || '').split(path.delimiter).filter(Boolean);
+  const { register } = require('module');
+  if (!dirs.length || typeof register !== 'function') return false;
+  const parents = dirs.map((dir) => pathToFileURL(path.join(dir, 'lambdactl-resolve.mjs')).href);
+  const hook = `const parents = ${JSON.stringify(parents)};
+export async function resolve(specifier, context, next) {
+  try { return await next(specifier, context); } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || /^([./]|[a-z]+:)/.test(specifier)) throw err;
+    for (const parentURL of parents) {
+      try { return await next(specifier, { ...context, parentURL }); } catch (_) {}
+    }
+    throw err;
+  }
+}`;
+  register('data:text/javascript,' + encodeURIComponent(hook));
+  return true;
+}
+
+async function importEsm(file) {
+  const url = pathToFileURL(file).href;
+  try {
+    return await import(url);
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !resolveEsmFromNodePath()) throw err;
+    return import(url + '?node-path');
+  }
+}
+
 async function loadModule(taskRoot, moduleRoot, moduleName) {
   const base = path.resolve(taskRoot, moduleRoot, moduleName);
   if (fileExists(base)) return require(base);
   const esmDefault = packageTypeIsModule(path.dirname(base));
-  if (fileExists(base + '.js')) return esmDefault ? import(pathToFileURL(base + '.js').href) : require(base + '.js');
-  if (fileExists(base + '.mjs')) return import(pathToFileURL(base + '.mjs').href);
+  if (fileExists(base + '.js')) return esmDefault ? importEsm(base + '.js') : require(base + '.js');
+  if (fileExists(base + '.mjs')) return importEsm(base + '.mjs');
   if (fileExists(base + '.cjs')) return require(base + '.cjs');
   // Fall back to Node's own resolution (node_modules, directories): its error is Lambda's message.
   return require(require.resolve(moduleName, { paths: [path.resolve(taskRoot, moduleRoot)] }));
