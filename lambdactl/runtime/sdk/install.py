@@ -33,6 +33,11 @@ def install(root: Path, languages: tuple[str, ...]) -> list[str]:
             os.rename(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            for empty in (target.parent, root):  # a failed first install leaves no empty directories
+                try:
+                    empty.rmdir()
+                except OSError:
+                    break
         lines.append(f"{language}: {version} installed in {target}")
     return lines
 
@@ -55,7 +60,7 @@ def _python(tmp: Path, target: Path) -> None:
         capture_output=True, text=True, env={**os.environ, "PIP_CONSTRAINT": ""})
     if done.returncode != 0:
         raise errors.LambdactlError(
-            f"Could not install the AWS SDK for Python ({PYTHON_SDK}) with pip: {_last_line(done.stderr)}: "
+            f"Could not install the AWS SDK for Python ({PYTHON_SDK}) with pip: {_reason(done.stderr)}: "
             f"connect to PyPI (or set PIP_INDEX_URL to a mirror) {AGAIN}")
     for python in _host_pythons():  # functions never write bytecode: compile it now, for each interpreter
         subprocess.run([python, "-m", "compileall", "-q", "-s", str(tmp), "-p", str(target), str(tmp)],
@@ -73,7 +78,7 @@ def _node(tmp: Path, target: Path) -> None:
                           cwd=tmp, capture_output=True, text=True)
     if done.returncode != 0:
         raise errors.LambdactlError(
-            f"Could not install the AWS SDK for JavaScript ({NODE_SDK}) with npm: {_last_line(done.stderr)}: "
+            f"Could not install the AWS SDK for JavaScript ({NODE_SDK}) with npm: {_reason(done.stderr, last=False)}: "
             f"connect to the npm registry (or set npm_config_registry to a mirror) {AGAIN}")
 
 
@@ -89,6 +94,9 @@ def _host_pythons() -> list[str]:
     return list(found.values())
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("WARNING")]
-    return (lines[-1] if lines else "failed").removeprefix("ERROR: ")
+def _reason(text: str, last: bool = True) -> str:
+    """The line of pip's (last) or npm's (first) error output that says what went wrong."""
+    noise = ("WARNING", "at ", "code ", "syscall ", "errno ", "A complete log", "Log files were written")
+    lines = [line.strip().removeprefix("ERROR: ").removeprefix("npm error ").strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(noise)]
+    return (lines[-1] if last else lines[0]) if lines else "failed"
