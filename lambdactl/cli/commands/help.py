@@ -27,11 +27,17 @@ Inside:
     "backends": """\
 A function runs on one of two backends, chosen with `create-function --backend`:
 
-  subprocess  (default) the runtime's interpreter on this machine (python3.X, node) with
+  subprocess  (default) the runtime's interpreter on this machine (python3.X, node, java) with
               lambdactl's Runtime API bootstrap; provided.* runs the package's `bootstrap`.
               Interpreters: LAMBDACTL_PYTHON3_X (e.g. LAMBDACTL_PYTHON3_12=/opt/py/bin/python3.12),
-              else pythonX.Y on PATH or pyenv; LAMBDACTL_NODE, else `node` on PATH; java17/21/...:
-              LAMBDACTL_JAVA_<N> (a java binary or JDK home), else a JDK of that major version.
+              else pythonX.Y on PATH or pyenv; LAMBDACTL_NODE, else `node` on PATH;
+              LAMBDACTL_JAVA_NN (a java binary or JDK home), else `java` on PATH if it is
+              Java NN, else a JDK NN under /usr/lib/jvm. A runtime the machine lacks (Ruby,
+              .NET, a missing version) is created with a warning saying how to get it.
+              CPU: MemorySize/1769 vCPU during invocations, init unthrottled, where the
+              cgroup CPU controller is writable (cgroup v1 `cpu`, or v2 with `cpu` delegated);
+              elsewhere no CPU limit. `lambdactl runtimes install-sdk` installs the AWS SDK
+              Lambda bundles (boto3, @aws-sdk/client-*).
   docker      a container from the official Lambda base image (public.ecr.aws/lambda/...),
               code mounted at /var/task, limits as on Lambda. Image functions
               (--package-type Image) always use docker. Image per function or runtime:
