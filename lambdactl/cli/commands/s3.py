@@ -412,6 +412,12 @@ def cp(source: str, target: str, recursive: bool, dryrun: bool, quiet: bool, exc
         for item in _items(plane, source, outcome):
             if _included(item.relative, filters):
                 _transfer(plane, source, _join(target, item.relative), item, outcome, content_type)
+    elif source == "-" or target == "-":
+        try:
+            _stream(plane, source, target, content_type)
+        except errors.LambdactlError as exc:
+            verb, op = ("download", "GetObject") if target == "-" else ("upload", "PutObject")
+            outcome.failed(verb, source, target, exc, op)
     else:
         item = _single_source(plane, source, outcome)
         if item is None:
@@ -424,6 +430,27 @@ def cp(source: str, target: str, recursive: bool, dryrun: bool, quiet: bool, exc
         _transfer(plane, source, destination, item, outcome, content_type)
     if outcome.code:
         raise click.exceptions.Exit(outcome.code)
+
+
+def _stream(plane: Any, source: str, target: str, content_type: str | None) -> None:
+    """``cp - s3://b/k`` uploads standard input; ``cp s3://b/k -`` writes the object to standard output."""
+    import sys
+
+    if target == "-":
+        bucket, key = split_s3_path(source)
+        body = plane.call("s3:GetObject", {"Bucket": bucket, "Key": key})["Body"]
+        try:
+            while chunk := body.read(1 << 20):
+                sys.stdout.buffer.write(chunk)
+        finally:
+            body.close()
+        sys.stdout.flush()
+        return
+    bucket, key = split_s3_path(target)
+    params = {"Bucket": bucket, "Key": key, "Body": sys.stdin.buffer.read()}
+    if content_type:
+        params["ContentType"] = content_type
+    plane.call("s3:PutObject", params)
 
 
 def _remove(plane: Any, bucket: str, prefix: str, recursive: bool, outcome: Outcome,
