@@ -62,3 +62,8 @@ def _placeholder(member: Any) -> str:
         return "my-function"
     enum = member.shape.get("enum")
     return enum[0] if enum else "<value>"
+
+
+def epilog(*lines: str) -> str:
+    """The example paragraph of a hand-written command's help, kept as written (Click's ``\\b``)."""
+    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)

@@ -69,3 +69,14 @@ def test_help_lists_every_flag_with_a_description(path: tuple[str, ...], command
             continue
         assert param.opts[0] in result.output, param.opts
         assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[0]} has no description"
+
+
+LEAVES = [pytest.param(path, command, id=" ".join(path)) for path, command in ALL if not isinstance(command, click.Group)]
+
+
+@pytest.mark.parametrize("path, command", LEAVES)
+def test_help_ends_with_an_example_of_the_command(path: tuple[str, ...], command: click.Command) -> None:
+    """Model commands show botocore's documented example (or their required flags); hand-written ones their own."""
+    result = CliRunner().invoke(root, [*path, "--help"], obj=Globals(), prog_name="lambdactl")
+    example = result.output.split("\n\n")[-1]
+    assert f"  lambdactl {' '.join(path)}" in example, result.output[-400:]

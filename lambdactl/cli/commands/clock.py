@@ -14,6 +14,7 @@ import click
 from lambdactl import errors
 from lambdactl.cli.connect import local_plane
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -23,6 +24,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     help="lambdactl extension: move this state directory's schedule clock forward by --seconds (or --by "
     "90s|15m|2h|1d) and fire the EventBridge rules and Scheduler schedules that became due; with neither, "
     "fire what is due now. Prints the clock and the firings.",
+    epilog=epilog("lambdactl advance-clock --by 1d"),
 )
 @click.option("--seconds", type=float, default=None, metavar="<value>", help="Seconds to move the clock forward.")
 @click.option("--by", "by", default=None, metavar="<value>", help="A duration: 90s, 15m, 2h or 1d.")

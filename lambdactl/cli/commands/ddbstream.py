@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from lambdactl import errors
+from lambdactl.cli.examples import epilog
 
 
 def _json_option(raw: str | None, flag: str) -> dict[str, Any] | None:
@@ -34,7 +35,8 @@ def _json_option(raw: str | None, flag: str) -> dict[str, Any] | None:
     return value
 
 
-@click.command(name="put-record", help="lambdactl extension: append an INSERT/MODIFY/REMOVE record to a table's stream.")
+@click.command(name="put-record", help="lambdactl extension: append an INSERT/MODIFY/REMOVE record to a table's stream.",
+               epilog=epilog("lambdactl dynamodbstreams put-record --table-name orders --event-name INSERT --keys '{\"id\": {\"S\": \"1\"}}'"))
 @click.option("--table-name", help="The table whose stream gets the record (created on first use).")
 @click.option("--stream-arn", help="Or: the stream, by ARN.")
 @click.option("--event-name", required=True, type=click.Choice(["INSERT", "MODIFY", "REMOVE"]),

@@ -8,6 +8,7 @@ import click
 
 from lambdactl import errors
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 
 def _state_dir(globals_: Globals) -> Path:
@@ -21,7 +22,7 @@ def docker() -> None:
     pass
 
 
-@docker.command(name="cleanup")
+@docker.command(name="cleanup", epilog=epilog("lambdactl docker cleanup"))
 @click.option("--all", "everything", is_flag=True, help="Remove every lambdactl container of this state dir, "
               "not only those whose lambdactl process is gone.")
 @click.pass_obj
@@ -33,7 +34,7 @@ def cleanup(globals_: Globals, everything: bool) -> None:
         click.echo(name)
 
 
-@docker.command(name="pull")
+@docker.command(name="pull", epilog=epilog("lambdactl docker pull --runtime python3.12"))
 @click.argument("image", required=False)
 @click.option("--runtime", help="Pull the image this runtime maps to (e.g. python3.12).")
 @click.option("--function-name", help="Pull the image this function runs.")
@@ -59,7 +60,7 @@ def pull(globals_: Globals, image: str | None, runtime: str | None, function_nam
     click.echo(image)
 
 
-@docker.command(name="set-image")
+@docker.command(name="set-image", epilog=epilog("lambdactl docker set-image --runtime python3.12 my-registry/python:3.12"))
 @click.argument("image", required=False)
 @click.option("--runtime", help="Use IMAGE for every Zip function of this runtime (e.g. python3.12).")
 @click.option("--function-name", help="Use IMAGE for this Zip function only.")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
+from lambdactl.cli.examples import epilog
 
 
 @click.command(name="doctor", help="Check this machine: state directory, backends (cgroups, Docker engine) and "
-               "the interpreter behind each runtime.")  # fmt: skip
+               "the interpreter behind each runtime.", epilog=epilog("lambdactl doctor"))  # fmt: skip
 @click.pass_obj
 def doctor(globals_) -> None:
     """Example: lambdactl doctor"""

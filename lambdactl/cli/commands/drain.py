@@ -10,13 +10,14 @@ import click
 from lambdactl import errors
 from lambdactl.cli.connect import local_plane
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 
 @click.command(name="drain", help="lambdactl extension: wait until no queued or in-flight async events are left "
                "and every enabled event source mapping has consumed its queue or stream "
                "(processing them here when no worker is running); exit 255 on timeout. Enabled schedules "
                "(EventBridge rules, Scheduler) do not count: a background worker stays running to fire them, "
-               "and drain says so on stderr.")
+               "and drain says so on stderr.", epilog=epilog("lambdactl drain --timeout 60"))
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (default: wait).")
 @click.pass_obj
 def drain(globals_: Globals, timeout: float | None) -> None:

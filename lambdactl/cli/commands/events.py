@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 STATUSES = ["queued", "in-flight", "succeeded", "failed"]
 
 
 @click.command(name="list-async-events", help="lambdactl extension: list asynchronous invocations with their "
-               "status, attempts and last error (succeeded ones are kept for the latest 1000).")
+               "status, attempts and last error (succeeded ones are kept for the latest 1000).",
+               epilog=epilog("lambdactl list-async-events --function-name my-function --status failed"))
 @click.option("--function-name", default=None, metavar="<value>", help="Only events of this function (name or ARN).")
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only events in this state.")
 @click.pass_obj

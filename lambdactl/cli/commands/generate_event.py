@@ -10,6 +10,7 @@ import click
 
 from lambdactl import sample_events, settings
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 
 def _event_command(name: str, event: sample_events.Event) -> click.Command:
@@ -54,7 +55,12 @@ class _SourceGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         event = sample_events.find(self.source, name)
-        return _event_command(name, event) if event else None
+        if event is None:
+            return None
+        command = _event_command(name, event)
+        command.epilog = epilog(f"lambdactl generate-event {self.source} {name} > event.json",
+                                "lambdactl invoke --function-name my-function --payload fileb://event.json out.json")
+        return command
 
 
 class _GenerateGroup(click.Group):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lambdactl import settings
+from lambdactl.cli.examples import epilog
 
 TOPICS: dict[str, str] = {
     "state-dir": """\
@@ -79,6 +80,7 @@ Or without a file: eval "$(lambdactl completion bash)" (zsh alike; fish: lambdac
     name="help",
     help="Show a command's help (lambdactl help invoke, lambdactl help sqs send-message) or a topic: "
     + ", ".join(TOPICS) + " (no argument: list commands).",
+    epilog=epilog("lambdactl help invoke", "lambdactl help configuration"),
 )
 @click.argument("words", nargs=-1, metavar="[COMMAND [SUBCOMMAND] | TOPIC]")
 @click.pass_context

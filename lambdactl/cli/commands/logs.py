@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import click
 
 from lambdactl import errors
+from lambdactl.cli.examples import epilog
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -41,7 +42,8 @@ def logs() -> None:
     """Read function logs."""
 
 
-@logs.command(name="tail", help="Show the log events of a log group, like `aws logs tail`.")
+@logs.command(name="tail", help="Show the log events of a log group, like `aws logs tail`.",
+              epilog=epilog("lambdactl logs tail /aws/lambda/my-function --since 1h --follow"))
 @click.argument("group_name", metavar="GROUP_NAME")
 @click.option("--follow/--no-follow", default=False, help="Keep printing new events until interrupted.")
 @click.option("--since", default="10m", show_default=True, help="How far back: 10m, 2h, 1d, 1w or an ISO time.")

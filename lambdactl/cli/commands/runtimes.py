@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 
 @click.group(name="runtimes", help="Host runtimes: the AWS SDK they bundle, the Java interfaces to compile against.")
@@ -12,7 +13,7 @@ def runtimes() -> None:
     pass
 
 
-@runtimes.command(name="install-sdk")
+@runtimes.command(name="install-sdk", epilog=epilog("lambdactl runtimes install-sdk --language python"))
 @click.option("--language", "languages", multiple=True, type=click.Choice(["python", "node"]),
               help="Only this SDK (repeatable); default: both.")
 @click.option("--scope", type=click.Choice(["installation", "state-dir"]), default="installation", show_default=True,
@@ -29,7 +30,7 @@ def install_sdk(globals_: Globals, languages: tuple[str, ...], scope: str) -> No
         click.echo(line)
 
 
-@runtimes.command(name="java-classpath")
+@runtimes.command(name="java-classpath", epilog=epilog("lambdactl runtimes java-classpath", "javac -cp \"$(lambdactl runtimes java-classpath)\" -d build src/example/Hello.java"))
 @click.option("--runtime", default="java17", show_default=True, help="The Java runtime whose JDK compiles the classes.")
 @click.pass_obj
 def java_classpath(globals_: Globals, runtime: str) -> None:

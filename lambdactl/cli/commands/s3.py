@@ -22,6 +22,7 @@ import click
 
 from lambdactl import errors
 from lambdactl.cli.groups import SuggestingGroup
+from lambdactl.cli.examples import epilog
 
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024
@@ -93,7 +94,7 @@ class Outcome:
 # ---------------------------------------------------------------- mb / rb
 
 
-@s3.command()
+@s3.command(epilog=epilog("lambdactl s3 mb s3://uploads"))
 @click.argument("path", metavar="<S3Uri>")
 def mb(path: str) -> None:
     """Create a bucket."""
@@ -112,7 +113,7 @@ def mb(path: str) -> None:
     click.echo(f"make_bucket: {bucket}")
 
 
-@s3.command()
+@s3.command(epilog=epilog("lambdactl s3 rb s3://uploads --force"))
 @click.argument("path", metavar="<S3Uri>")
 @click.option("--force", is_flag=True, help="Delete every object in the bucket first.")
 def rb(path: str, force: bool) -> None:
@@ -164,7 +165,7 @@ def _human(size: float) -> str:
     return str(size)
 
 
-@s3.command()
+@s3.command(epilog=epilog("lambdactl s3 ls s3://uploads/reports/ --recursive"))
 @click.argument("path", metavar="<S3Uri>", required=False)
 @click.option("--recursive", is_flag=True, help="List every object under the prefix.")
 @click.option("--summarize", is_flag=True, help="Print the number of objects and their total size.")
@@ -396,7 +397,7 @@ def _transfer_options(func: Any) -> Any:
     return func
 
 
-@s3.command()
+@s3.command(epilog=epilog("lambdactl s3 cp report.csv s3://uploads/reports/report.csv"))
 @click.argument("source", metavar="<LocalPath|S3Uri>")
 @click.argument("target", metavar="<LocalPath|S3Uri>")
 @click.option("--recursive", is_flag=True, help="Copy every file or object under the source.")
@@ -473,7 +474,7 @@ def _remove(plane: Any, bucket: str, prefix: str, recursive: bool, outcome: Outc
         outcome.done("delete", shown)
 
 
-@s3.command()
+@s3.command(epilog=epilog("lambdactl s3 rm s3://uploads/reports/ --recursive"))
 @click.argument("path", metavar="<S3Uri>")
 @click.option("--recursive", is_flag=True, help="Delete every object under the prefix.")
 @click.option("--dryrun", is_flag=True, help="Show what would be deleted without deleting it.")
@@ -490,7 +491,7 @@ def rm(path: str, recursive: bool, dryrun: bool, quiet: bool, exclude: tuple[str
         raise click.exceptions.Exit(outcome.code)
 
 
-@s3.command()
+@s3.command(epilog=epilog("lambdactl s3 sync ./site s3://site-bucket --delete"))
 @click.argument("source", metavar="<LocalPath|S3Uri>")
 @click.argument("target", metavar="<LocalPath|S3Uri>")
 @click.option("--delete", is_flag=True, help="Delete files or objects in the target that the source lacks.")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from lambdactl.cli.globals import Globals
+from lambdactl.cli.examples import epilog
 
 DEFAULT_PORT = 3001  # as `sam local start-lambda`
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+               epilog=epilog("lambdactl serve -- python -m pytest tests/", "lambdactl serve --port 3001"))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; a non-loopback one exposes the API there (your explicit choice).")
 @click.option("--port", type=int, default=None, help=f"Port ({DEFAULT_PORT}; 0 picks a free one, the default with -- CMD).")
@@ -26,8 +28,6 @@ def serve(globals_: Globals, host: str, port: int | None, quiet: bool, command: 
     pages (an Origin header, a foreign Host) are refused; function URLs stay public.
     Each request is printed on stderr (time, method and path, status, duration, the
     function and whether it started cold) with the function's log lines (--quiet: not).
-
-    Example: lambdactl serve -- python -m pytest tests/
     """
     from lambdactl.cli.connect import settings
     from lambdactl.server.serve import serve as run_server
