@@ -1,7 +1,9 @@
 """Where a finished async event goes: OnSuccess / OnFailure destinations and the function's DLQ.
 
 A Lambda function target is invoked asynchronously: the record is enqueued in the
-same transaction that finishes the source event, so the hand-off is never lost.
+same transaction that finishes the source event, so the hand-off is never lost. An
+EventBridge bus gets the record as an event ("Lambda Function Invocation Result - …"),
+written to the bus's outbox in that transaction and published by the worker.
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ def _json_or_text(data: bytes) -> Any:
 def deliver(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes) -> str | None:
     """Send ``body`` to a destination inside the caller's transaction; returns an error text or None."""
     service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+    if service == "events":
+        from lambdactl.services.events.outbox import post_invocation_result
+
+        return post_invocation_result(conn, plane, arn, body)
     if service != "lambda":
-        kind = {"sqs": "SQS queues", "sns": "SNS topics", "events": "EventBridge buses", "s3": "S3 buckets"}
+        kind = {"sqs": "SQS queues", "sns": "SNS topics", "s3": "S3 buckets"}
         return f"destination {arn} not reached: {kind.get(service, 'this kind of target')} are not available locally yet"
     try:
         ref = validate.parse_function_name(arn, plane.settings.region)

@@ -321,10 +321,12 @@ def drain(settings: Settings, timeout: float | None = None) -> tuple[bool, int, 
 
 
 def pending(plane: ControlPlane) -> int:
-    """Work left: queued or in-flight async events, plus enabled mappings whose source is not consumed."""
+    """Work left: queued or in-flight async events, enabled mappings whose source is not consumed, and
+    events (async destinations) waiting to be published on an EventBridge bus."""
     from lambdactl.events.pollers.manager import pending as mapping_work
+    from lambdactl.services.events.timers import unpublished
 
-    return queue.pending(plane) or mapping_work(plane)
+    return queue.pending(plane) or mapping_work(plane) or unpublished(plane)
 
 
 def _destination(settings: dict[str, Any], kind: str) -> str | None:

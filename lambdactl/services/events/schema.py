@@ -48,4 +48,13 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        "bus_outbox",
+        """
+        CREATE TABLE events_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entry TEXT NOT NULL                        -- a PutEvents entry (JSON), published by the worker
+        );
+        """,
+    ),
 ]

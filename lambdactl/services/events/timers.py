@@ -99,19 +99,6 @@ def armed(plane: ControlPlane) -> int:
     return int(row[0]) if row else 0
 
 
-def seconds_to_next(plane: ControlPlane) -> float | None:
-    """Seconds until the earliest timer fires on this state directory's clock (None: no timer)."""
-    try:
-        row = plane.store.read_one(
-            "SELECT (SELECT MIN(fire_at) FROM events_timers), (SELECT offset_s FROM events_clock WHERE id = 1)"
-        )
-    except sqlite3.OperationalError:
-        return None
-    if row is None or row[0] is None:
-        return None
-    return row[0] - (time.time() + (row[1] or 0.0))
-
-
 def fire_due(plane: ControlPlane, *, replay: int = 1) -> list[Firing]:
     """Fire every timer that is due now (at most ``replay`` missed firings each); returns the firings."""
     plane.store.ensure_schema("events", schema.MIGRATIONS)
@@ -203,7 +190,32 @@ def _iso(epoch: float) -> str:
     return rules.event_time(epoch)
 
 
+def unpublished(plane: ControlPlane) -> int:
+    """Events waiting in the bus outbox (work ``drain`` waits for)."""
+    try:
+        row = plane.store.read_one("SELECT COUNT(*) FROM events_outbox")
+    except sqlite3.OperationalError:
+        return 0
+    return int(row[0]) if row else 0
+
+
 def fire_if_due(plane: ControlPlane) -> bool:
-    """The worker's timer seam (one cheap read when nothing is due): fire what is due; True if anything was."""
-    wait = seconds_to_next(plane)
-    return wait is not None and wait <= 0 and bool(fire_due(plane))
+    """The worker's seam (one cheap read when idle): fire due timers and publish the bus outbox;
+    True when there was anything to do."""
+    try:
+        row = plane.store.read_one(
+            "SELECT (SELECT MIN(fire_at) FROM events_timers), (SELECT offset_s FROM events_clock WHERE id = 1), "
+            "EXISTS (SELECT 1 FROM events_outbox)"
+        )
+    except sqlite3.OperationalError:  # EventBridge never used here, or its tables are older: upgrade them
+        if plane.store.read_one("SELECT 1 FROM meta WHERE key = 'schema_version:events'") is not None:
+            plane.store.ensure_schema("events", schema.MIGRATIONS)
+        return False
+    busy = False
+    if row is not None and row[2]:
+        from lambdactl.services.events import outbox
+
+        busy = outbox.flush(plane)
+    if row is not None and row[0] is not None and row[0] <= time.time() + (row[1] or 0.0):
+        busy = bool(fire_due(plane)) or busy
+    return busy

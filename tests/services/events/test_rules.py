@@ -219,3 +219,23 @@ def test_test_event_pattern(cli):
     assert ok.json == {"Result": True}
     bad = cli("events", "test-event-pattern", "--event-pattern", "{}", "--event", "nope", rc=254)
     assert "Parameter Event is not valid." in bad.stderr
+
+
+def test_an_async_destination_on_the_default_bus_publishes_the_invocation_result(cli, recorder):
+    recorder("worker")
+    cli("sqs", "create-queue", "--queue-name", "results")
+    cli("events", "put-rule", "--name", "results", "--event-pattern", '{"source": ["lambda"]}')
+    cli("events", "put-targets", "--rule", "results", "--targets", "Id=q,Arn=arn:aws:sqs:us-east-1:123456789012:results")
+    bus = "arn:aws:events:us-east-1:123456789012:event-bus/default"
+    cli("put-function-event-invoke-config", "--function-name", "worker", "--destination-config",
+        json.dumps({"OnSuccess": {"Destination": bus}}))  # fmt: skip
+    cli("invoke", "--function-name", "worker", "--invocation-type", "Event", "--payload", '{"job": 7}',
+        "--cli-binary-format", "raw-in-base64-out", "out.json")  # fmt: skip
+    cli("drain", "--timeout", "60")
+    [message] = cli("sqs", "receive-message", "--queue-url", "http://sqs.us-east-1.localhost/123456789012/results").json["Messages"]
+    event = json.loads(message["Body"])
+    assert event["source"] == "lambda" and event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["resources"] == [bus, lambda_arn("worker") + ":$LATEST"]
+    assert event["detail"]["requestPayload"] == {"job": 7}
+    assert event["detail"]["requestContext"]["condition"] == "Success"
+    assert [e["Status"] for e in cli("list-async-events", "--function-name", "worker").json["AsyncEvents"]] == ["succeeded"]
