@@ -115,19 +115,19 @@ class HostProcess:
     # -- measurement ------------------------------------------------------------
 
     def max_memory_used_mb(self) -> int:
-        if self._cgroup:
-            used = self._cgroup.peak_bytes()
-            if used:
-                self._peak_mb = max(self._peak_mb, -(-used // _MB))
-            return self._peak_mb
+        """The larger of the cgroup's peak and the runtime process's resident high-water mark: a
+        memory cgroup is not charged for file pages (interpreter, libraries) already in the page
+        cache for someone else, which on Lambda's fresh microVM are the sandbox's own."""
+        peak = self._cgroup.peak_bytes() if self._cgroup else 0
         try:
             with open(f"/proc/{self.pid}/status", "rb") as f:
                 for line in f:
                     if line.startswith(b"VmHWM:"):
-                        self._peak_mb = max(self._peak_mb, -(-int(line.split()[1]) // 1024))
+                        peak = max(peak, int(line.split()[1]) * 1024)
                         break
         except OSError:
             pass
+        self._peak_mb = max(self._peak_mb, -(-peak // _MB))
         return self._peak_mb
 
     def out_of_memory(self) -> bool:
