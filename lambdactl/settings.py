@@ -217,6 +217,11 @@ AUTO_WORKER: Setting[bool] = Setting(
     "LAMBDACTL_AUTO_WORKER", flag, True,
     "`0` = only queue events, never start a background worker (`drain` runs them)", section=ASYNC,
 )  # fmt: skip
+WARM_INVOKE: Setting[bool] = Setting(
+    "LAMBDACTL_WARM_INVOKE", flag, True,
+    "`1` = `lambdactl invoke` runs in the background worker, warm across commands (see \"Concurrency\"); "
+    "`0` = each invoke starts and stops its own environment", section=ASYNC,
+)  # fmt: skip
 ESM_POLL_S: Setting[float] = Setting(
     "LAMBDACTL_ESM_POLL_S", number, 0.1, "an idle poller's wait before polling its source again", section=ASYNC
 )

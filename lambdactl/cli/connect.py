@@ -1,5 +1,6 @@
 """The control plane a command talks to: a server at --endpoint-url, the ``serve`` that serves
-the state directory (found through ``serve.json``), or the state directory itself."""
+the state directory (found through ``serve.json``), or the state directory itself, whose
+synchronous invokes go to its background worker (``events/background.py``) to run warm."""
 
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ def control_plane(globals_: Globals) -> Any:
     served = discovery.find(local.settings.state_dir)
     if served and served.get("region") == local.settings.region:
         return ServedPlane(_remote(served["url"], globals_), local)
+    from lambdactl.events import background
+
+    if background.warm_invokes():
+        return WorkerPlane(local, globals_)
     return local
 
 
@@ -87,6 +92,38 @@ class ServedPlane:
             if exc.sent:
                 raise
             return self.local.call(op_name, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.local, name)
+
+
+class WorkerPlane:
+    """Synchronous invokes run in the state directory's background worker (warm environments);
+    with none running, here (cold), then a worker is started with that function to warm up.
+    Everything else, and any invoke the worker can't take, runs locally."""
+
+    def __init__(self, local: Any, globals_: Globals) -> None:
+        self.local = local
+        self.globals = globals_
+
+    def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        if op_name != "Invoke" or (params.get("InvocationType") or "RequestResponse") != "RequestResponse":
+            return self.local.call(op_name, params)
+        from lambdactl.events import background
+
+        settings = self.local.settings
+        worker = background.find_worker(settings.state_dir, settings.region)
+        if worker is not None:
+            from lambdactl.server.client import EndpointConnectionError
+
+            try:
+                return _remote(worker["url"], self.globals).call(op_name, params)
+            except EndpointConnectionError as exc:
+                if exc.sent:
+                    raise
+        result = self.local.call(op_name, params)
+        background.ensure_running(settings.state_dir, settings.region, (params["FunctionName"], params.get("Qualifier")))
+        return result
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.local, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
@@ -26,8 +27,17 @@ class OneShotEnvironments:
         self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None,
         unreserved: int | None = None,
     ) -> InvocationResult:
-        """Start, invoke, stop. (Reserved concurrency is not counted across CLI processes.)
+        """Start, invoke, stop; holding one of the function's reserved slots, shared with other processes.
         The function's SDK reaches the embedded services at this process's endpoint."""
+        lease, slots = None, None
+        if reserved is not None:
+            from lambdactl import errors
+            from lambdactl.runtime.slots import ReservedSlots
+
+            slots = ReservedSlots(self.settings.state_dir)
+            if (lease := slots.take(spec.function_name, reserved)) is None:
+                slots.close()
+                raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         from lambdactl.server import hosting
 
         spec = dataclasses.replace(spec.resolve(), endpoints=hosting.endpoints(self.settings))
@@ -40,6 +50,8 @@ class OneShotEnvironments:
         finally:
             environment.stop()
             shutil.rmtree(spec.work_dir, ignore_errors=True)
+            if slots is not None:
+                slots.close()  # drops the lock
 
 
 def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> tuple[EnvironmentPool, Callable[[], ControlPlane]]:
@@ -50,8 +62,11 @@ def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> 
     from lambdactl.runtime.pool import EnvironmentPool
     from lambdactl.server import hosting
 
-    pool = EnvironmentPool(account_limit=concurrency_limit(), extra_env=extra_env)
-    pool.endpoints = lambda: hosting.endpoints(settings)  # serve points them at itself instead
+    from lambdactl.runtime.slots import ReservedSlots
+
+    pool = EnvironmentPool(account_limit=concurrency_limit(), extra_env=extra_env,
+                           slots=ReservedSlots(settings.state_dir))
+    pool.endpoints = lambda: hosting.endpoints(settings)  # serve and the worker point them at themselves
 
     def plane() -> ControlPlane:
         made = ControlPlane(settings)

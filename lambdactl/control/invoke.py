@@ -135,6 +135,17 @@ def _target(plane: ControlPlane, ref: Any, qualifier: str | None) -> Target:
     return target
 
 
+def prewarm(plane: ControlPlane, name: str, qualifier: str | None) -> None:
+    """Start an environment of the function (version or alias) into the plane's warm pool."""
+    ref, qualifier = parse_target(plane, {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})})
+    config = _target(plane, ref, qualifier).config
+    plane.environments.prewarm(_lazy_spec(plane, config))
+
+
+def _lazy_spec(plane: ControlPlane, config: dict[str, Any]) -> LazySpec:
+    return LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))
+
+
 @operation("Invoke")
 def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref, qualifier = parse_target(plane, params)
@@ -166,7 +177,7 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     )
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-    spec = LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))
+    spec = _lazy_spec(plane, config)
     result = plane.environments.run(spec, request, reserved=reserved, unreserved=unreserved)
     logs.append(plane, logs.log_group(config), result.log_stream, result.log)
     if plane.settings.observer is not None:

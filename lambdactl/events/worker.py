@@ -24,10 +24,8 @@ They are entries of ``lambdactl.settings`` (a value of the wrong kind is a Confi
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -41,11 +39,10 @@ from typing import Any
 from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, Settings
-from lambdactl.events import destinations, queue
-from lambdactl.state.store import private_state_dir
+from lambdactl.events import background, destinations, queue
+from lambdactl.events.background import WorkerLock
+from lambdactl.server import discovery
 
-LOCK_NAME = "async-worker.lock"
-LOG_NAME = "async-worker.log"
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
 RETRY_BASE_S = 60.0
@@ -62,44 +59,9 @@ def delay_scale() -> float:
     return lambdactl_settings.RETRY_DELAY_SCALE.get()
 
 
-class WorkerLock:
-    """The state directory's worker lock: whoever holds it is the one worker."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.path = Path(state_dir) / LOCK_NAME
-        self._fd: int | None = None
-
-    def try_acquire(self) -> bool:
-        private_state_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor drops the flock
-            self._fd = None
-
-
 def ensure_running(plane: ControlPlane) -> None:
     """Start a background worker for the plane's state directory unless one holds the lock (cheap when it does)."""
-    if not lambdactl_settings.AUTO_WORKER.get():
-        return
-    state_dir = plane.settings.state_dir
-    lock = WorkerLock(state_dir)
-    if not lock.try_acquire():
-        return
-    lock.release()
-    with open(state_dir / LOG_NAME, "ab") as log:
-        subprocess.Popen(
-            [sys.executable, "-m", "lambdactl.events.worker", str(state_dir), plane.settings.region],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
-        )  # fmt: skip
+    background.ensure_running(plane.settings.state_dir, plane.settings.region)
 
 
 class Worker:
@@ -110,9 +72,11 @@ class Worker:
     it waits for the lock if a background worker holds it.
     """
 
-    def __init__(self, plane_factory: Callable[[], ControlPlane], *, workers: int | None = None) -> None:
+    def __init__(self, plane_factory: Callable[[], ControlPlane], *, workers: int | None = None,
+                 last_activity: Callable[[], float] | None = None) -> None:
         self.plane_factory = plane_factory
         self.workers = workers or concurrency()
+        self.last_activity = last_activity  # monotonic time of the last invocation served besides events
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._local = threading.local()
         self._stop = threading.Event()
@@ -153,16 +117,6 @@ class Worker:
             if timer:
                 timer.cancel()
 
-    def run_background(self, idle_s: float) -> None:
-        """The detached process: hold the lock, run until idle, exit (re-checking for late arrivals)."""
-        lock = WorkerLock(self._plane().settings.state_dir)
-        while lock.try_acquire():
-            try:
-                self.run(idle_s=idle_s)
-            finally:
-                lock.release()
-            if not pending(self._plane()):  # work queued while we held the lock but were leaving
-                return
 
     def _serve_forever(self) -> None:
         lock = WorkerLock(self._plane().settings.state_dir)
@@ -184,7 +138,7 @@ class Worker:
         plane = self._plane()
         queue.recover(plane)
         running: set[Future[None]] = set()
-        idle_since, renewed, pruned = time.monotonic(), time.monotonic(), False
+        idle_since, renewed, checked, pruned = time.monotonic(), time.monotonic(), time.monotonic(), False
         pollers = Pollers(self.plane_factory)
         with ThreadPoolExecutor(self.workers, thread_name_prefix="lambdactl-async") as pool, closing(pollers):
             while not self._stop.is_set():
@@ -206,12 +160,20 @@ class Worker:
                         queue.prune(plane, RETAIN_SUCCEEDED)
                         pruned = True
                     # enabled schedules keep a background worker (not a drain) alive to fire them
-                    if idle_s is not None and now - idle_since >= idle_s and (idle_s == 0 or not timers.armed(plane)):
+                    if (idle_s is not None and now - max(idle_since, self._active_at()) >= idle_s
+                            and (idle_s == 0 or not timers.armed(plane))):
+                        return
+                if idle_s is not None and now - checked > 1:  # a background worker leaves to `serve`
+                    checked = now
+                    if discovery.find(plane.settings.state_dir):
                         return
                 if running:
                     wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
                 else:
                     self._stop.wait(POLL_S)
+
+    def _active_at(self) -> float:
+        return self.last_activity() if self.last_activity else 0.0
 
     def _plane(self) -> ControlPlane:
         plane = getattr(self._local, "plane", None)
@@ -355,15 +317,51 @@ def _function_error(response: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m lambdactl.events.worker STATE_DIR REGION``: the detached background worker."""
-    from lambdactl.control.environments import warm_planes
+    """``python -m lambdactl.events.worker STATE_DIR REGION [FUNCTION QUALIFIER]``: the background worker.
 
-    state_dir, region = argv
-    pool, planes = warm_planes(Settings(state_dir=Path(state_dir), region=region))
+    Holds the lock, serves invokes (``background``) and events until idle for ``LAMBDACTL_WORKER_IDLE_S``
+    or until `serve` takes over the state directory; FUNCTION: warm one environment of it first.
+    """
+    from lambdactl.control.environments import warm_planes
+    from lambdactl.server import discovery
+    from lambdactl.server.serve import listen
+
+    state_dir, region, *warm = argv
+    settings = Settings(state_dir=Path(state_dir), region=region)
+    lock = WorkerLock(settings.state_dir)
+    if not lock.try_acquire():
+        return
+    pool, planes = warm_planes(settings)
+    server = None
     try:
-        Worker(planes).run_background(lambdactl_settings.WORKER_IDLE_S.get())
+        fingerprint = background.settings_fingerprint(os.environ)  # the environment of the command that started us
+        discovery.publish(state_dir, None, region, discovery.WORKER_FILE_NAME, settings=fingerprint)  # invokes wait
+        server = listen(settings, pool, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, args=(0.1,), name="lambdactl-worker-api", daemon=True).start()
+        if warm and warm[0]:
+            _warm_up(planes(), warm[0], warm[1] or None)
+        discovery.publish(state_dir, server.url, region, discovery.WORKER_FILE_NAME, settings=fingerprint)
+        worker = Worker(planes, last_activity=pool.last_activity)
+        while True:
+            worker.run(idle_s=lambdactl_settings.WORKER_IDLE_S.get())
+            if discovery.find(state_dir) or not pending(planes()):  # else: queued while we were leaving
+                return
     finally:
-        pool.close()
+        discovery.withdraw(state_dir, discovery.WORKER_FILE_NAME)
+        if server is not None:
+            server.stop()  # lets in-flight invokes finish, then closes the pool
+        else:
+            pool.close()
+        lock.release()
+
+
+def _warm_up(plane: ControlPlane, name: str, qualifier: str | None) -> None:
+    from lambdactl.control.invoke import prewarm
+
+    try:
+        prewarm(plane, name, qualifier)
+    except errors.LambdactlError as exc:  # deleted since, no interpreter, ...: the invoke will say so
+        print(f"lambdactl worker: could not warm {name}: {exc.message}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,10 @@ class Environment:
         if self._api is not None:
             self._api.close()
 
+    def count_as_used(self) -> None:
+        """Its first invocation is warm: this environment stands in for one whose cold start was reported."""
+        self._cold = False
+
     @property
     def alive(self) -> bool:
         """Ready for another invoke (a runtime that exited between invokes is not)."""

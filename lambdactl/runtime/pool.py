@@ -10,7 +10,8 @@ Two different limits, as on Lambda plus a machine:
 * **Concurrency, as Lambda counts it**: invocations running at once (idle environments
   don't count). A function with reserved concurrency runs at most that many; the others
   share the account's unreserved concurrency (``ConcurrentExecutions`` minus all
-  reservations). Past those: 429 with Lambda's own reasons, at once.
+  reservations). Past those: 429 with Lambda's own reasons, at once. Reserved concurrency is
+  also counted across processes (``runtime/slots.py``).
 * **The machine's memory**: every live environment, idle or busy, is charged its Max Memory
   Used (REPORT's figure; a function not measured yet is charged ``START_ESTIMATE_MB``), and
   their sum stays within ``LAMBDACTL_MEMORY_BUDGET_MB`` (default 75% of the machine's
@@ -32,9 +33,13 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lambdactl import errors, settings
 from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
+
+if TYPE_CHECKING:
+    from lambdactl.runtime.slots import ReservedSlots
 
 Key = tuple[str, str]  # (function name, version)
 START_ESTIMATE_MB = 16  # what a not yet measured environment is charged (a Python runtime's RSS is ~11 MB)
@@ -75,8 +80,10 @@ class EnvironmentPool:
         extra_env: dict[str, str] | None = None,
         environment_factory: Callable[[EnvironmentSpec], object] | None = None,
         budget_mb: int | None = None,
+        slots: ReservedSlots | None = None,
     ) -> None:
         self.account_limit = account_limit
+        self.slots = slots  # reserved concurrency shared with other processes on the state directory
         self.budget_mb = budget_mb or memory_budget_mb()
         self.extra_env = extra_env or {}
         self.endpoints: Callable[[], dict[str, str]] | None = None  # the embedded services' endpoint variables
@@ -92,6 +99,7 @@ class EnvironmentPool:
         self._waiting: deque[int] = deque()  # tickets of requests waiting for memory, in arrival order
         self._tickets = itertools.count()
         self._closed = False
+        self._last_finish = time.monotonic()
         _raise_open_files_limit()
         self._reaper = threading.Thread(target=self._reap_forever, name="lambdactl-reaper", daemon=True)
         self._reaper.start()
@@ -106,7 +114,7 @@ class EnvironmentPool:
     ) -> InvocationResult:
         """Invoke in a warm or new environment. ``reserved``: the function's reserved concurrency;
         ``unreserved``: the account's unreserved concurrency (default: the whole account limit)."""
-        self._admit(spec.function_name, reserved, unreserved)
+        lease = self._admit(spec.function_name, reserved, unreserved)
         slot: _Slot | None = None
         result: InvocationResult | None = None
         try:
@@ -115,6 +123,8 @@ class EnvironmentPool:
             return result
         finally:
             self._finish(spec, reserved, slot, result)
+            if lease is not None:
+                self.slots.release(spec.function_name, lease)  # type: ignore[union-attr]
 
     def provision(self, spec: EnvironmentSpec, count: int) -> int:
         """Keep ``count`` initialized environments of this version ready; returns how many are ready.
@@ -142,6 +152,22 @@ class EnvironmentPool:
                 self._freed.notify_all()
         return have + len(started)
 
+    def prewarm(self, spec: EnvironmentSpec | LazySpec) -> None:
+        """Start one environment of this version into the idle cache, as if an invocation had just
+        used it: the cold start it stands for was reported elsewhere (the CLI invoke that asked for it)."""
+        slot = self._acquire(spec)
+        slot.environment.count_as_used()  # type: ignore[attr-defined]
+        with self._lock:
+            self._busy_slots.discard(slot)
+            slot.idle_since = time.monotonic()
+            self._idle[(spec.function_name, spec.version)].append(slot)
+            self._freed.notify_all()
+
+    def last_activity(self) -> float:
+        """``time.monotonic()`` of the last invocation's end, or now while any runs."""
+        with self._lock:
+            return time.monotonic() if self._busy_slots or any(self._running.values()) else self._last_finish
+
     def close(self) -> None:
         """Stop every environment, idle or busy (serve's shutdown)."""
         with self._lock:
@@ -151,6 +177,8 @@ class EnvironmentPool:
             self._freed.notify_all()
         for slot in slots:
             _stop(slot)
+        if self.slots is not None:
+            self.slots.close()
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -158,25 +186,30 @@ class EnvironmentPool:
                     "charged_mb": self._charged_mb}  # fmt: skip
 
     # -- concurrency -------------------------------------------------------------
-    def _admit(self, name: str, reserved: int | None, unreserved: int | None) -> None:
-        """Count one running invocation, or throttle as Lambda would."""
+    def _admit(self, name: str, reserved: int | None, unreserved: int | None) -> int | None:
+        """Count one running invocation, or throttle as Lambda would; the reserved slot taken, if any."""
+        lease = None
         with self._lock:
             if self._closed:
                 raise errors.ServiceException("The server is shutting down.")
             if reserved is not None:
                 if self._running[name] >= reserved:
                     raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+                if self.slots is not None and (lease := self.slots.take(name, reserved)) is None:
+                    raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")  # another process
             else:
                 if self._unreserved_running >= (self.account_limit if unreserved is None else unreserved):
                     raise errors.throttled("ConcurrentInvocationLimitExceeded")
                 self._unreserved_running += 1
             self._running[name] += 1
+        return lease
 
     def _finish(self, spec: EnvironmentSpec | LazySpec, reserved: int | None, slot: _Slot | None,
                 result: InvocationResult | None) -> None:
         name = spec.function_name
         retire = slot is not None and not (result is not None and result.reusable and slot.environment.alive)  # type: ignore[attr-defined]
         with self._lock:
+            self._last_finish = time.monotonic()
             self._running[name] -= 1
             if reserved is None:
                 self._unreserved_running -= 1

@@ -46,39 +46,139 @@ class RemotePlane:
         return codec.parse_response(name, status, response_headers, data)
 
     def _send(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, bytes]:
-        import http.client  # only commands that talk to a server pay for it
-
         for attempt in (1, 2):
             fresh = self._conn is None
             conn = self._connection()
             try:
-                conn.request(method, target, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
+                status, response_headers, data, will_close = conn.exchange(method, target, headers, body)
             except ConnectionRefusedError:
                 self.close()
                 message = f'Could not connect to the endpoint URL: "{self.endpoint_url}{target}"'
                 raise EndpointConnectionError(message, sent=False) from None
-            except (http.client.RemoteDisconnected, *RETRYABLE):
+            except (Disconnected, *RETRYABLE):
                 self.close()
                 if fresh or attempt == 2:  # a kept-alive connection may have been closed by the server: once more
                     message = f'Connection was closed by "{self.endpoint_url}{target}"'
                     raise EndpointConnectionError(message, sent=True) from None
                 continue
-            if response.will_close:
+            if will_close:
                 self.close()
-            return response.status, response.headers, data
+            return status, response_headers, data
         raise AssertionError("unreachable")
 
     def _connection(self) -> Any:
         if self._conn is None:
-            import http.client
-
-            cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
-            self._conn = cls(self._host, self._port, timeout=self._timeout)
+            factory = _TlsConnection if self._scheme == "https" else _PlainConnection
+            self._conn = factory(self._host, self._port, self._timeout)
         return self._conn
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class Disconnected(ConnectionError):
+    """The server closed the connection before answering."""
+
+
+class Headers(dict):
+    """Response headers by lower-cased name; ``get`` takes any case."""
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
+class _PlainConnection:
+    """HTTP/1.1 with keep-alive over a plain socket. ``http.client`` would cost a CLI invoke ~10 ms
+    of imports (``email``, ``ssl``) before its first byte; a local endpoint needs none of it."""
+
+    def __init__(self, host: str, port: int | None, timeout: float | None) -> None:
+        self._address = (host, port or 80)
+        self._timeout = timeout
+        self._sock: Any = None
+        self._file: Any = None
+
+    def exchange(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Headers, bytes, bool]:
+        import socket
+
+        if self._sock is None:
+            if self._address[0].replace(".", "").isdigit():  # an IPv4 literal: no resolver (and no idna codec)
+                self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                self._sock.settimeout(self._timeout)
+                try:
+                    self._sock.connect(self._address)
+                except OSError:
+                    self._sock.close()
+                    self._sock = None
+                    raise
+            else:
+                self._sock = socket.create_connection(self._address, self._timeout)
+            self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._file = self._sock.makefile("rb")
+        host = self._address[0] if ":" not in self._address[0] else f"[{self._address[0]}]"
+        head = [f"{method} {target} HTTP/1.1", f"Host: {host}:{self._address[1]}", f"Content-Length: {len(body)}"]
+        head += [f"{name}: {value}" for name, value in headers.items() if name.lower() != "content-length"]
+        self._sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        line = self._file.readline(65537)
+        if not line:
+            raise Disconnected("no status line")
+        status = int(line.split()[1])
+        received = Headers()
+        while (line := self._file.readline(65537)) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            received[name.strip().lower()] = value.strip()
+        will_close = received.get("connection", "").lower() == "close"
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            data = b""
+        elif "chunked" in received.get("transfer-encoding", "").lower():
+            data = self._read_chunked()
+        elif "content-length" in received:
+            data = self._read_exactly(int(received["content-length"]))
+        else:
+            data, will_close = self._file.read(), True
+        return status, received, data, will_close
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = self._file.read(size)
+        if len(data) < size:
+            raise Disconnected("truncated body")
+        return data
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        while size := int(self._file.readline(65537).split(b";")[0], 16):
+            chunks.append(self._read_exactly(size))
+            self._file.readline(65537)
+        while self._file.readline(65537) not in (b"\r\n", b"\n", b""):  # trailers
+            pass
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._file.close()
+            self._sock.close()
+            self._sock = self._file = None
+
+
+class _TlsConnection:
+    """https endpoints: the standard library's client."""
+
+    def __init__(self, host: str, port: int | None, timeout: float | None) -> None:
+        import http.client
+
+        self._conn = http.client.HTTPSConnection(host, port, timeout=timeout)
+
+    def exchange(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, bytes, bool]:
+        import http.client
+
+        try:
+            self._conn.request(method, target, body=body, headers=headers)
+            response = self._conn.getresponse()
+            data = response.read()
+        except http.client.RemoteDisconnected as exc:
+            raise Disconnected(str(exc)) from None
+        return response.status, response.headers, data, response.will_close
+
+    def close(self) -> None:
+        self._conn.close()

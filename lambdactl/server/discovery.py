@@ -1,4 +1,5 @@
-"""How a CLI finds the ``serve`` that serves its state directory: ``<state_dir>/serve.json``.
+"""How a CLI finds the ``serve`` that serves its state directory: ``<state_dir>/serve.json``
+(and the background worker that runs its invokes: ``worker.json``, see ``events/background.py``).
 
 The server writes the file atomically once it listens and removes it when it stops.
 ``find`` runs on every command, so it is one small read and one ``kill(pid, 0)``.
@@ -15,31 +16,34 @@ from typing import Any
 from lambdactl.state.store import private_state_dir, write_private
 
 FILE_NAME = "serve.json"
+WORKER_FILE_NAME = "worker.json"
 
 
-def path(state_dir: str | os.PathLike[str]) -> Path:
-    return Path(state_dir) / FILE_NAME
+def path(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> Path:
+    return Path(state_dir) / name
 
 
-def publish(state_dir: str | os.PathLike[str], url: str, region: str) -> None:
-    target = path(state_dir)
+def publish(state_dir: str | os.PathLike[str], url: str | None, region: str, name: str = FILE_NAME,
+            **extra: str) -> None:
+    """Say where this process serves (``url`` None: it is starting and will say so soon)."""
+    target = path(state_dir, name)
     private_state_dir(target.parent)
-    tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}")
-    write_private(tmp, json.dumps({"pid": os.getpid(), "url": url, "region": region}))
+    tmp = target.with_name(f".{name}.{os.getpid()}")
+    write_private(tmp, json.dumps({"pid": os.getpid(), "url": url, "region": region, **extra}))
     os.replace(tmp, target)
 
 
-def withdraw(state_dir: str | os.PathLike[str]) -> None:
+def withdraw(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> None:
     """Remove the file if it is still ours (a later server may have replaced it)."""
-    record = _read(path(state_dir))
+    record = _read(path(state_dir, name))
     if record and record.get("pid") == os.getpid():
         with contextlib.suppress(FileNotFoundError):
-            path(state_dir).unlink()
+            path(state_dir, name).unlink()
 
 
-def find(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+def find(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> dict[str, Any] | None:
     """The live server's record ({pid, url, region}), or None (no file, or its process is gone)."""
-    record = _read(path(state_dir))
+    record = _read(path(state_dir, name))
     if not record or not isinstance(record.get("pid"), int) or not _alive(record["pid"]):
         return None
     return record

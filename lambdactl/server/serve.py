@@ -31,7 +31,6 @@ def serve(
 
     from lambdactl import errors
     from lambdactl.server import discovery
-    from lambdactl.server.app import LambdaServer
 
     running = discovery.find(settings.state_dir)
     if running:
@@ -40,12 +39,11 @@ def serve(
         )
     from lambdactl.control.environments import warm_planes
     from lambdactl.events.worker import Worker
-    from lambdactl.server.services import endpoint_variables
 
     _clean_docker_leftovers(settings)
     pool, planes = warm_planes(settings)
     try:
-        server = LambdaServer(host, port, settings, environments=pool)
+        server = listen(settings, pool, host, port)
     except OSError as exc:
         pool.close()
         raise errors.ConfigurationError(f"lambdactl serve: cannot listen on {host}:{port}: {exc.strerror}") from None
@@ -55,9 +53,6 @@ def serve(
 
         server.request_log = RequestLog()
         settings.observer = server.request_log.invoked
-    # Functions reach Lambda and the embedded services here with their SDKs.
-    variables = endpoint_variables(server.url)
-    pool.endpoints = lambda: variables
     from lambdactl.control.provisioned import warm_all
 
     warm_all(planes)  # provisioned concurrency: started in the background, never reaped
@@ -104,6 +99,18 @@ def _print_apis(planes: Any, url: str) -> None:
         for line in gateway.invoke_urls(plane, url):
             print(f"lambdactl serve:   {line}", file=sys.stderr)
     sys.stderr.flush()
+
+
+def listen(settings: Settings, pool: Any, host: str, port: int) -> Any:
+    """The Lambda API (and the embedded services) over ``pool``, serve's or the background worker's;
+    the functions it runs reach them here with their SDKs."""
+    from lambdactl.server.app import LambdaServer
+    from lambdactl.server.services import endpoint_variables
+
+    server = LambdaServer(host, port, settings, environments=pool)
+    variables = endpoint_variables(server.url)
+    pool.endpoints = lambda: variables
+    return server
 
 
 def _run_command(command: list[str], url: str, settings: Any, child: list[Any]) -> int:

@@ -1,0 +1,119 @@
+"""The state directory's background worker, as other processes see it: its lock, starting it, finding it.
+
+One worker per state directory, guarded by an flock on ``async-worker.lock``. Besides queued
+events and mappings (``events/worker.py``), it runs ``lambdactl invoke``'s synchronous invocations
+in warm environments: it serves the Lambda API on 127.0.0.1 (a port the OS picks) and says where
+in ``worker.json`` (``{"pid", "url", "region"}``; ``url`` is null while it starts). A CLI invoke
+with no worker running runs cold in its own process, as before, and then starts the worker with
+that function to warm up, so the next invoke is warm.
+
+Kept free of heavy imports: every CLI invoke reads it.
+
+A worker takes invokes only from commands run with the same region and the same lambdactl and AWS
+environment variables (and PATH) as the one that started it; others run in their own process.
+
+Settings: ``LAMBDACTL_AUTO_WORKER=0`` never starts a worker (one already running is still used);
+``LAMBDACTL_WARM_INVOKE=0`` keeps CLI invokes in their own process (cold each time).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lambdactl.state.store import private_state_dir
+
+LOCK_NAME = "async-worker.lock"
+LOG_NAME = "async-worker.log"
+STARTING_WAIT_S = 15.0  # how long an invoke waits for a starting worker (it warms one environment meanwhile)
+
+
+class WorkerLock:
+    """The state directory's worker lock: whoever holds it is the one worker."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = Path(state_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        private_state_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def held(state_dir: Path) -> bool:
+    lock = WorkerLock(state_dir)
+    if lock.try_acquire():
+        lock.release()
+        return False
+    return True
+
+
+def ensure_running(state_dir: Path, region: str, warm: tuple[str, str | None] | None = None) -> None:
+    """Start a background worker for ``state_dir`` unless one holds the lock (cheap when it does);
+    ``warm`` = (function, qualifier) to start one environment of before it takes invokes."""
+    from lambdactl import settings
+
+    if not settings.AUTO_WORKER.get() or held(state_dir):
+        return
+    argv = [sys.executable, "-m", "lambdactl.events.worker", str(state_dir), region]
+    if warm:
+        argv += [warm[0], warm[1] or ""]
+    log = os.open(Path(state_dir) / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:  # a shell that leaves the worker running and exits: no zombie if we live on, no subprocess import
+        shell = os.posix_spawn("/bin/sh", ["/bin/sh", "-c", '"$@" &', "lambdactl-worker", *argv], os.environ,
+                               setsid=True, file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                                          (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, log, 2)])
+    finally:
+        os.close(log)
+    try:
+        os.waitpid(shell, 0)
+    except ChildProcessError:  # SIGCHLD ignored here: already reaped
+        pass
+
+
+def warm_invokes() -> bool:
+    from lambdactl import settings
+
+    return settings.WARM_INVOKE.get()
+
+
+def settings_fingerprint(environ: dict[str, str] | os._Environ[str]) -> str:
+    """What of a process's environment shapes an invocation (lambdactl's and AWS's variables, PATH
+    for interpreters), as a checksum: a worker only takes invokes from commands that share it."""
+    import zlib
+
+    relevant = sorted((k, v) for k, v in environ.items() if k.startswith(("LAMBDACTL_", "AWS_")) or k == "PATH")
+    return format(zlib.crc32(repr(relevant).encode()), "08x")
+
+
+def find_worker(state_dir: Path, region: str) -> dict[str, Any] | None:
+    """The running worker that can take this process's invokes (same region and settings), waiting
+    while one starts; None when there is none."""
+    from lambdactl.server import discovery
+
+    deadline = time.monotonic() + STARTING_WAIT_S
+    while True:
+        record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
+        if record is None or record.get("region") != region or record.get("settings") != settings_fingerprint(os.environ):
+            return None
+        if record.get("url"):
+            return record
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
