@@ -56,7 +56,9 @@ class OneShotEnvironments:
 
 def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> tuple[EnvironmentPool, Callable[[], ControlPlane]]:
     """A warm pool and a factory of control planes that share it (one plane per thread:
-    SQLite connections are not shared). Close the pool when done."""
+    SQLite connections are not shared), with invocation logs written in batches. Close the pool
+    when done (which commits the last batch)."""
+    from lambdactl.control import logs
     from lambdactl.control.account import concurrency_limit
     from lambdactl.control.plane import ControlPlane
     from lambdactl.runtime.pool import EnvironmentPool
@@ -67,6 +69,8 @@ def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> 
     pool = EnvironmentPool(account_limit=concurrency_limit(), extra_env=extra_env,
                            slots=ReservedSlots(settings.state_dir))
     pool.endpoints = lambda: hosting.endpoints(settings)  # serve and the worker point them at themselves
+    writer = logs.batch_writes(settings.state_dir)  # a warm invoke hands its log over and returns
+    pool.on_close.append(lambda: logs.stop_batching(writer))
 
     def plane() -> ControlPlane:
         made = ControlPlane(settings)

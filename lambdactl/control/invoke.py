@@ -109,26 +109,27 @@ class Target(NamedTuple):
 
 
 # (state dir, name, version) -> (generation, target); see _target.
-_TARGETS: dict[tuple[str, str, str], tuple[str, Target]] = {}
+_TARGETS: dict[tuple[str, str, str], tuple[int, Target]] = {}
 
 
 def _target(plane: ControlPlane, ref: Any, qualifier: str | None) -> Target:
     """The configuration and concurrency an invocation runs with.
 
     An alias is routed on every call; a plain version's reads are kept while the state's
-    configuration generation (bumped by triggers on every change) stands still, which in a
-    long-running process (serve, the worker) turns four reads into one.
+    configuration generation (bumped by triggers on every change) stands still, which a
+    long-running process (serve, the worker) learns from shared memory (``state/generation.py``):
+    no query at all.
     """
     if qualifier is not None and qualifier != LATEST and not qualifier.isdigit():
         version = route(plane, ref.name, qualifier)
         return Target(require_function(plane, ref, version), reserved_concurrency(plane, ref.name),
                       unreserved_concurrency(plane))  # fmt: skip
     version = qualifier or LATEST
-    generation = plane.store.read_one("SELECT value FROM meta WHERE key = 'generation'")[0]
     key = (str(plane.settings.state_dir), ref.name, version)
     cached = _TARGETS.get(key)
-    if cached is not None and cached[0] == generation:
+    if cached is not None and cached[0] == plane.store.generation_hint():
         return cached[1]
+    generation = plane.store.generation()
     target = Target(require_function(plane, ref, version), reserved_concurrency(plane, ref.name),
                     unreserved_concurrency(plane))  # fmt: skip
     _TARGETS[key] = (generation, target)

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import base64
+import sys
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from lambdactl import errors, settings
@@ -35,25 +38,113 @@ def tail_base64(log: str) -> str:
 
 
 def append(plane: ControlPlane, group: str, stream: str, text: str) -> None:
+    """Store an invocation's log lines: at once, or handed to the process's batch writer if it has one."""
     if not text:
         return
     now = int(time.time() * 1000)
+    writer = _WRITERS.get(str(plane.settings.state_dir))
+    if writer is not None:
+        writer.submit(group, stream, now, text)
+        return
+    with plane.store.write() as conn:
+        _insert(conn, group, stream, now, text)
+
+
+def _insert(conn: Any, group: str, stream: str, now: int, text: str) -> None:
     lines = [(group, stream, now, line) for line in text.splitlines() if line.strip()]
     keep = retention_events()
     step = max(1, keep // 20)  # trimming walks `keep` rows: do it once per `step` new events, not per invoke
-    with plane.store.write() as conn:
-        conn.executemany("INSERT INTO log_events (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)", lines)
-        last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        if last // step == (last - len(lines)) // step:
-            return
-        cutoff = conn.execute(
-            "SELECT id FROM log_events WHERE log_group = ? ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?", (group, keep)
-        ).fetchone()
-        if cutoff:
-            conn.execute("DELETE FROM log_events WHERE log_group = ? AND id <= ?", (group, cutoff[0]))
+    conn.executemany("INSERT INTO log_events (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)", lines)
+    last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    if last // step == (last - len(lines)) // step:
+        return
+    cutoff = conn.execute(
+        "SELECT id FROM log_events WHERE log_group = ? ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?", (group, keep)
+    ).fetchone()
+    if cutoff:
+        conn.execute("DELETE FROM log_events WHERE log_group = ? AND id <= ?", (group, cutoff[0]))
+
+
+class BatchWriter:
+    """A long-running process's log writer: invokes hand their lines over and return; one thread
+    commits whatever has piled up in one transaction, so a busy process writes once per batch,
+    not once per invoke. A crash loses at most the batch not yet committed. Readers in the same
+    process ``flush()`` first, so they see every invoke that returned."""
+
+    def __init__(self, state_dir: Path) -> None:
+        from lambdactl.state.store import Store
+
+        self.store = Store(state_dir)
+        self._pending: list[tuple[str, str, int, str]] = []
+        self._cond = threading.Condition()
+        self._submitted = self._committed = 0
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="lambdactl-log-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, group: str, stream: str, now: int, text: str) -> None:
+        with self._cond:
+            self._pending.append((group, stream, now, text))
+            self._submitted += 1
+            self._cond.notify_all()
+
+    def flush(self) -> None:
+        with self._cond:
+            target = self._submitted
+            self._cond.wait_for(lambda: self._committed >= target or not self._thread.is_alive())
+
+    def close(self) -> None:
+        self.flush()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()
+        self.store.close()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending or self._closed)
+                if not self._pending:
+                    return
+                batch, self._pending, upto = self._pending, [], self._submitted
+            try:
+                with self.store.write() as conn:
+                    for entry in batch:
+                        _insert(conn, *entry)
+            except Exception as exc:  # noqa: BLE001 - the writer must outlive a full disk or a locked database
+                print(f"lambdactl: {len(batch)} invocation logs lost: {type(exc).__name__}: {exc}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+            with self._cond:
+                self._committed = upto
+                self._cond.notify_all()
+
+
+_WRITERS: dict[str, BatchWriter] = {}  # state dir -> this process's batch writer for it
+
+
+def batch_writes(state_dir: Path) -> BatchWriter:
+    """Have this process's invocation logs for ``state_dir`` written in batches (until ``close``)."""
+    writer = _WRITERS[str(state_dir)] = BatchWriter(state_dir)
+    return writer
+
+
+def stop_batching(writer: BatchWriter) -> None:
+    """Commit what is pending and go back to writing at once."""
+    if _WRITERS.get(str(writer.store.root)) is writer:
+        del _WRITERS[str(writer.store.root)]
+    writer.close()
+
+
+def flush(plane: ControlPlane) -> None:
+    """Make every log line this process has handed over readable."""
+    writer = _WRITERS.get(str(plane.settings.state_dir))
+    if writer is not None:
+        writer.flush()
 
 
 def events(plane: ControlPlane, group: str, *, since_ms: int = 0, after_id: int = 0) -> list[dict[str, Any]]:
+    flush(plane)
     rows = plane.store.read(
         "SELECT id, log_stream, ts, message FROM log_events WHERE log_group = ? AND ts >= ? AND id > ? "
         "ORDER BY ts, id",
@@ -63,6 +154,7 @@ def events(plane: ControlPlane, group: str, *, since_ms: int = 0, after_id: int 
 
 
 def group_exists(plane: ControlPlane, group: str) -> bool:
+    flush(plane)
     return plane.store.read_one("SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1", (group,)) is not None
 
 

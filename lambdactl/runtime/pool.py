@@ -84,6 +84,7 @@ class EnvironmentPool:
     ) -> None:
         self.account_limit = account_limit
         self.slots = slots  # reserved concurrency shared with other processes on the state directory
+        self.on_close: list[Callable[[], None]] = []  # run once the environments are stopped
         self.budget_mb = budget_mb or memory_budget_mb()
         self.extra_env = extra_env or {}
         self.endpoints: Callable[[], dict[str, str]] | None = None  # the embedded services' endpoint variables
@@ -179,6 +180,8 @@ class EnvironmentPool:
             _stop(slot)
         if self.slots is not None:
             self.slots.close()
+        for callback in self.on_close:
+            callback()
 
     def stats(self) -> dict[str, int]:
         with self._lock:

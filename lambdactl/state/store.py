@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lambdactl import settings
+from lambdactl.state import generation
 from lambdactl.state.migrations import migrate
 
 DB_NAME = "lambdactl.db"
@@ -84,6 +85,7 @@ class Store:
         self.root = Path(root)
         self._conn: sqlite3.Connection | None = None
         self._schemas: set[str] = set()  # services whose tables this connection has checked
+        self._watch: generation.Watch | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -114,11 +116,26 @@ class Store:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            before = generation.current(conn)
             yield conn
+            after = generation.current(conn)
+            if after != before:  # the configuration changed: say so before it is visible
+                generation.publish(self.root, after)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def generation(self) -> int:
+        """The configuration generation, from the database."""
+        return generation.current(self.conn)
+
+    def generation_hint(self) -> int:
+        """The configuration generation as last published (a memory read once mapped): when it equals
+        a generation read from the database earlier, nothing has changed since."""
+        if self._watch is None:
+            self._watch = generation.Watch(self.root, self.conn)
+        return self._watch.value()
 
     def read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, args).fetchall()
@@ -127,6 +144,9 @@ class Store:
         return self.conn.execute(sql, args).fetchone()
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
