@@ -252,6 +252,16 @@ def lookup(variable: str) -> Setting:
     raise KeyError(variable)
 
 
+def fingerprint() -> str:
+    """What of this process's environment shapes an invocation (lambdactl's and AWS's variables, and
+    PATH, where interpreters are found), as a checksum: the background worker takes invokes only from
+    commands that share its own."""
+    import zlib
+
+    relevant = sorted((k, v) for k, v in os.environ.items() if k.startswith(("LAMBDACTL_", "AWS_")) or k == "PATH")
+    return format(zlib.crc32(repr(relevant).encode()), "08x")
+
+
 def help_text() -> str:
     """The settings part of ``lambdactl help configuration``."""
     import textwrap

@@ -93,24 +93,16 @@ def warm_invokes() -> bool:
     return settings.WARM_INVOKE.get()
 
 
-def settings_fingerprint(environ: dict[str, str] | os._Environ[str]) -> str:
-    """What of a process's environment shapes an invocation (lambdactl's and AWS's variables, PATH
-    for interpreters), as a checksum: a worker only takes invokes from commands that share it."""
-    import zlib
-
-    relevant = sorted((k, v) for k, v in environ.items() if k.startswith(("LAMBDACTL_", "AWS_")) or k == "PATH")
-    return format(zlib.crc32(repr(relevant).encode()), "08x")
-
-
 def find_worker(state_dir: Path, region: str) -> dict[str, Any] | None:
     """The running worker that can take this process's invokes (same region and settings), waiting
     while one starts; None when there is none."""
     from lambdactl.server import discovery
+    from lambdactl.settings import fingerprint
 
     deadline = time.monotonic() + STARTING_WAIT_S
     while True:
         record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
-        if record is None or record.get("region") != region or record.get("settings") != settings_fingerprint(os.environ):
+        if record is None or record.get("region") != region or record.get("settings") != fingerprint():
             return None
         if record.get("url"):
             return record

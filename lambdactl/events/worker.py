@@ -334,7 +334,7 @@ def main(argv: list[str]) -> None:
     pool, planes = warm_planes(settings)
     server = None
     try:
-        fingerprint = background.settings_fingerprint(os.environ)  # the environment of the command that started us
+        fingerprint = lambdactl_settings.fingerprint()  # of the command that started us
         discovery.publish(state_dir, None, region, discovery.WORKER_FILE_NAME, settings=fingerprint)  # invokes wait
         server = listen(settings, pool, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, args=(0.1,), name="lambdactl-worker-api", daemon=True).start()
