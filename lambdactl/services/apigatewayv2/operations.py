@@ -33,7 +33,7 @@ def documents(plane: ControlPlane) -> Documents:
 def _api(plane: ControlPlane, api_id: str) -> dict[str, Any]:
     api = documents(plane).get(api_id, "api", api_id)
     if api is None:
-        raise NotFoundException(f"Invalid API identifier specified {plane.settings.account_id}:{api_id}", ResourceType="Api")
+        raise NotFoundException(f"Invalid API identifier specified {plane.settings.account_id}:{api_id}")
     return api
 
 
@@ -41,7 +41,7 @@ def _child(plane: ControlPlane, api_id: str, kind: str, item_id: str, label: str
     _api(plane, api_id)
     doc = documents(plane).get(api_id, kind, item_id)
     if doc is None:
-        raise NotFoundException(f"Invalid {label} identifier specified {item_id}", ResourceType=label)
+        raise NotFoundException(f"Invalid {label} identifier specified {item_id}")
     return doc
 
 
