@@ -81,6 +81,11 @@ def api_endpoint(plane: ControlPlane, api_id: str) -> str:
     return f"http://{api_id}.execute-api.localhost:{port}"
 
 
+def stage_url(plane: ControlPlane, api_id: str, stage: str) -> str:
+    """A stage's local invoke URL (host form); ``$default`` has no stage segment."""
+    return f"{api_endpoint(plane, api_id)}/" + ("" if stage == "$default" else f"{stage}/")
+
+
 def invoke_urls(plane: ControlPlane, base_url: str) -> list[str]:
     """One line per deployed stage of every API: its name and local invoke URL (host form)."""
     from lambdactl.services.apigateway import operations as rest

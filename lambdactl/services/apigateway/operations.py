@@ -297,6 +297,11 @@ def get_deployments(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
     return _page([public(d) for d in documents(plane).list(params["restApiId"], "deployment")], params)
 
 
+def _show_stage(plane: ControlPlane, api_id: str, stage: dict[str, Any]) -> dict[str, Any]:
+    """A stage as returned, plus lambdactl's ``lambdactlInvokeUrl`` (where serve answers it)."""
+    return {**public(stage), "lambdactlInvokeUrl": gateway.stage_url(plane, api_id, stage["stageName"])}
+
+
 def _new_stage(name: str, deployment_id: str, description: str | None, variables: dict[str, str] | None) -> dict[str, Any]:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", name):
         raise BadRequestException("Stage name only allows a-zA-Z0-9_-")
@@ -320,18 +325,18 @@ def create_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if documents(plane).get(api_id, "stage", params["stageName"]) is not None:
         raise ConflictException("Stage already exists")
     stage = _new_stage(params["stageName"], params["deploymentId"], params.get("description"), params.get("variables"))
-    return public(documents(plane).put(api_id, "stage", stage["stageName"], stage))
+    return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["stageName"], stage))
 
 
 @operation("apigateway:GetStage")
 def get_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["restApiId"], "stage", params["stageName"], "Stage"))
+    return _show_stage(plane, params["restApiId"], _child(plane, params["restApiId"], "stage", params["stageName"], "Stage"))
 
 
 @operation("apigateway:GetStages")
 def get_stages(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     _api(plane, params["restApiId"])
-    stages = [public(s) for s in documents(plane).list(params["restApiId"], "stage")]
+    stages = [_show_stage(plane, params["restApiId"], s) for s in documents(plane).list(params["restApiId"], "stage")]
     if params.get("deploymentId"):
         stages = [s for s in stages if s["deploymentId"] == params["deploymentId"]]
     return {"item": stages}
@@ -345,7 +350,7 @@ def update_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     stage = _patch(stage, params.get("patchOperations") or [], allowed)
     _child(plane, api_id, "deployment", stage["deploymentId"], "Deployment")
     stage["lastUpdatedDate"] = now()
-    return public(documents(plane).put(api_id, "stage", stage["stageName"], stage))
+    return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["stageName"], stage))
 
 
 @operation("apigateway:DeleteStage")

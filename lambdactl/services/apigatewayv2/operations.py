@@ -49,6 +49,11 @@ def _show_api(plane: ControlPlane, api: dict[str, Any]) -> dict[str, Any]:
     return {**public(api), "ApiEndpoint": gateway.api_endpoint(plane, api["ApiId"])}
 
 
+def _show_stage(plane: ControlPlane, api_id: str, stage: dict[str, Any]) -> dict[str, Any]:
+    """A stage as returned, plus lambdactl's ``LambdactlInvokeUrl`` (where serve answers it)."""
+    return {**public(stage), "LambdactlInvokeUrl": gateway.stage_url(plane, api_id, stage["StageName"])}
+
+
 def check_route_key(route_key: str) -> None:
     """API Gateway's rules: ``$default`` or ``METHOD /path`` with ``{param}`` / a last ``{proxy+}``."""
     if route_key == "$default":
@@ -316,18 +321,18 @@ def create_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     stage = _new_stage(params)
     if stage["AutoDeploy"]:
         stage["DeploymentId"] = _deploy(plane, api_id, auto=True)["DeploymentId"]
-    return public(documents(plane).put(api_id, "stage", stage["StageName"], stage))
+    return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["StageName"], stage))
 
 
 @operation("apigatewayv2:GetStage")
 def get_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["ApiId"], "stage", params["StageName"], "Stage"))
+    return _show_stage(plane, params["ApiId"], _child(plane, params["ApiId"], "stage", params["StageName"], "Stage"))
 
 
 @operation("apigatewayv2:GetStages")
 def get_stages(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     _api(plane, params["ApiId"])
-    return _page([public(s) for s in documents(plane).list(params["ApiId"], "stage")], params)
+    return _page([_show_stage(plane, params["ApiId"], s) for s in documents(plane).list(params["ApiId"], "stage")], params)
 
 
 @operation("apigatewayv2:UpdateStage")
@@ -340,7 +345,7 @@ def update_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         if params.get(key) is not None:
             stage[key] = params[key]
     stage["LastUpdatedDate"] = now()
-    return public(documents(plane).put(api_id, "stage", stage["StageName"], stage))
+    return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["StageName"], stage))
 
 
 @operation("apigatewayv2:DeleteStage")

@@ -258,6 +258,10 @@ def test_stage_variables_pick_the_integration_function(served: Any, backend: str
     deployment = plane.call("apigateway:GetDeployments", {"restApiId": api_id})["items"][0]["id"]
     plane.call("apigateway:CreateStage", {"restApiId": api_id, "stageName": "bad", "deploymentId": deployment,
                                           "variables": {"fn": "no-such-function"}})  # fmt: skip
+    port = server.url.rsplit(":", 1)[1]
+    assert plane.call("apigateway:GetStage", {"restApiId": api_id, "stageName": "good"})["lambdactlInvokeUrl"] == (
+        f"http://{api_id}.execute-api.localhost:{port}/good/"
+    )
     status, _, data = request(server, "GET", f"/_aws/execute-api/{api_id}/good/pick")
     assert status == 200 and event_of(data)["stageVariables"] == {"fn": "backend"}
     status, _, data = request(server, "GET", f"/_aws/execute-api/{api_id}/bad/pick")

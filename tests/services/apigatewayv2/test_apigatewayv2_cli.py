@@ -17,6 +17,7 @@ def test_quick_create_and_listing(cli: Any, hello_zip: Any) -> None:
     assert [r["RouteKey"] for r in routes] == ["GET /hello"]
     stages = cli("apigatewayv2", "get-stages", "--api-id", api["ApiId"]).json["Items"]
     assert [(s["StageName"], s["AutoDeploy"]) for s in stages] == [("$default", True)]
+    assert stages[0]["LambdactlInvokeUrl"] == f"http://{api['ApiId']}.execute-api.localhost:3001/"  # no serve: its default port
     integration = cli("apigatewayv2", "get-integrations", "--api-id", api["ApiId"]).json["Items"][0]
     assert (integration["PayloadFormatVersion"], integration["IntegrationUri"]) == ("2.0", arn)
     text = cli("apigatewayv2", "get-apis", "--query", "Items[].Name", "--output", "text").stdout
