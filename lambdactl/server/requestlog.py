@@ -1,14 +1,16 @@
 """What ``serve`` prints per request: one line (time, method and path, status, duration, and for an
 invocation the function and whether it started cold), then that invocation's log lines.
 
-Invocations are reported by the control plane (``Settings.observer``) in the thread that runs them:
-a request's own are printed under its line; those with no request (async events, mappings,
+Invocations are reported by the control plane (``Settings.observer``) in the context that runs them
+(a context variable: a request that hands its invocation to another thread with ``contextvars`` keeps
+it, as API Gateway's integration timeout does): a request's own are printed under its line; those with no request (async events, mappings,
 schedules run by serve's worker) are printed as they finish. Coloured with rich in a terminal;
 plain text when stderr is piped, under ``CI=true`` or ``NO_COLOR``.
 """
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 import time
@@ -30,14 +32,14 @@ class RequestLog:
             from rich.console import Console
 
             self._console = Console(file=self._stream, highlight=False, soft_wrap=True)
-        self._local = threading.local()
+        self._pending: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("request_invocations", default=None)
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- the control plane's side
 
     def invoked(self, config: dict[str, Any], result: InvocationResult) -> None:
         """``Settings.observer``: an invocation finished in this thread."""
-        pending = getattr(self._local, "invocations", None)
+        pending = self._pending.get()
         if pending is not None:
             pending.append((config, result))
             return
@@ -46,11 +48,11 @@ class RequestLog:
     # ---------------------------------------------------------------- the HTTP side
 
     def begin(self) -> None:
-        self._local.invocations = []
+        self._pending.set([])
 
     def end(self, method: str, path: str, status: int, started: float) -> None:
-        invocations = getattr(self._local, "invocations", None) or []
-        self._local.invocations = None
+        invocations = self._pending.get() or []
+        self._pending.set(None)
         elapsed_ms = (time.perf_counter() - started) * 1000
         line = f"{_clock()} {method} {path.split('?')[0]} {status} {elapsed_ms:.1f} ms"
         if invocations:

@@ -13,11 +13,14 @@ the gateway stops waiting after the integration timeout while the function runs 
 from __future__ import annotations
 
 import base64
+import contextvars
 import fnmatch
 import json
 import queue
 import re
+import sys
 import threading
+import traceback
 import time
 import uuid
 from collections.abc import Callable
@@ -38,7 +41,6 @@ AUTHORIZER_TIMEOUT_S = 10.0
 _HOST_RE = re.compile(r"([a-z0-9]{10})\.execute-api\.")
 FUNCTION_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:([a-zA-Z0-9-_]+)(?::([a-zA-Z0-9-_$]+))?")
 _INVOKE_PATH = re.compile(r"arn:aws[a-zA-Z-]*:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(.+)/invocations")
-_PLATFORM_LINES = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START ")
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 IDENTITY_SOURCE_V2 = re.compile(r"\$(request\.(header|querystring)\.[^\s,]+|context\.[A-Za-z.]+|stageVariables\.[A-Za-z0-9_]+)")
 
@@ -132,7 +134,6 @@ class Outcome:
     kind: str  # "ok", "error" (the function failed), "denied" (no permission / no function), "timeout", "failed"
     payload: bytes = b""
     error_message: str | None = None
-    log: str = ""  # the tail of the function's log for this invocation
 
 
 class Runner:
@@ -145,11 +146,13 @@ class Runner:
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def run(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in the caller's context (serve's request log files the invocation under its request)."""
         with self._lock:
             spawn = not self._idle
             if not spawn:
                 self._idle -= 1
-        self._jobs.put(job)
+        context = contextvars.copy_context()
+        self._jobs.put(lambda: context.run(job))
         if spawn:
             threading.Thread(target=self._work, name="lambdactl-apigw-invoke", daemon=True).start()
 
@@ -163,10 +166,9 @@ class Runner:
 RUNNER = Runner()
 
 
-def invoke(planes: Any, request: Request, uri: str, event: dict[str, Any], source_arn: str, timeout_s: float,
+def invoke(planes: Any, uri: str, event: dict[str, Any], source_arn: str, timeout_s: float,
            stage_variables: dict[str, str] | None = None) -> Outcome:  # fmt: skip
-    """Invoke the function behind ``uri`` synchronously for ``request`` (its log lines are kept for the
-    request-log), giving up after ``timeout_s`` (the function runs on)."""
+    """Invoke the function behind ``uri`` synchronously, giving up after ``timeout_s`` (it runs on)."""
     try:
         target = lambda_target(with_stage_variables(uri, stage_variables), errors.InvalidParameterValueException)
     except errors.ServiceError:
@@ -179,44 +181,39 @@ def invoke(planes: Any, request: Request, uri: str, event: dict[str, Any], sourc
     def run() -> None:
         try:
             box.append(_call(planes, name, qualifier, event, source_arn))
-        except Exception as exc:  # noqa: BLE001 - reported as the gateway's 5xx, the server lives on
-            box.append(Outcome("failed", error_message=f"{type(exc).__name__}: {exc}"))
+        except Exception:  # noqa: BLE001 - the gateway's 5xx; the server lives on
+            traceback.print_exc(file=sys.stderr)
+            box.append(Outcome("failed"))
         finally:
             done.set()
 
     RUNNER.run(run)
     if not done.wait(timeout_s):
-        request.log.append(f"{name}: integration timed out after {timeout_s:g} s")
         return Outcome("timeout")
-    outcome = box[0]
-    request.log += [line for line in outcome.log.splitlines() if line and not line.startswith(_PLATFORM_LINES)]
-    if outcome.error_message and outcome.kind != "error":
-        request.log.append(outcome.error_message)
-    return outcome
+    return box[0]
 
 
 def _call(planes: Any, name: str, qualifier: str | None, event: dict[str, Any], source_arn: str) -> Outcome:
     with planes.lease() as plane:
         if not may_invoke(plane, name, qualifier, PRINCIPAL, source_arn, plane.settings.account_id):
-            return Outcome("denied", error_message=f"API Gateway may not invoke {name}: add-permission for {PRINCIPAL}")
-        params: dict[str, Any] = {"FunctionName": name, "Payload": json.dumps(event).encode(), "LogType": "Tail"}
+            return Outcome("denied")
+        params: dict[str, Any] = {"FunctionName": name, "Payload": json.dumps(event).encode()}
         if qualifier:
             params["Qualifier"] = qualifier
         try:
             result = plane.call("Invoke", params)
-        except errors.ResourceNotFoundException as exc:
-            return Outcome("denied", error_message=exc.message)
-        except errors.ServiceError as exc:
-            return Outcome("failed", error_message=exc.message)
+        except errors.ResourceNotFoundException:
+            return Outcome("denied")
+        except errors.ServiceError:
+            return Outcome("failed")
     payload = result.get("Payload") or b""
-    log = base64.b64decode(result.get("LogResult") or "").decode("utf-8", "replace")
     if result.get("FunctionError"):
         try:
             message = json.loads(payload).get("errorMessage")
         except (ValueError, AttributeError):
             message = None
-        return Outcome("error", payload, message, log)
-    return Outcome("ok", payload, log=log)
+        return Outcome("error", payload, message)
+    return Outcome("ok", payload)
 
 
 # --- request parts -------------------------------------------------------------------------------
@@ -257,7 +254,6 @@ class Request:
     stage_path: str = ""  # raw path as the client sent it (stage included)
     query: str = ""
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log: list[str] = field(default_factory=list)  # the functions' log lines, shown in serve's request-log
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def __post_init__(self) -> None:
@@ -463,23 +459,9 @@ def policy_effect(policy: Any, method_arn: str) -> str | None:
 # --- the serve hook ------------------------------------------------------------------------------
 
 
-def log_request(request: Request, api_id: str, status: int) -> None:
-    """serve's request-log: one line per API request, then the functions' own log lines."""
-    import sys
-
-    elapsed = (datetime.now(timezone.utc) - request.started).total_seconds() * 1000
-    lines = [f"lambdactl serve: {api_id} {request.method} {request.stage_path} -> {status} ({elapsed:.1f} ms)"]
-    lines += [f"  | {line}" for line in request.log]
-    sys.stderr.write("\n".join(lines) + "\n")
-    sys.stderr.flush()
-
-
 def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, body: bytes,
             source_ip: str, protocol: str) -> Response:  # fmt: skip
     """Answer one execute-api request for a REST or HTTP API (``planes`` lends control planes)."""
-    import sys
-    import traceback
-
     try:
         if len(body) > MAX_REQUEST:
             return TOO_LARGE
@@ -493,17 +475,14 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
                 flavour, docs = rest, rest.documents(plane).of_api(api_id)
             api = Api(api_id, docs, plane.settings.account_id, plane.settings.region, flavour.documents)
         if not docs.get("api"):
-            response = answer(404, "Not Found")
-        elif flavour is http:
+            return answer(404, "Not Found")
+        if flavour is http:
             from lambdactl.services.apigatewayv2 import serving as http_serving
 
-            response = http_serving.respond(planes, api, request)
-        else:
-            from lambdactl.services.apigateway import serving as rest_serving
+            return http_serving.respond(planes, api, request)
+        from lambdactl.services.apigateway import serving as rest_serving
 
-            response = rest_serving.respond(planes, api, request)
-        log_request(request, api_id, response[0])
-        return response
+        return rest_serving.respond(planes, api, request)
     except Exception:  # noqa: BLE001 - the HTTP edge: a bug becomes a 500, the server lives on
         traceback.print_exc(file=sys.stderr)
         return answer(500, "Internal server error")

@@ -64,7 +64,7 @@ def respond(planes: Any, api: Api, request: Request) -> Response:
         if denial is not None:
             return denial
         context["authorizer"] = authorized
-    outcome = gateway.invoke(planes, request, integration["uri"], event, method_arn, integration["timeoutInMillis"] / 1000, variables)
+    outcome = gateway.invoke(planes, integration["uri"], event, method_arn, integration["timeoutInMillis"] / 1000, variables)
     if outcome.kind == "timeout":
         return TIMED_OUT
     if outcome.kind == "denied":
@@ -131,7 +131,7 @@ def _authorize(planes: Any, api_id: str, authorizer: dict[str, Any] | None, even
     result = CACHE.get(key) if ttl and identity else None
     if result is None:
         source_arn = f"arn:aws:execute-api:{region}:{account}:{api_id}/authorizers/{authorizer['id']}"
-        outcome = gateway.invoke(planes, request, authorizer["authorizerUri"], call, source_arn, gateway.AUTHORIZER_TIMEOUT_S, variables)
+        outcome = gateway.invoke(planes, authorizer["authorizerUri"], call, source_arn, gateway.AUTHORIZER_TIMEOUT_S, variables)
         if outcome.kind == "error" and outcome.error_message == "Unauthorized":
             return UNAUTHORIZED, {}
         if outcome.kind != "ok":

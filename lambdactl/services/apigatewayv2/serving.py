@@ -64,7 +64,7 @@ def respond(planes: Any, api: Api, request: Request) -> Response:
                    account, region, authorizer_context)  # fmt: skip
     tail = "$default" if route["RouteKey"] == "$default" else f"{request.method}{request.path}"
     source_arn = f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage_name}/{tail}"
-    outcome = gateway.invoke(planes, request, integration["IntegrationUri"], event, source_arn,
+    outcome = gateway.invoke(planes, integration["IntegrationUri"], event, source_arn,
                              integration["TimeoutInMillis"] / 1000, variables)  # fmt: skip
     response = _map(outcome, integration["PayloadFormatVersion"])
     if cors and origin:
@@ -189,7 +189,7 @@ def _authorize(planes: Any, api_id: str, authorizer: dict[str, Any] | None, rout
                 "1.0", api_id, route, request, path_parameters, {"StageName": stage, "StageVariables": variables},
                 account, region, None)}  # fmt: skip
         source_arn = f"arn:aws:execute-api:{region}:{account}:{api_id}/authorizers/{authorizer['AuthorizerId']}"
-        outcome = gateway.invoke(planes, request, authorizer["AuthorizerUri"], event, source_arn, gateway.AUTHORIZER_TIMEOUT_S, variables)
+        outcome = gateway.invoke(planes, authorizer["AuthorizerUri"], event, source_arn, gateway.AUTHORIZER_TIMEOUT_S, variables)
         if outcome.kind == "error" and outcome.error_message == "Unauthorized":
             return UNAUTHORIZED, None
         if outcome.kind != "ok":
