@@ -1,5 +1,8 @@
 """Every ``LAMBDACTL_*`` environment setting: one table (name, kind, default, doc), one parser.
 
+``Settings`` (the state directory, region and account a control plane works for) is resolved
+from these and the command line.
+
 Code reads a setting through its entry (``settings.ASYNC_CONCURRENCY.get()``), never through
 ``os.environ``: an unset or empty variable gives the default, and a value of the wrong kind is a
 ``ConfigurationError`` with one line (``LAMBDACTL_X must be a number, got 'abc'``, exit 253).
@@ -16,6 +19,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from lambdactl import errors
@@ -281,6 +286,50 @@ def markdown_table() -> str:
     for setting in SETTINGS:
         rows.append(f"| `{setting.name}` | {KIND_NAMES[setting.parse]} | {setting.doc} | {setting.shown_default} |")
     return "\n".join(rows) + "\n"
+
+
+def default_state_dir() -> Path:
+    """``--state-dir``, else ``LAMBDACTL_STATE_DIR``, else ``$XDG_STATE_HOME/lambdactl`` (~/.local/state/lambdactl)."""
+    env = STATE_DIR.get()
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "lambdactl"
+
+
+DEFAULT_REGION = "us-east-1"
+InvocationObserver = Callable[[dict, object], None]  # (function configuration, InvocationResult)
+
+
+@dataclass
+class Settings:
+    """What a control plane is for: where state lives and how ARNs are spelled.
+
+    region: ``--region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else us-east-1.
+    account id: ``LAMBDACTL_ACCOUNT_ID``, else 123456789012.
+    """
+
+    state_dir: Path = field(default_factory=default_state_dir)
+    region: str = ""
+    account_id: str = ""
+    endpoint_url: str = ""  # set by `serve` to its own URL (function URLs are answered there)
+    observer: InvocationObserver | None = None  # set by `serve`: told of each invocation (its request log)
+
+    def __post_init__(self) -> None:
+        self.state_dir = Path(self.state_dir)
+        self.region = (
+            self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        )
+        self.account_id = self.account_id or ACCOUNT_ID.get()
+
+    def function_arn(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    @property
+    def placeholder_role(self) -> str:
+        """Used when create-function is given no --role (local use has no IAM)."""
+        return f"arn:aws:iam::{self.account_id}:role/lambdactl-placeholder-role"
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ def complete_function_names(ctx: click.Context, param: click.Parameter, incomple
     """Names of the state directory's functions, read-only, without creating or migrating anything."""
     import sqlite3
 
-    from lambdactl.state.store import DB_NAME, default_state_dir
+    from lambdactl.settings import default_state_dir
+    from lambdactl.state.store import DB_NAME
 
     database = Path(_state_dir or default_state_dir()) / DB_NAME
     if not database.is_file():

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def settings(globals_: Globals) -> Settings:
     """The state directory and region a command works on (``--state-dir``, ``--region``, environment)."""
     from lambdactl.control.plane import Settings
-    from lambdactl.state.store import default_state_dir
+    from lambdactl.settings import default_state_dir
 
     return Settings(state_dir=Path(globals_.state_dir or default_state_dir()), region=globals_.region or "")
 

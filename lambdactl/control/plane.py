@@ -6,23 +6,19 @@ members, as in the API's JSON), so both fronts only translate to and from them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
+from lambdactl.settings import InvocationObserver, Settings
 from lambdactl.state.blobs import CodeStore
-from lambdactl.state.store import Store, default_state_dir
+from lambdactl.state.store import Store
 
-InvocationObserver = Callable[[dict[str, Any], Any], None]  # (function configuration, InvocationResult)
+__all__ = ["OPERATIONS", "ControlPlane", "InvocationObserver", "Settings", "operation", "service_operations"]
+
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
-
-DEFAULT_REGION = "us-east-1"
 
 
 def operation(name: str) -> Callable[[Handler], Handler]:
@@ -33,37 +29,6 @@ def operation(name: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
-
-
-@dataclass
-class Settings:
-    """Where state lives and how ARNs are spelled.
-
-    region: ``--region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else us-east-1.
-    account id: ``LAMBDACTL_ACCOUNT_ID``, else 123456789012.
-    """
-
-    state_dir: Path = field(default_factory=default_state_dir)
-    region: str = ""
-    account_id: str = ""
-    endpoint_url: str = ""  # set by `serve` to its own URL (function URLs are answered there)
-    observer: InvocationObserver | None = None  # set by `serve`: told of each invocation (its request log)
-
-    def __post_init__(self) -> None:
-        self.state_dir = Path(self.state_dir)
-        self.region = (
-            self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-        )
-        self.account_id = self.account_id or lambdactl_settings.ACCOUNT_ID.get()
-
-    def function_arn(self, name: str, qualifier: str | None = None) -> str:
-        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
-        return f"{arn}:{qualifier}" if qualifier else arn
-
-    @property
-    def placeholder_role(self) -> str:
-        """Used when create-function is given no --role (local use has no IAM)."""
-        return f"arn:aws:iam::{self.account_id}:role/lambdactl-placeholder-role"
 
 
 class ControlPlane:

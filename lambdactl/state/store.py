@@ -20,7 +20,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from lambdactl import settings
 from lambdactl.state import generation
 from lambdactl.state.migrations import migrate
 
@@ -69,15 +68,6 @@ def create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     except FileExistsError:
         pass
-
-
-def default_state_dir() -> Path:
-    """``--state-dir``, else ``LAMBDACTL_STATE_DIR``, else ``$XDG_STATE_HOME/lambdactl`` (~/.local/state/lambdactl)."""
-    env = settings.STATE_DIR.get()
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "lambdactl"
 
 
 class Store:

@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 
 from lambdactl.state.migrations import SCHEMA_VERSION
-from lambdactl.state.store import Store, default_state_dir
+from lambdactl.settings import default_state_dir
+from lambdactl.state.store import Store
 
 
 def test_default_state_dir(monkeypatch, tmp_path):
