@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from lambdactl.runtime.environment import Environment
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
+from lambdactl.spec import EnvironmentSpec, InvocationRequest
 
 HELLO = 'def handler(event, context):\n    return {"message": "hello"}\n'
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:bench"

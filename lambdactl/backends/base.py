@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from lambdactl.runtime.spec import EnvironmentSpec
+    from lambdactl.spec import EnvironmentSpec
 
 VCPU_MB = 1769  # Lambda allocates one vCPU per 1769 MB of memory
 CFS_PERIOD_US = 10_000  # short, so a throttled function is slowed smoothly, not stalled in 100 ms steps
@@ -150,15 +150,19 @@ def describe_exit(returncode: int) -> str:
     return f"signal: {name.lower()}"
 
 
+BACKENDS = {  # name -> "module:class"; imported when first used, so this registry imports none of them
+    "subprocess": "lambdactl.backends.subprocess:SubprocessBackend",
+    "docker": "lambdactl.backends.docker:DockerBackend",
+}
+
+
 def get_backend(name: str) -> Backend:
-    if name == "subprocess":
-        from lambdactl.backends.subprocess import SubprocessBackend
+    import importlib
 
-        return SubprocessBackend()
-    if name == "docker":
-        from lambdactl.backends.docker import DockerBackend
-
-        return DockerBackend()
     from lambdactl import errors
 
-    raise errors.ServiceException(f"Unknown execution backend: {name}")
+    if name not in BACKENDS:
+        raise errors.ServiceException(f"Unknown execution backend: {name}")
+    module, _, attr = BACKENDS[name].partition(":")
+    backend: Backend = getattr(importlib.import_module(module), attr)()
+    return backend

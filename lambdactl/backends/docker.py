@@ -42,7 +42,7 @@ from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.backends import images
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
-from lambdactl.runtime.spec import EnvironmentSpec
+from lambdactl.spec import EnvironmentSpec
 
 LABEL_STATE_DIR = "lambdactl.state-dir"
 LABEL_FUNCTION = "lambdactl.function"

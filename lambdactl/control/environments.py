@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 if TYPE_CHECKING:
     from lambdactl.control.plane import ControlPlane, Settings

@@ -16,7 +16,7 @@ from lambdactl.control.concurrency import reserved_concurrency, unreserved_concu
 from lambdactl.control.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, parse_target, require_function
 from lambdactl.model import validate
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, LazySpec
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, LazySpec
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576

@@ -34,7 +34,7 @@ from lambdactl import errors
 from lambdactl.backends.base import Backend, Launch, Process, describe_exit, get_backend
 from lambdactl.runtime import credentials, reports
 from lambdactl.runtime.api import MAX_RESPONSE_BYTES, Invocation, RuntimeAPI
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult
 from lambdactl.runtime.states import InvalidStateTransition, State, check_transition
 
 BOOTSTRAPS_DIR = Path(__file__).parent / "bootstraps"

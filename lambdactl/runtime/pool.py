@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lambdactl import errors, settings
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 if TYPE_CHECKING:
     from lambdactl.runtime.slots import ReservedSlots

@@ -14,7 +14,7 @@ import pytest
 
 from lambdactl.backends.subprocess import SubprocessBackend
 from lambdactl.runtime.environment import BOOTSTRAPS_DIR, Environment
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
+from lambdactl.spec import EnvironmentSpec, InvocationRequest
 
 FUNCTIONS = Path(__file__).parents[1] / "fixtures" / "functions"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"

@@ -49,7 +49,7 @@ PARENT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from lambdactl.runtime.environment import Environment
-    from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
+    from lambdactl.spec import EnvironmentSpec, InvocationRequest
     code, work, marker_var, marker = sys.argv[1:]
     spec = EnvironmentSpec("fn", "arn:aws:lambda:us-east-1:123456789012:function:fn", "$LATEST",
                            "provided.al2023", "hang", Path(code), Path(work), timeout_s=60,

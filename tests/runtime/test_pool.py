@@ -14,7 +14,7 @@ import pytest
 from lambdactl import errors
 from tests.runtime.conftest import wait_until
 from lambdactl.runtime.pool import MACHINE_CAPACITY, START_ESTIMATE_MB, EnvironmentPool
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest, InvocationResult
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
 

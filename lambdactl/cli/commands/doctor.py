@@ -13,7 +13,7 @@ def doctor(globals_) -> None:
     """Example: lambdactl doctor"""
     from tabulate import tabulate
 
-    from lambdactl.backends import capabilities
+    from lambdactl.runtime import capabilities
     from lambdactl.cli import version_line
     from lambdactl.cli.connect import settings
     from lambdactl.server import discovery
