@@ -11,11 +11,11 @@ from functools import cached_property
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.settings import InvocationObserver, Settings
+from lambdactl.settings import Settings
 from lambdactl.state.blobs import CodeStore
 from lambdactl.state.store import Store
 
-__all__ = ["OPERATIONS", "ControlPlane", "InvocationObserver", "Settings", "operation", "service_operations"]
+__all__ = ["OPERATIONS", "ControlPlane", "Settings", "operation", "service_operations"]
 
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
