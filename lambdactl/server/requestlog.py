@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from lambdactl.runtime.spec import InvocationResult
+from lambdactl.spec import InvocationResult
 
 _STATUS_STYLE = {2: "green", 3: "cyan", 4: "yellow", 5: "bold red"}
 
