@@ -21,7 +21,7 @@ from pathlib import Path
 
 from lambdactl.runtime import sdk
 from lambdactl.runtime.environment import Environment
-from lambdactl.runtime.spec import EnvironmentSpec, InvocationRequest
+from lambdactl.spec import EnvironmentSpec, InvocationRequest
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:bench"
