@@ -11,14 +11,15 @@ import uuid
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.plane import ControlPlane
+from lambdactl.services import checked_operation
 from lambdactl.services.events import delivery, expressions, inputs, patterns, rules, timers
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 262144
 
 
-@operation("events:CreateEventBus")
+@checked_operation("events", "CreateEventBus")
 def create_event_bus(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     rules.ready(plane)
     name = params["Name"]
@@ -32,7 +33,7 @@ def create_event_bus(plane: ControlPlane, params: dict[str, Any]) -> dict[str, A
     return {"EventBusArn": rules.bus_arn(plane, name)}
 
 
-@operation("events:DescribeEventBus")
+@checked_operation("events", "DescribeEventBus")
 def describe_event_bus(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     name = rules.bus_name(params.get("Name"))
@@ -51,7 +52,7 @@ def _bus(plane: ControlPlane, row: Any) -> dict[str, Any]:
     return out
 
 
-@operation("events:ListEventBuses")
+@checked_operation("events", "ListEventBuses")
 def list_event_buses(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     rows = conn.execute(
@@ -60,7 +61,7 @@ def list_event_buses(plane: ControlPlane, params: dict[str, Any]) -> dict[str, A
     return _page(params, [_bus(plane, row) for row in rows], "EventBuses", "Limit")
 
 
-@operation("events:DeleteEventBus")
+@checked_operation("events", "DeleteEventBus")
 def delete_event_bus(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     rules.ready(plane)
     name = params["Name"]
@@ -74,7 +75,7 @@ def delete_event_bus(plane: ControlPlane, params: dict[str, Any]) -> dict[str, A
     return {}
 
 
-@operation("events:PutRule")
+@checked_operation("events", "PutRule")
 def put_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     rules.ready(plane)
     name, bus = params["Name"], rules.bus_name(params.get("EventBusName"))
@@ -124,14 +125,14 @@ def _wake_for_timers(plane: ControlPlane) -> None:
         ensure_running(plane)
 
 
-@operation("events:DescribeRule")
+@checked_operation("events", "DescribeRule")
 def describe_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     row = rules.require_rule(conn, rules.bus_name(params.get("EventBusName")), params["Name"])
     return rules.described(row, with_creator=plane.settings.account_id)
 
 
-@operation("events:ListRules")
+@checked_operation("events", "ListRules")
 def list_rules(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     bus = rules.bus_name(params.get("EventBusName"))
@@ -155,17 +156,17 @@ def _set_state(plane: ControlPlane, params: dict[str, Any], state: str) -> dict[
     return {}
 
 
-@operation("events:EnableRule")
+@checked_operation("events", "EnableRule")
 def enable_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _set_state(plane, params, "ENABLED")
 
 
-@operation("events:DisableRule")
+@checked_operation("events", "DisableRule")
 def disable_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _set_state(plane, params, "DISABLED")
 
 
-@operation("events:DeleteRule")
+@checked_operation("events", "DeleteRule")
 def delete_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     rules.ready(plane)
     bus = rules.bus_name(params.get("EventBusName"))
@@ -180,7 +181,7 @@ def delete_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@operation("events:PutTargets")
+@checked_operation("events", "PutTargets")
 def put_targets(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     rules.ready(plane)
     bus = rules.bus_name(params.get("EventBusName"))
@@ -206,7 +207,7 @@ def put_targets(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return {"FailedEntryCount": 0, "FailedEntries": []}
 
 
-@operation("events:RemoveTargets")
+@checked_operation("events", "RemoveTargets")
 def remove_targets(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     rules.ready(plane)
     bus = rules.bus_name(params.get("EventBusName"))
@@ -217,14 +218,14 @@ def remove_targets(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
     return {"FailedEntryCount": 0, "FailedEntries": []}
 
 
-@operation("events:ListTargetsByRule")
+@checked_operation("events", "ListTargetsByRule")
 def list_targets_by_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     row = rules.require_rule(conn, rules.bus_name(params.get("EventBusName")), params["Rule"])
     return _page(params, rules.targets(conn, row["arn"]), "Targets", "Limit")
 
 
-@operation("events:ListRuleNamesByTarget")
+@checked_operation("events", "ListRuleNamesByTarget")
 def list_rule_names_by_target(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     bus = rules.bus_name(params.get("EventBusName"))
@@ -236,7 +237,7 @@ def list_rule_names_by_target(plane: ControlPlane, params: dict[str, Any]) -> di
     return _page(params, [row[0] for row in rows], "RuleNames", "Limit")
 
 
-@operation("events:TestEventPattern")
+@checked_operation("events", "TestEventPattern")
 def test_event_pattern(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     pattern = patterns.compile_pattern(params["EventPattern"])
     try:
@@ -248,7 +249,7 @@ def test_event_pattern(plane: ControlPlane, params: dict[str, Any]) -> dict[str,
     return {"Result": patterns.matches(pattern, event)}
 
 
-@operation("events:PutEvents")
+@checked_operation("events", "PutEvents")
 def put_events(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     entries = params.get("Entries") or []
     if not 1 <= len(entries) <= MAX_ENTRIES:

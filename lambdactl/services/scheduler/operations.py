@@ -7,7 +7,8 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.control.plane import ControlPlane
+from lambdactl.services import checked_operation
 from lambdactl.services.events import expressions, timers
 from lambdactl.services.scheduler import schedules
 from lambdactl.services.scheduler.schedules import ConflictException, ValidationException
@@ -15,12 +16,12 @@ from lambdactl.services.scheduler.schedules import ConflictException, Validation
 DEFAULT_RETRY_POLICY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
 
 
-@operation("scheduler:CreateSchedule")
+@checked_operation("scheduler", "CreateSchedule")
 def create_schedule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _put(plane, params, create=True)
 
 
-@operation("scheduler:UpdateSchedule")
+@checked_operation("scheduler", "UpdateSchedule")
 def update_schedule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _put(plane, params, create=False)
 
@@ -112,7 +113,7 @@ def _epoch(value: Any, member: str) -> float:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
 
 
-@operation("scheduler:GetSchedule")
+@checked_operation("scheduler", "GetSchedule")
 def get_schedule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = schedules.ready(plane)
     group = params.get("GroupName") or schedules.DEFAULT_GROUP
@@ -120,7 +121,7 @@ def get_schedule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return schedules.load(conn, group, params["Name"])
 
 
-@operation("scheduler:DeleteSchedule")
+@checked_operation("scheduler", "DeleteSchedule")
 def delete_schedule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     schedules.ready(plane)
     group = params.get("GroupName") or schedules.DEFAULT_GROUP
@@ -132,7 +133,7 @@ def delete_schedule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
     return {}
 
 
-@operation("scheduler:ListSchedules")
+@checked_operation("scheduler", "ListSchedules")
 def list_schedules(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = schedules.ready(plane)
     rows = [json.loads(row[0]) for row in conn.execute("SELECT config FROM scheduler_schedules ORDER BY grp, name")]
@@ -147,7 +148,7 @@ def list_schedules(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
     return _page(params, summaries, "Schedules")
 
 
-@operation("scheduler:CreateScheduleGroup")
+@checked_operation("scheduler", "CreateScheduleGroup")
 def create_schedule_group(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     schedules.ready(plane)
     name, now = params["Name"], time.time()
@@ -163,13 +164,13 @@ def _group(plane: ControlPlane, row: Any) -> dict[str, Any]:
             "LastModificationDate": row["modified_at"], "Name": row["name"], "State": "ACTIVE"}  # fmt: skip
 
 
-@operation("scheduler:GetScheduleGroup")
+@checked_operation("scheduler", "GetScheduleGroup")
 def get_schedule_group(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = schedules.ready(plane)
     return _group(plane, schedules.require_group(conn, params["Name"]))
 
 
-@operation("scheduler:ListScheduleGroups")
+@checked_operation("scheduler", "ListScheduleGroups")
 def list_schedule_groups(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = schedules.ready(plane)
     rows = conn.execute("SELECT * FROM scheduler_groups ORDER BY name").fetchall()
@@ -177,7 +178,7 @@ def list_schedule_groups(plane: ControlPlane, params: dict[str, Any]) -> dict[st
     return _page(params, [_group(plane, row) for row in rows if row["name"].startswith(prefix)], "ScheduleGroups")
 
 
-@operation("scheduler:DeleteScheduleGroup")
+@checked_operation("scheduler", "DeleteScheduleGroup")
 def delete_schedule_group(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     schedules.ready(plane)
     name = params["Name"]

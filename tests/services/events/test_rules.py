@@ -96,6 +96,19 @@ def test_put_targets_checks_input_modes_and_placeholders(cli):
     assert "InputTemplate for target t contains invalid placeholder b." in bad.stderr
 
 
+def test_requests_are_checked_against_the_models_constraints_with_aws_wording(cli):
+    cli("events", "put-rule", "--name", "r", "--event-pattern", '{"source": ["a"]}')
+    bad = cli("events", "put-targets", "--rule", "r", "--targets", "Id=!@#$@!#$,Arn=arn:aws:sqs:us-east-1:123456789012:q", rc=254)
+    assert bad.stderr.strip() == (
+        "An error occurred (ValidationException) when calling the PutTargets operation: 1 validation error detected: "
+        "Value '!@#$@!#$' at 'targets.1.member.id' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+")  # fmt: skip
+    two = cli("events", "put-rule", "--name", "bad name!", "--state", "ON", "--event-pattern", '{"a": [1]}', rc=254)
+    assert "2 validation errors detected: Value 'bad name!' at 'name' failed" in two.stderr
+    assert "Value 'ON' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED" in two.stderr
+    assert cli("events", "list-rules", "--query", "Rules[].Name", "--output", "text").stdout == "r\n"
+
+
 def test_put_events_fans_out_to_two_rules_and_two_functions(cli, recorder):
     first = recorder("first", allow_rules=("orders", "all-shop"))
     second = recorder("second", allow_rules=("all-shop",))
