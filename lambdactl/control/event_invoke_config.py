@@ -38,6 +38,8 @@ def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
 
 
 def _check(plane: ControlPlane, name: str, params: dict[str, Any]) -> None:
+    from lambdactl.events.destinations import check_destination
+
     if all(params.get(key) is None for key in SETTINGS):
         raise errors.InvalidParameterValueException(
             "You must specify at least one of error handling or destination setting."
@@ -52,6 +54,7 @@ def _check(plane: ControlPlane, name: str, params: dict[str, Any]) -> None:
         validate.check_length(arn, field, 350)
         if not re.fullmatch(DESTINATION_PATTERN, arn):
             raise errors.validation_error(arn, field, f"Member must satisfy regular expression pattern: {DESTINATION_PATTERN}")
+        check_destination(arn)
         if ":function:" in arn and _destination_function(plane, arn) == name:
             raise errors.InvalidParameterValueException("You can't specify the function as a destination for itself.")
 

@@ -59,6 +59,10 @@ def _check_config(params: dict[str, Any]) -> None:
     validate.check_enum((params.get("TracingConfig") or {}).get("Mode"), "tracingConfig.mode", ["Active", "PassThrough"])
     if "Environment" in params:
         validate.check_environment((params["Environment"] or {}).get("Variables") or {})
+    if (params.get("DeadLetterConfig") or {}).get("TargetArn") is not None:
+        from lambdactl.events.destinations import check_dead_letter
+
+        check_dead_letter(params["DeadLetterConfig"]["TargetArn"])
     layers = params.get("Layers")
     if layers is not None and len(layers) > 5:
         raise errors.InvalidParameterValueException("Cannot reference more than 5 layers.")

@@ -1,9 +1,11 @@
 """Where a finished async event goes: OnSuccess / OnFailure destinations and the function's DLQ.
 
-A Lambda function target is invoked asynchronously: the record is enqueued in the
-same transaction that finishes the source event, so the hand-off is never lost. An
-EventBridge bus gets the record as an event ("Lambda Function Invocation Result - …"),
-written to the bus's outbox in that transaction and published by the worker.
+A Lambda function target is invoked asynchronously and an embedded SQS queue gets a message, both
+in the same transaction that finishes the source event, so the hand-off is never lost or doubled.
+An EventBridge bus gets the record as an event ("Lambda Function Invocation Result - …"), written
+to the bus's outbox in that transaction and published by the worker. A DLQ message is the event
+itself with Lambda's ``RequestID``, ``ErrorCode`` and ``ErrorMessage`` attributes. lambdactl has
+no SNS: SNS targets are refused when configured (``check_destination``, ``check_dead_letter``).
 """
 
 from __future__ import annotations
@@ -51,16 +53,65 @@ def _json_or_text(data: bytes) -> Any:
         return data.decode(errors="replace")
 
 
-def deliver(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes) -> str | None:
+NO_SNS = "lambdactl has no SNS, so the topic {arn} cannot receive {what}: use an SQS queue{instead}."
+DLQ_MESSAGE_LIMIT = 1024
+
+
+def _service(arn: str) -> str:
+    return arn.split(":")[2] if arn.count(":") >= 5 else ""
+
+
+def check_destination(arn: str) -> None:
+    """Configuration time: an SNS topic is refused (function, SQS, bus and S3 ARNs pass the model's pattern)."""
+    if _service(arn) == "sns":
+        raise errors.InvalidParameterValueException(
+            NO_SNS.format(arn=arn, what="destination records", instead=", a function or an event bus")
+        )
+
+
+def check_dead_letter(arn: str) -> None:
+    """Configuration time: a DLQ is an SQS queue (or an SNS topic, which lambdactl does not have)."""
+    if not arn:
+        return  # "" clears it
+    if _service(arn) == "sns":
+        raise errors.InvalidParameterValueException(NO_SNS.format(arn=arn, what="dead letters", instead=""))
+    if _service(arn) != "sqs" or arn.count(":") != 5:
+        raise errors.InvalidParameterValueException(
+            f"The dead-letter target {arn} is not an SQS queue or SNS topic ARN."
+        )
+
+
+def dead_letter(conn: sqlite3.Connection, plane: ControlPlane, arn: str, event: queue.Event,
+                response: dict[str, Any] | None, error: str) -> str | None:
+    """Send the event to the function's DLQ as Lambda does; returns an error text or None."""
+    message = error
+    try:
+        detail = json.loads((response or {}).get("payload") or "null")
+        if isinstance(detail, dict) and isinstance(detail.get("errorMessage"), str):
+            message = detail["errorMessage"]
+    except ValueError:
+        pass
+    attributes = {
+        "RequestID": {"DataType": "String", "StringValue": event.request_id},
+        "ErrorCode": {"DataType": "Number", "StringValue": str((response or {}).get("statusCode", 200))},
+        "ErrorMessage": {"DataType": "String", "StringValue": message.encode()[:DLQ_MESSAGE_LIMIT].decode(errors="ignore") or error},
+    }  # fmt: skip
+    return deliver(conn, plane, arn, event.payload, attributes)
+
+
+def deliver(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes,
+            attributes: dict[str, dict[str, str]] | None = None) -> str | None:
     """Send ``body`` to a destination inside the caller's transaction; returns an error text or None."""
-    service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+    service = _service(arn)
+    if service == "sqs":
+        return _to_queue(conn, plane, arn, body, attributes)
     if service == "events":
         from lambdactl.services.events.outbox import post_invocation_result
 
         return post_invocation_result(conn, plane, arn, body)
     if service != "lambda":
-        kind = {"sqs": "SQS queues", "sns": "SNS topics", "s3": "S3 buckets"}
-        return f"destination {arn} not reached: {kind.get(service, 'this kind of target')} are not available locally yet"
+        kind = {"sns": "lambdactl has no SNS", "s3": "S3 bucket destinations are not available locally"}
+        return f"destination {arn} not reached: {kind.get(service, 'not a destination lambdactl knows')}"
     try:
         ref = validate.parse_function_name(arn, plane.settings.region)
     except errors.ServiceError as exc:
@@ -70,6 +121,17 @@ def deliver(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes
     if conn.execute("SELECT 1 FROM functions WHERE name = ?", (ref.name,)).fetchone() is None:
         return f"destination {arn} not reached: Function not found"
     queue.enqueue(conn, ref.name, ref.qualifier, body, str(uuid.uuid4()))
+    return None
+
+
+def _to_queue(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes,
+              attributes: dict[str, dict[str, str]] | None) -> str | None:
+    from lambdactl.services.sqs import queues
+
+    try:
+        queues.send(plane, arn, body.decode(errors="replace"), attributes, transaction=conn)
+    except errors.ServiceError as exc:
+        return f"destination {arn} not reached: {exc.message}"
     return None
 
 

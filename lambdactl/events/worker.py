@@ -249,7 +249,7 @@ class Worker:
                 count = event.attempts + int(ran)
                 self._send(conn, plane, event.id, on_failure, destinations.record(plane, event, condition, count, response))
             elif dead_letter:
-                problem = destinations.deliver(conn, plane, dead_letter, event.payload)
+                problem = destinations.dead_letter(conn, plane, dead_letter, event, response, error)
                 if problem:
                     queue.note_error(conn, event.id, f"dead-letter {problem}")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, Settings
 from lambdactl.events import queue
 from lambdactl.events.worker import Worker
@@ -100,31 +102,67 @@ def test_event_age_expiry(plane, make_function, monkeypatch, tmp_path):
     assert event["Status"] == "failed" and event["LastError"] == "event age exceeded 60 s"
 
 
-def test_dead_letter_queue_gets_the_original_event(plane, make_function, tmp_path):
-    dead = tmp_path / "dead.jsonl"
-    make_function("dlq", Environment={"Variables": {"OUT": str(dead)}})
-    make_function("f", DeadLetterConfig={"TargetArn": ARN + "dlq"})
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:"
+
+
+def received(plane: ControlPlane, name: str) -> list[dict]:
+    """Every message in an embedded queue, with its attributes."""
+    url = plane.call("sqs:GetQueueUrl", {"QueueName": name})["QueueUrl"]
+    found = plane.call("sqs:ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 10,
+                                              "MessageAttributeNames": ["All"]})  # fmt: skip
+    return found.get("Messages", [])
+
+
+def test_dead_letter_queue_gets_the_original_event_with_lambdas_attributes(plane, make_function, tmp_path):
+    plane.call("sqs:CreateQueue", {"QueueName": "dlq"})
+    make_function("f", DeadLetterConfig={"TargetArn": QUEUE + "dlq"})
     plane.call("PutFunctionEventInvokeConfig", {"FunctionName": "f", "MaximumRetryAttempts": 0})
     payload = {"out": str(tmp_path / "out.jsonl"), "fail_times": 9}
     event_invoke(plane, "f", payload)
     drain(plane)
-    assert [line["event"] for line in lines(dead)] == [payload]
+    [message] = received(plane, "dlq")
+    assert json.loads(message["Body"]) == payload
+    [event] = queue.list_events(plane, "f")
+    assert message["MessageAttributes"] == {
+        "RequestID": {"DataType": "String", "StringValue": event["RequestId"]},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "ErrorMessage": {"DataType": "String", "StringValue": "intentional failure"},
+    }
 
 
 def test_on_failure_destination_wins_over_the_dlq(plane, make_function, tmp_path):
-    make_function("dlq", Environment={"Variables": {"OUT": str(tmp_path / "dead.jsonl")}})
+    plane.call("sqs:CreateQueue", {"QueueName": "dlq"})
     make_function("dest", Environment={"Variables": {"OUT": str(tmp_path / "records.jsonl")}})
-    make_function("f", DeadLetterConfig={"TargetArn": ARN + "dlq"})
+    make_function("f", DeadLetterConfig={"TargetArn": QUEUE + "dlq"})
     plane.call("PutFunctionEventInvokeConfig", {"FunctionName": "f", "MaximumRetryAttempts": 0,
                                                 "DestinationConfig": {"OnFailure": {"Destination": ARN + "dest"}}})
     event_invoke(plane, "f", {"out": str(tmp_path / "out.jsonl"), "fail_times": 9})
     drain(plane)
     assert len(lines(tmp_path / "records.jsonl")) == 1
-    assert not lines(tmp_path / "dead.jsonl")
+    assert received(plane, "dlq") == []
 
 
-def test_queue_destination_without_local_queues_is_a_visible_error(plane, make_function, tmp_path):
-    sqs = "arn:aws:sqs:us-east-1:123456789012:failures"
+def test_queue_destinations_get_lambdas_records(plane, make_function, tmp_path):
+    for name in ("good", "bad"):
+        plane.call("sqs:CreateQueue", {"QueueName": name})
+    make_function("f")
+    plane.call("PutFunctionEventInvokeConfig", {"FunctionName": "f", "MaximumRetryAttempts": 0, "DestinationConfig": {
+        "OnSuccess": {"Destination": QUEUE + "good"}, "OnFailure": {"Destination": QUEUE + "bad"}}})  # fmt: skip
+    passing, failing = {"out": str(tmp_path / "a.jsonl")}, {"out": str(tmp_path / "b.jsonl"), "fail_times": 9}
+    event_invoke(plane, "f", passing)
+    event_invoke(plane, "f", failing)
+    drain(plane)
+    [success] = [json.loads(m["Body"]) for m in received(plane, "good")]
+    [failure] = [json.loads(m["Body"]) for m in received(plane, "bad")]
+    assert success["requestContext"]["condition"] == "Success" and success["requestPayload"] == passing
+    assert success["responsePayload"] == {"runs": 1}
+    assert failure["requestContext"]["condition"] == "RetriesExhausted" and failure["requestPayload"] == failing
+    assert failure["responseContext"]["functionError"] == "Unhandled"
+    assert failure["responsePayload"]["errorMessage"] == "intentional failure"
+
+
+def test_a_missing_dead_letter_queue_is_a_visible_error(plane, make_function, tmp_path):
+    sqs = QUEUE + "failures"
     make_function("f", DeadLetterConfig={"TargetArn": sqs})
     plane.call("PutFunctionEventInvokeConfig", {"FunctionName": "f", "MaximumRetryAttempts": 0})
     event_invoke(plane, "f", {"out": str(tmp_path / "out.jsonl"), "fail_times": 9})
@@ -132,8 +170,30 @@ def test_queue_destination_without_local_queues_is_a_visible_error(plane, make_f
     [event] = queue.list_events(plane, "f")
     assert event["LastError"] == (
         "Unhandled: Exception: intentional failure; dead-letter destination "
-        f"{sqs} not reached: SQS queues are not available locally yet"
+        f"{sqs} not reached: The specified queue does not exist."
     )
+
+
+@pytest.mark.parametrize("target, message", [
+    ("arn:aws:sns:us-east-1:123456789012:alerts",
+     "lambdactl has no SNS, so the topic arn:aws:sns:us-east-1:123456789012:alerts cannot receive dead letters"),
+    (ARN + "dlq", f"The dead-letter target {ARN}dlq is not an SQS queue or SNS topic ARN."),
+])  # fmt: skip
+def test_a_dead_letter_queue_is_an_sqs_queue(plane, make_function, target, message):
+    with pytest.raises(errors.InvalidParameterValueException, match=re.escape(message)):
+        make_function("f", DeadLetterConfig={"TargetArn": target})
+    make_function("f")
+    with pytest.raises(errors.InvalidParameterValueException, match=re.escape(message)):
+        plane.call("UpdateFunctionConfiguration", {"FunctionName": "f", "DeadLetterConfig": {"TargetArn": target}})
+
+
+def test_sns_destinations_are_refused_when_configured(plane, make_function):
+    make_function("f")
+    topic = "arn:aws:sns:us-east-1:123456789012:alerts"
+    with pytest.raises(errors.InvalidParameterValueException, match="lambdactl has no SNS, so the topic"):
+        plane.call("PutFunctionEventInvokeConfig", {"FunctionName": "f", "DestinationConfig": {"OnFailure": {"Destination": topic}}})
+    with pytest.raises(errors.InvalidParameterValueException, match="use an SQS queue, a function or an event bus"):
+        plane.call("UpdateFunctionEventInvokeConfig", {"FunctionName": "f", "DestinationConfig": {"OnSuccess": {"Destination": topic}}})
 
 
 def test_a_version_uses_its_own_config(plane, make_function, tmp_path):

@@ -61,17 +61,18 @@ def test_drain_reports_what_is_left_on_timeout(plane, make_function, monkeypatch
 
 
 def test_dead_letter_target_of_a_qualifier_names_the_aliased_version(plane, make_function):
-    make_function("f", DeadLetterConfig={"TargetArn": ARN + "v1-dlq"})
+    QUEUE = "arn:aws:sqs:us-east-1:123456789012:"
+    make_function("f", DeadLetterConfig={"TargetArn": QUEUE + "v1-dlq"})
     plane.call("PublishVersion", {"FunctionName": "f"})
-    plane.call("UpdateFunctionConfiguration", {"FunctionName": "f", "DeadLetterConfig": {"TargetArn": ARN + "latest-dlq"}})
+    plane.call("UpdateFunctionConfiguration", {"FunctionName": "f", "DeadLetterConfig": {"TargetArn": QUEUE + "latest-dlq"}})
     plane.call("CreateAlias", {"FunctionName": "f", "Name": "live", "FunctionVersion": "1"})
 
     def event(qualifier: str | None) -> queue.Event:
         return queue.Event(1, "f", qualifier, b"{}", "r", 0.0, 0, 0, None)
 
-    assert worker._dead_letter_arn(plane, event("live"), None) == ARN + "v1-dlq"
-    assert worker._dead_letter_arn(plane, event("1"), None) == ARN + "v1-dlq"
-    assert worker._dead_letter_arn(plane, event(None), None) == ARN + "latest-dlq"
-    assert worker._dead_letter_arn(plane, event("live"), {"executedVersion": "$LATEST"}) == ARN + "latest-dlq"
+    assert worker._dead_letter_arn(plane, event("live"), None) == QUEUE + "v1-dlq"
+    assert worker._dead_letter_arn(plane, event("1"), None) == QUEUE + "v1-dlq"
+    assert worker._dead_letter_arn(plane, event(None), None) == QUEUE + "latest-dlq"
+    assert worker._dead_letter_arn(plane, event("live"), {"executedVersion": "$LATEST"}) == QUEUE + "latest-dlq"
     assert worker._dead_letter_arn(plane, event("gone"), None) is None
     assert worker._dead_letter_arn(plane, event("7"), None) is None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import re
@@ -343,8 +344,10 @@ def send(
     delay_seconds: int | None = None,
     group_id: str | None = None,
     dedup_id: str | None = None,
+    transaction: sqlite3.Connection | None = None,
 ) -> dict[str, Any]:
-    """Enqueue one message; returns SendMessage's result (MessageId, MD5OfMessageBody, ...)."""
+    """Enqueue one message; returns SendMessage's result (MessageId, MD5OfMessageBody, ...).
+    ``transaction``: an open write transaction to enqueue in (an async event's destination), else its own."""
     if not body:
         raise MissingParameter("The request must contain the parameter MessageBody.")
     if INVALID_BODY_RE.search(body):
@@ -357,7 +360,7 @@ def send(
     if attributes:
         result["MD5OfMessageAttributes"] = md5_of_attributes(attributes)
     t = now()
-    with plane.store.write() as conn:
+    with plane.store.write() if transaction is None else contextlib.nullcontext(transaction) as conn:
         queue = _queue(conn, queue_arn)
         settings = json.loads(queue["attributes"])
         size = len(body.encode()) + sum(len(k) + len(json.dumps(v)) for k, v in attributes.items())
