@@ -40,17 +40,10 @@ PAGE_LIMIT = 100  # ListEventSourceMappings pages hold up to 100 mappings (other
 
 def source_kind(arn: str) -> str | None:
     """``sqs``, ``kinesis`` or ``dynamodb`` (a table's stream) from an event source ARN; None otherwise."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
-        return None
-    service, resource = parts[2], parts[5]
-    if service == "sqs" and resource:
-        return "sqs"
-    if service == "kinesis" and resource.startswith("stream/"):
-        return "kinesis"
-    if service == "dynamodb" and "/stream/" in resource:
-        return "dynamodb"
-    return None
+    from lambdactl.sources import kind_for
+
+    kind = kind_for(arn)
+    return kind.name if kind is not None else None
 
 
 def _function(plane: ControlPlane, value: str) -> tuple[str, str | None]:
@@ -69,9 +62,9 @@ def _check_source(plane: ControlPlane, arn: str) -> tuple[str, str | None]:
     kind = source_kind(arn)
     if kind is None:
         raise errors.InvalidParameterValueException("Unrecognized event source.")
-    from lambdactl.events.pollers.sources import locate
+    from lambdactl.sources import kinds, locate
 
-    return kind, locate(plane, arn, kind)
+    return kind, locate(plane, arn, kinds()[kind])
 
 
 def _check(kind: str, config: dict[str, Any], *, fifo: bool) -> None:

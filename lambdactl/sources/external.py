@@ -7,12 +7,13 @@ Without configured credentials, placeholder ones are used (local endpoints accep
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdactl import errors
-from lambdactl.events.pollers import events
+from lambdactl.sources import records
 
-SERVICE = {"sqs": "sqs", "kinesis": "kinesis", "dynamodb": "dynamodbstreams"}
+if TYPE_CHECKING:
+    from lambdactl.sources import StreamKind
 
 
 def client(service: str, endpoint: str, region: str) -> Any:
@@ -49,9 +50,9 @@ class ExternalQueue:
             QueueUrl=self.url, MaxNumberOfMessages=max(1, min(limit, 10)), AttributeNames=["All"],
             MessageAttributeNames=["All"], WaitTimeSeconds=0,
         ).get("Messages", [])  # fmt: skip
-        return [events.sqs_record(
+        return [records.sqs_record(
             m["MessageId"], m["ReceiptHandle"], m.get("Body", ""), m.get("Attributes") or {},
-            {k: events.message_attribute(v) for k, v in (m.get("MessageAttributes") or {}).items()},
+            {k: records.message_attribute(v) for k, v in (m.get("MessageAttributes") or {}).items()},
             m["MD5OfBody"], m.get("MD5OfMessageAttributes"), self.arn,
         ) for m in messages]  # fmt: skip
 
@@ -73,33 +74,29 @@ class ExternalQueue:
 class ExternalStream:
     """A Kinesis stream (or DynamoDB stream) named by its ARN, at ``endpoint``."""
 
-    def __init__(self, arn: str, endpoint: str, kind: str) -> None:
+    def __init__(self, arn: str, endpoint: str, kind: StreamKind) -> None:
         self.arn, self.endpoint, self.kind = arn, endpoint, kind
         self.region = arn.split(":")[3]
         self.name = arn.split(":", 5)[5].split("/")[1]  # by name: some servers (moto) mishandle ARN iterators
 
     @cached_property
     def client(self) -> Any:
-        return client(SERVICE[self.kind], self.endpoint, self.region)
+        return client(self.kind.service, self.endpoint, self.region)
 
     def shards(self) -> list[str]:
-        if self.kind == "kinesis":
-            return [s["ShardId"] for s in self.client.list_shards(StreamName=self.name)["Shards"]]
-        return [s["ShardId"] for s in self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]]
+        return self.kind.list_shards(self.client, self.arn, self.name)
 
     def _iterator(self, shard: str, after: str | None, since: float | None) -> str:
-        args: dict[str, Any] = {"ShardId": shard}
+        args: dict[str, Any] = {"ShardId": shard, **self.kind.stream_id(self.arn, self.name)}
         if after:
             args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=after)
-        elif since is not None and self.kind == "kinesis":
+        elif since is not None and self.kind.has_timestamps:
             args.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=since)
-        elif since is not None:  # DynamoDB streams have no AT_TIMESTAMP: LATEST when first polled
+        elif since is not None:  # no AT_TIMESTAMP (DynamoDB streams): LATEST when first polled
             args["ShardIteratorType"] = "LATEST"
         else:
             args["ShardIteratorType"] = "TRIM_HORIZON"
-        if self.kind == "kinesis":
-            return self.client.get_shard_iterator(StreamName=self.name, **args)["ShardIterator"]
-        return self.client.get_shard_iterator(StreamArn=self.arn, **args)["ShardIterator"]
+        return str(self.client.get_shard_iterator(**args)["ShardIterator"])
 
     def read(self, shard: str, after: str | None, since: float | None, limit: int) -> list[dict[str, Any]]:
         iterator = self._iterator(shard, after, since)

@@ -89,7 +89,7 @@ def test_external_kinesis_stream(esm, moto_endpoint):
 
 def test_missing_boto3_is_a_clear_error(monkeypatch):
     from lambdactl import errors
-    from lambdactl.events.pollers import external
+    from lambdactl.sources import external
 
     monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(errors.ConfigurationError, match=r"pip install lambdactl\[aws\]"):

@@ -124,3 +124,28 @@ def partial_failures(payload: bytes, ids: list[str]) -> list[str] | None:
             return None
         failed.append(identifier)
     return failed
+
+
+def deliver_failure(plane: ControlPlane, target: str, body: str) -> str | None:
+    """Send an on-failure record to an SQS queue (embedded or external) or a function (async); an error text or None."""
+    from lambdactl import sources
+
+    try:
+        if ":function:" in target:
+            from lambdactl.events import destinations, worker
+
+            with plane.store.write() as conn:
+                problem = destinations.deliver(conn, plane, target, body.encode())
+            worker.ensure_running(plane)
+            return problem
+        kind = sources.kind_for(target)
+        queue = sources.queue(plane, target) if kind is not None and kind.is_queue else None
+        if queue is not None:
+            queue.send(body)
+            from lambdactl.events.pollers.manager import wake
+
+            wake(plane, target)
+            return None
+    except Exception as exc:  # noqa: BLE001 - boto3, the store, a missing queue: reported, never raised
+        return f"destination {target} not reached: {exc}"
+    return f"destination {target} not reached: not an existing queue or function"

@@ -9,7 +9,8 @@ from typing import Any
 
 from lambdactl import settings
 from lambdactl.control.plane import ControlPlane
-from lambdactl.events.pollers import sources, sqs, streams
+from lambdactl import sources
+from lambdactl.events.pollers import sqs, streams
 from lambdactl.events.pollers.base import Mapping, PlaneFactory
 
 SYNC_S = 0.5
@@ -22,17 +23,11 @@ def enabled(plane: ControlPlane) -> list[Mapping]:
                     m["last_modified"]) for m in enabled_mappings(plane)]  # fmt: skip
 
 
-def kind(mapping: Mapping) -> str:
-    from lambdactl.control.mappings import source_kind
-
-    return source_kind(mapping.arn) or "sqs"
-
-
 def has_work(plane: ControlPlane, mapping: Mapping) -> bool:
     """Whether the mapping's source still holds records it has to consume."""
-    if kind(mapping) == "sqs":
-        return sources.queue(plane, mapping).pending() > 0
-    source = sources.stream(plane, mapping, kind(mapping))
+    source = sources.open_source(plane, mapping.arn, mapping.config)
+    if _is_queue(mapping):
+        return bool(source.pending() > 0)
     return any(source.behind(shard, streams.load_checkpoint(plane, mapping.uuid, shard)) for shard in source.shards())
 
 
@@ -96,13 +91,12 @@ class Pollers:
 
     def _slots(self, plane: ControlPlane, mapping: Mapping) -> dict[tuple[str, str], tuple[Mapping, Any]]:
         factory = self.plane_factory
-        if kind(mapping) == "sqs":
+        if _is_queue(mapping):
             default = 1 if mapping.arn.endswith(".fifo") else settings.ESM_SQS_CONCURRENCY.get()
             count = int((mapping.config.get("ScalingConfig") or {}).get("MaximumConcurrency") or default)
             return {(mapping.uuid, f"sqs-{i}"): (mapping, _sqs_target(factory, mapping)) for i in range(count)}
-        source_kind = kind(mapping)
-        shards = sources.stream(plane, mapping, source_kind).shards()
-        return {(mapping.uuid, shard): (mapping, _shard_target(factory, mapping, source_kind, shard)) for shard in shards}
+        shards = sources.open_source(plane, mapping.arn, mapping.config).shards()
+        return {(mapping.uuid, shard): (mapping, _shard_target(factory, mapping, shard)) for shard in shards}
 
     def close(self, timeout: float | None = None) -> None:
         """Stop every poller and wait (up to ``timeout``) for the batches in flight."""
@@ -114,10 +108,18 @@ class Pollers:
         self._threads.clear()
 
 
+def _is_queue(mapping: Mapping) -> bool:
+    kind = sources.kind_for(mapping.arn)
+    return kind is not None and kind.is_queue
+
+
+def _source_factory(mapping: Mapping) -> Any:
+    return lambda plane: sources.open_source(plane, mapping.arn, mapping.config)
+
+
 def _sqs_target(factory: PlaneFactory, mapping: Mapping) -> Any:
-    return lambda stop: sqs.run(factory, mapping, lambda plane: sources.queue(plane, mapping), stop)
+    return lambda stop: sqs.run(factory, mapping, _source_factory(mapping), stop)
 
 
-def _shard_target(factory: PlaneFactory, mapping: Mapping, source_kind: str, shard: str) -> Any:
-    return lambda stop: streams.run(factory, mapping, lambda plane: sources.stream(plane, mapping, source_kind),
-                                    shard, stop)  # fmt: skip
+def _shard_target(factory: PlaneFactory, mapping: Mapping, shard: str) -> Any:
+    return lambda stop: streams.run(factory, mapping, _source_factory(mapping), shard, stop)

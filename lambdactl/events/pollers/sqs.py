@@ -12,46 +12,14 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Protocol
+from typing import Any
 
-from lambdactl.events.pollers import events, filters
+from lambdactl.events.pollers import filters
+from lambdactl.sources import QueueSource
+from lambdactl.sources.records import batch as batch_payload
 from lambdactl.events.pollers.base import Mapping, PlaneFactory, current, invoke, poll_s
 
 RECEIVE_MAX = 10  # SQS returns at most 10 messages per ReceiveMessage
-
-
-class QueueSource(Protocol):
-    def receive(self, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` messages as Lambda event records, hidden for the queue's visibility timeout."""
-
-    def delete(self, receipt_handles: list[str]) -> None: ...
-
-    def pending(self) -> int:
-        """Messages visible, in flight or delayed."""
-
-
-class EmbeddedQueue:
-    """A queue in the state directory (``lambdactl.services.sqs.queues``)."""
-
-    def __init__(self, plane: Any, arn: str) -> None:
-        self.plane, self.arn = plane, arn
-
-    def receive(self, limit: int) -> list[dict[str, Any]]:
-        from lambdactl.services.sqs import queues
-
-        return [events.sqs_record(m.message_id, m.receipt_handle, m.body, m.attributes, m.message_attributes,
-                                  m.md5_of_body, m.md5_of_message_attributes, self.arn)
-                for m in queues.receive(self.plane, self.arn, limit)]  # fmt: skip
-
-    def delete(self, receipt_handles: list[str]) -> None:
-        from lambdactl.services.sqs import queues
-
-        queues.delete(self.plane, self.arn, receipt_handles)
-
-    def pending(self) -> int:
-        from lambdactl.services.sqs import queues
-
-        return queues.pending(self.plane, self.arn)
 
 
 def gather(source: QueueSource, mapping: Mapping, stop: threading.Event) -> list[dict[str, Any]]:
@@ -83,7 +51,7 @@ def process(plane: Any, source: QueueSource, mapping: Mapping, patterns: list[di
     if not kept:
         return
     ids = [record["messageId"] for record in kept]
-    outcome = invoke(plane, mapping, events.batch(kept), ids)
+    outcome = invoke(plane, mapping, batch_payload(kept), ids)
     failed = set(outcome.failed)
     if failed and mapping.arn.endswith(".fifo"):
         first = min(index for index, record in enumerate(kept) if record["messageId"] in failed)

@@ -19,12 +19,15 @@ import time
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any
 
 from lambdactl import settings
 from lambdactl.control.plane import ControlPlane
-from lambdactl.events.pollers import events, filters
+from lambdactl.events.pollers import filters
+from lambdactl.sources import StreamSource
+from lambdactl.sources.records import batch as batch_payload
 from lambdactl.events.pollers.base import (
+    deliver_failure,
     Mapping,
     Outcome,
     PlaneFactory,
@@ -36,63 +39,6 @@ from lambdactl.events.pollers.base import (
 
 class Stopped(Exception):
     """The poller was told to stop in the middle of a batch."""
-
-
-class StreamSource(Protocol):
-    kind: str  # "kinesis" or "dynamodb"
-
-    def shards(self) -> list[str]: ...
-
-    def read(self, shard: str, after: str | None, since: float | None, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` records (GetRecords shape) after sequence ``after``, else from the trim horizon
-        (or from time ``since``, when given: the StartingPosition of a shard without checkpoint)."""
-
-    def behind(self, shard: str, checkpoint: str | None) -> bool:
-        """Whether the shard holds records after ``checkpoint`` (after the start when None)."""
-
-
-class EmbeddedStream:
-    """A stream in the state directory (``lambdactl.services.kinesis.streams``; DynamoDB streams share its storage)."""
-
-    def __init__(self, plane: ControlPlane, arn: str, kind: str) -> None:
-        self.plane, self.arn, self.kind = plane, arn, kind
-
-    def shards(self) -> list[str]:
-        from lambdactl.services.kinesis import streams as kinesis
-
-        return [shard.shard_id for shard in kinesis.shards(self.plane, self.arn)]
-
-    def read(self, shard: str, after: str | None, since: float | None, limit: int) -> list[dict[str, Any]]:
-        from lambdactl.services.kinesis import streams as kinesis
-
-        records = kinesis.read(self.plane, self.arn, shard, after, limit, since)
-        if self.kind == "kinesis":
-            return [{"SequenceNumber": r.sequence_number, "ApproximateArrivalTimestamp": r.arrival, "Data": r.data,
-                     "PartitionKey": r.partition_key} for r in records]  # fmt: skip
-        from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
-
-        return dynamodb_streams.records(self.arn, records)
-
-    def behind(self, shard: str, checkpoint: str | None) -> bool:
-        from lambdactl.services.kinesis import streams as kinesis
-
-        latest = kinesis.latest_sequence(self.plane, self.arn, shard)
-        return latest is not None and (checkpoint is None or seq_key(latest) > seq_key(checkpoint))
-
-
-def sequence(kind: str, record: dict[str, Any]) -> str:
-    return record["SequenceNumber"] if kind == "kinesis" else record["dynamodb"]["SequenceNumber"]
-
-
-def arrival(kind: str, record: dict[str, Any]) -> float:
-    if kind == "kinesis":
-        return events.epoch(record["ApproximateArrivalTimestamp"])
-    return events.epoch(record["dynamodb"]["ApproximateCreationDateTime"])
-
-
-def seq_key(value: str) -> tuple[int, str]:
-    """Sequence numbers compare as numbers (they are decimal strings of different lengths)."""
-    return (int(value), "") if value.isdigit() else (-1, value)
 
 
 def load_checkpoint(plane: ControlPlane, mapping_id: str, shard: str) -> str | None:
@@ -158,7 +104,7 @@ class ShardPoller:
         records = self.gather(checkpoint, start)
         if not records:
             return False
-        last = sequence(self.kind, records[-1])
+        last = self.kind.sequence(records[-1])
         records = [record for record in records if filters.keep(self.patterns, self.event(record))]
         lanes = self.split(records)
         if len(lanes) > 1:
@@ -175,7 +121,7 @@ class ShardPoller:
         batch: list[dict[str, Any]] = []
         deadline = 0.0
         while not self.stop.is_set():
-            after = sequence(self.kind, batch[-1]) if batch else checkpoint
+            after = self.kind.sequence(batch[-1]) if batch else checkpoint
             got = self.source.read(self.shard, after, start if after is None else None,
                                    self.mapping.batch_size - len(batch))  # fmt: skip
             if not batch:
@@ -195,14 +141,11 @@ class ShardPoller:
             return [records] if records else []
         lanes: dict[int, list[dict[str, Any]]] = {}
         for record in records:
-            key = record["PartitionKey"] if self.kind == "kinesis" else json.dumps(record["dynamodb"].get("Keys"), sort_keys=True)
-            lanes.setdefault(zlib.crc32(key.encode()) % self.lanes, []).append(record)
+            lanes.setdefault(zlib.crc32(self.kind.partition_key(record).encode()) % self.lanes, []).append(record)
         return list(lanes.values())
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
-        if self.kind == "kinesis":
-            return events.kinesis_record(record, self.mapping.arn, self.shard, self.role)
-        return events.dynamodb_record(record, self.mapping.arn)
+        return self.kind.event(record, self.mapping.arn, self.shard, self.role)
 
     def handle(self, records: list[dict[str, Any]], attempts: int, *, checkpointing: bool) -> None:
         """Run a batch until it succeeds or is given up; ``attempts`` = failed runs so far."""
@@ -214,8 +157,8 @@ class ShardPoller:
                 records = records[expired:]
                 if not records:
                     return
-            ids = [sequence(self.kind, record) for record in records]
-            outcome = invoke(self.plane, self.mapping, events.batch([self.event(r) for r in records]), ids)
+            ids = [self.kind.sequence(record) for record in records]
+            outcome = invoke(self.plane, self.mapping, batch_payload([self.event(r) for r in records]), ids)
             invokes += 1
             if outcome.ok:
                 self.note("OK")
@@ -245,7 +188,7 @@ class ShardPoller:
         if self.max_age < 0:
             return 0
         oldest = time.time() - self.max_age * settings.RECORD_AGE_SCALE.get()
-        return next((i for i, record in enumerate(records) if arrival(self.kind, record) >= oldest), len(records))
+        return next((i for i, record in enumerate(records) if self.kind.arrival(record) >= oldest), len(records))
 
     def note(self, result: str) -> None:
         if getattr(self, "_noted", None) != result:
@@ -259,9 +202,7 @@ class ShardPoller:
         target = ((self.mapping.config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if not target:
             return
-        from lambdactl.events.pollers import sources
-
-        problem = sources.deliver(self.plane, target, json.dumps(self.failure_record(records, condition, invokes, outcome)))
+        problem = deliver_failure(self.plane, target, json.dumps(self.failure_record(records, condition, invokes, outcome)))
         if problem:
             print(f"lambdactl poller {self.mapping.uuid}: {problem}", file=sys.stderr, flush=True)
 
@@ -282,12 +223,12 @@ class ShardPoller:
             out["responseContext"] = {key: response[key] for key in ("statusCode", "executedVersion", "functionError")
                                       if key in response}  # fmt: skip
         out.update(version="1.0", timestamp=_iso(now))
-        out["KinesisBatchInfo" if self.kind == "kinesis" else "DDBStreamBatchInfo"] = {
+        out[self.kind.batch_info] = {
             "shardId": self.shard,
-            "startSequenceNumber": sequence(self.kind, records[0]),
-            "endSequenceNumber": sequence(self.kind, records[-1]),
-            "approximateArrivalOfFirstRecord": _iso(arrival(self.kind, records[0])),
-            "approximateArrivalOfLastRecord": _iso(arrival(self.kind, records[-1])),
+            "startSequenceNumber": self.kind.sequence(records[0]),
+            "endSequenceNumber": self.kind.sequence(records[-1]),
+            "approximateArrivalOfFirstRecord": _iso(self.kind.arrival(records[0])),
+            "approximateArrivalOfLastRecord": _iso(self.kind.arrival(records[-1])),
             "batchSize": len(records),
             "streamArn": self.mapping.arn,
         }

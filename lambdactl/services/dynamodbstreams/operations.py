@@ -13,6 +13,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.services.mappings import wake
 from lambdactl.services.dynamodbstreams import streams
 from lambdactl.services.kinesis import streams as kinesis
 
@@ -116,12 +117,5 @@ def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         plane, arn, params.get("EventName") or "", params.get("Keys") or {}, params.get("NewImage"),
         params.get("OldImage"),
     )  # fmt: skip
-    _wake(plane, arn)
-    return {"StreamArn": arn, "Record": record}
-
-
-def _wake(plane: ControlPlane, arn: str) -> None:
-    """New records at ``arn``: start the worker if an enabled mapping polls the stream."""
-    from lambdactl.events.pollers.manager import wake
-
     wake(plane, arn)
+    return {"StreamArn": arn, "Record": record}

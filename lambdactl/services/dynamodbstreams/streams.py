@@ -24,13 +24,13 @@ from lambdactl.services.clock import now
 from lambdactl.services.kinesis import streams as kinesis
 
 if TYPE_CHECKING:
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.state import Context
 
 EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
 VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-def table_streams(plane: ControlPlane, table: str | None = None) -> list[str]:
+def table_streams(plane: Context, table: str | None = None) -> list[str]:
     """ARNs of this region's table streams (of one table, if given), oldest first."""
     prefix = f"arn:aws:dynamodb:{plane.settings.region}:{plane.settings.account_id}:table/"
     rows = plane.store.read(
@@ -39,7 +39,7 @@ def table_streams(plane: ControlPlane, table: str | None = None) -> list[str]:
     return [row["arn"] for row in rows if table is None or row["name"] == table]
 
 
-def enable_stream(plane: ControlPlane, table: str, view_type: str = "NEW_AND_OLD_IMAGES") -> str:
+def enable_stream(plane: Context, table: str, view_type: str = "NEW_AND_OLD_IMAGES") -> str:
     """The table's stream ARN, creating the stream if the table has none."""
     existing = table_streams(plane, table)
     if existing:
@@ -53,7 +53,7 @@ def enable_stream(plane: ControlPlane, table: str, view_type: str = "NEW_AND_OLD
 
 
 def put_record(
-    plane: ControlPlane,
+    plane: Context,
     table_or_arn: str,
     event_name: str,
     keys: dict[str, Any],
@@ -106,7 +106,7 @@ def records(arn: str, found: list[kinesis.Record]) -> list[dict[str, Any]]:
 
 
 def read(
-    plane: ControlPlane, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
+    plane: Context, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """Stream records after ``after_sequence`` (None: from the trim horizon), oldest first."""
     return records(stream_arn, kinesis.read(plane, stream_arn, shard_id, after_sequence, limit))

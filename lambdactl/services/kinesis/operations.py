@@ -13,6 +13,7 @@ import datetime
 from typing import Any
 
 from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.services.mappings import wake
 from lambdactl.services.clock import now
 from lambdactl.services.kinesis import streams
 
@@ -184,12 +185,6 @@ def _retention(plane: ControlPlane, params: dict[str, Any], increase: bool) -> d
     return {}
 
 
-def _wake(plane: ControlPlane, arn: str) -> None:
-    """New records at ``arn``: start the worker if an enabled mapping polls the stream."""
-    from lambdactl.events.pollers.manager import wake
-
-    wake(plane, arn)
-
 
 @operation("kinesis:PutRecord")
 def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +192,7 @@ def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     shard_id, sequence = streams.put(
         plane, arn, params["PartitionKey"], _data(params.get("Data")), params.get("ExplicitHashKey")
     )
-    _wake(plane, arn)
+    wake(plane, arn)
     return {"ShardId": shard_id, "SequenceNumber": sequence, "EncryptionType": "NONE"}
 
 
@@ -209,7 +204,7 @@ def put_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         raise streams.InvalidArgumentException("Records must contain between 1 and 500 entries.")
     records = [(e["PartitionKey"], _data(e.get("Data")), e.get("ExplicitHashKey")) for e in entries]
     placed = streams.put_many(plane, arn, records)
-    _wake(plane, arn)
+    wake(plane, arn)
     return {
         "FailedRecordCount": 0,
         "Records": [{"SequenceNumber": sequence, "ShardId": shard_id} for shard_id, sequence in placed],

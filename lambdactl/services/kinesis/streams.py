@@ -30,7 +30,7 @@ from lambdactl.services.clock import now
 if TYPE_CHECKING:
     import sqlite3
 
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.state import Context
 
 
 ResourceNotFoundException = errors.service_error("ResourceNotFoundException", 400)
@@ -61,15 +61,15 @@ class Record:
     arrival: float  # epoch seconds (ApproximateArrivalTimestamp)
 
 
-def stream_arn(plane: ControlPlane, name: str) -> str:
+def stream_arn(plane: Context, name: str) -> str:
     return f"arn:aws:kinesis:{plane.settings.region}:{plane.settings.account_id}:stream/{name}"
 
 
-def exists(plane: ControlPlane, stream_arn: str) -> bool:
+def exists(plane: Context, stream_arn: str) -> bool:
     return plane.store.read_one("SELECT 1 FROM streams WHERE arn = ?", (stream_arn,)) is not None
 
 
-def stream(plane: ControlPlane, arn: str) -> sqlite3.Row:
+def stream(plane: Context, arn: str) -> sqlite3.Row:
     row = plane.store.read_one("SELECT * FROM streams WHERE arn = ?", (arn,))
     if row is None:
         name = arn.rsplit("/", 1)[-1]
@@ -78,7 +78,7 @@ def stream(plane: ControlPlane, arn: str) -> sqlite3.Row:
 
 
 def create(
-    plane: ControlPlane, arn: str, name: str, shard_count: int, kind: str = "kinesis", extra: dict[str, Any] | None = None
+    plane: Context, arn: str, name: str, shard_count: int, kind: str = "kinesis", extra: dict[str, Any] | None = None
 ) -> None:
     """A new stream with ``shard_count`` shards over even hash-key ranges."""
     created = now()
@@ -103,19 +103,19 @@ def create(
             )
 
 
-def delete(plane: ControlPlane, arn: str) -> None:
+def delete(plane: Context, arn: str) -> None:
     stream(plane, arn)
     with plane.store.write() as conn:
         conn.execute("DELETE FROM streams WHERE arn = ?", (arn,))
 
 
-def set_retention(plane: ControlPlane, arn: str, hours: int) -> None:
+def set_retention(plane: Context, arn: str, hours: int) -> None:
     stream(plane, arn)
     with plane.store.write() as conn:
         conn.execute("UPDATE streams SET retention_hours = ? WHERE arn = ?", (hours, arn))
 
 
-def shards(plane: ControlPlane, stream_arn: str) -> list[Shard]:
+def shards(plane: Context, stream_arn: str) -> list[Shard]:
     kind = stream(plane, stream_arn)["kind"]
     rows = plane.store.read("SELECT * FROM stream_shards WHERE stream_arn = ? ORDER BY position", (stream_arn,))
     return [Shard(r["shard_id"], r["start_hash"], r["end_hash"], _sequence(r["seq_prefix"], 0, kind)) for r in rows]
@@ -125,7 +125,7 @@ def _sequence(prefix: str, counter: int, kind: str) -> str:
     return f"{prefix}{counter:0{COUNTER_DIGITS[kind]}d}"
 
 
-def _shard(plane: ControlPlane, arn: str, shard_id: str) -> tuple[sqlite3.Row, sqlite3.Row]:
+def _shard(plane: Context, arn: str, shard_id: str) -> tuple[sqlite3.Row, sqlite3.Row]:
     info = stream(plane, arn)
     row = plane.store.read_one("SELECT * FROM stream_shards WHERE stream_arn = ? AND shard_id = ?", (arn, shard_id))
     if row is None:
@@ -135,7 +135,7 @@ def _shard(plane: ControlPlane, arn: str, shard_id: str) -> tuple[sqlite3.Row, s
     return info, row
 
 
-def counter_of(plane: ControlPlane, arn: str, shard_id: str, sequence: str) -> int:
+def counter_of(plane: Context, arn: str, shard_id: str, sequence: str) -> int:
     """The per-shard counter of a sequence number (InvalidArgumentException if it is not this shard's)."""
     info, shard = _shard(plane, arn, shard_id)
     prefix, digits = shard["seq_prefix"], COUNTER_DIGITS[info["kind"]]
@@ -160,14 +160,14 @@ def hash_key(partition_key: str, explicit_hash_key: str | None = None) -> int:
 
 
 def put(
-    plane: ControlPlane, stream_arn: str, partition_key: str, data: bytes, explicit_hash_key: str | None = None
+    plane: Context, stream_arn: str, partition_key: str, data: bytes, explicit_hash_key: str | None = None
 ) -> tuple[str, str]:
     """Append one record; returns (shard id, sequence number)."""
     return put_many(plane, stream_arn, [(partition_key, data, explicit_hash_key)])[0]
 
 
 def put_many(
-    plane: ControlPlane, stream_arn: str, records: list[tuple[str, bytes, str | None]]
+    plane: Context, stream_arn: str, records: list[tuple[str, bytes, str | None]]
 ) -> list[tuple[str, str]]:
     """Append records in order, in one transaction; returns (shard id, sequence number) for each."""
     info = stream(plane, stream_arn)
@@ -201,7 +201,7 @@ def put_many(
 
 
 def read(
-    plane: ControlPlane,
+    plane: Context,
     stream_arn: str,
     shard_id: str,
     after_sequence: str | None,
@@ -214,7 +214,7 @@ def read(
 
 
 def read_counters(
-    plane: ControlPlane, arn: str, shard_id: str, after: int, limit: int, at_timestamp: float | None = None
+    plane: Context, arn: str, shard_id: str, after: int, limit: int, at_timestamp: float | None = None
 ) -> list[Record]:
     info, shard = _shard(plane, arn, shard_id)
     oldest = max(now() - info["retention_hours"] * 3600, at_timestamp or 0.0)
@@ -230,11 +230,11 @@ def read_counters(
     ]  # fmt: skip
 
 
-def latest_counter(plane: ControlPlane, arn: str, shard_id: str) -> int:
+def latest_counter(plane: Context, arn: str, shard_id: str) -> int:
     return _shard(plane, arn, shard_id)[1]["last_counter"]
 
 
-def latest_sequence(plane: ControlPlane, stream_arn: str, shard_id: str) -> str | None:
+def latest_sequence(plane: Context, stream_arn: str, shard_id: str) -> str | None:
     """The sequence number of the shard's newest record (None if nothing was ever put)."""
     info, shard = _shard(plane, stream_arn, shard_id)
     return _sequence(shard["seq_prefix"], shard["last_counter"], info["kind"]) if shard["last_counter"] else None
@@ -262,7 +262,7 @@ def parse_iterator(token: str) -> tuple[str, str, int]:
 
 
 def start_counter(
-    plane: ControlPlane, arn: str, shard_id: str, kind: str, sequence: str | None = None, timestamp: float | None = None
+    plane: Context, arn: str, shard_id: str, kind: str, sequence: str | None = None, timestamp: float | None = None
 ) -> int:
     """Where an iterator of type ``kind`` starts: the counter of the last record it skips."""
     if kind == "TRIM_HORIZON":

@@ -14,6 +14,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.services.mappings import wake
 from lambdactl.services.sqs import queues
 
 EmptyBatchRequest = errors.service_error(
@@ -107,18 +108,12 @@ def _send(plane: ControlPlane, arn: str, entry: dict[str, Any]) -> dict[str, Any
     )
 
 
-def _wake(plane: ControlPlane, arn: str) -> None:
-    """New messages at ``arn``: start the worker if an enabled mapping polls the queue."""
-    from lambdactl.events.pollers.manager import wake
-
-    wake(plane, arn)
-
 
 @operation("sqs:SendMessage")
 def send_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = queues.resolve(plane, params["QueueUrl"])
     result = _send(plane, arn, params)
-    _wake(plane, arn)
+    wake(plane, arn)
     return result
 
 
@@ -212,7 +207,7 @@ def send_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str,
     arn = queues.resolve(plane, params["QueueUrl"])
     result = _batch(params, "SendMessageBatchRequestEntry", lambda entry: _send(plane, arn, entry))
     if result["Successful"]:
-        _wake(plane, arn)
+        wake(plane, arn)
     return result
 
 

@@ -40,7 +40,7 @@ from lambdactl.services.clock import now
 if TYPE_CHECKING:
     import sqlite3
 
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.state import Context
 
 
 QueueDoesNotExist = errors.service_error("AWS.SimpleQueueService.NonExistentQueue", 400, name="QueueDoesNotExist")
@@ -102,7 +102,7 @@ class Message:
 # ---------------------------------------------------------------- addressing
 
 
-def queue_arn(plane: ControlPlane, name: str) -> str:
+def queue_arn(plane: Context, name: str) -> str:
     return f"arn:aws:sqs:{plane.settings.region}:{plane.settings.account_id}:{name}"
 
 
@@ -111,7 +111,7 @@ def queue_url(arn: str) -> str:
     return f"http://sqs.{region}.localhost/{account}/{name}"
 
 
-def resolve(plane: ControlPlane, url_or_arn: str) -> str:
+def resolve(plane: Context, url_or_arn: str) -> str:
     """The ARN of an existing queue given its URL or ARN (QueueDoesNotExist otherwise)."""
     if url_or_arn.startswith("arn:"):
         arn = url_or_arn
@@ -127,14 +127,14 @@ def resolve(plane: ControlPlane, url_or_arn: str) -> str:
     return arn
 
 
-def exists(plane: ControlPlane, queue_arn: str) -> bool:
+def exists(plane: Context, queue_arn: str) -> bool:
     return plane.store.read_one("SELECT 1 FROM sqs_queues WHERE arn = ?", (queue_arn,)) is not None
 
 
 # ---------------------------------------------------------------- queues
 
 
-def create_queue(plane: ControlPlane, name: str, attributes: dict[str, str] | None = None) -> str:
+def create_queue(plane: Context, name: str, attributes: dict[str, str] | None = None) -> str:
     """Create (or, with the same attributes, find) a queue; returns its ARN."""
     given = {key: str(value) for key, value in (attributes or {}).items()}
     fifo = given.get("FifoQueue", "false").lower() == "true"
@@ -167,7 +167,7 @@ def create_queue(plane: ControlPlane, name: str, attributes: dict[str, str] | No
     return arn
 
 
-def _validated(plane: ControlPlane, given: dict[str, str], fifo: bool) -> dict[str, str]:
+def _validated(plane: Context, given: dict[str, str], fifo: bool) -> dict[str, str]:
     """Check settable attributes; returns them normalised (RedrivePolicy as compact JSON)."""
     out: dict[str, str] = {}
     for key, value in given.items():
@@ -188,7 +188,7 @@ def _validated(plane: ControlPlane, given: dict[str, str], fifo: bool) -> dict[s
     return out
 
 
-def _redrive_policy(plane: ControlPlane, value: str, fifo: bool) -> str:
+def _redrive_policy(plane: Context, value: str, fifo: bool) -> str:
     invalid = f"Value {value} for parameter RedrivePolicy is invalid. Reason: "
     try:
         policy = json.loads(value)
@@ -204,7 +204,7 @@ def _redrive_policy(plane: ControlPlane, value: str, fifo: bool) -> str:
     return json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": count}, separators=(",", ":"))
 
 
-def set_attributes(plane: ControlPlane, arn: str, attributes: dict[str, str]) -> None:
+def set_attributes(plane: Context, arn: str, attributes: dict[str, str]) -> None:
     with plane.store.write() as conn:
         current = json.loads(_queue(conn, arn)["attributes"])
         fifo = current.get("FifoQueue") == "true"
@@ -219,7 +219,7 @@ def set_attributes(plane: ControlPlane, arn: str, attributes: dict[str, str]) ->
         )
 
 
-def queue_attributes(plane: ControlPlane, queue_arn: str) -> dict[str, str]:
+def queue_attributes(plane: Context, queue_arn: str) -> dict[str, str]:
     """Every attribute of the queue (GetQueueAttributes with All)."""
     row = plane.store.read_one("SELECT * FROM sqs_queues WHERE arn = ?", (queue_arn,))
     if row is None:
@@ -237,7 +237,7 @@ def queue_attributes(plane: ControlPlane, queue_arn: str) -> dict[str, str]:
     }
 
 
-def pending(plane: ControlPlane, queue_arn: str) -> int:
+def pending(plane: Context, queue_arn: str) -> int:
     """Messages still in the queue: visible, in flight or delayed (0 when the queue is gone)."""
     row = plane.store.read_one("SELECT attributes FROM sqs_queues WHERE arn = ?", (queue_arn,))
     return sum(_counts(plane.store.conn, queue_arn, json.loads(row[0]), now())) if row else 0
@@ -253,7 +253,7 @@ def _counts(conn: sqlite3.Connection, arn: str, settings: dict[str, str], t: flo
     return row[0], row[1], row[2]
 
 
-def list_queues(plane: ControlPlane, prefix: str = "") -> list[str]:
+def list_queues(plane: Context, prefix: str = "") -> list[str]:
     """ARNs of this region's queues, by name."""
     rows = plane.store.read(
         "SELECT arn FROM sqs_queues WHERE arn LIKE ? ORDER BY name",
@@ -262,13 +262,13 @@ def list_queues(plane: ControlPlane, prefix: str = "") -> list[str]:
     return [row[0] for row in rows if row[0].rsplit(":", 1)[1].startswith(prefix)]
 
 
-def delete_queue(plane: ControlPlane, arn: str) -> None:
+def delete_queue(plane: Context, arn: str) -> None:
     with plane.store.write() as conn:
         _queue(conn, arn)
         conn.execute("DELETE FROM sqs_queues WHERE arn = ?", (arn,))
 
 
-def purge(plane: ControlPlane, arn: str) -> None:
+def purge(plane: Context, arn: str) -> None:
     with plane.store.write() as conn:
         _queue(conn, arn)
         conn.execute("DELETE FROM sqs_messages WHERE queue_arn = ?", (arn,))
@@ -337,7 +337,7 @@ def _check_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[s
 
 
 def send(
-    plane: ControlPlane,
+    plane: Context,
     queue_arn: str,
     body: str,
     message_attributes: dict[str, dict[str, Any]] | None = None,
@@ -424,7 +424,7 @@ def send(
 
 
 def receive(
-    plane: ControlPlane,
+    plane: Context,
     queue_arn: str,
     max_messages: int = 1,
     visibility_timeout: int | None = None,
@@ -444,7 +444,7 @@ def receive(
         time.sleep(min(POLL_INTERVAL, remaining))
 
 
-def _receive_once(plane: ControlPlane, arn: str, limit: int, visibility: int | None) -> list[Message]:
+def _receive_once(plane: Context, arn: str, limit: int, visibility: int | None) -> list[Message]:
     t = now()
     with plane.store.write() as conn:
         settings = json.loads(_queue(conn, arn)["attributes"])
@@ -549,7 +549,7 @@ def _handle_row(arn: str, handle: str) -> tuple[int, str]:
         raise ReceiptHandleIsInvalid(f'The input receipt handle "{handle}" is not a valid receipt handle.') from None
 
 
-def delete(plane: ControlPlane, queue_arn: str, receipt_handles: list[str]) -> None:
+def delete(plane: Context, queue_arn: str, receipt_handles: list[str]) -> None:
     """Delete received messages (a handle of an already deleted message is fine, as in SQS)."""
     ids = [_handle_row(queue_arn, handle)[0] for handle in receipt_handles]
     with plane.store.write() as conn:
@@ -557,7 +557,7 @@ def delete(plane: ControlPlane, queue_arn: str, receipt_handles: list[str]) -> N
         conn.executemany("DELETE FROM sqs_messages WHERE id = ? AND queue_arn = ?", [(i, queue_arn) for i in ids])
 
 
-def change_visibility(plane: ControlPlane, queue_arn: str, receipt_handle: str, seconds: int) -> None:
+def change_visibility(plane: Context, queue_arn: str, receipt_handle: str, seconds: int) -> None:
     """Make an in-flight message visible again after ``seconds`` (0: at once)."""
     row_id, _ = _handle_row(queue_arn, receipt_handle)
     if not 0 <= seconds <= 43200:

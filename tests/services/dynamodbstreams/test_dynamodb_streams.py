@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lambdactl.events.pollers.sources import kind_of
+from lambdactl.sources import kind_of
 from lambdactl.services.dynamodbstreams import streams as dynamodb_streams
 from lambdactl.services.kinesis import streams as kinesis
 

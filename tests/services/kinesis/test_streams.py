@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from lambdactl.events.pollers.sources import kind_of
+from lambdactl.sources import kind_of
 from lambdactl.services.kinesis import streams as kinesis
 
 ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/s"

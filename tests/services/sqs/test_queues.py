@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lambdactl.events.pollers.sources import kind_of
+from lambdactl.sources import kind_of
 from lambdactl.services.sqs import queues as sqs
 
 URL = "http://sqs.us-east-1.localhost/123456789012/"
