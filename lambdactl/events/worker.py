@@ -59,8 +59,12 @@ def delay_scale() -> float:
     return lambdactl_settings.RETRY_DELAY_SCALE.get()
 
 
+_QUEUED = threading.Event()  # set when this process queued work: an in-process worker (serve) looks at once
+
+
 def ensure_running(plane: ControlPlane) -> None:
     """Start a background worker for the plane's state directory unless one holds the lock (cheap when it does)."""
+    _QUEUED.set()
     background.ensure_running(plane.settings.state_dir, plane.settings.region)
 
 
@@ -169,8 +173,8 @@ class Worker:
                         return
                 if running:
                     wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
-                else:
-                    self._stop.wait(POLL_S)
+                elif _QUEUED.wait(POLL_S):
+                    _QUEUED.clear()
 
     def _active_at(self) -> float:
         return self.last_activity() if self.last_activity else 0.0
