@@ -2,7 +2,7 @@
 
 A state directory's schedules run on lambdactl's clock: the wall clock plus an offset this command
 moves forward. It then fires, at once, every firing that became due (replaying up to 1,000 per
-schedule, at their scheduled instants, as the ``time`` of each event shows), and prints them. With
+schedule and 20,000 in all, at their scheduled instants, as the ``time`` of each event shows), and prints them. With
 no ``--seconds`` it only runs what is due now. Async invocations it queues are processed by the
 background worker; ``lambdactl drain`` waits for them.
 """

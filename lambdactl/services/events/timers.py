@@ -6,8 +6,9 @@ delay). ``fire_due`` takes what is due in one write transaction: it queues the L
 invocations and moves each timer on together, so a firing is neither lost nor doubled, even
 when a worker is killed at the due time. Firings missed while nothing ran are not replayed one
 by one (EventBridge has no catch-up): the first missed one fires once, then the timer goes on
-from now. ``advance-clock`` replays up to ``REPLAY_LIMIT`` firings per timer, the instants a
-real clock would have seen, then skips the rest.
+from now. ``advance-clock`` replays up to ``REPLAY_LIMIT`` firings per timer (``REPLAY_BUDGET`` in
+all), the instants a real clock would have seen, then skips the rest: a clock moved by a year over
+thousands of rules is bounded work.
 
 lambdactl's clock for a state directory is the wall clock plus an offset that only
 ``advance_clock`` changes (``lambdactl advance-clock``).
@@ -26,6 +27,7 @@ from lambdactl.control.plane import ControlPlane
 from lambdactl.services.events import delivery, expressions, rules, schema
 
 REPLAY_LIMIT = 1000  # firings of one timer that one advance-clock may replay
+REPLAY_BUDGET = 20_000  # firings of all timers together that one advance-clock may replay
 BATCH = 200  # timers taken per transaction
 
 
@@ -104,22 +106,25 @@ def fire_due(plane: ControlPlane, *, replay: int = 1) -> list[Firing]:
     plane.store.ensure_schema("events", schema.MIGRATIONS)
     fired: list[Firing] = []
     outbox = delivery.Outbox()
-    while True:
+    more = True
+    while more:
         with plane.store.write() as conn:
-            batch = _fire_batch(conn, plane, time.time() + _offset(conn), replay, outbox)
+            more, batch = _fire_batch(conn, plane, time.time() + _offset(conn), replay, outbox)
         outbox.send(plane)
         fired += batch
-        if not batch:
-            return fired
+    return fired
 
 
-def _fire_batch(conn: sqlite3.Connection, plane: ControlPlane, clock: float, replay: int,
-                outbox: delivery.Outbox) -> list[Firing]:
+def _fire_batch(conn: sqlite3.Connection, plane: ControlPlane, clock: float, replay: int, outbox: delivery.Outbox,
+                budget: int | None = None) -> tuple[bool, list[Firing]]:
+    """Fire up to BATCH due timers, at most ``replay`` firings each and ``budget`` in all (the rest are
+    skipped); returns whether more may be due, and the firings."""
     rows = conn.execute("SELECT * FROM events_timers WHERE fire_at <= ? ORDER BY fire_at LIMIT ?", (clock, BATCH)).fetchall()
     fired: list[Firing] = []
     for row in rows:
-        fired += _fire(conn, plane, row, clock, replay, outbox)
-    return fired
+        allowed = replay if budget is None else max(0, min(replay, budget - len(fired)))
+        fired += _fire(conn, plane, row, clock, allowed, outbox)
+    return len(rows) == BATCH, fired
 
 
 def _fire(conn: sqlite3.Connection, plane: ControlPlane, row: sqlite3.Row, clock: float, replay: int,
@@ -171,7 +176,9 @@ def advance_clock(plane: ControlPlane, seconds: float) -> dict[str, Any]:
             (seconds,),
         )
         clock = time.time() + _offset(conn)
-        while batch := _fire_batch(conn, plane, clock, REPLAY_LIMIT, outbox):
+        more = True
+        while more:
+            more, batch = _fire_batch(conn, plane, clock, REPLAY_LIMIT, outbox, REPLAY_BUDGET - len(fired))
             fired += batch
     outbox.send(plane)
     counts: dict[str, list[float]] = {}

@@ -252,3 +252,16 @@ def test_an_async_destination_on_the_default_bus_publishes_the_invocation_result
     assert event["detail"]["requestPayload"] == {"job": 7}
     assert event["detail"]["requestContext"]["condition"] == "Success"
     assert [e["Status"] for e in cli("list-async-events", "--function-name", "worker").json["AsyncEvents"]] == ["succeeded"]
+
+
+def test_a_year_over_many_rules_replays_a_bounded_number_of_firings(plane, monkeypatch):
+    """Thousands of due rules and a clock moved by a year: at most REPLAY_BUDGET firings, and nothing left due."""
+    from lambdactl.services.events import timers
+
+    monkeypatch.setenv("LAMBDACTL_AUTO_WORKER", "0")
+    monkeypatch.setattr(timers, "REPLAY_BUDGET", 500)
+    for number in range(300):
+        plane.call("events:PutRule", {"Name": f"r{number}", "ScheduleExpression": "rate(1 hour)"})
+    fired = timers.advance_clock(plane, 365 * 86400)["Firings"]
+    assert sum(firing["Count"] for firing in fired) == 500
+    assert timers.advance_clock(plane, 0)["Firings"] == []
