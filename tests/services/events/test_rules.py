@@ -265,3 +265,22 @@ def test_a_year_over_many_rules_replays_a_bounded_number_of_firings(plane, monke
     fired = timers.advance_clock(plane, 365 * 86400)["Firings"]
     assert sum(firing["Count"] for firing in fired) == 500
     assert timers.advance_clock(plane, 0)["Firings"] == []
+
+
+def test_s3_eventbridge_notifications_reach_the_default_bus(cli, tmp_path):
+    cli("sqs", "create-queue", "--queue-name", "uploads")
+    cli("events", "put-rule", "--name", "s3-created", "--event-pattern",
+        '{"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": {"object": {"key": [{"prefix": "in/"}]}}}')  # fmt: skip
+    cli("events", "put-targets", "--rule", "s3-created", "--targets", "Id=q,Arn=arn:aws:sqs:us-east-1:123456789012:uploads")
+    cli("s3api", "create-bucket", "--bucket", "eb-bucket")
+    cli("s3api", "put-bucket-notification-configuration", "--bucket", "eb-bucket", "--notification-configuration",
+        '{"EventBridgeConfiguration": {}}')  # fmt: skip
+    body = tmp_path / "a.txt"
+    body.write_text("hello\n")
+    for key in ("in/a.txt", "out/b.txt"):
+        cli("s3api", "put-object", "--bucket", "eb-bucket", "--key", key, "--body", str(body))
+    [message] = cli("sqs", "receive-message", "--queue-url", "http://sqs.us-east-1.localhost/123456789012/uploads",
+                    "--max-number-of-messages", "10").json["Messages"]  # fmt: skip
+    event = json.loads(message["Body"])
+    assert (event["source"], event["detail-type"], event["resources"]) == ("aws.s3", "Object Created", ["arn:aws:s3:::eb-bucket"])
+    assert event["detail"]["bucket"] == {"name": "eb-bucket"} and event["detail"]["object"]["key"] == "in/a.txt"

@@ -90,3 +90,25 @@ def test_scheduler_errors(cli):
     assert "(ValidationException)" in zone.stderr
     cli("scheduler", "delete-schedule", "--name", "x")
     assert cli("scheduler", "delete-schedule", "--name", "x", rc=254).stderr.strip().endswith("Schedule x does not exist.")
+
+
+def test_a_missing_function_sends_the_input_to_the_dead_letter_queue(cli):
+    cli("sqs", "create-queue", "--queue-name", "out")
+    missing = "arn:aws:lambda:us-east-1:123456789012:function:gone"
+    cli("scheduler", "create-schedule", "--name", "dl", "--schedule-expression", "rate(1 hour)",
+        "--flexible-time-window", "Mode=OFF",
+        "--target", target(missing, Input='{"k": 1}', DeadLetterConfig={"Arn": QUEUE_ARN}))  # fmt: skip
+    [fired] = cli("advance-clock", "--by", "1h").json["Firings"]
+    assert fired["Count"] == 1
+    assert received(cli) == ['{"k": 1}']
+
+
+def test_a_flexible_window_fires_within_it_at_the_nominal_time(cli):
+    cli("sqs", "create-queue", "--queue-name", "out")
+    cli("scheduler", "create-schedule", "--name", "flex", "--schedule-expression", "rate(1 day)",
+        "--flexible-time-window", "Mode=FLEXIBLE,MaximumWindowInMinutes=15",
+        "--target", target(QUEUE_ARN, Input='"<aws.scheduler.scheduled-time>"'))  # fmt: skip
+    assert cli("advance-clock", "--by", "1439m").json["Firings"] == []  # not due yet
+    fired = cli("advance-clock", "--by", "16m").json["Firings"]  # the day and the whole window have passed
+    assert [f["Count"] for f in fired] == [1]
+    assert received(cli) == [json.dumps(fired[0]["First"])]
