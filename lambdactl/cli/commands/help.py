@@ -22,7 +22,10 @@ Inside:
   cache/              unpacked code and merged layers (rebuilt when missing)
   run/                per-environment working directories
   serve.json          written by `lambdactl serve`: other commands find the server through it
-  async-worker.log    output of the background async worker
+  async-worker.log    output of the background worker (async events, and warm CLI invokes)
+  worker.json         written by the background worker: `lambdactl invoke` hands it calls to run warm
+  generation          a counter of configuration changes, mapped by long-running processes
+  concurrency/        reserved-concurrency slot files (flock'd by running invocations)
   docker.json         docker backend settings and images (`lambdactl docker set-image`)
 """,
     "backends": """\
