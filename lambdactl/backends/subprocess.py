@@ -97,6 +97,8 @@ class HostProcess:
             os.close(out_w)
             os.close(dog_r)
         self._output = OutputPipe(out_r, on_output)
+        self._status_fd: int | None = None  # /proc/<pid>/status, for the high-water mark
+        self._status_lock = threading.Lock()
         self._killed = False
         self._kill_lock = threading.Lock()
         self._threads = start_threads(str(self.pid), self._output.read_loop, self._wait)
@@ -119,14 +121,16 @@ class HostProcess:
         memory cgroup is not charged for file pages (interpreter, libraries) already in the page
         cache for someone else, which on Lambda's fresh microVM are the sandbox's own."""
         peak = self._cgroup.peak_bytes() if self._cgroup else 0
-        try:
-            with open(f"/proc/{self.pid}/status", "rb") as f:
-                for line in f:
-                    if line.startswith(b"VmHWM:"):
-                        peak = max(peak, int(line.split()[1]) * 1024)
-                        break
-        except OSError:
-            pass
+        with self._status_lock:  # read on every invoke: the file stays open (pread, no open/close)
+            try:
+                if self._status_fd is None:
+                    self._status_fd = os.open(f"/proc/{self.pid}/status", os.O_RDONLY)
+                status = os.pread(self._status_fd, 8192, 0)
+            except OSError:
+                status = b""
+        start = status.find(b"VmHWM:")
+        if start >= 0:
+            peak = max(peak, int(status[start + 6:status.index(b"kB", start)]) * 1024)
         self._peak_mb = max(self._peak_mb, -(-peak // _MB))
         return self._peak_mb
 
@@ -167,6 +171,10 @@ class HostProcess:
         os.close(self._dog_w)
         reader, waiter = self._threads
         join_threads((waiter, reader), 5)
+        with self._status_lock:
+            if self._status_fd is not None:
+                os.close(self._status_fd)
+                self._status_fd = -1  # measured for good: later calls keep the last figure
         if self._cgroup:
             self._cgroup.remove()
 
@@ -186,6 +194,8 @@ class Cgroup:
         self.cpu_path = cpu_path
         self.procs_file = str(path / "cgroup.procs")
         self.cpu_procs_file = str(cpu_path / "cgroup.procs") if cpu_path and cpu_path != path else ""
+        self._peak_fd: int | None = None  # the peak file, kept open: read on every invoke
+        self._peak_lock = threading.Lock()
 
     @classmethod
     def base(cls) -> Path | None:
@@ -237,11 +247,14 @@ class Cgroup:
             pass
 
     def peak_bytes(self) -> int:
-        name = "memory.peak" if self.v2 else "memory.max_usage_in_bytes"
-        try:
-            return int((self.path / name).read_bytes())
-        except (OSError, ValueError):
-            return 0
+        with self._peak_lock:
+            try:
+                if self._peak_fd is None:
+                    name = "memory.peak" if self.v2 else "memory.max_usage_in_bytes"
+                    self._peak_fd = os.open(self.path / name, os.O_RDONLY)
+                return int(os.pread(self._peak_fd, 64, 0))
+            except (OSError, ValueError):
+                return 0
 
     def oom_kills(self) -> int:
         try:
@@ -273,6 +286,10 @@ class Cgroup:
 
     def remove(self) -> None:
         """rmdir once the killed tasks have left (they do so as they exit, within ms)."""
+        with self._peak_lock:
+            if self._peak_fd is not None and self._peak_fd >= 0:
+                os.close(self._peak_fd)
+            self._peak_fd = -1
         for _ in range(200):
             try:
                 self.path.rmdir()
