@@ -75,16 +75,26 @@ def ensure_running(state_dir: Path, region: str, warm: tuple[str, str | None] | 
     if warm:
         argv += [warm[0], warm[1] or ""]
     log = os.open(Path(state_dir) / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:  # a shell that leaves the worker running and exits: no zombie if we live on, no subprocess import
-        shell = os.posix_spawn("/bin/sh", ["/bin/sh", "-c", '"$@" &', "lambdactl-worker", *argv], os.environ,
-                               setsid=True, file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                                                          (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, log, 2)])
+    read_end, write_end = os.pipe()
+    try:  # a shell that leaves the worker running, says its pid and exits: no zombie, no subprocess import
+        shell = os.posix_spawn("/bin/sh", ["/bin/sh", "-c", '"$@" >&2 & echo $!', "lambdactl-worker", *argv],
+                               os.environ, setsid=True, file_actions=[
+                                   (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                                   (os.POSIX_SPAWN_DUP2, write_end, 1), (os.POSIX_SPAWN_DUP2, log, 2)])  # fmt: skip
     finally:
         os.close(log)
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as said:
+        pid = said.read().strip()
     try:
         os.waitpid(shell, 0)
     except ChildProcessError:  # SIGCHLD ignored here: already reaped
         pass
+    if pid.isdigit():  # the next invoke waits for it instead of running cold beside it
+        from lambdactl.server import discovery
+        from lambdactl.settings import fingerprint
+
+        discovery.publish(state_dir, None, region, discovery.WORKER_FILE_NAME, pid=int(pid), settings=fingerprint())
 
 
 def warm_invokes() -> bool:

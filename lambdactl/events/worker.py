@@ -81,6 +81,7 @@ class Worker:
         self.plane_factory = plane_factory
         self.workers = workers or concurrency()
         self.last_activity = last_activity  # monotonic time of the last invocation served besides events
+        self.heartbeat: Callable[[], None] | None = None  # a background worker's check, about once a second
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._local = threading.local()
         self._stop = threading.Event()
@@ -171,6 +172,8 @@ class Worker:
                     checked = now
                     if discovery.find(plane.settings.state_dir):
                         return
+                    if self.heartbeat is not None:
+                        self.heartbeat()
                 if running:
                     wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
                 elif _QUEUED.wait(POLL_S):
@@ -344,8 +347,12 @@ def main(argv: list[str]) -> None:
         threading.Thread(target=server.serve_forever, args=(0.1,), name="lambdactl-worker-api", daemon=True).start()
         if warm and warm[0]:
             _warm_up(planes(), warm[0], warm[1] or None)
-        discovery.publish(state_dir, server.url, region, discovery.WORKER_FILE_NAME, settings=fingerprint)
+        def publish() -> None:
+            discovery.publish(state_dir, server.url, region, discovery.WORKER_FILE_NAME, settings=fingerprint)
+
+        publish()
         worker = Worker(planes, last_activity=pool.last_activity)
+        worker.heartbeat = lambda: _republish(state_dir, publish)
         while True:
             worker.run(idle_s=lambdactl_settings.WORKER_IDLE_S.get())
             if discovery.find(state_dir) or not pending(planes()):  # else: queued while we were leaving
@@ -357,6 +364,14 @@ def main(argv: list[str]) -> None:
         else:
             pool.close()
         lock.release()
+
+
+def _republish(state_dir: str, publish: Callable[[], None]) -> None:
+    """Say again where we are if a command that started a second worker (which found the lock taken
+    and left) wrote its pid over our record."""
+    record = discovery.record(state_dir, discovery.WORKER_FILE_NAME)
+    if record is None or record.get("pid") != os.getpid():
+        publish()
 
 
 def _warm_up(plane: ControlPlane, name: str, qualifier: str | None) -> None:

@@ -24,12 +24,12 @@ def path(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> Path:
 
 
 def publish(state_dir: str | os.PathLike[str], url: str | None, region: str, name: str = FILE_NAME,
-            **extra: str) -> None:
-    """Say where this process serves (``url`` None: it is starting and will say so soon)."""
+            pid: int | None = None, **extra: str) -> None:
+    """Say where this process (or the one with ``pid``) serves; ``url`` None: it is starting."""
     target = path(state_dir, name)
     private_state_dir(target.parent)
     tmp = target.with_name(f".{name}.{os.getpid()}")
-    write_private(tmp, json.dumps({"pid": os.getpid(), "url": url, "region": region, **extra}))
+    write_private(tmp, json.dumps({"pid": pid or os.getpid(), "url": url, "region": region, **extra}))
     os.replace(tmp, target)
 
 
@@ -39,6 +39,11 @@ def withdraw(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> None:
     if record and record.get("pid") == os.getpid():
         with contextlib.suppress(FileNotFoundError):
             path(state_dir, name).unlink()
+
+
+def record(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> dict[str, Any] | None:
+    """The file's record as written, whoever wrote it, alive or not."""
+    return _read(path(state_dir, name))
 
 
 def find(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> dict[str, Any] | None:
