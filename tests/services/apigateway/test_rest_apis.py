@@ -232,6 +232,9 @@ def test_boto3_manages_rest_apis_through_serve(served: Any, backend: str) -> Non
     client.update_stage(restApiId=api["id"], stageName="dev",
                         patchOperations=[{"op": "replace", "path": "/variables/color", "value": "green"}])  # fmt: skip
     assert client.get_stage(restApiId=api["id"], stageName="dev")["variables"] == {"color": "green"}
+    patched = client.update_rest_api(restApiId=api["id"], patchOperations=[
+        {"op": "add", "path": "/binaryMediaTypes/application~1pdf"}, {"op": "remove", "path": "/binaryMediaTypes/image~1png"}])
+    assert patched["binaryMediaTypes"] == ["application/pdf"]
     paths = [item["path"] for item in client.get_resources(restApiId=api["id"])["items"]]
     assert paths == ["/", "/{proxy+}"]
     status, _, data = request(server, "GET", f"/_aws/execute-api/{api['id']}/dev/anything/here")
