@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from apigw_helpers import ACCOUNT, AUTHORIZER, REGION, event_of, function, request
+from serving import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -53,8 +54,9 @@ def test_quick_create_serves_the_payload_2_0_event_at_both_url_forms(served: Any
                                "userAgent": ""}  # fmt: skip
     assert len(context["requestId"]) == 36 and isinstance(context["timeEpoch"], int)
     assert headers["set-cookie"] == "k=v; Max-Age=60"
-    log = server.log.read_text()  # serve's request log: the request's line, then what the function printed
-    assert re.search(rf"GET /_aws/execute-api/{api_id}/items/42 200 [\d.]+ ms backend:\$LATEST (warm|cold)", log)
+    # serve's request log (written once the response is sent): the request's line, then what the function printed
+    line = rf"GET /_aws/execute-api/{api_id}/items/42 200 [\d.]+ ms backend:\$LATEST (warm|cold)"
+    log = wait_until(lambda: (text := server.log.read_text()) if re.search(line, text) else None, what="the request line")
     assert "  backend | handled /items/42" in log
     # the host form answers the same API
     status, _, data = request(server, "POST", "/upload", body=b"\x89PNG\x00\xff",
