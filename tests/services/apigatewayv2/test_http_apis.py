@@ -56,7 +56,7 @@ def test_quick_create_serves_the_payload_2_0_event_at_both_url_forms(served: Any
     assert headers["set-cookie"] == "k=v; Max-Age=60"
     # serve's request log (written once the response is sent): the request's line, then what the function printed
     line = rf"GET /_aws/execute-api/{api_id}/items/42 200 [\d.]+ ms backend:\$LATEST (warm|cold)"
-    log = wait_until(lambda: (text := server.log.read_text()) if re.search(line, text) else None, what="the request line")
+    log = wait_until(lambda: re.search(line, text := server.log.read_text()) and text, what="the request line")
     assert "  backend | handled /items/42" in log
     # the host form answers the same API
     status, _, data = request(server, "POST", "/upload", body=b"\x89PNG\x00\xff",
