@@ -49,7 +49,7 @@ def start(state_dir: Path, log: Path) -> tuple[subprocess.Popen, int]:
 
 def setup(state_dir: Path) -> tuple[str, str]:
     """(function URL path, HTTP API host) for the hello function."""
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

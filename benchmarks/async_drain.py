@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["LAMBDACTL_AUTO_WORKER"] = "0"  # queue only: the drain below does all the work
     os.environ["LAMBDACTL_ASYNC_CONCURRENCY"] = str(args.concurrency)
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"

@@ -34,7 +34,7 @@ def package() -> bytes:
 
 def run(kind: str, batch_size: int, messages: int) -> tuple[float, int]:
     """(seconds, records processed) for one scenario in a fresh state directory."""
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         state, out = Path(tmp) / "state", Path(tmp) / "count.txt"

@@ -52,7 +52,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def measure(rules: int, probes: int, rounds: int) -> list[float]:
     """Delays (s) of every probe firing with ``rules`` enabled rules in all."""
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
     from lambdactl.services.events import timers
 
     os.environ["LAMBDACTL_AUTO_WORKER"] = "0"  # serve's own worker fires them, not a background one

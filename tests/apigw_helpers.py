@@ -92,7 +92,7 @@ def zip_of(source: str) -> bytes:
 
 def serve(root: Path) -> Iterator[tuple[Server, Any]]:
     """A served state directory and a control plane on it."""
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     server = start_server(root / "state", root / "serve.log")
     plane = ControlPlane(Settings(state_dir=root / "state", region=REGION, account_id=ACCOUNT))

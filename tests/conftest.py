@@ -173,7 +173,7 @@ def state_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def plane(state_dir: Path):
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     control = ControlPlane(Settings(state_dir=state_dir, region="us-east-1", account_id="123456789012"))
     yield control

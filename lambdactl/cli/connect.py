@@ -12,12 +12,12 @@ from lambdactl import settings as lambdactl_settings
 from lambdactl.cli.globals import Globals
 
 if TYPE_CHECKING:
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
 
 def settings(globals_: Globals) -> Settings:
     """The state directory and region a command works on (``--state-dir``, ``--region``, environment)."""
-    from lambdactl.control.plane import Settings
+    from lambdactl.plane import Settings
     from lambdactl.settings import default_state_dir
 
     return Settings(state_dir=Path(globals_.state_dir or default_state_dir()), region=globals_.region or "")
@@ -25,7 +25,7 @@ def settings(globals_: Globals) -> Settings:
 
 def local_plane(globals_: Globals) -> ControlPlane:
     """The state directory's own control plane (queues, logs and code are always local)."""
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.plane import ControlPlane
 
     return ControlPlane(settings(globals_))
 

@@ -97,7 +97,7 @@ class LambdactlGroup(SuggestingGroup):
 @functools.cache
 def _operation_commands() -> dict[str, str]:
     from lambdactl import model
-    from lambdactl.control.index import supported_operations
+    from lambdactl.plane.index import supported_operations
 
     return {model.command_name(op): op for op in supported_operations() if ":" not in op}  # Lambda's own
 

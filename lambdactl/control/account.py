@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lambdactl import settings
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.state.blobs import MAX_UNZIPPED, MAX_ZIPPED
 
 TOTAL_CODE_SIZE = 80_530_636_800

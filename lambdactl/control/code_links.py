@@ -14,7 +14,7 @@ import re
 import time
 from pathlib import Path
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 
 PATH_PREFIX = "/_lambdactl/code/"
 EXPIRES_S = 600

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.account import concurrency_limit
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import (
     LATEST,
     function_exists,

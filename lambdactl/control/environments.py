@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 if TYPE_CHECKING:
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
     from lambdactl.runtime.pool import EnvironmentPool
 
 
@@ -60,7 +60,7 @@ def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> 
     when done (which commits the last batch)."""
     from lambdactl.control import logs
     from lambdactl.control.account import concurrency_limit
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.plane import ControlPlane
     from lambdactl.runtime.pool import EnvironmentPool
     from lambdactl.server import hosting
 

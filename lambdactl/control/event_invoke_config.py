@@ -14,7 +14,7 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.control import paging
 from lambdactl.control.aliases import resolve
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_exists, parse_target
 from lambdactl.model import validate
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import aliases, paging
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_exists, parse_target
 from lambdactl.model import validate
 

@@ -10,7 +10,7 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.control import aliases, paging
 from lambdactl.control.logs import default_log_group
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import (
     LATEST,
     configuration,

@@ -13,7 +13,7 @@ from lambdactl import errors
 from lambdactl.control import logs
 from lambdactl.control.aliases import route
 from lambdactl.control.concurrency import reserved_concurrency, unreserved_concurrency
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, parse_target, require_function
 from lambdactl.model import validate
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, LazySpec

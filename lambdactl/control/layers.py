@@ -14,7 +14,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import paging
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.policies import (
     add_statement,
     check_pattern,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import errors, settings
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.control.records import function_exists
 
 TAIL_BYTES = 4096

@@ -15,7 +15,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import paging
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_exists, function_not_found
 from lambdactl.model import validate
 

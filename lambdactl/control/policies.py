@@ -13,7 +13,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control.aliases import resolve
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, new_revision, parse_target
 from lambdactl.model import validate
 

@@ -18,7 +18,7 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.control import aliases, paging
 from lambdactl.control.concurrency import reserved_concurrency
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import (
     LATEST,
     function_exists,

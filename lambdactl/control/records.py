@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.model import validate
 from lambdactl.model.validate import FunctionRef
 

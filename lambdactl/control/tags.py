@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import function_exists, function_not_found
 from lambdactl.model import validate
 

@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.events import queue
 from lambdactl.model import validate
 

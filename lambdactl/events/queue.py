@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 
 LEASE_S = 30.0  # renewed by the worker while the event runs
 

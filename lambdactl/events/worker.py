@@ -38,7 +38,7 @@ from typing import Any
 
 from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, Settings
+from lambdactl.plane import ControlPlane, Settings
 from lambdactl.events import background, destinations, queue
 from lambdactl.events.background import WorkerLock
 from lambdactl.server import discovery

@@ -1,7 +1,14 @@
-"""The control plane: every Lambda operation, once, for the CLI and the HTTP server alike.
+"""The dispatcher: every operation, once, for the CLI and the HTTP server alike.
 
-Operations take and return the service model's shapes as plain dicts (PascalCase
-members, as in the API's JSON), so both fronts only translate to and from them.
+``@operation("Name")`` (Lambda's, implemented in ``lambdactl/control``) and
+``@operation("<service>:<Operation>")`` (``lambdactl/services/<service>/operations.py``) register a
+handler; ``ControlPlane.call(name, params)`` runs it, importing the one module that registers it on
+first use (``index.py`` names Lambda's modules; a service's package is found by name). Operations
+take and return the service model's shapes as plain dicts (PascalCase members, as in the API's
+JSON), so both fronts only translate to and from them.
+
+This package sits at the bottom of the import graph (it needs only settings and storage), so
+the control plane, the services and the event machinery all build on it without circles.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from lambdactl.state.store import Store
 
 __all__ = ["OPERATIONS", "ControlPlane", "Settings", "operation", "service_operations"]
 
+ONE_SHOT_ENVIRONMENTS = "lambdactl.control.environments:OneShotEnvironments"
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
 
@@ -39,10 +47,13 @@ class ControlPlane:
 
     @cached_property
     def environments(self) -> Any:
-        """Where invocations get an execution environment: one-shot here, a warm pool under `serve`."""
-        from lambdactl.control.environments import OneShotEnvironments
+        """Where invocations get an execution environment: one-shot here, a warm pool under `serve`
+        (which sets this attribute). The default is named, not imported: the dispatcher stays below the
+        control plane that implements it."""
+        import importlib
 
-        return OneShotEnvironments(self.settings)
+        module, _, attr = ONE_SHOT_ENVIRONMENTS.partition(":")
+        return getattr(importlib.import_module(module), attr)(self.settings)
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(op_name) or _load(op_name)
@@ -62,11 +73,11 @@ def service_operations(service: str) -> list[str]:
 
 def _load(op_name: str) -> Handler:
     """Import the one module that registers ``op_name``: ``lambdactl.services.<service>.operations``
-    for a ``<service>:`` operation whose service has a package, else the module control/index.py names."""
+    for a ``<service>:`` operation whose service has a package, else the module plane/index.py names."""
     import importlib
     import importlib.util
 
-    from lambdactl.control.index import OPERATION_MODULES
+    from lambdactl.plane.index import OPERATION_MODULES
 
     service, colon, _ = op_name.partition(":")
     package = f"lambdactl.services.{service}"

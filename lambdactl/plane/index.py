@@ -1,8 +1,10 @@
-"""Which control-plane module implements each operation.
+"""Which module of Lambda's control plane (``lambdactl/control/<module>.py``) implements each operation.
 
-A command imports only the module of its own operation (start-up stays lean as the
-control plane grows). tests/control/test_index.py checks this table against what the
-modules register with ``@operation``.
+The dispatcher imports only the module of the operation it runs (start-up stays lean as the
+control plane grows); it names modules here and never imports them statically, so the dispatcher
+sits below the control plane. tests/control/test_index.py checks this table against what the
+modules register with ``@operation``. Services beside Lambda need no entry: their package
+``lambdactl/services/<service>`` is found by name.
 """
 
 from __future__ import annotations

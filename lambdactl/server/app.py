@@ -33,7 +33,7 @@ from urllib.parse import parse_qs
 
 from lambdactl import errors, model, protocols
 from lambdactl.control import code_links
-from lambdactl.control.plane import ControlPlane, Settings
+from lambdactl.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
 from lambdactl.server.requestlog import RequestLog

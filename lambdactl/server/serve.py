@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambdactl.control.plane import Settings
+from lambdactl.plane import Settings
 
 PLACEHOLDER_ENV = {"AWS_ACCESS_KEY_ID": "lambdactl", "AWS_SECRET_ACCESS_KEY": "lambdactl"}
 
@@ -140,7 +140,7 @@ def _forward(process: Any, signum: int) -> None:
 
 def _clean_docker_leftovers(settings: Settings) -> None:
     """Remove containers a crashed lambdactl left behind, paying the docker import only when needed."""
-    from lambdactl.control.plane import ControlPlane
+    from lambdactl.plane import ControlPlane
 
     plane = ControlPlane(settings)
     try:

@@ -2,7 +2,7 @@
 
 A service is served when lambdactl has its model (``lambdactl/model/<service>.json``), its
 operations (the package ``lambdactl/services/<service>``, or, for Lambda and until they move
-there, control-plane modules named in ``control/index.py``) and its model's wire protocol (a
+there, control-plane modules named in ``plane/index.py``) and its model's wire protocol (a
 module in ``lambdactl/protocols``): a new service needs nothing here.
 
 A request names its service the way the SDKs sign it: ``X-Amz-Target: <targetPrefix>.<Op>`` for
@@ -42,7 +42,7 @@ class NotServed(errors.ServiceError):
 @cache
 def served() -> tuple[str, ...]:
     """The botocore names of the services ``serve`` answers, Lambda first."""
-    from lambdactl.control.index import OPERATION_MODULES
+    from lambdactl.plane.index import OPERATION_MODULES
 
     from lambdactl.protocols import MODULES
 
@@ -60,8 +60,8 @@ def served() -> tuple[str, ...]:
 @cache
 def implemented(service: str) -> frozenset[str]:
     """The model operations of ``service`` that lambdactl implements (their modules imported)."""
-    from lambdactl.control.index import OPERATION_MODULES, supported_operations
-    from lambdactl.control.plane import OPERATIONS
+    from lambdactl.plane.index import OPERATION_MODULES, supported_operations
+    from lambdactl.plane import OPERATIONS
 
     if service == LAMBDA:
         return frozenset(supported_operations())

@@ -27,7 +27,7 @@ from typing import Any
 
 def checked_operation(service: str, name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """``@operation("<service>:<name>")`` whose handler runs only on a request within the model's constraints."""
-    from lambdactl.control.plane import operation
+    from lambdactl.plane import operation
     from lambdactl.model import constraints
 
     def register(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:

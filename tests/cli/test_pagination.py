@@ -13,7 +13,7 @@ NAMES = [f"fn-{index:03d}" for index in range(COUNT)]
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory, cli_for, zip_bytes):
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     root = tmp_path_factory.mktemp("pages")
     plane = ControlPlane(Settings(state_dir=root / "state"))

@@ -4,8 +4,8 @@ import importlib
 import pkgutil
 
 import lambdactl.control
-from lambdactl.control.index import OPERATION_MODULES
-from lambdactl.control.plane import OPERATIONS
+from lambdactl.plane.index import OPERATION_MODULES
+from lambdactl.plane import OPERATIONS
 
 
 def test_index_matches_registrations():

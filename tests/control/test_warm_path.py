@@ -9,7 +9,7 @@ import pytest
 
 from lambdactl.control import logs
 from lambdactl.control.environments import warm_planes
-from lambdactl.control.plane import ControlPlane, Settings
+from lambdactl.plane import ControlPlane, Settings
 
 HANDLER = 'def handler(event, context):\n    print("version {version}")\n    return {version}\n'
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lambdactl.control.plane import ControlPlane, Settings
+from lambdactl.plane import ControlPlane, Settings
 
 HANDLER = '''
 import json, os, time

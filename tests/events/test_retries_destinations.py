@@ -8,7 +8,7 @@ import re
 import pytest
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, Settings
+from lambdactl.plane import ControlPlane, Settings
 from lambdactl.events import queue
 from lambdactl.events.worker import Worker
 from tests.events.conftest import event_invoke, lines, wait_until

@@ -7,7 +7,7 @@ import io
 import zipfile
 
 from lambdactl.control import function_urls
-from lambdactl.control.plane import ControlPlane, Settings
+from lambdactl.plane import ControlPlane, Settings
 from lambdactl.server import serve as serve_module
 
 

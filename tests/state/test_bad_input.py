@@ -51,7 +51,7 @@ def _truncated(good: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory, zip_bytes):
     """A state directory with two functions (one tagged, one updated), built once in-process."""
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     root = tmp_path_factory.mktemp("seeded") / "state"
     plane = ControlPlane(Settings(state_dir=root))

@@ -76,7 +76,7 @@ def test_racing_creates_of_one_name_have_exactly_one_winner(cli, make_zip):
 WRITER = textwrap.dedent(
     """
     import io, sys, zipfile
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     plane = ControlPlane(Settings(state_dir=sys.argv[1]))
     seed = int(sys.argv[2])
@@ -139,7 +139,7 @@ def _create(name: str, zip_path, *extra: str) -> list[str]:
 def _assert_consistent(cli) -> None:
     """list-functions works (real entry point); every listed function reads back through get-function
     (in-process, to keep this quick) and its code is in the code store with the recorded hash."""
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     functions = cli("list-functions").json["Functions"]
     plane = ControlPlane(Settings(state_dir=cli.state_dir))

@@ -16,7 +16,7 @@ from lambdactl.cli.groups import SuggestingGroup
 
 
 def _operations(service: str) -> dict[str, str]:
-    from lambdactl.control.plane import service_operations
+    from lambdactl.plane import service_operations
 
     modelled = model.service(service)["operations"]  # lambdactl's own operations get hand-written commands
     ops = [op.partition(":")[2] for op in service_operations(service)]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdactl import errors, settings
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 
 PlaneFactory = Callable[[], ControlPlane]
 

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from lambdactl import settings
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl import sources
 from lambdactl.events.pollers import sqs, streams
 from lambdactl.events.pollers.base import Mapping, PlaneFactory

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lambdactl import settings
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.events.pollers import filters
 from lambdactl.sources import StreamSource
 from lambdactl.sources.records import batch as batch_payload

@@ -13,7 +13,7 @@ import string
 import time
 from typing import Any
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 
 _ALPHABET = string.ascii_lowercase + string.digits
 

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.control.policies import may_invoke
 from lambdactl.server import urls
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.model import validate
 from lambdactl.services.apigateway import gateway
 from lambdactl.services.apigateway.documents import Documents, new_id, now, public

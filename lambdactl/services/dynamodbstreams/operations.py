@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.services.mappings import wake
 from lambdactl.services.dynamodbstreams import streams
 from lambdactl.services.kinesis import streams as kinesis

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.events import queue
 from lambdactl.model import validate
 

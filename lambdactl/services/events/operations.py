@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services import checked_operation
 from lambdactl.services.events import delivery, expressions, inputs, patterns, rules, timers
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services.events import rules
 
 BATCH = 100

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services.events import schema
 
 DEFAULT_BUS = "default"

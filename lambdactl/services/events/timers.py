@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services.events import delivery, expressions, rules, schema
 
 REPLAY_LIMIT = 1000  # firings of one timer that one advance-clock may replay

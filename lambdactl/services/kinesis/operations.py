@@ -12,7 +12,7 @@ import binascii
 import datetime
 from typing import Any
 
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.services.mappings import wake
 from lambdactl.services.clock import now
 from lambdactl.services.kinesis import streams

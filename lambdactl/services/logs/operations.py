@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.model import validate
 
 ResourceNotFoundException = errors.service_error("ResourceNotFoundException", 400, name="LogsResourceNotFound")

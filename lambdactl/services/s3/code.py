@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.state.blobs import MAX_UNZIPPED
 
 

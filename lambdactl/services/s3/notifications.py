@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services.s3 import errors as s3errors
 
 S3_PRINCIPAL = "s3.amazonaws.com"

@@ -13,7 +13,7 @@ import re
 from typing import Any, BinaryIO
 from urllib.parse import quote, unquote
 
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.services.s3 import errors as s3errors
 from lambdactl.services.s3 import notifications, storage
 

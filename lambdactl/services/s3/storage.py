@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services.s3 import errors as s3errors
 from lambdactl.services.s3.schema import MIGRATIONS
 from lambdactl.state.blobs import BlobStore

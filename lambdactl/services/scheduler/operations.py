@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from lambdactl.control.plane import ControlPlane
+from lambdactl.plane import ControlPlane
 from lambdactl.services import checked_operation
 from lambdactl.services.events import expressions, timers
 from lambdactl.services.scheduler import schedules

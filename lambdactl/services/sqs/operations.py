@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.plane import ControlPlane, operation
+from lambdactl.plane import ControlPlane, operation
 from lambdactl.services.mappings import wake
 from lambdactl.services.sqs import queues
 

@@ -16,7 +16,7 @@ from tests.services.s3.conftest import allow_s3, notify
 WRITER = textwrap.dedent('''
     import sys, time
     from pathlib import Path
-    from lambdactl.control.plane import ControlPlane, Settings
+    from lambdactl.plane import ControlPlane, Settings
 
     state, marker, op = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     plane = ControlPlane(Settings(state_dir=state))
