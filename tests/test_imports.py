@@ -1,0 +1,181 @@
+"""The import structure: every module imports on its own, and packages import each other without circles.
+
+The graph is built from the code (``ast``): every ``import`` and ``from ... import`` in
+``lambdactl/``, at module level or inside a function (a lazy import is still a dependency). A
+package is ``lambdactl.<name>`` (a top-level module counts as one), and each embedded service
+``lambdactl.services.<service>`` is a package of its own.
+
+KNOWN_UPWARD lists the edges that still point up the layering (see docs/architecture.md) and close
+circles today; each says why. The graph without them must have no circle, so a new circle fails
+here, and an entry whose edge is gone fails too, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import lambdactl
+
+ROOT = Path(lambdactl.__file__).parent
+# Standalone programs, not modules of the package: the bootstraps run inside execution environments,
+# __main__ runs the CLI when imported.
+NOT_MODULES = ("lambdactl.runtime.bootstraps", "lambdactl.__main__")
+
+KNOWN_UPWARD: dict[tuple[str, str], str] = {
+    ("lambdactl.control", "lambdactl.events"): "Invoke (Event) enqueues and starts the worker; mappings and "
+    "destinations validate with the event machinery's filters and destinations",
+    ("lambdactl.control", "lambdactl.server"): "warm planes reuse the server's environment hosting",
+    ("lambdactl.control", "lambdactl.services.s3"): "create-function/publish-layer-version read code from S3",
+    ("lambdactl.events", "lambdactl.server"): "the background worker serves warm CLI invokes over HTTP",
+    ("lambdactl.services.mappings", "lambdactl.events"): "SendMessage/PutRecord wake the mapping worker",
+    ("lambdactl.services.events", "lambdactl.events"): "rule targets are invoked through the async queue",
+    ("lambdactl.services.scheduler", "lambdactl.events"): "schedules fire through the async queue",
+    ("lambdactl.services.s3", "lambdactl.events"): "bucket notifications go through the async queue",
+    ("lambdactl.services.s3", "lambdactl.cli"): "the external S3 client reuses the CLI's plane factory",
+    ("lambdactl.services.events", "lambdactl.services.scheduler"): "the timer loop fires schedules too",
+    ("lambdactl.services.apigateway", "lambdactl.services.apigatewayv2"): "one gateway serves both API flavours",
+    ("lambdactl.services.apigateway", "lambdactl.server"): "the gateway answers through the server's URL routing",
+    ("lambdactl.services.apigatewayv2", "lambdactl.server"): "HTTP APIs answer through the server's URL routing",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def modules() -> list[tuple[str, Path]]:
+    found = [(module_name(path), path) for path in sorted(ROOT.rglob("*.py"))]
+    return [(name, path) for name, path in found if not name.startswith(NOT_MODULES)]
+
+
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) >= 3 and parts[1] == "services":
+        return ".".join(parts[:3])
+    return ".".join(parts[:2])
+
+
+def imported(module: str, path: Path) -> set[str]:
+    """The lambdactl modules (or packages) ``path`` imports, at any depth of its code."""
+    names: set[str] = set()
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - node.level + 1]
+                origin = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                origin = node.module or ""
+            names.add(origin)
+            names |= {f"{origin}.{alias.name}" for alias in node.names}
+    return names & known_modules()
+
+
+@cache
+def known_modules() -> frozenset[str]:
+    return frozenset({name for name, _ in modules()} | {parent for name, _ in modules() for parent in _parents(name)})
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(2, len(parts))]
+
+
+def package_graph() -> dict[str, dict[str, set[str]]]:
+    """package -> imported package -> the modules whose imports make that edge."""
+    graph: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for module, path in modules():
+        for target in imported(module, path):
+            if target != "lambdactl" and package_of(target) != package_of(module):
+                graph[package_of(module)][package_of(target)].add(module)
+    return graph
+
+
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for successor in sorted(edges.get(node, ())):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_between_packages() -> None:
+    graph = package_graph()
+    edges = {source: {target for target in targets if (source, target) not in KNOWN_UPWARD}
+             for source, targets in graph.items()}  # fmt: skip
+    found = circles(edges)
+    detail = "\n".join(
+        f"  {' <-> '.join(component)}: "
+        + "; ".join(f"{source} -> {target} ({', '.join(sorted(graph[source][target]))})"
+                    for source in component for target in sorted(edges[source]) if target in component)
+        for component in found
+    )  # fmt: skip
+    assert not found, f"import circles between packages:\n{detail}"
+
+
+def test_every_known_upward_edge_still_exists() -> None:
+    graph = package_graph()
+    gone = [edge for edge in KNOWN_UPWARD if edge[1] not in graph.get(edge[0], {})]
+    assert not gone, f"no longer imported, remove from KNOWN_UPWARD: {gone}"
+
+
+def test_the_graph_sees_lazy_imports_and_circles() -> None:
+    """The checker itself: a function-level import and a circle are found."""
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+    graph = package_graph()
+    assert "lambdactl.plane" in graph["lambdactl.services.sqs"]  # operations register with @operation
+    assert "lambdactl.services.sqs" in graph["lambdactl.sources"]  # a lazy import inside a method
+
+
+@pytest.mark.slow
+def test_every_module_imports_on_its_own() -> None:
+    """Each module in a fresh interpreter: no module works only because another was imported first."""
+
+    def run(name: str) -> tuple[str, int, str]:
+        proc = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True, timeout=120)
+        return name, proc.returncode, proc.stderr.strip().splitlines()[-1:] and proc.stderr.strip().splitlines()[-1]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, [name for name, _ in modules()]))
+    failed = [f"{name}: {error}" for name, code, error in results if code != 0]
+    assert len(results) > 100 and not failed, "\n".join(failed)
