@@ -131,8 +131,9 @@ ENDPOINT_URL: Setting[str | None] = Setting(
 )  # fmt: skip
 SERVE_STATE_DIR: Setting[str | None] = Setting(
     "LAMBDACTL_SERVE_STATE_DIR", text, None,
-    "set by `serve -- CMD` to the served state directory: a `lambdactl` command in CMD whose own state "
-    "directory differs ignores the server's endpoint variables",
+    "set by `serve -- CMD` to the served state directory (as is `LAMBDACTL_STATE_DIR`, so a `lambdactl` in "
+    "CMD works on it): a `lambdactl` command in CMD given another state directory ignores the server's "
+    "endpoint variables",
     "unset",
 )  # fmt: skip
 ACCOUNT_ID: Setting[str] = Setting(

@@ -4,7 +4,8 @@ One ``RuntimeAPI`` per execution environment, bound to ``127.0.0.1`` on a port t
 picks, listening before the runtime is spawned (``AWS_LAMBDA_RUNTIME_API`` is host:port).
 
 The server is a small HTTP/1.1 implementation on plain sockets (keep-alive, Content-Length
-and chunked bodies, ``Expect: 100-continue``) with a thread per connection: ``http.server``
+and chunked bodies read by ``lambdactl.http11``, as ``serve`` reads them, ``Expect: 100-continue``)
+with a thread per connection: ``http.server``
 would cost ~30 ms of imports on every CLI start and the API has only four routes.
 
 The environment drives it from the other side: ``dispatch()`` hands an invocation to the
@@ -20,8 +21,9 @@ import socket
 import threading
 from collections.abc import Callable
 
+from lambdactl import http11
+
 MAX_RESPONSE_BYTES = 6291556  # 6 MiB + 100 bytes, as Lambda and RIE
-_MAX_LINE = 65536
 _PREFIX = "/2018-06-01/runtime/"
 _ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
 _REASONS = {100: b"Continue", 200: b"OK", 202: b"Accepted", 400: b"Bad Request", 403: b"Forbidden",
@@ -39,6 +41,7 @@ _INVALID_REQUEST_ID = _error(400, "InvalidRequestID", "Invalid request ID")
 _INVALID_TRANSITION = _error(403, "InvalidStateTransition", "State transition from %s to %s failed")
 _TOO_LARGE = _error(413, "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).")
 _NOT_FOUND = _error(404, "NotFound", "Not found")
+_BAD_REQUEST = _error(400, "BadRequest", "Malformed request framing")
 _BAD_METHOD = _error(405, "MethodNotAllowed", "Method not allowed")
 
 
@@ -152,27 +155,29 @@ class RuntimeAPI:
         rfile = conn.makefile("rb")
         try:
             while True:
-                line = rfile.readline(_MAX_LINE)
+                line = rfile.readline(http11.MAX_LINE)
                 if not line:
                     return
                 if line in (b"\r\n", b"\n"):
                     continue
-                method, target, version = line.split()
-                headers: dict[bytes, bytes] = {}
-                while (h := rfile.readline(_MAX_LINE)) not in (b"\r\n", b"\n", b""):
-                    name, _, value = h.partition(b":")
-                    headers[name.strip().lower()] = value.strip()
+                try:
+                    method, target, version = line.split()
+                    headers = {name.lower().encode("latin-1"): value.encode("latin-1")
+                               for name, value in http11.read_headers(rfile)}
+                except (ValueError, http11.Malformed):  # http11.Malformed is a ValueError too
+                    conn.sendall(_reply(*_BAD_REQUEST, b"", False))
+                    return
                 connection = headers.get(b"connection", b"").lower()
                 keep_alive = connection != b"close" if version == b"HTTP/1.1" else connection == b"keep-alive"
                 reply = self._route(method, target.decode("latin-1"), headers, rfile, conn, keep_alive)
                 if reply is _PARKED:
                     continue
                 status, body, extra = reply if len(reply) == 3 else (*reply, b"")
-                keep_alive = keep_alive and status not in (404, 405)  # a body we didn't read may follow
+                keep_alive = keep_alive and status not in (400, 404, 405)  # a body we didn't read may follow
                 conn.sendall(_reply(status, body, extra, keep_alive))
                 if not keep_alive:
                     return
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # http11.Incomplete is an OSError: the runtime hung up
             return
         finally:
             with self._cond:
@@ -194,7 +199,10 @@ class RuntimeAPI:
             return _NOT_FOUND
         if method != b"POST":
             return _BAD_METHOD
-        body = _read_body(rfile, conn, headers)
+        try:
+            body = _read_body(rfile, conn, headers)
+        except http11.Malformed:
+            return _BAD_REQUEST
         error_type = headers.get(b"lambda-runtime-function-error-type", b"").decode("latin-1") or None
         if is_answer:
             return self._answer(parts[1], parts[2], body, error_type)
@@ -248,29 +256,12 @@ def _reply(status: int, body: bytes, extra: bytes, keep_alive: bool) -> bytes:
 
 
 def _read_body(rfile, conn: socket.socket, headers: dict[bytes, bytes]) -> bytes | None:
-    """The request body, or None (drained and dropped) when it exceeds MAX_RESPONSE_BYTES."""
+    """The request body, or None (read and dropped) when it exceeds MAX_RESPONSE_BYTES."""
     if headers.get(b"expect", b"").lower() == b"100-continue":
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-        chunks, size = [], 0
-        while (n := int(rfile.readline(_MAX_LINE).split(b";")[0], 16)) > 0:
-            size += n
-            chunk = rfile.read(n)
-            if size <= MAX_RESPONSE_BYTES:
-                chunks.append(chunk)
-            rfile.readline(_MAX_LINE)
-        while rfile.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):  # trailers
-            pass
-        return b"".join(chunks) if size <= MAX_RESPONSE_BYTES else None
-    length = int(headers.get(b"content-length", b"0"))
-    if length <= MAX_RESPONSE_BYTES:
-        body = rfile.read(length)
-        if len(body) < length:
-            raise ValueError("truncated body")
-        return body
-    while length > 0:
-        got = len(rfile.read(min(length, 1 << 20)))
-        if got == 0:
-            raise ValueError("truncated body")
-        length -= got
-    return None
+    chunked = http11.is_chunked(headers.get(b"transfer-encoding", b"").decode("latin-1"))
+    length = 0 if chunked else http11.content_length(headers.get(b"content-length", b"").decode("latin-1"))
+    try:
+        return http11.read_body(rfile, chunked, length, MAX_RESPONSE_BYTES, drain=True)
+    except http11.TooLarge:
+        return None

@@ -2,9 +2,8 @@
 control plane. Which service a request is for, and which wire protocol it speaks, is
 ``server/services.py``'s; the protocols themselves are ``lambdactl.protocols``.
 
-Each request borrows a ``ControlPlane`` from a small pool (one SQLite connection
-each, never shared by two threads at once), so reads, writes and invokes run in
-parallel. Every plane shares one ``environments`` object: that is the seam for a
+Each request borrows a ``ControlPlane`` from a bounded pool (``Planes``: one SQLite connection
+each, never shared by two threads at once), so reads, writes and invokes run in parallel. Every plane shares one ``environments`` object: that is the seam for a
 warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``close``).
 
 API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``),
@@ -12,13 +11,18 @@ whatever the service: any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`
 loopback names (or the ``--host`` the user chose to bind), or a browser's body whose Content-Type no
 SDK sends (a form only when SigV4-signed: the legacy query protocol). Function URLs and API Gateway
 APIs (``services/apigateway/gateway.py``) stay public, as on AWS.
+
+Slow and broken clients (``Handler``, ``Connections``): requests are read by ``lambdactl.http11``
+and only complete ones run; a connection idle for IDLE_TIMEOUT_S, a head not sent within
+HEADER_TIMEOUT_S or a stalled body is closed; connections are capped by the open-file budget, an
+idle one is closed to admit a new one, and past the cap with none idle the newcomer gets 503.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
-import re
 import socket
 import sys
 import threading
@@ -31,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from lambdactl import errors, model, protocols
+from lambdactl import errors, http11, model, protocols
 from lambdactl.control import code_links
 from lambdactl.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
@@ -40,6 +44,14 @@ from lambdactl.server.requestlog import RequestLog
 from lambdactl.services.apigateway import gateway
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
+IDLE_TIMEOUT_S = 60.0  # a connection with no request started is closed after this (as ALB, API Gateway)
+HEADER_TIMEOUT_S = 10.0  # per read, once a request line came: a half-sent head is dropped
+BODY_TIMEOUT_S = 30.0  # per read of a body: a stalled upload is dropped
+EVICTABLE_IDLE_S = 1.0  # at the connection limit, an idle connection this old is closed for a new one
+ADMIT_WAIT_S = 5.0  # at the limit with none evictable, a new connection waits this long, then 503
+LINGER_S = 2.0  # after refusing a body, how long its remaining bytes are read and dropped
+MAX_PLANES = 64  # control planes (SQLite connections) at once; a request waits for one ...
+PLANE_WAIT_S = 30.0  # ... at most this long, then 429
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 
@@ -59,7 +71,6 @@ API_CONTENT_TYPES = frozenset(
 )
 SAME_SITE_FETCH = frozenset({"none", "same-origin"})
 CROSS_ORIGIN_MESSAGE = "Cross-origin requests are refused by lambdactl serve"
-_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 
 
 class AccessDeniedException(errors.ServiceError):
@@ -79,39 +90,146 @@ class BadRequest(errors.ServiceError):
 
 
 class Planes:
-    """Idle control planes, reused across requests; a new one only when all are busy."""
+    """A bounded pool of control planes (one SQLite connection each, never shared by two threads).
 
-    def __init__(self, settings: Settings, environments: Any = None) -> None:
+    At most MAX_PLANES exist; a request finding none idle waits up to PLANE_WAIT_S, then gets 429
+    (TooManyRequestsException). Planes are kept, not closed after a burst: SQLite can't release a
+    closed connection's descriptor while another connection of the process holds a lock on the file
+    (it would drop that lock), so closing would not return descriptors; keeping bounds them.
+    """
+
+    def __init__(self, settings: Settings, environments: Any = None, limit: int = MAX_PLANES) -> None:
         self.settings = settings
+        self.limit = limit
         first = ControlPlane(settings)
         self.environments = environments if environments is not None else first.environments
-        self._lock = threading.Lock()
-        self._all: list[ControlPlane] = []
-        self._idle = [self._adopt(first)]
-
-    def _adopt(self, plane: ControlPlane) -> ControlPlane:
-        plane.environments = self.environments
-        with self._lock:
-            self._all.append(plane)
-        return plane
+        first.environments = self.environments
+        self._cond = threading.Condition()
+        self._all = [first]
+        self._idle = [first]
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[ControlPlane]:
-        try:
-            plane = self._idle.pop()  # atomic under the GIL
-        except IndexError:
-            plane = self._adopt(ControlPlane(self.settings))
+        plane = self._take()
         try:
             yield plane
         finally:
-            self._idle.append(plane)
+            with self._cond:
+                self._idle.append(plane)
+                self._cond.notify()
+
+    def _take(self) -> ControlPlane:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._idle or len(self._all) < self.limit, PLANE_WAIT_S):
+                raise errors.throttled("ConcurrentRequestLimitExceeded")
+            if self._idle:
+                return self._idle.pop()
+            plane = ControlPlane(self.settings)
+            plane.environments = self.environments
+            self._all.append(plane)
+            return plane
 
     def close(self) -> None:
         close = getattr(self.environments, "close", None)
         if callable(close):
             close()
-        for plane in self._all:
+        with self._cond:
+            planes = list(self._all)
+        for plane in planes:
             plane.close()
+
+
+class ServiceUnavailableException(errors.ServiceError):
+    """Past serve's connection limit (no idle connection to close for a new one)."""
+
+    code = "ServiceUnavailableException"
+    status = 503
+    message_key = "message"
+
+
+class Connections:
+    """serve's open client connections: at most ``limit``.
+
+    A connection waiting for its next request line is idle; one idle for EVICTABLE_IDLE_S may be
+    closed to admit a new one (a client whose request is on its way is not cut off). Past the limit,
+    a new connection waits for a slot up to ADMIT_WAIT_S in the accept loop, then gets 503.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._cond = threading.Condition()
+        self._open = 0
+        self._idle: dict[socket.socket, float] = {}  # socket -> idle since (monotonic), oldest first
+
+    def admit(self) -> bool:
+        deadline = time.monotonic() + ADMIT_WAIT_S
+        with self._cond:
+            while self._open >= self.limit and not self._evict():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.1))
+            self._open += 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self._open -= 1
+            self._cond.notify()
+
+    def evict_one(self) -> bool:
+        with self._cond:
+            return self._evict()
+
+    def _evict(self) -> bool:
+        oldest = next(iter(self._idle.items()), None)
+        if oldest is None or time.monotonic() - oldest[1] < EVICTABLE_IDLE_S:
+            return False
+        del self._idle[oldest[0]]
+        try:
+            oldest[0].shutdown(socket.SHUT_RDWR)  # its thread's read returns at once, and it closes
+        except OSError:
+            pass
+        return True
+
+    @contextlib.contextmanager
+    def idle(self, sock: socket.socket) -> Iterator[None]:
+        with self._cond:
+            self._idle[sock] = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._idle.pop(sock, None)
+
+
+def open_file_budget() -> int:
+    """Raise the soft open-file limit to the hard one (as servers do) and say how many client
+    connections fit in it, leaving room for planes, environments' pipes and sockets, and logs."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 16
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return max(32, min(4096, soft // 2))
+
+
+def linger(sock: socket.socket) -> None:
+    """Half-close and drop what the peer still sends, for at most LINGER_S."""
+    deadline = time.monotonic() + LINGER_S
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            if not sock.recv(1 << 16):
+                return
+    except OSError:
+        pass
 
 
 class LambdaServer(ThreadingHTTPServer):
@@ -125,6 +243,7 @@ class LambdaServer(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         self.planes = Planes(settings, environments)
+        self.connections = Connections(open_file_budget())
         protocols.codec(model.LAMBDA)  # compile Lambda's routes now, not on the first request
         self.closing = False
         self.request_log: RequestLog | None = None  # serve's per-request lines (server/requestlog.py)
@@ -142,6 +261,36 @@ class LambdaServer(ThreadingHTTPServer):
         host, port = str(self.server_address[0]), self.server_address[1]
         host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        try:
+            return self.socket.accept()
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE):  # else the listener stays readable: a busy loop
+                if not self.connections.evict_one():
+                    time.sleep(0.05)
+            raise
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.connections.admit():
+            super().process_request(request, client_address)
+            return
+        status, headers, payload = self.error_for(Headers(), ServiceUnavailableException(
+            f"lambdactl serve has {self.connections.limit} connections open; try again"))
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", *(f"{k}: {v}" for k, v in headers.items())]
+        head += [f"Content-Length: {len(payload)}", "Connection: close"]
+        try:
+            request.settimeout(1.0)
+            request.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
 
     @contextlib.contextmanager
     def tracked(self) -> Iterator[None]:
@@ -310,6 +459,8 @@ def is_ip_literal(name: str) -> bool:
 
 
 class Handler(BaseHTTPRequestHandler):
+    """One connection: requests read by ``lambdactl.http11`` under ``serve``'s timeouts, answered in turn."""
+
     protocol_version = "HTTP/1.1"
     server_version = "lambdactl"
     server: LambdaServer
@@ -318,39 +469,21 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def parse_request(self) -> bool:
-        """A plain ``METHOD target HTTP/1.x`` request is read here (the stdlib's email-based
-        header parsing costs more than the rest of an invoke); anything else goes to the base class."""
-        words = self.raw_requestline.decode("iso-8859-1").split()
-        if len(words) != 3 or words[2] not in ("HTTP/1.1", "HTTP/1.0"):
-            return super().parse_request()
-        self.command, self.path, self.request_version = words
-        self.requestline = " ".join(words)
-        headers = Headers()
-        while (line := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
-            name, colon, value = line.decode("iso-8859-1").partition(":")
-            if not colon or len(line) > 65536 or len(headers.pairs) >= 100:
-                self.close_connection = True
-                self.send_error(HTTPStatus.BAD_REQUEST, "Bad header line")
-                return False
-            headers.add(name.strip(), value.strip())
-        self.headers = headers  # type: ignore[assignment]
-        connection = (headers.get("Connection") or "").lower()
-        self.close_connection = connection == "close" or (words[2] == "HTTP/1.0" and connection != "keep-alive")
-        if (headers.get("Expect") or "").lower() == "100-continue":
-            return self.handle_expect_100()
-        return True
-
     def handle_one_request(self) -> None:
-        """As the base class, but every method goes to ``_handle``."""
+        """Wait (idle, evictable, at most IDLE_TIMEOUT_S) for a request line, then read the rest of
+        the head within HEADER_TIMEOUT_S and the body with BODY_TIMEOUT_S per read."""
+        self.close_connection = True
+        connections = self.server.connections
         try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            self.connection.settimeout(IDLE_TIMEOUT_S)
+            with connections.idle(self.connection):
+                line = self.rfile.readline(http11.MAX_LINE + 1)
+            if not line or not line.endswith(b"\n"):
+                return  # closed, evicted, or a request line cut off or too long: nothing to answer
+            self.connection.settimeout(HEADER_TIMEOUT_S)
+            if not self._read_head(line):
                 return
-            if not self.raw_requestline or not self.parse_request():
-                self.close_connection = True
-                return
+            self.connection.settimeout(BODY_TIMEOUT_S)
             with self.server.tracked():
                 started = time.perf_counter()
                 self.status = 0
@@ -362,22 +495,42 @@ class Handler(BaseHTTPRequestHandler):
                 finally:
                     if log is not None:
                         log.end(self.command, self.path, self.status, started)
-        except (TimeoutError, ConnectionError):
+        except http11.Malformed as exc:
+            self._reject(BadRequest(f"Malformed request: {exc}"))
+        except (TimeoutError, ConnectionError):  # http11.Incomplete included: never executed
             self.close_connection = True
 
+    def _read_head(self, line: bytes) -> bool:
+        words = line.decode("iso-8859-1").split()
+        if len(words) != 3 or words[2] not in ("HTTP/1.1", "HTTP/1.0"):
+            self.request_version = "HTTP/1.1"
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request line")
+            return False
+        self.command, self.path, self.request_version = words
+        self.requestline = " ".join(words)
+        headers = Headers()
+        for name, value in http11.read_headers(self.rfile):
+            headers.add(name, value)
+        self.headers = headers  # type: ignore[assignment]
+        connection = (headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (words[2] == "HTTP/1.0" and connection != "keep-alive")
+        if (headers.get("Expect") or "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
+
     def _handle(self) -> None:
-        try:
-            length = self._body_length()
-        except ValueError:
-            self._reject(BadRequest("Invalid Content-Length header"))
-            return
+        chunked = http11.is_chunked(self.headers.get("Transfer-Encoding"))
+        length = 0 if chunked else http11.content_length(self.headers.get("Content-Length"))
         function_url = urls.route(self.path, self.headers)
         api = None if function_url else gateway.route(self.path, self.headers)
-        if function_url is None and api is None and (refusal := self.server.refusal(self.headers, has_body=length != 0)):
+        has_body = chunked or length != 0
+        if function_url is None and api is None and (refusal := self.server.refusal(self.headers, has_body=has_body)):
             self._reject(refusal)
             return
-        body = self._read_body(length)
-        if body is None:
+        try:
+            body = http11.read_body(self.rfile, chunked, length, MAX_BODY)
+        except http11.TooLarge:
+            self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
             return
         if function_url:
             url_id, target = function_url
@@ -412,60 +565,19 @@ class Handler(BaseHTTPRequestHandler):
             payload = b""
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
 
-    def _body_length(self) -> int | None:
-        """The Content-Length (0 when absent), None for a chunked body; ValueError when unreadable."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return None
-        raw = (self.headers.get("Content-Length") or "0").strip()
-        if not (raw.isascii() and raw.isdigit()):  # int() would take "-1", " 1_0" or "\u0661"
-            raise ValueError(f"invalid Content-Length {raw!r}")
-        return int(raw)
-
-    def _read_body(self, length: int | None) -> bytes | None:
-        """The body, or None once an error has been answered (the connection then closes)."""
-        if length is None:
-            return self._read_chunked()
-        if length > MAX_BODY:
-            self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
-            return None
-        return self._read_exactly(length) if length else b""
-
-    def _read_chunked(self) -> bytes | None:
-        chunks, total = [], 0
-        while True:
-            line = self.rfile.readline(65537)
-            if not line:
-                raise ConnectionResetError("the client closed the connection mid-body")
-            size_text = line.split(b";")[0].strip()
-            if not _CHUNK_SIZE.fullmatch(size_text):
-                self._reject(BadRequest("Invalid chunk size in a chunked request body"))
-                return None
-            size = int(size_text, 16)
-            if not size:
-                break
-            total += size
-            if total > MAX_BODY:
-                self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
-                return None
-            chunks.append(self._read_exactly(size))
-            self.rfile.readline(65537)  # the chunk's CRLF
-        while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):  # trailers
-            pass
-        return b"".join(chunks)
-
-    def _read_exactly(self, size: int) -> bytes:
-        data = self.rfile.read(size)
-        if len(data) < size:
-            raise ConnectionResetError("the client closed the connection mid-body")
-        return data
-
     def _reject(self, exc: errors.ServiceError) -> None:
-        self.close_connection = True  # the unread body makes the connection unusable
-        status, headers, payload = self.server.error_for(self.headers, exc)
+        """Answer and close. The client may still be sending a body we won't read: stop our side, then
+        drop what arrives for a moment (a lingering close), so it reads our answer instead of a reset."""
+        self.close_connection = True
+        status, headers, payload = self.server.error_for(getattr(self, "headers", None) or Headers(), exc)
         head = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", *(f"{k}: {v}" for k, v in headers.items())]
         head += [f"Content-Length: {len(payload)}", "Connection: close"]
         self.status = status
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+        try:
+            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+            linger(self.connection)
+        except OSError:
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a line per request would cost more than the request."""

@@ -121,7 +121,8 @@ def _run_command(command: list[str], url: str, settings: Any, child: list[Any]) 
     env = {**PLACEHOLDER_ENV, "AWS_DEFAULT_REGION": settings.region, **os.environ}
     # Each served service's own variable (not AWS_ENDPOINT_URL: CMD may use other services on AWS).
     env.update((name, value) for name, value in endpoint_variables(url).items() if name != "AWS_ENDPOINT_URL")
-    env["LAMBDACTL_SERVE_STATE_DIR"] = str(Path(settings.state_dir).resolve())
+    # A lambdactl in CMD works on the served state directory, as boto3 in CMD does through the endpoint.
+    env["LAMBDACTL_SERVE_STATE_DIR"] = env["LAMBDACTL_STATE_DIR"] = str(Path(settings.state_dir).resolve())
     try:
         child.append(subprocess.Popen(command, env=env))
     except OSError as exc:

@@ -17,18 +17,26 @@ def test_serve_command_exit_code(tmp_path: Path) -> None:
     assert not (tmp_path / "serve.json").exists()
 
 
-def test_serve_command_clients_reach_the_server(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["XDG_STATE_HOME"] = str(tmp_path / "xdg")  # CMD's own default state dir: empty, whatever ~ holds
+def test_serve_command_clients_reach_the_server(tmp_path: Path, make_zip) -> None:
+    """A lambdactl in CMD and boto3 in CMD work on the one served state directory (not the default one)."""
+    default_home = tmp_path / "xdg"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDACTL_"))}
+    env["XDG_STATE_HOME"] = str(default_home)
+    state = tmp_path / "state"
     script = (
-        f"{PYTHON} -m lambdactl list-functions && "
+        f"{PYTHON} -m lambdactl create-function --function-name made-inside --runtime python3.12 "
+        f"--handler app.handler --zip-file fileb://{make_zip()} --query FunctionName --output text && "
         f"{PYTHON} -c \"import boto3, os; print(os.environ['LAMBDACTL_ENDPOINT_URL']);"
-        f" print(boto3.client('lambda').get_account_settings()['AccountUsage'])\""
+        f" print([f['FunctionName'] for f in boto3.client('lambda').list_functions()['Functions']])\""
     )
-    result = lambdactl("--state-dir", str(tmp_path), "serve", "--", "sh", "-c", script, env=env)
+    result = lambdactl("--state-dir", str(state), "serve", "--", "sh", "-c", script, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith('{\n    "Functions": []\n}\n')
-    assert "'FunctionCount': 0" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "made-inside" and lines[1].startswith("http://127.0.0.1:") and lines[2] == "['made-inside']"
+    assert not default_home.exists()
+    listed = lambdactl("--state-dir", str(state), "list-functions", "--query", "Functions[].FunctionName",
+                       "--output", "text", env=env)
+    assert listed.stdout.split() == ["made-inside"]
 
 
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:

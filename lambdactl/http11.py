@@ -1,0 +1,122 @@
+"""One set of HTTP/1.1 request-reading rules, for ``serve`` (server/app.py) and the Runtime API
+(runtime/api.py): header lines, Content-Length, chunked bodies and their limits.
+
+Only complete requests are executed: a connection that ends before the blank line after the
+headers, or before the body's last byte, raises ``Incomplete`` (a truncated ``DELETE`` is never
+run). Framing that can't be read is ``Malformed`` (400): a Content-Length that isn't plain
+digits (``-1``, ``+5``, ``1_0``), a chunk size that isn't 1-16 hex digits, a chunk not followed
+by CRLF, a header line without a colon. A body over the caller's limit is ``TooLarge``, raised
+before it is read (or, with ``drain``, once it has been read and dropped, so the connection
+can answer and live on).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO
+
+MAX_LINE = 65536
+MAX_HEADERS = 100
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
+_DRAIN_BLOCK = 1 << 20
+
+
+class Incomplete(ConnectionError):
+    """The peer closed the connection before the request was complete."""
+
+
+class Malformed(ValueError):
+    """Request framing that can't be read (answer 400 and close)."""
+
+
+class TooLarge(Exception):
+    """A body over the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
+
+
+def read_line(rfile: BinaryIO) -> bytes:
+    """One line (with its ending); ``Incomplete`` at EOF, ``Malformed`` past MAX_LINE."""
+    line = rfile.readline(MAX_LINE + 1)
+    if not line.endswith(b"\n"):
+        if len(line) > MAX_LINE:
+            raise Malformed("line too long")
+        raise Incomplete("connection closed mid-request")
+    return line
+
+
+def read_headers(rfile: BinaryIO) -> list[tuple[str, str]]:
+    """The header fields up to the blank line, as (name, value) in the order sent."""
+    pairs: list[tuple[str, str]] = []
+    while (line := read_line(rfile)) not in (b"\r\n", b"\n"):
+        name, colon, value = line.decode("iso-8859-1").partition(":")
+        name = name.strip()
+        if not colon or not name or len(pairs) >= MAX_HEADERS:
+            raise Malformed("bad header line")
+        pairs.append((name, value.strip()))
+    return pairs
+
+
+def content_length(value: str | None) -> int:
+    """A Content-Length value (absent: 0); only plain ASCII digits, as RFC 9110 says."""
+    raw = (value or "0").strip()
+    if not (raw.isascii() and raw.isdigit()):  # int() would take "-1", " 1_0" or "\u0661"
+        raise Malformed(f"invalid Content-Length {raw!r}")
+    return int(raw)
+
+
+def is_chunked(transfer_encoding: str | None) -> bool:
+    return "chunked" in (transfer_encoding or "").lower()
+
+
+def read_body(rfile: BinaryIO, chunked: bool, length: int, limit: int, drain: bool = False) -> bytes:
+    """The body (``length`` bytes, or chunked); ``TooLarge`` past ``limit`` (after reading it when ``drain``)."""
+    if chunked:
+        return _read_chunked(rfile, limit, drain)
+    if length > limit:
+        if drain:
+            _discard(rfile, length)
+        raise TooLarge(limit)
+    return _read_exactly(rfile, length)
+
+
+def _read_chunked(rfile: BinaryIO, limit: int, drain: bool) -> bytes:
+    chunks, total = [], 0
+    while True:
+        size_text = read_line(rfile).split(b";")[0].strip()
+        if not _CHUNK_SIZE.fullmatch(size_text):
+            raise Malformed("invalid chunk size in a chunked request body")
+        size = int(size_text, 16)
+        if not size:
+            break
+        total += size
+        if total > limit and not drain:
+            raise TooLarge(limit)
+        if total > limit:
+            _discard(rfile, size)
+        else:
+            chunks.append(_read_exactly(rfile, size))
+        if read_line(rfile) not in (b"\r\n", b"\n"):
+            raise Malformed("a chunk not followed by CRLF")
+    while read_line(rfile) not in (b"\r\n", b"\n"):  # trailers
+        pass
+    if total > limit:
+        raise TooLarge(limit)
+    return b"".join(chunks)
+
+
+def _read_exactly(rfile: BinaryIO, size: int) -> bytes:
+    data = rfile.read(size) if size else b""
+    if len(data) < size:
+        raise Incomplete("connection closed mid-body")
+    return data
+
+
+def _discard(rfile: BinaryIO, size: int) -> None:
+    while size > 0:
+        got = len(rfile.read(min(size, _DRAIN_BLOCK)))
+        if not got:
+            raise Incomplete("connection closed mid-body")
+        size -= got
