@@ -19,12 +19,24 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 
 def migrations(service: str) -> list[tuple[str, str]]:
-    return [(
-        f"{service} documents",
-        f"""CREATE TABLE {service}_documents (
-            api_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
-            PRIMARY KEY (api_id, kind, id));""",
-    )]  # fmt: skip
+    """The documents table, and triggers that bump the configuration generation on every change
+    (``state/generation.py``), so ``serve`` keeps what it read of an API while nothing changed."""
+    return [
+        (
+            f"{service} documents",
+            f"""CREATE TABLE {service}_documents (
+                api_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                PRIMARY KEY (api_id, kind, id));""",
+        ),
+        (
+            f"{service} documents bump the configuration generation",
+            "".join(
+                f"""CREATE TRIGGER {service}_documents_{event.lower()}_generation AFTER {event} ON {service}_documents
+                BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;"""
+                for event in ("INSERT", "UPDATE", "DELETE")
+            ),
+        ),
+    ]
 
 
 def new_id(length: int = 10) -> str:

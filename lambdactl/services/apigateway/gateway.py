@@ -221,7 +221,8 @@ def _call(planes: Any, name: str, qualifier: str | None, event: dict[str, Any], 
 
 @dataclass
 class Api:
-    """One API as a request sees it: its documents by kind (deployments read on demand)."""
+    """One API as a request sees it: its documents by kind (shared by requests while unchanged: read-only),
+    deployments read on demand."""
 
     id: str
     docs: dict[str, list[dict[str, Any]]]
@@ -234,10 +235,14 @@ class Api:
         return self.docs["api"][0]
 
     def deployment(self, planes: Any, deployment_id: str | None) -> dict[str, Any] | None:
+        """A deployment (its snapshot is what a stage serves), read once per configuration generation."""
         if not deployment_id:
             return None
-        with planes.lease() as plane:
-            return self.documents(plane).get(self.id, "deployment", deployment_id)
+        known = self.docs["_deployments"]
+        if deployment_id not in known:
+            with planes.lease() as plane:
+                known[deployment_id] = self.documents(plane).get(self.id, "deployment", deployment_id)
+        return known[deployment_id]
 
 
 @dataclass
@@ -458,6 +463,9 @@ def policy_effect(policy: Any, method_arn: str) -> str | None:
 
 # --- the serve hook ------------------------------------------------------------------------------
 
+# (state dir, api id) -> (configuration generation, (flavour's operations module, documents by kind))
+_APIS: dict[tuple[str, str], tuple[int, tuple[Any, dict[str, Any]]]] = {}
+
 
 def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, body: bytes,
             source_ip: str, protocol: str) -> Response:  # fmt: skip
@@ -470,9 +478,20 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
         from lambdactl.services.apigatewayv2 import operations as http
 
         with planes.lease() as plane:
-            flavour, docs = http, http.documents(plane).of_api(api_id)
-            if not docs:
-                flavour, docs = rest, rest.documents(plane).of_api(api_id)
+            key = (str(plane.settings.state_dir), api_id)
+            cached = _APIS.get(key)
+            if cached is not None and cached[0] == plane.store.generation_hint():
+                flavour, docs = cached[1]
+            else:
+                http_docs = http.documents(plane)  # creates the tables (and their triggers) on first use
+                rest_docs = rest.documents(plane)
+                generation = plane.store.generation()  # read before the documents: a change in between re-reads
+                flavour, docs = http, http_docs.of_api(api_id)
+                if not docs:
+                    flavour, docs = rest, rest_docs.of_api(api_id)
+                docs["_deployments"] = {}  # filled as requests need them (a deployment never changes)
+                if docs.get("api"):
+                    _APIS[key] = (generation, (flavour, docs))
             api = Api(api_id, docs, plane.settings.account_id, plane.settings.region, flavour.documents)
         if not docs.get("api"):
             return answer(404, "Not Found")
