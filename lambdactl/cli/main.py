@@ -13,12 +13,12 @@ from lambdactl import __version__, errors
 from lambdactl.cli.globals import split_globals
 from lambdactl.cli.groups import SuggestingGroup
 
-SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "events", "scheduler", "apigateway", "apigatewayv2", "s3api")  # embedded services, aws-CLI shaped
+SERVICE_GROUPS = ("sqs", "kinesis", "dynamodbstreams", "logs", "events", "scheduler", "apigateway", "apigatewayv2", "s3api")  # embedded services, aws-CLI shaped
 # Commands written by hand (everything else is built from the service model), with the
 # one line `lambdactl --help` shows for each, so listing them imports none.
 EXTRA_COMMANDS = {
     "wait": ("lambdactl.cli.commands.wait:wait", "Wait until a condition is met (function-active, ...)."),
-    "logs": ("lambdactl.cli.commands.logs:logs", "Read function logs (logs tail, like aws logs tail)."),
+    "logs": ("lambdactl.cli.commands.services:logs", "Function logs, with aws logs' read commands and logs tail."),
     "sqs": ("lambdactl.cli.commands.services:sqs", "Embedded queues, with the commands of aws sqs."),
     "kinesis": ("lambdactl.cli.commands.services:kinesis", "Embedded streams, with the commands of aws kinesis."),
     "dynamodbstreams": (
@@ -163,7 +163,7 @@ def _operation_for(args: list[str]) -> str | None:
     if words[0] in SERVICE_GROUPS and len(words) > 1:
         from lambdactl.cli.commands.services import operation_for
 
-        return operation_for(words[0], words[1])
+        return operation_for(words[0], words[1]) or {"logs": "FilterLogEvents"}.get(words[0])
     return {"logs": "FilterLogEvents"}.get(words[0]) or _operation_commands().get(words[0])
 
 

@@ -33,7 +33,8 @@ def test_commands_and_groups(cli) -> None:
     assert {"get-function", "get-function-configuration"} <= set(complete(cli, "lambdactl get-func"))
     assert "generate-event" in complete(cli, "lambdactl gen")
     assert complete(cli, "lambdactl generate-event s3 ") == ["delete", "put"]
-    assert complete(cli, "lambdactl logs ") == ["tail"]
+    assert complete(cli, "lambdactl logs ") == [
+        "describe-log-groups", "describe-log-streams", "filter-log-events", "get-log-events", "tail"]
 
 
 def test_flags(cli) -> None:

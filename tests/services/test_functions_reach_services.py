@@ -1,10 +1,12 @@
-"""A plain function's SDK reaches the embedded services, under `serve` and under a plain CLI invoke
-(whose process hosts the endpoint), and a service lambdactl does not serve fails with an error
-naming it instead of reaching AWS."""
+"""A plain function's SDK (the bundled one: `lambdactl runtimes install-sdk`) reaches the embedded
+services, under `serve` and under a plain CLI invoke (whose process hosts the endpoint), with no
+endpoint in its code; a service lambdactl does not serve fails with an error naming it instead of
+reaching AWS."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,8 @@ boto3 = pytest.importorskip("boto3")
 import serving
 from botocore.config import Config
 
-# boto3 for the function: lambdactl's own (until the runtimes bundle one), on the function's path.
-SDK_PATH = str(Path(boto3.__file__).parent.parent)
+from lambdactl.runtime import sdk
+
 SOURCE = '''
 import json, os
 import boto3
@@ -33,8 +35,34 @@ def handler(event, context):
     endpoints = {k: v for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL")}
     return {"endpoints": endpoints, "unserved": unserved, "groups": [g["logGroupName"] for g in logs]}
 '''
+NODE_SOURCE = '''
+const { SQSClient, GetQueueUrlCommand, SendMessageCommand } = require("@aws-sdk/client-sqs");
+const { DynamoDBClient, ListTablesCommand } = require("@aws-sdk/client-dynamodb");
+
+exports.handler = async (event) => {
+  const sqs = new SQSClient({});
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: event.queue }));
+  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ from: "node" }) }));
+  try {
+    await new DynamoDBClient({}).send(new ListTablesCommand({}));
+    return { unserved: "reached" };
+  } catch (error) {
+    return { unserved: `${error.name}: ${error.message}` };
+  }
+};
+'''
 # boto3's import takes seconds at 128 MB's share of a CPU; the test is about endpoints, not speed.
 CONFIG = ["--memory-size", "1769", "--timeout", "60"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _bundled_sdk() -> None:
+    if sdk.python_dir(Path("/nonexistent")) and sdk.node_dir(Path("/nonexistent")):
+        return
+    reason = "the bundled AWS SDK is not installed: run `lambdactl runtimes install-sdk`"
+    if os.environ.get("LAMBDACTL_REQUIRE_SDK") == "1":
+        pytest.fail(f"LAMBDACTL_REQUIRE_SDK=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def check(result: dict, url_prefix: str = "http://127.0.0.1:", own: tuple[str, ...] = ()) -> None:
@@ -49,7 +77,7 @@ def check(result: dict, url_prefix: str = "http://127.0.0.1:", own: tuple[str, .
 @pytest.mark.slow
 def test_a_plain_cli_invoke_hosts_the_endpoints(cli, make_zip, tmp_path) -> None:
     cli("sqs", "create-queue", "--queue-name", "inbox")
-    cli.create("sender", make_zip({"app.py": SOURCE}), *CONFIG, "--environment", json.dumps({"Variables": {"PYTHONPATH": SDK_PATH}}))
+    cli.create("sender", make_zip({"app.py": SOURCE}), *CONFIG)
     cli("wait", "function-active-v2", "--function-name", "sender")
     out = tmp_path / "out.json"
     result = cli("invoke", "--function-name", "sender", "--payload", '{"queue": "inbox"}',
@@ -73,7 +101,7 @@ def test_under_serve_functions_reach_serves_services(tmp_path) -> None:
         url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
         lam.create_function(FunctionName="sender", Runtime="python3.12", Role=serving.ROLE, Handler="app.handler",
                             Code={"ZipFile": serving.zip_bytes(SOURCE)}, MemorySize=1769, Timeout=60,
-                            Environment={"Variables": {"PYTHONPATH": SDK_PATH, "AWS_ENDPOINT_URL_KINESIS": "http://mine.example"}})  # fmt: skip
+                            Environment={"Variables": {"AWS_ENDPOINT_URL_KINESIS": "http://mine.example"}})  # fmt: skip
         lam.get_waiter("function_active_v2").wait(FunctionName="sender")
         for _ in range(2):  # the second call finds its own log group
             reply = lam.invoke(FunctionName="sender", Payload=json.dumps({"queue": "inbox"}))
@@ -85,5 +113,25 @@ def test_under_serve_functions_reach_serves_services(tmp_path) -> None:
         assert result["groups"] == ["/aws/lambda/sender"]
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
         assert [json.loads(m["Body"]) for m in messages] == [{"from": "sender"}] * 2
+
+        lam.create_function(FunctionName="node-sender", Runtime="nodejs20.x", Role=serving.ROLE, Handler="index.handler",
+                            Code={"ZipFile": node_zip()}, MemorySize=1769, Timeout=60)  # fmt: skip
+        lam.get_waiter("function_active_v2").wait(FunctionName="node-sender")
+        reply = lam.invoke(FunctionName="node-sender", Payload=json.dumps({"queue": "inbox"}))
+        result = json.loads(reply["Payload"].read())
+        assert "FunctionError" not in reply, result
+        assert result["unserved"].startswith("NotImplemented: lambdactl does not serve the AWS service 'dynamodb'")
+        [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+        assert json.loads(message["Body"]) == {"from": "node"}
     finally:
         assert server.stop() == 0
+
+
+def node_zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.js", NODE_SOURCE)
+    return buffer.getvalue()

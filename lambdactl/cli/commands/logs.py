@@ -1,4 +1,5 @@
-"""``lambdactl logs tail``: the function logs kept in the state directory, like ``aws logs tail``."""
+"""``lambdactl logs tail``: the function logs kept in the state directory, like ``aws logs tail``
+(the hand-written command of the ``logs`` group, whose other commands come from the model)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,7 @@ def format_event(event: dict, style: str) -> str:
     return f"{moment.isoformat(timespec='microseconds')} {event['log_stream']} {event['message']}"
 
 
-@click.group(name="logs", help="Read function logs (CloudWatch Logs style).")
-def logs() -> None:
-    """Read function logs."""
-
-
-@logs.command(name="tail", help="Show the log events of a log group, like `aws logs tail`.",
+@click.command(name="tail", help="Show the log events of a log group, like `aws logs tail`.",
               epilog=epilog("lambdactl logs tail /aws/lambda/my-function --since 1h --follow"))
 @click.argument("group_name", metavar="GROUP_NAME")
 @click.option("--follow/--no-follow", default=False, help="Keep printing new events until interrupted.")

@@ -1,4 +1,4 @@
-"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|events|scheduler|apigateway|apigatewayv2|s3api <operation>``.
+"""Command groups for the embedded services: ``lambdactl sqs|kinesis|dynamodbstreams|logs|events|scheduler|apigateway|apigatewayv2|s3api <operation>``.
 
 Their commands are built from each service's botocore model like Lambda's own, and run
 against the control-plane operations registered as ``<service>:<Operation>`` by
@@ -60,6 +60,12 @@ dynamodbstreams = ServiceGroup(
     "dynamodbstreams",
     "Embedded DynamoDB streams with the commands of `aws dynamodbstreams`, and put-record to append to them.",
     extras={"put-record": "lambdactl.cli.commands.ddbstream:put_record"},
+)
+logs = ServiceGroup(
+    "logs",
+    "Function logs with the commands of `aws logs` (get-log-events, filter-log-events, describe-log-streams, "
+    "describe-log-groups), and tail.",
+    extras={"tail": "lambdactl.cli.commands.logs:tail"},
 )
 events = ServiceGroup("events", "Embedded EventBridge with the commands, flags and outputs of `aws events`.")
 scheduler = ServiceGroup("scheduler", "Embedded EventBridge Scheduler with the commands of `aws scheduler`.")

@@ -35,7 +35,7 @@ BATCH_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,80}")
 @operation("sqs:CreateQueue")
 def create_queue(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = queues.create_queue(plane, params["QueueName"], params.get("Attributes"))
-    return {"QueueUrl": queues.queue_url(arn)}
+    return {"QueueUrl": queues.queue_url(plane, arn)}
 
 
 @operation("sqs:DeleteQueue")
@@ -48,7 +48,7 @@ def delete_queue(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 def get_queue_url(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     account = params.get("QueueOwnerAWSAccountId") or plane.settings.account_id
     arn = f"arn:aws:sqs:{plane.settings.region}:{account}:{params['QueueName']}"
-    return {"QueueUrl": queues.queue_url(queues.resolve(plane, arn))}
+    return {"QueueUrl": queues.queue_url(plane, queues.resolve(plane, arn))}
 
 
 @operation("sqs:ListQueues")
@@ -66,7 +66,7 @@ def list_queues(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     page = arns[:limit] if limit else arns
     if page:
-        result["QueueUrls"] = [queues.queue_url(arn) for arn in page]
+        result["QueueUrls"] = [queues.queue_url(plane, arn) for arn in page]
     if limit and len(arns) > limit:
         result["NextToken"] = base64.b64encode(page[-1].encode()).decode()
     return result
