@@ -292,28 +292,25 @@ class Codec:
         bucket_raw, slash, key_raw = segments.partition("/")
         bucket, key = unquote(bucket_raw), unquote(key_raw)
         op_name = operation_of(request.method, bool(bucket), bool(slash and key), request.query, request.headers)
-        op = model.operation(op_name, S3)
         params: dict[str, Any] = {}
-        ref = op.get("input")
+        ref = model.operation(op_name, S3).get("input")
         if not ref:
             return op_name, params
         shape = _shape(ref["shape"])
-        for member, member_ref in shape.get("members", {}).items():
-            where = member_ref.get("location")
-            wire = member_ref.get("locationName", member)
-            target = _shape(member_ref["shape"])
+        labels = {"Bucket": bucket, "Key": key}
+        for member, where, wire, target in _input_bindings(op_name):
             if where == "uri":
-                value = {"Bucket": bucket, "Key": key}.get(wire)
-                if value:
-                    params[member] = value
-            elif where == "querystring" and wire in request.query:
-                params[member] = _scalar(request.query[wire][0], target, member)
-            elif where == "header" and request.headers.get(wire) is not None:
-                params[member] = _scalar(request.headers.get(wire), target, member)
-            elif where == "headers":
-                prefix = wire.lower()
-                found = {name[len(prefix):]: value for name, value in request.headers.items()
-                         if name.lower().startswith(prefix)}  # fmt: skip
+                if labels.get(wire):
+                    params[member] = labels[wire]
+            elif where == "querystring":
+                if wire in request.query:
+                    params[member] = _scalar(request.query[wire][0], target, member)
+            elif where == "header":
+                if (value := request.headers.get(wire)) is not None:
+                    params[member] = _scalar(value, target, member)
+            else:  # the x-amz-meta- header map
+                found = {name[len(wire):]: value for name, value in request.headers.items()
+                         if name.lower().startswith(wire)}  # fmt: skip
                 if found:
                     params[member] = found
         payload = shape.get("payload")
@@ -389,6 +386,20 @@ class Codec:
         ElementTree.SubElement(root, "HostId").text = base64.b64encode(secrets.token_bytes(48)).decode()
         body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="utf-8")
         return exc.status, {"Content-Type": XML_TYPE, "x-amz-request-id": request_id}, body
+
+
+@cache
+def _input_bindings(op_name: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(member, location, wire name, shape) of an operation's members that sit outside the body."""
+    ref = model.operation(op_name, S3).get("input")
+    members = _shape(ref["shape"]).get("members", {}) if ref else {}
+    return [
+        (member, member_ref["location"],
+         member_ref.get("locationName", member).lower() if member_ref["location"] == "headers"
+         else member_ref.get("locationName", member), _shape(member_ref["shape"]))
+        for member, member_ref in members.items()
+        if member_ref.get("location") in ("uri", "querystring", "header", "headers")
+    ]  # fmt: skip
 
 
 def _checksum_member(header: str) -> str:

@@ -6,9 +6,8 @@ QueueConfigurations (event type, then prefix and suffix); each match gets its ow
 enqueued on the async-invocation queue in the transaction that changes the object, so an event
 exists exactly when the object does. Queue messages and the worker's wake-up follow the commit.
 
-EventBridge: a bucket's ``EventBridgeConfiguration`` is stored and returned; every change is
-handed to ``send_to_eventbridge``, which puts it on the default bus once an embedded
-``events`` service with ``events:PutEvents`` exists (until then it is a no-op).
+EventBridge: with a bucket's ``EventBridgeConfiguration``, every change is put on the default bus
+by ``send_to_eventbridge`` through ``events:PutEvents`` (``lambdactl/services/events``).
 """
 
 from __future__ import annotations
@@ -333,12 +332,9 @@ EVENTBRIDGE_DETAIL_TYPES = {"ObjectCreated": "Object Created", "ObjectRemoved": 
 
 
 def send_to_eventbridge(plane: ControlPlane, region: str, event_name: str, obj: Any) -> None:
-    """The hook for EventBridgeConfiguration: S3's event on the default bus, through ``events:PutEvents``
-    once the embedded ``events`` service exists (``lambdactl/services/events``); a no-op before."""
-    import importlib.util
-
+    """EventBridgeConfiguration: S3's event on the default bus, through ``events:PutEvents``."""
     detail_type = EVENTBRIDGE_DETAIL_TYPES.get(event_name.partition(":")[0])
-    if detail_type is None or importlib.util.find_spec("lambdactl.services.events") is None:
+    if detail_type is None:
         return
     detail: dict[str, Any] = {
         "version": "0",

@@ -180,3 +180,29 @@ def test_unknown_event_names_are_refused(cli, recorder: Path, event: str) -> Non
     refused = cli("s3api", "put-bucket-notification-configuration", "--bucket", "event-bkt",
                   "--notification-configuration", notify(events=(event,)), rc=254)  # fmt: skip
     assert "(InvalidArgument)" in refused.stderr
+
+
+def test_eventbridge_configuration_puts_s3_events_on_the_default_bus(cli) -> None:
+    cli("sqs", "create-queue", "--queue-name", "bus-events")
+    cli("events", "put-rule", "--name", "s3-created", "--event-pattern",
+        '{"source": ["aws.s3"], "detail-type": ["Object Created"]}')  # fmt: skip
+    cli("events", "put-targets", "--rule", "s3-created", "--targets",
+        "Id=q,Arn=arn:aws:sqs:us-east-1:123456789012:bus-events")  # fmt: skip
+    cli("s3api", "create-bucket", "--bucket", "bus-bkt")
+    cli("s3api", "put-bucket-notification-configuration", "--bucket", "bus-bkt",
+        "--notification-configuration", '{"EventBridgeConfiguration": {}}')  # fmt: skip
+    assert cli("s3api", "get-bucket-notification-configuration", "--bucket", "bus-bkt").json == {
+        "EventBridgeConfiguration": {}
+    }
+    (cli.cwd / "f").write_text("abc")
+    cli("s3api", "put-object", "--bucket", "bus-bkt", "--key", "a b.txt", "--body", "f")
+    cli("s3api", "delete-object", "--bucket", "bus-bkt", "--key", "a b.txt")  # "Object Deleted": no rule matches
+    url = cli("sqs", "get-queue-url", "--queue-name", "bus-events").json["QueueUrl"]
+    got = cli("sqs", "receive-message", "--queue-url", url, "--max-number-of-messages", "10").json["Messages"]
+    assert len(got) == 1
+    event = json.loads(got[0]["Body"])
+    assert (event["source"], event["detail-type"], event["resources"]) == ("aws.s3", "Object Created", ["arn:aws:s3:::bus-bkt"])
+    detail = event["detail"]
+    assert detail["bucket"] == {"name": "bus-bkt"} and detail["reason"] == "PutObject"
+    assert detail["object"]["key"] == "a b.txt" and detail["object"]["size"] == 3
+    assert detail["object"]["etag"] == hashlib.md5(b"abc").hexdigest()
