@@ -89,6 +89,15 @@ def test_a_plain_cli_invoke_hosts_the_endpoints(cli, make_zip, tmp_path) -> None
     bodies = cli("sqs", "receive-message", "--queue-url", "http://sqs.us-east-1.localhost/123456789012/inbox",
                  "--query", "Messages[].Body", "--output", "text").stdout  # fmt: skip
     assert json.loads(bodies) == {"from": "sender"}
+    # An async invoke runs in the background worker (or `drain`), which hosts the endpoint in turn.
+    cli("invoke", "--function-name", "sender", "--invocation-type", "Event", "--payload", '{"queue": "inbox"}',
+        "--cli-binary-format", "raw-in-base64-out", str(out))  # fmt: skip
+    cli("drain", "--timeout", "120", timeout=150)
+    status = cli("list-async-events", "--function-name", "sender", "--query", "AsyncEvents[].Status", "--output", "text")
+    assert status.stdout.split() == ["succeeded"]
+    bodies = cli("sqs", "receive-message", "--queue-url", "http://sqs.us-east-1.localhost/123456789012/inbox",
+                 "--visibility-timeout", "0", "--query", "Messages[].Body", "--output", "text").stdout  # fmt: skip
+    assert json.loads(bodies) == {"from": "sender"}  # the first message is still in flight: this is the second
 
 
 @pytest.mark.slow
