@@ -1,4 +1,5 @@
-"""rest-xml (S3), server side: path-style requests to ``(op_name, params)``, results and errors to S3's XML.
+"""rest-xml (S3), server side: requests (path-style, or virtual-hosted ``BUCKET.s3.localhost``) to
+``(op_name, params)``, results and errors to S3's XML.
 
 Which operation a request is: botocore's ``x-id`` query parameter when sent, else S3's rules:
 query markers first (``?uploads``, ``?delete``, ``?notification``, ``list-type=2``, ...), then
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import zlib
 from datetime import datetime, timezone
@@ -38,6 +40,7 @@ ROOTS = {
     "ListMultipartUploads": "ListMultipartUploadsResult", "GetBucketNotificationConfiguration": "NotificationConfiguration",
 }  # fmt: skip
 # Members ListObjects(V2) send URL-encoded when asked with encoding-type=url (botocore decodes them).
+_VIRTUAL_HOST = re.compile(r"([a-z0-9][a-z0-9.-]*)\.s3\.localhost(?::\d+)?")
 URL_ENCODED = {"Key", "Prefix", "Delimiter", "StartAfter", "Marker", "NextMarker"}
 CHECKSUMS = {
     "x-amz-checksum-crc32": lambda data: zlib.crc32(data).to_bytes(4, "big"),
@@ -289,7 +292,11 @@ class Codec:
 
     def parse_request(self, request: Request) -> tuple[str, dict[str, Any]]:
         segments = request.path.lstrip("/")
-        bucket_raw, slash, key_raw = segments.partition("/")
+        host = _VIRTUAL_HOST.fullmatch((request.headers.get("Host") or "").lower())
+        if host:  # virtual-hosted style: BUCKET.s3.localhost[:port]/KEY
+            bucket_raw, slash, key_raw = host.group(1), "/", segments
+        else:
+            bucket_raw, slash, key_raw = segments.partition("/")
         bucket, key = unquote(bucket_raw), unquote(key_raw)
         op_name = operation_of(request.method, bool(bucket), bool(slash and key), request.query, request.headers)
         params: dict[str, Any] = {}

@@ -61,6 +61,7 @@ _REASONS = {status.value: status.phrase for status in HTTPStatus}
 # DNS rebinding shows up as a foreign Host. SDKs and the aws CLI send none of these.
 LOOPBACK_BINDS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+VIRTUAL_HOST_SUFFIX = ".s3.localhost"  # *.localhost names resolve to the loopback (RFC 6761)
 WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
 # botocore: application/json for rest-json bodies, none for blob payloads (Invoke), x-amz-json-1.0/1.1
 # for the json protocol; other SDKs: application/octet-stream / binary/octet-stream. A form body
@@ -342,7 +343,7 @@ class LambdaServer(ThreadingHTTPServer):
         name, port = split_host(host.strip().lower())
         if port is not None and port != str(self.server_address[1]):
             return False
-        if name in self.hosts:
+        if name in self.hosts or name.endswith(VIRTUAL_HOST_SUFFIX):  # S3's BUCKET.s3.localhost: loopback too
             return True
         return self.any_ip_host and is_ip_literal(name)
 

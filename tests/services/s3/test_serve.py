@@ -210,3 +210,22 @@ def test_aws_cli_cp_of_a_big_file_and_s3api(server: Server, tmp_path: Path) -> N
     missing = run("s3api", "get-object", "--bucket", "awscli-bkt", "--key", "nope", str(tmp_path / "x"), rc=255)
     assert "An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist." in missing.stderr
     assert "big.bin" in run("s3", "ls", "s3://awscli-bkt").stdout
+
+
+def test_virtual_hosted_style_addressing(server: Server, s3) -> None:  # type: ignore[no-untyped-def]
+    s3.create_bucket(Bucket="vhost-bkt")
+    s3.put_object(Bucket="vhost-bkt", Key="dir/file.txt", Body=b"virtual")
+    port = urlsplit(server.url).port
+    scope = f"AWS4-HMAC-SHA256 Credential=test/{time.strftime('%Y%m%d')}/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/dir/file.txt", headers={"Host": f"vhost-bkt.s3.localhost:{port}", "Authorization": scope})
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"virtual")
+    conn.request("GET", "/?list-type=2", headers={"Host": f"vhost-bkt.s3.localhost:{port}", "Authorization": scope})
+    listing = conn.getresponse()
+    assert listing.status == 200 and b"<Key>dir/file.txt</Key>" in listing.read()
+    conn.request("GET", "/dir/file.txt", headers={"Host": f"vhost-bkt.s3.example.com:{port}", "Authorization": scope})
+    foreign = conn.getresponse()
+    assert foreign.status == 403  # only *.s3.localhost names are this server
+    foreign.read()
+    conn.close()
