@@ -5,8 +5,9 @@ HTTP API with a ``GET /hello`` route (payload 2.0). Each path is measured on its
 connection, in alternating rounds so both see the same machine load. Target: the route's p50
 <= 1.3x the function URL's (API Gateway adds routing, a stage lookup and the permission check).
 
-``sam local start-api`` is not measured: the SAM CLI is not installed here and cannot be (it runs
-functions in Docker images pulled from a registry; this machine reaches only PyPI, Debian and npm).
+``sam local start-api`` is not measured: it is not installed here, and although the SAM CLI wheel is on
+PyPI it cannot run here, since it runs functions in the ``public.ecr.aws/lambda/*`` images, which must be
+pulled from a registry, and this machine reaches only PyPI, Debian and npm.
 
     python benchmarks/api_gateway.py [--requests 2000] [--rounds 10]
 """
@@ -119,7 +120,7 @@ def main() -> None:
     print(f"  HTTP API route    p50 {api_p50:.3f} ms  p99 {percentile(api_times, 0.99):.3f} ms")
     ratio = api_p50 / url_p50
     print(f"  route / URL p50 ratio {ratio:.2f} (target <= 1.30): {'ok' if ratio <= 1.3 else 'MISSED'}")
-    print("  sam local start-api: not measured (SAM CLI not installed; its Docker images need a registry)")
+    print("  sam local start-api: not measured (not installed; its public.ecr.aws/lambda images need a registry)")
 
 
 if __name__ == "__main__":
