@@ -200,9 +200,14 @@ class Environment:
         if invocation.outcome == "response":
             return self._finish(request, invocation.body, duration_ms, None, None)
         if invocation.outcome == "too_large":
+            # The runtime clients exit once their response is refused: this environment is done, and
+            # the next invocation gets a fresh one (not the Runtime.ExitError of a dead runtime).
             payload = (b'{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes).",'
                        b'"errorType":"Function.ResponseSizeTooLarge"}' % MAX_RESPONSE_BYTES)
-            return self._finish(request, payload, duration_ms, None, "Function.ResponseSizeTooLarge")
+            assert self._process is not None
+            self._process.kill()
+            failure = _Failure("Function.ResponseSizeTooLarge", "")
+            return self._finish(request, payload, duration_ms, failure, "Function.ResponseSizeTooLarge")
         error_type = invocation.error_type or "Runtime.Unknown"
         return self._finish(request, _error_body(invocation.body, error_type), duration_ms, None, "")
 
