@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,6 +300,7 @@ def default_state_dir() -> Path:
 
 
 DEFAULT_REGION = "us-east-1"
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?")  # botocore's valid host label
 InvocationObserver = Callable[[dict, object], None]  # (function configuration, InvocationResult)
 
 
@@ -322,6 +324,8 @@ class Settings:
             self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         )
         self.account_id = self.account_id or ACCOUNT_ID.get()
+        if not _REGION.fullmatch(self.region):  # botocore's check: a region becomes part of ARNs and URLs
+            raise errors.LambdactlError(f"Provided region_name '{self.region}' doesn't match a supported format.")
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"

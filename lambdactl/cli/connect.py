@@ -20,7 +20,12 @@ def settings(globals_: Globals) -> Settings:
     from lambdactl.plane import Settings
     from lambdactl.settings import default_state_dir
 
-    return Settings(state_dir=Path(globals_.state_dir or default_state_dir()), region=globals_.region or "")
+    state_dir = Path(globals_.state_dir or default_state_dir())
+    if state_dir.exists() and not state_dir.is_dir():
+        from lambdactl import errors
+
+        raise errors.ConfigurationError(f"The state directory {state_dir} is not a directory (--state-dir, LAMBDACTL_STATE_DIR)")
+    return Settings(state_dir=state_dir, region=globals_.region or "")
 
 
 def local_plane(globals_: Globals) -> ControlPlane:
@@ -72,7 +77,8 @@ def control_plane(globals_: Globals) -> Any:
 def _remote(url: str, globals_: Globals) -> Any:
     from lambdactl.server.client import RemotePlane
 
-    return RemotePlane(url, timeout=float(globals_.cli_read_timeout) if globals_.cli_read_timeout else None)
+    # As the aws CLI: 0 means no timeout (a socket timeout of 0 would be a non-blocking socket).
+    return RemotePlane(url, timeout=float(globals_.cli_read_timeout or 0) or None)
 
 
 class ServedPlane:

@@ -72,5 +72,12 @@ def set_image(globals_: object, image: str | None, runtime: str | None, function
 
     if bool(runtime) == bool(function_name) or bool(image) == unset:
         raise errors.UsageError("lambdactl docker set-image: give --runtime or --function-name, and IMAGE or --unset")
+    if runtime:
+        from lambdactl import model
+
+        runtimes = model.shapes()["Runtime"]["enum"]
+        if runtime not in runtimes:
+            raise errors.UsageError(f"lambdactl docker set-image: --runtime {runtime!r} is not a Lambda runtime "
+                                    f"(one of {', '.join(runtimes)})")
     section, key = ("runtimes", runtime) if runtime else ("functions", function_name)
     images.save_setting(_state_dir(globals_), section, key or "", None if unset else image)

@@ -265,6 +265,7 @@ def start_counter(
     plane: Context, arn: str, shard_id: str, kind: str, sequence: str | None = None, timestamp: float | None = None
 ) -> int:
     """Where an iterator of type ``kind`` starts: the counter of the last record it skips."""
+    _shard(plane, arn, shard_id)  # a missing stream or shard is ResourceNotFoundException, whatever the kind
     if kind == "TRIM_HORIZON":
         return 0
     if kind == "LATEST":
