@@ -12,6 +12,11 @@ from __future__ import annotations
 MODULES: dict[str, str] = {
     "account": "GetAccountSettings",
     "aliases": "CreateAlias GetAlias UpdateAlias DeleteAlias ListAliases",
+    "code_signing": (
+        "CreateCodeSigningConfig GetCodeSigningConfig UpdateCodeSigningConfig DeleteCodeSigningConfig "
+        "ListCodeSigningConfigs ListFunctionsByCodeSigningConfig PutFunctionCodeSigningConfig "
+        "GetFunctionCodeSigningConfig DeleteFunctionCodeSigningConfig"
+    ),
     "concurrency": "PutFunctionConcurrency GetFunctionConcurrency DeleteFunctionConcurrency",
     "event_invoke_config": (
         "PutFunctionEventInvokeConfig UpdateFunctionEventInvokeConfig GetFunctionEventInvokeConfig "
@@ -20,6 +25,10 @@ MODULES: dict[str, str] = {
     "function_urls": (
         "CreateFunctionUrlConfig GetFunctionUrlConfig UpdateFunctionUrlConfig DeleteFunctionUrlConfig "
         "ListFunctionUrlConfigs"
+    ),
+    "function_settings": (
+        "PutFunctionRecursionConfig GetFunctionRecursionConfig PutRuntimeManagementConfig "
+        "GetRuntimeManagementConfig InvokeAsync"
     ),
     "functions": (
         "CreateFunction GetFunctionConfiguration GetFunction ListFunctions UpdateFunctionCode "
