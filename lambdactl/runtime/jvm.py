@@ -132,12 +132,17 @@ def sources() -> list[Path]:
     return sorted(SOURCES.rglob("*.java"))
 
 
-def compiled(jdk: Jdk, cache_dir: Path) -> Path:
-    """lambdactl's Java runtime and the core interfaces, compiled by ``jdk`` (once per sources and JDK)."""
-    digest = hashlib.sha256(str(jdk.home).encode())
+@lru_cache(maxsize=None)
+def _key(home: Path) -> str:
+    digest = hashlib.sha256(str(home).encode())
     for path in sources():
         digest.update(str(path.relative_to(SOURCES)).encode() + b"\0" + path.read_bytes())
-    target = cache_dir / f"java-runtime-{digest.hexdigest()[:16]}"
+    return digest.hexdigest()[:16]
+
+
+def compiled(jdk: Jdk, cache_dir: Path) -> Path:
+    """lambdactl's Java runtime and the core interfaces, compiled by ``jdk`` (once per sources and JDK)."""
+    target = cache_dir / f"java-runtime-{_key(jdk.home)}"
     if target.is_dir():
         return target
     if not jdk.javac.exists():
