@@ -326,7 +326,7 @@ def _owner_alive(owner: str) -> bool:
 def cleanup(client: Any, state_dir: Path | None = None, everything: bool = False) -> list[str]:
     """Remove lambdactl's containers whose owner is gone (``everything``: all of them); their names."""
     labels = [LABEL_OWNER] + ([f"{LABEL_STATE_DIR}={state_dir}"] if state_dir else [])
-    removed = []
+    removed: list[str] = []
     try:
         found = client.api.containers(all=True, filters={"label": labels})
     except docker.errors.DockerException:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Set as AbstractSet
+from typing import Any, cast
 
 from lambdactl import errors, model
 
@@ -35,7 +36,7 @@ def validate_params(params: dict[str, Any], op_name: str, service: str = model.L
 
 
 def _check(
-    shapes: dict[str, Any], value: Any, shape_name: str, path: str, problems: list[str], optional: set[str] = frozenset()
+    shapes: dict[str, Any], value: Any, shape_name: str, path: str, problems: list[str], optional: AbstractSet[str] = frozenset()
 ) -> None:
     shape = shapes.get(shape_name)
     if shape is None:  # lambdactl's own members (e.g. LambdactlBackend)
@@ -48,6 +49,7 @@ def _check(
             f"Invalid type for parameter {path}, value: {value}, type: <class '{type(value).__name__}'>, valid types: {names}"
         )
         return
+    value = cast(Any, value)  # checked just above (isinstance would narrow it to object)
     minimum = shape.get("min")
     if kind == "structure":
         for name in shape.get("required", []):

@@ -64,9 +64,9 @@ class Member:
         if self.type == "blob":
             return blob_value(raw, self.flag, globals_.cli_binary_format or "base64")
         if self.type == "list":
-            words = [paramfile.load(word, self.flag) for word in raw.split(LIST_SEPARATOR)]
+            words: list[Any] = [paramfile.load(word, self.flag) for word in raw.split(LIST_SEPARATOR)]
             return self._parse(words if len(words) > 1 else words[0])
-        value = paramfile.load(raw, self.flag)
+        value: Any = paramfile.load(raw, self.flag)  # bytes for fileb://
         if self.type in ("integer", "long"):
             try:
                 return int(value)

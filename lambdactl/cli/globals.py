@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lambdactl import errors
 
@@ -54,7 +55,7 @@ class Globals:
     cli_auto_prompt: bool = False
     no_cli_auto_prompt: bool = False
 
-    def render_options(self) -> dict[str, str | None]:
+    def render_options(self) -> dict[str, Any]:
         """What ``render`` takes from the global options."""
         return {"output": self.output, "query": self.query, "color": self.color or "auto"}
 

@@ -34,7 +34,7 @@ def load(value: str, param: str, *, binary: bool = False) -> str | bytes:
 
 def load_object(raw: str, param: str, loads: Callable[[str], Any]) -> dict[str, Any]:
     """A JSON (or YAML) object given inline or as ``file://``: ``--cli-input-json``, ``--keys``, ..."""
-    text = load(raw, param)
+    text: Any = load(raw, param)  # bytes for fileb://: json and yaml read those too
     try:
         data = loads(text)
     except Exception as exc:  # noqa: BLE001 - json and yaml raise different errors

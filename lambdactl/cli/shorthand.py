@@ -183,7 +183,7 @@ class _Parser:
         return self._resolve(consumed.replace("\\,", ",").rstrip())
 
     def _quoted_value(self) -> Any:
-        quote = self._current()
+        quote = self._current() or '"'  # called on a quote character
         regex = _SINGLE_QUOTED if quote == "'" else _DOUBLE_QUOTED
         value = self._must_consume(regex)[1:-1]
         value = value.replace("\\" + quote, quote).replace("\\\\", "\\")
@@ -297,7 +297,7 @@ def parse_param(raw: str | list[str], shape_name: str, shapes: dict, param_name:
     looks_like_json = bool(words) and words[0].strip().startswith(("[", "{"))
     if not looks_like_json and _supports_shorthand(shape, shapes):
         try:
-            parsed = [_Parser(word).parse() for word in words]
+            parsed: Any = [_Parser(word).parse() for word in words]
         except _SyntaxError as exc:
             raise _param_error(param_name, str(exc)) from None
         if shape["type"] != "list":

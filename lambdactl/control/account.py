@@ -18,12 +18,12 @@ def concurrency_limit() -> int:
 
 @operation("GetAccountSettings")
 def get_account_settings(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    reserved = plane.store.read_one(
+    reserved = plane.store.read(  # an aggregate: always one row
         "SELECT COALESCE(SUM(reserved_concurrency), 0) AS total, COUNT(*) AS count FROM functions"
-    )
-    code = plane.store.read_one(
+    )[0]
+    code = plane.store.read(
         "SELECT COALESCE(SUM(json_extract(config, '$.CodeSize')), 0) AS size FROM versions"
-    )
+    )[0]
     limit = concurrency_limit()
     return {
         "AccountLimit": {

@@ -35,8 +35,8 @@ def reserved_concurrency(plane: ControlPlane, name: str) -> int | None:
 
 def unreserved_concurrency(plane: ControlPlane) -> int:
     """What functions without a reservation share: the account limit less every reservation."""
-    row = plane.store.read_one("SELECT COALESCE(SUM(reserved_concurrency), 0) FROM functions")
-    return concurrency_limit() - row[0]
+    total = plane.store.read("SELECT COALESCE(SUM(reserved_concurrency), 0) FROM functions")[0][0]
+    return concurrency_limit() - int(total)
 
 
 @operation("PutFunctionConcurrency")

@@ -66,7 +66,7 @@ def query_traits(name: str) -> dict[str, Any] | None:
     merged = copy.deepcopy(shapes(name))
     for key, value in traits["shapes"].items():
         *where, trait = key.split("/")
-        node = merged
+        node: Any = merged
         for step in where:
             node = node.get(step) if isinstance(node, dict) else None
             if node is None:

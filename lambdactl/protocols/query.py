@@ -76,7 +76,7 @@ class Codec:
         if kind == "list":
             member = shape["member"]
             base = prefix if shape.get("flattened") else f"{prefix}.{member.get('locationName', 'member')}"
-            items = []
+            items: list[Any] = []
             while (item := self._read(member["shape"], f"{base}.{len(items) + 1}", form)) is not _MISSING:
                 items.append(item)
             return items if items else ([] if form.get(prefix) == "" else _MISSING)
@@ -84,10 +84,10 @@ class Codec:
             base = prefix if shape.get("flattened") else f"{prefix}.entry"
             key_name = shape["key"].get("locationName", "key")
             value_name = shape["value"].get("locationName", "value")
-            out = {}
-            while (key := form.get(f"{base}.{len(out) + 1}.{key_name}")) is not None:
-                out[key] = self._read(shape["value"]["shape"], f"{base}.{len(out) + 1}.{value_name}", form)
-            return out if out else _MISSING
+            entries: dict[str, Any] = {}
+            while (entry := form.get(f"{base}.{len(entries) + 1}.{key_name}")) is not None:
+                entries[entry] = self._read(shape["value"]["shape"], f"{base}.{len(entries) + 1}.{value_name}", form)
+            return entries if entries else _MISSING
         raw = form.get(prefix)
         return _MISSING if raw is None else _scalar(raw, kind, prefix)
 

@@ -101,7 +101,7 @@ def operation_of(method: str, has_bucket: bool, has_key: bool, query: dict[str, 
         if method == "GET":
             return "ListBuckets"
         raise UnknownOperationException(f"Unknown operation: {method} /")
-    named = (query.get("x-id") or [None])[0]
+    named = (query.get("x-id") or [""])[0]
     if named and named in model.service(S3)["operations"]:
         return named
     for literal, op_name in _routes().get((method, has_key), []):

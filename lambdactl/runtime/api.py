@@ -20,6 +20,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from lambdactl import http11
 
@@ -187,7 +188,7 @@ class RuntimeAPI:
 
     def _route(
         self, method: bytes, target: str, headers: dict[bytes, bytes], rfile, conn, keep_alive: bool
-    ) -> tuple | object:
+    ) -> Any:  # (status, body) or (status, body, extra header lines), or _PARKED
         path = target.split("?", 1)[0]
         if not path.startswith(_PREFIX):
             return _NOT_FOUND

@@ -284,7 +284,7 @@ class Environment:
             return Path(working or CONTAINER_TASK_ROOT)
         return Path(working) if working else (self.spec.code_dir or self.spec.work_dir)
 
-    def _command(self) -> tuple[list[str], str] | tuple[_Failure, str]:
+    def _command(self) -> tuple[list[str] | _Failure, str]:
         """argv and kind for the runtime; an image-style EntryPoint/Command overrides it."""
         config = self.spec.image_config or {}
         override = [*(config.get("EntryPoint") or []), *(config.get("Command") or [])]

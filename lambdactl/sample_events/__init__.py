@@ -221,7 +221,7 @@ def find(source: str, name: str) -> Event | None:
 
 def generate(event: Event, values: Values) -> dict[str, Any]:
     """The event for ``values`` (field keys plus ``region`` and ``account_id``)."""
-    template = json.loads(resources.files(__package__).joinpath("templates", event.template).read_text())
+    template = json.loads(resources.files(__package__).joinpath("templates").joinpath(event.template).read_text())
     records: list[Any] = []
     result: dict[str, Any] = {}
     per_record = values[event.per_record] if event.per_record else [None]

@@ -387,6 +387,7 @@ class LambdaServer(ThreadingHTTPServer):
                 except protocols.UnknownOperationException:
                     if index == len(names) - 1:
                         raise
+            assert codec is not None  # the loop above found one or raised
             plane_op = model.plane_operation(op_name, codec.service)
             if op_name not in services.implemented(codec.service):
                 raise protocols.UnknownOperationException(f"lambdactl does not implement {plane_op} yet.")

@@ -66,7 +66,7 @@ def pull(globals_: Globals, image: str | None, runtime: str | None, function_nam
 @click.option("--function-name", help="Use IMAGE for this Zip function only.")
 @click.option("--unset", is_flag=True, help="Go back to the default image.")
 @click.pass_obj
-def set_image(globals_: object, image: str | None, runtime: str | None, function_name: str | None, unset: bool) -> None:
+def set_image(globals_: Globals, image: str | None, runtime: str | None, function_name: str | None, unset: bool) -> None:
     """Choose the image a runtime or a function runs on the docker backend (kept in <state dir>/docker.json)."""
     from lambdactl.backends import images
 

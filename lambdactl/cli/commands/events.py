@@ -24,4 +24,5 @@ def list_async_events(globals_: Globals, function_name: str | None, status: str 
 
     plane = local_plane(globals_)
     name = validate.parse_function_name(function_name, plane.settings.region).name if function_name else None
-    render({"AsyncEvents": queue.list_events(plane, name, status)}, output=globals_.output, query=globals_.query)
+    render({"AsyncEvents": queue.list_events(plane, name, status)}, output=globals_.output or "json",
+           query=globals_.query)

@@ -420,15 +420,15 @@ def cp(source: str, target: str, recursive: bool, dryrun: bool, quiet: bool, exc
             verb, op = ("download", "GetObject") if target == "-" else ("upload", "PutObject")
             outcome.failed(verb, source, target, exc, op)
     else:
-        item = _single_source(plane, source, outcome)
-        if item is None:
+        single = _single_source(plane, source, outcome)
+        if single is None:
             raise errors.LambdactlError(f"upload failed: {source} to {target} [Errno 21] Is a directory: '{source}'")
         destination = target
         if (_is_s3(target) and (target.endswith("/") or not split_s3_path(target)[1])) or (
             not _is_s3(target) and (target.endswith(os.sep) or os.path.isdir(target))
         ):
-            destination = _join(target, item.relative)
-        _transfer(plane, source, destination, item, outcome, content_type)
+            destination = _join(target, single.relative)
+        _transfer(plane, source, destination, single, outcome, content_type)
     if outcome.code:
         raise click.exceptions.Exit(outcome.code)
 

@@ -33,14 +33,15 @@ class S3ApiCommand(OperationCommand):
             self.params.append(click.Argument(["outfile"], metavar="OUTFILE"))
 
     def collect(self, values: dict[str, Any], globals_: Globals) -> dict[str, Any]:
-        body_path = values.pop(model.xform_name(self.body_in, "_"), None) if self.body_in else None
+        body_in = self.body_in or ""
+        body_path = values.pop(model.xform_name(body_in, "_"), None) if body_in else None
         params = super().collect(values, globals_)
         if body_path is not None:
             try:
-                params[self.body_in] = open(body_path, "rb")  # noqa: SIM115 - streamed by the operation
+                params[body_in] = open(body_path, "rb")  # noqa: SIM115 - streamed by the operation
             except OSError:
                 raise errors.UsageError(
-                    f"Error parsing parameter '--{model.xform_name(self.body_in)}': Blob values must be a path to a file."
+                    f"Error parsing parameter '--{model.xform_name(body_in)}': Blob values must be a path to a file."
                 ) from None
         return params
 

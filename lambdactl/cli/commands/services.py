@@ -37,7 +37,7 @@ class ServiceGroup(SuggestingGroup):
         super().__init__(name=name, help=help_text)
         self.service = GROUP_SERVICES.get(name, name)
         self.extras = extras or {}  # lambdactl's own commands in this group: name -> "module:attr"
-        self.command_class = command_class  # builds a model command: (op_name, service) -> click.Command
+        self.command_factory = command_class  # builds a model command: (op_name, service) -> click.Command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*_operations(self.service), *self.extras})
@@ -46,7 +46,7 @@ class ServiceGroup(SuggestingGroup):
         if name in self.extras:
             return _attr(self.extras[name])
         op_name = _operations(self.service).get(name)
-        return _attr(self.command_class)(op_name, self.service) if op_name else None
+        return _attr(self.command_factory)(op_name, self.service) if op_name else None
 
 
 def _attr(spec: str) -> Any:

@@ -480,6 +480,7 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
         with planes.lease() as plane:
             key = (str(plane.settings.state_dir), api_id)
             cached = _APIS.get(key)
+            flavour: Any
             if cached is not None and cached[0] == plane.store.generation_hint():
                 flavour, docs = cached[1]
             else:

@@ -44,7 +44,7 @@ def respond(planes: Any, api: Api, request: Request) -> Response:
     integration = (method or {}).get("methodIntegration")
     if method is None or integration is None:
         return MISSING_TOKEN
-    variables = stage.get("variables") or None
+    variables = (stage or {}).get("variables") or None  # a stage: it has a deployment
     method_arn = f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage_name}/{request.method}{request.path}"
     context: dict[str, Any] = {
         "accountId": account, "apiId": api_id, "deploymentId": deployment["id"],

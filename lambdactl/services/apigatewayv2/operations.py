@@ -61,7 +61,7 @@ def check_route_key(route_key: str) -> None:
     method, _, path = route_key.partition(" ")
     segments = path.split("/")[1:] if path.startswith("/") else None
     ok = method in METHODS and segments is not None and (path == "/" or all(_SEGMENT.fullmatch(s) for s in segments))
-    if ok and any(s.endswith("+}") for s in segments[:-1]):
+    if ok and segments is not None and any(s.endswith("+}") for s in segments[:-1]):
         ok = False
     if not ok:
         raise BadRequestException(

@@ -133,7 +133,8 @@ def parse(text: str, *, timezone_name: str = "UTC", rules: bool = True) -> Expre
         return _cron(text, match[1], zone)
     if not rules and (match := AT_RE.fullmatch(text)) is not None:
         try:
-            local = datetime(*(int(part) for part in match.groups()))
+            year, month, day, hour, minute, second = (int(part) for part in match.groups())
+            local = datetime(year, month, day, hour, minute, second)
         except ValueError:
             raise InvalidExpression(text) from None
         return At(text, local.replace(tzinfo=zone).astimezone(timezone.utc))

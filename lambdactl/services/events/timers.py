@@ -130,7 +130,8 @@ def _fire_batch(conn: sqlite3.Connection, plane: ControlPlane, clock: float, rep
 def _fire(conn: sqlite3.Connection, plane: ControlPlane, row: sqlite3.Row, clock: float, replay: int,
           outbox: delivery.Outbox) -> list[Firing]:
     expression = expressions.parse(row["expression"], timezone_name=row["timezone"], rules=row["kind"] == "rule")
-    firings, due = [], row["due_at"]
+    firings: list[Firing] = []
+    due = row["due_at"]
     while due is not None and due <= clock and len(firings) < replay:
         firings.append(Firing(row["arn"], due))
         due = next_due(expression, due, row["anchor"], row["end_at"])

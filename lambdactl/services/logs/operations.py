@@ -29,7 +29,7 @@ def _group(plane: ControlPlane, params: dict[str, Any]) -> str:
     name, identifier = params.get("logGroupName"), params.get("logGroupIdentifier")
     if bool(name) == bool(identifier):
         raise InvalidParameterException("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
-    group = name or re.sub(r"^arn:[^:]+:logs:[^:]*:[^:]*:log-group:(.*?)(:\*)?$", r"\1", identifier)
+    group = name or re.sub(r"^arn:[^:]+:logs:[^:]*:[^:]*:log-group:(.*?)(:\*)?$", r"\1", str(identifier))
     if plane.store.read_one("SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1", (group,)) is None:
         raise ResourceNotFoundException("The specified log group does not exist.")
     return group
@@ -120,7 +120,7 @@ def describe_log_streams(plane: ControlPlane, params: dict[str, Any]) -> dict[st
 
 def _time_range(params: dict[str, Any]) -> tuple[str, list[Any]]:
     """SQL conditions for ``startTime`` (inclusive) and ``endTime`` (exclusive), epoch milliseconds."""
-    sql, args = "", []
+    sql, args = "", list[Any]()
     if params.get("startTime") is not None:
         sql, args = sql + " AND ts >= ?", [*args, int(params["startTime"])]
     if params.get("endTime") is not None:
@@ -205,7 +205,9 @@ def _matcher(pattern: str | None) -> Callable[[str], bool]:
             "lambdactl matches term filter patterns only (words, \"quoted phrases\", ?any, -excluded), "
             "not JSON, space-delimited or regular-expression patterns."
         )
-    required, optional, excluded = [], [], []
+    required: list[str] = []
+    optional: list[str] = []
+    excluded: list[str] = []
     for sign, quoted, bare in _TERM.findall(text):
         term = quoted if quoted or not bare else bare
         {"": required, "?": optional, "-": excluded}[sign].append(term)

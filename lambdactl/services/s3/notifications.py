@@ -99,7 +99,7 @@ def function_target(arn: str) -> tuple[str, str | None]:
     return name, qualifier or None
 
 
-def validate(plane: ControlPlane, bucket: str, config: dict[str, Any], skip_destinations: bool) -> dict[str, Any]:
+def validate(plane: ControlPlane, bucket: str, config: Any, skip_destinations: bool) -> dict[str, Any]:
     """The configuration as it will be stored (ids filled in, filter names as S3 returns them),
     or S3's InvalidArgument for what S3 refuses."""
     if not isinstance(config, dict):
