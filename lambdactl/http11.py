@@ -12,6 +12,7 @@ can answer and live on).
 
 from __future__ import annotations
 
+import io
 import re
 from typing import BinaryIO
 
@@ -37,7 +38,7 @@ class TooLarge(Exception):
         self.limit = limit
 
 
-def read_line(rfile: BinaryIO) -> bytes:
+def read_line(rfile: BinaryIO | io.BufferedIOBase) -> bytes:
     """One line (with its ending); ``Incomplete`` at EOF, ``Malformed`` past MAX_LINE."""
     line = rfile.readline(MAX_LINE + 1)
     if not line.endswith(b"\n"):
@@ -47,7 +48,7 @@ def read_line(rfile: BinaryIO) -> bytes:
     return line
 
 
-def read_headers(rfile: BinaryIO) -> list[tuple[str, str]]:
+def read_headers(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]]:
     """The header fields up to the blank line, as (name, value) in the order sent."""
     pairs: list[tuple[str, str]] = []
     while (line := read_line(rfile)) not in (b"\r\n", b"\n"):
@@ -71,7 +72,7 @@ def is_chunked(transfer_encoding: str | None) -> bool:
     return "chunked" in (transfer_encoding or "").lower()
 
 
-def read_body(rfile: BinaryIO, chunked: bool, length: int, limit: int, drain: bool = False) -> bytes:
+def read_body(rfile: BinaryIO | io.BufferedIOBase, chunked: bool, length: int, limit: int, drain: bool = False) -> bytes:
     """The body (``length`` bytes, or chunked); ``TooLarge`` past ``limit`` (after reading it when ``drain``)."""
     if chunked:
         return _read_chunked(rfile, limit, drain)
@@ -82,7 +83,7 @@ def read_body(rfile: BinaryIO, chunked: bool, length: int, limit: int, drain: bo
     return _read_exactly(rfile, length)
 
 
-def _read_chunked(rfile: BinaryIO, limit: int, drain: bool) -> bytes:
+def _read_chunked(rfile: BinaryIO | io.BufferedIOBase, limit: int, drain: bool) -> bytes:
     chunks, total = [], 0
     while True:
         size_text = read_line(rfile).split(b";")[0].strip()
@@ -107,14 +108,14 @@ def _read_chunked(rfile: BinaryIO, limit: int, drain: bool) -> bytes:
     return b"".join(chunks)
 
 
-def _read_exactly(rfile: BinaryIO, size: int) -> bytes:
+def _read_exactly(rfile: BinaryIO | io.BufferedIOBase, size: int) -> bytes:
     data = rfile.read(size) if size else b""
     if len(data) < size:
         raise Incomplete("connection closed mid-body")
     return data
 
 
-def _discard(rfile: BinaryIO, size: int) -> None:
+def _discard(rfile: BinaryIO | io.BufferedIOBase, size: int) -> None:
     while size > 0:
         got = len(rfile.read(min(size, _DRAIN_BLOCK)))
         if not got:

@@ -7,7 +7,6 @@ leave the control plane (e.g. a deployment's snapshot of the routes it froze).
 
 from __future__ import annotations
 
-import builtins
 import json
 import secrets
 import string
@@ -76,7 +75,7 @@ class Documents:
             )
         return [json.loads(row["body"]) for row in rows]
 
-    def of_api(self, api_id: str) -> dict[str, builtins.list[dict[str, Any]]]:  # list: the method above
+    def of_api(self, api_id: str) -> dict[str, Any]:  # kind -> its documents
         """Everything of one API but its deployments (large, read one at a time), by kind: one query
         per served request."""
         found: dict[str, list[dict[str, Any]]] = {}

@@ -225,7 +225,7 @@ class Api:
     deployments read on demand."""
 
     id: str
-    docs: dict[str, list[dict[str, Any]]]
+    docs: dict[str, Any]  # kind -> documents, and the deployments read so far under "_deployments"
     account: str
     region: str
     documents: Callable[[ControlPlane], Any]  # the flavour's Documents on a plane
@@ -481,6 +481,7 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
             key = (str(plane.settings.state_dir), api_id)
             cached = _APIS.get(key)
             flavour: Any
+            docs: dict[str, Any]
             if cached is not None and cached[0] == plane.store.generation_hint():
                 flavour, docs = cached[1]
             else:

@@ -106,7 +106,7 @@ def queue_arn(plane: Context, name: str) -> str:
     return f"arn:aws:sqs:{plane.settings.region}:{plane.settings.account_id}:{name}"
 
 
-def queue_url(plane: ControlPlane, arn: str) -> str:
+def queue_url(plane: Context, arn: str) -> str:
     """The queue's URL: at the endpoint that serves it (``serve``'s, or one hosted for functions:
     SDKs such as JavaScript v3 send to the queue URL's host), else ``http://sqs.<region>.localhost``."""
     _, _, _, region, account, name = arn.split(":", 5)
