@@ -178,11 +178,13 @@ def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_
     tail_asked = params.get("LogType") == "Tail"
     if values.get("show_logs") and follower is None:  # a server of another state directory: its tail, after
         params["LogType"] = "Tail"
+    ran = False
     try:
         result = plane.call("Invoke", params)
+        ran = True
     finally:
         if follower is not None:
-            follower.stop()
+            follower.stop(ran)
     if values.get("show_logs") and follower is None:
         from lambdactl.cli.logfollow import print_tail
 

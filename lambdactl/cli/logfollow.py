@@ -1,8 +1,10 @@
 """``invoke --show-logs``: the function's log lines on stderr while it runs.
 
-The lines are read from the state directory's log store as the environment writes them, so this
-works the same whether the invocation runs in this process, in the background worker or in a
-``serve`` of this state directory. A server of another state directory is out of reach: then the
+The lines are read from the state directory's log store as they are written, so this works the same
+whether the invocation runs in this process, in the background worker or in a ``serve`` of this
+state directory. Lines stamped before this invoke started are another invocation's; a process that
+runs invocations commits their logs in batches, so after the invoke returns the follower waits
+(briefly) for its REPORT line. A server of another state directory is out of reach: then the
 invocation's last 4 KB (``LogResult``) are printed when it returns.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import sys
 import threading
+import time
 from typing import Any
 
 import click
@@ -18,6 +21,7 @@ import click
 from lambdactl.render.terminal import colour_wanted, log_line
 
 POLL_S = 0.1
+REPORT_WAIT_S = 3.0  # how long a returned invoke's REPORT line may take to be committed
 
 
 class LogFollower:
@@ -29,8 +33,9 @@ class LogFollower:
         self._plane = local_plane
         self._group = group
         self._logs = logs
-        row = local_plane.store.read_one("SELECT max(id) FROM log_events")
-        self._after = (row[0] if row else 0) or 0
+        self._since_ms = int(time.time() * 1000)
+        self._after = 0
+        self._reported = False
         self._done = threading.Event()
         self._colour = colour_wanted(sys.stderr)
         self._thread = threading.Thread(target=self._run, name="lambdactl-show-logs", daemon=True)
@@ -39,18 +44,23 @@ class LogFollower:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, ran: bool = True) -> None:
+        """Stop following; when the invocation ``ran``, first wait (bounded) for its REPORT line."""
+        deadline = time.monotonic() + (REPORT_WAIT_S if ran else 0)
+        while not self._reported and time.monotonic() < deadline:
+            time.sleep(POLL_S / 2)
         self._done.set()
         self._thread.join()
 
     def _run(self) -> None:
         while not self._done.wait(POLL_S):
             self._print_new()
-        self._print_new()  # what the environment wrote just before the invocation returned
+        self._print_new()  # what was committed just before stop
 
     def _print_new(self) -> None:
-        for event in self._logs.events(self._plane, self._group, after_id=self._after):
+        for event in self._logs.events(self._plane, self._group, since_ms=self._since_ms, after_id=self._after):
             self._after = max(self._after, event["id"])
+            self._reported = self._reported or event["message"].startswith("REPORT RequestId: ")
             click.echo(log_line(event["message"], self._colour), err=True, color=self._colour)
 
 
