@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from .conftest import NODE_BOOTSTRAP, PY_BOOTSTRAP, RuntimeProcess, lambda_env
+from lambdactl.runtime import api as api_module
 
-api_module = pytest.importorskip("lambdactl.runtime.api", reason="lambdactl.runtime.api is not importable")
+from .conftest import NODE_BOOTSTRAP, PY_BOOTSTRAP, RuntimeProcess, lambda_env
 
 RUNTIMES = {
     "python": ([sys.executable, str(PY_BOOTSTRAP)], "app.py", "def handler(e, c):\n    if e.get('fail'):\n        raise ValueError('boom')\n    return {'n': e['n'], 'mem': c.memory_limit_in_mb}\n"),

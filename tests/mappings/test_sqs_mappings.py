@@ -89,8 +89,7 @@ def test_disable_stops_polling_and_enable_resumes(esm):
     assert mapping["State"] == "Disabled"
     esm.send(queue, ["a", "b"])
     esm.drain(timeout=5)  # a disabled mapping has nothing to drain
-    time.sleep(1)
-    assert not out.exists()
+    assert _untouched(esm, queue, 2) and not out.exists()
     shown = esm.cli("update-event-source-mapping", "--uuid", mapping["UUID"], "--enabled").json
     assert shown["State"] == "Enabling"
     esm.drain()
@@ -98,7 +97,8 @@ def test_disable_stops_polling_and_enable_resumes(esm):
     assert esm.cli("get-event-source-mapping", "--uuid", mapping["UUID"]).json["State"] == "Enabled"
     esm.cli("update-event-source-mapping", "--uuid", mapping["UUID"], "--no-enabled")
     esm.send(queue, ["c"])
-    time.sleep(1.5)
+    esm.drain(timeout=5)
+    assert _untouched(esm, queue, 1)  # never received: not in flight, not gone
     assert sorted(b for batch in bodies(out) for b in batch) == ["a", "b"]
 
 
@@ -117,6 +117,14 @@ def test_kill_9_of_the_worker_mid_batch_loses_no_message(esm):
     assert delivered == set(names)
     assert len(events(out)) >= 2  # the killed batch came back after its visibility timeout
     assert esm.receive_all(queue) == []
+
+
+def _untouched(esm, queue: str, count: int) -> bool:
+    """The queue holds ``count`` messages that nobody has received (none in flight)."""
+    url = esm.url(queue)
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attrs = esm.cli("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", *names).json["Attributes"]
+    return attrs == {"ApproximateNumberOfMessages": str(count), "ApproximateNumberOfMessagesNotVisible": "0"}
 
 
 def _alive(pid: int) -> bool:

@@ -32,21 +32,25 @@ def test_database_is_wal_and_records_its_schema_version(state_dir):
         conn.close()
 
 
-def test_reopening_does_not_migrate_again(state_dir):
-    for _ in range(2):
-        store = Store(state_dir)
-        store.read("SELECT count(*) FROM functions")
-        store.close()
+def test_reopening_does_not_migrate_again(state_dir, monkeypatch):
+    from lambdactl.state import migrations
+
+    Store(state_dir).close()  # creates the schema
+    Store(state_dir).read("SELECT count(*) FROM functions")
+    ran: list[str] = []
+    real = migrations._statements
+    monkeypatch.setattr(migrations, "_statements", lambda script: ran.append(script) or real(script))
+    store = Store(state_dir)
+    assert store.read("SELECT count(*) FROM functions")[0][0] == 0
+    assert ran == []  # the recorded schema version matched: no migration step ran
+    store.close()
 
 
 def test_failed_write_rolls_back(state_dir):
     store = Store(state_dir)
-    try:
-        with store.write() as conn:
-            conn.execute("INSERT INTO functions (name, created_at) VALUES ('x', 0)")
-            raise RuntimeError("boom")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError, match="boom"), store.write() as conn:
+        conn.execute("INSERT INTO functions (name, created_at) VALUES ('x', 0)")
+        raise RuntimeError("boom")
     assert store.read("SELECT name FROM functions") == []
     store.close()
 
