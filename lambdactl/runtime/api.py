@@ -23,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdactl import http11
+from lambdactl.runtime import error_types
+from lambdactl.runtime.error_types import api_error
 
 MAX_RESPONSE_BYTES = 6291556  # 6 MiB + 100 bytes, as Lambda and RIE
 _PREFIX = "/2018-06-01/runtime/"
@@ -34,25 +36,20 @@ _ACCEPTED = (202, b'{"status":"OK"}')
 _PARKED = object()  # /next is answered later, by dispatch()
 
 
-def _error(status: int, error_type: str, message: str) -> tuple[int, bytes]:
-    return status, b'{"errorMessage":"%s","errorType":"%s"}' % (message.encode(), error_type.encode())
-
-
-_INVALID_REQUEST_ID = _error(400, "InvalidRequestID", "Invalid request ID")
-_INVALID_TRANSITION = _error(403, "InvalidStateTransition", "State transition from %s to %s failed")
-_TOO_LARGE = _error(413, "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).")
-_NOT_FOUND = _error(404, "NotFound", "Not found")
-_BAD_REQUEST = _error(400, "BadRequest", "Malformed request framing")
-_BAD_METHOD = _error(405, "MethodNotAllowed", "Method not allowed")
+_INVALID_REQUEST_ID = api_error("InvalidRequestID")
+_TOO_LARGE = api_error("RequestEntityTooLarge", limit=MAX_RESPONSE_BYTES)
+_NOT_FOUND = api_error("NotFound")
+_BAD_REQUEST = api_error("BadRequest")
+_BAD_METHOD = api_error("MethodNotAllowed")
 
 
 def _transition_error(current: str, target: str) -> tuple[int, bytes]:
-    return 403, _INVALID_TRANSITION[1] % (current.encode(), target.encode())
+    return api_error("InvalidStateTransition", current=current, target=target)
 
 
 def error_type_from_header(value: str | None) -> str:
     """RIE keeps ``Lambda-Runtime-Function-Error-Type`` only if it looks like ``Runtime.X``/``Function.X``."""
-    return value if value and _ERROR_TYPE.fullmatch(value) else "Runtime.Unknown"
+    return value if value and _ERROR_TYPE.fullmatch(value) else error_types.UNKNOWN
 
 
 class Invocation:

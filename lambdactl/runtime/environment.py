@@ -25,6 +25,7 @@ Nothing else of the host's environment is passed (no HOME, no AWS_PROFILE, no PY
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from lambdactl import errors
 from lambdactl.backends.base import Backend, Launch, Process, describe_exit, get_backend
-from lambdactl.runtime import credentials, reports
+from lambdactl.runtime import credentials, error_types, reports
 from lambdactl.runtime.api import MAX_RESPONSE_BYTES, Invocation, RuntimeAPI
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult
 from lambdactl.runtime.states import InvalidStateTransition, State, check_transition
@@ -57,8 +58,7 @@ class _Failure:
     def payload(self, request_id: str) -> bytes:
         if self.body is not None:
             return self.body
-        return b'{"errorType":"%s","errorMessage":"RequestId: %s Error: %s"}' % (
-            self.error_type.encode(), request_id.encode(), _json_escape(self.reason))
+        return error_types.function_error(self.error_type, f"RequestId: {request_id} Error: {self.reason}")
 
 
 class Environment:
@@ -202,13 +202,14 @@ class Environment:
         if invocation.outcome == "too_large":
             # The runtime clients exit once their response is refused: this environment is done, and
             # the next invocation gets a fresh one (not the Runtime.ExitError of a dead runtime).
-            payload = (b'{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes).",'
-                       b'"errorType":"Function.ResponseSizeTooLarge"}' % MAX_RESPONSE_BYTES)
+            too_large = error_types.TOO_LARGE_MESSAGE.format(limit=MAX_RESPONSE_BYTES)
+            payload = json.dumps({"errorMessage": too_large, "errorType": error_types.RESPONSE_TOO_LARGE},
+                                 separators=(",", ":")).encode()  # the emulator's member order
             assert self._process is not None
             self._process.kill()
-            failure = _Failure("Function.ResponseSizeTooLarge", "")
-            return self._finish(request, payload, duration_ms, failure, "Function.ResponseSizeTooLarge")
-        error_type = invocation.error_type or "Runtime.Unknown"
+            failure = _Failure(error_types.RESPONSE_TOO_LARGE, "")
+            return self._finish(request, payload, duration_ms, failure, error_types.RESPONSE_TOO_LARGE)
+        error_type = invocation.error_type or error_types.UNKNOWN
         return self._finish(request, _error_body(invocation.body, error_type), duration_ms, None, "")
 
     def _finish(self, request: InvocationRequest, payload: bytes, duration_ms: float,
@@ -249,14 +250,14 @@ class Environment:
     def _exit_failure(self) -> _Failure:
         assert self._process is not None
         if not self._exited.wait(_EXIT_GRACE_S):
-            return _Failure("Runtime.ExitError", "Runtime exited without providing a reason")
+            return _Failure(error_types.EXIT_ERROR, error_types.NO_REASON)
         self._process.drain()
         reason = f"Runtime exited with error: {describe_exit(self._exit_code or 0)}"
         if self._exit_code == 0:
-            reason = "Runtime exited without providing a reason"
+            reason = error_types.NO_REASON
         if self._process.out_of_memory():
-            return _Failure("Runtime.ExitError", reason, report_type="Runtime.OutOfMemory")
-        return _Failure("Runtime.ExitError", reason)
+            return _Failure(error_types.EXIT_ERROR, reason, report_type=error_types.OUT_OF_MEMORY)
+        return _Failure(error_types.EXIT_ERROR, reason)
 
     # -- process plumbing --------------------------------------------------------------
 
@@ -317,9 +318,9 @@ class Environment:
         for path in candidates:
             if path.is_file():
                 if not os.access(path, os.X_OK):
-                    return _Failure("Runtime.InvalidEntrypoint", f"fork/exec {path}: permission denied")
+                    return _Failure(error_types.INVALID_ENTRYPOINT, f"fork/exec {path}: permission denied")
                 return [str(path)]
-        return _Failure("Runtime.InvalidEntrypoint",
+        return _Failure(error_types.INVALID_ENTRYPOINT,
                         f"Couldn't find valid bootstrap(s): [{' '.join(map(str, candidates))}]")
 
     def _bundled_sdk(self, env: dict[str, str]) -> None:
@@ -380,16 +381,10 @@ class Environment:
 
 def _error_body(body: bytes, error_type: str) -> bytes:
     """The runtime's error document as posted, or Lambda's stand-in if it isn't a JSON object."""
-    import json
-
     try:
         if isinstance(json.loads(body), dict):
             return body
     except ValueError:
         pass
-    return json.dumps({"errorMessage": "Unknown application error occurred", "errorType": error_type},
+    return json.dumps({"errorMessage": error_types.UNKNOWN_MESSAGE, "errorType": error_type},
                       separators=(",", ":")).encode()
-
-
-def _json_escape(text: str) -> bytes:
-    return text.replace("\\", "\\\\").replace('"', '\\"').encode()
