@@ -61,6 +61,14 @@ def _client_context(params: dict[str, Any]) -> str | None:
     return decoded
 
 
+def _work_dir(state_dir: Path) -> Path:
+    """A work dir named for this process; what killed lambdactls left is swept on the first cold start."""
+    from lambdactl.state import leftovers
+
+    leftovers.sweep_run_dirs(state_dir)
+    return leftovers.new_run_dir(state_dir)
+
+
 def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> EnvironmentSpec:
     """What an environment for this stored version needs (code unpacked once per CodeSha256)."""
     code_sha = config.get("_CodeSha")
@@ -76,7 +84,7 @@ def environment_spec(plane: ControlPlane, config: dict[str, Any]) -> Environment
         runtime=config.get("Runtime"),
         handler=config.get("Handler"),
         code_dir=plane.code.unpack(code_sha) if code_sha else None,
-        work_dir=plane.settings.state_dir / "run" / uuid.uuid4().hex,
+        work_dir=_work_dir(plane.settings.state_dir),
         memory_mb=config["MemorySize"],
         timeout_s=config["Timeout"],
         ephemeral_storage_mb=config["EphemeralStorage"]["Size"],

@@ -338,6 +338,9 @@ def main(argv: list[str]) -> None:
     lock = WorkerLock(settings.state_dir)
     if not lock.try_acquire():
         return
+    from lambdactl.state.leftovers import sweep_run_dirs
+
+    sweep_run_dirs(settings.state_dir)  # work dirs (functions' /tmp) of killed lambdactls
     pool, planes = warm_planes(settings)
     server = None
     try:

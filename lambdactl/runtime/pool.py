@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from lambdactl import errors, settings
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
+from lambdactl.state import leftovers
 
 if TYPE_CHECKING:
     from lambdactl.runtime.slots import ReservedSlots
@@ -346,7 +347,7 @@ class EnvironmentPool:
         """A started environment with a work dir of its own (a sibling of the spec's): callers may
         pass one spec for many environments (provisioning does), and ``_stop`` removes that dir."""
         spec = self._with_platform_env(spec.resolve())
-        spec = dataclasses.replace(spec, work_dir=spec.work_dir.parent / uuid.uuid4().hex)
+        spec = dataclasses.replace(spec, work_dir=spec.work_dir.parent / f"{leftovers.owner_tag()}-{uuid.uuid4().hex}")
         environment = self._factory(spec)
         try:
             environment.start()  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lambdactl.state import leftovers
 from lambdactl.state.store import private_state_dir, write_private
 
 FILE_NAME = "serve.json"
@@ -29,7 +30,9 @@ def publish(state_dir: str | os.PathLike[str], url: str | None, region: str, nam
     target = path(state_dir, name)
     private_state_dir(target.parent)
     tmp = target.with_name(f".{name}.{os.getpid()}")
-    write_private(tmp, json.dumps({"pid": pid or os.getpid(), "url": url, "region": region, **extra}))
+    pid = pid or os.getpid()
+    started = leftovers.start_time(pid)  # with the pid, names the process: a reused pid is not us
+    write_private(tmp, json.dumps({"pid": pid, "started": started, "url": url, "region": region, **extra}))
     os.replace(tmp, target)
 
 
@@ -47,9 +50,13 @@ def record(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> dict[str
 
 
 def find(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> dict[str, Any] | None:
-    """The live server's record ({pid, url, region}), or None (no file, or its process is gone)."""
+    """The live server's record ({pid, started, url, region}), or None (no file, or its process is gone:
+    the pid is free, or now names another process, started at another time)."""
     record = _read(path(state_dir, name))
     if not record or not isinstance(record.get("pid"), int) or not _alive(record["pid"]):
+        return None
+    started = record.get("started")
+    if started is not None and leftovers.start_time(record["pid"]) != started:
         return None
     return record
 

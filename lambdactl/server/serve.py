@@ -40,7 +40,10 @@ def serve(
     from lambdactl.control.environments import warm_planes
     from lambdactl.events.worker import Worker
 
+    from lambdactl.state.leftovers import sweep_run_dirs
+
     _clean_docker_leftovers(settings)
+    sweep_run_dirs(settings.state_dir)  # work dirs (functions' /tmp) of killed lambdactls
     pool, planes = warm_planes(settings)
     try:
         server = listen(settings, pool, host, port)

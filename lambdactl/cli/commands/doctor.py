@@ -19,7 +19,10 @@ def doctor(globals_) -> None:
     from lambdactl.server import discovery
 
     state_dir = settings(globals_).state_dir
+    from lambdactl.state.leftovers import sweep_run_dirs
+
     served = discovery.find(state_dir) if state_dir.exists() else None
+    swept = sweep_run_dirs(state_dir) if state_dir.exists() else 0
     checks = [
         capabilities.Check("lambdactl", True, version_line().removeprefix("lambdactl ").split(" backends/")[0]),
         capabilities.Check("system", capabilities.is_supported_system(),
@@ -27,6 +30,8 @@ def doctor(globals_) -> None:
                            else "not Linux: only the docker backend is expected to work"),
         capabilities.Check("state directory", True, f"{state_dir}" + ("" if state_dir.exists() else " (not created yet)")),
         capabilities.Check("serve", True, f"{served['url']} (pid {served['pid']})" if served else "not running"),
+        capabilities.Check("leftovers", True, f"removed {swept} work dir(s) of killed lambdactl processes"
+                           if swept else "none (no work dir of a killed lambdactl process)"),
         capabilities.containment(),
         capabilities.docker_engine(),
         *capabilities.runtimes(),
