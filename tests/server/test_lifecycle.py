@@ -42,6 +42,8 @@ def test_serve_command_clients_reach_the_server(tmp_path: Path, make_zip) -> Non
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     server = start_server(tmp_path / "state", tmp_path / "serve.log")
     record = json.loads((tmp_path / "state" / "serve.json").read_text())
+    started = record.pop("started")  # with the pid, names the process (a reused pid is not the server)
+    assert started == open(f"/proc/{server.process.pid}/stat").read().rsplit(")", 1)[1].split()[19]
     assert record == {"pid": server.process.pid, "url": server.url, "region": "us-east-1"}
     assert lambdactl("--endpoint-url", server.url, "list-functions").returncode == 0
     os.killpg(server.process.pid, signal.SIGTERM)
