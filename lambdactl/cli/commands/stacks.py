@@ -1,0 +1,78 @@
+"""``lambdactl deploy``, ``list-stacks``, ``delete-stack``: templates (SAM / CloudFormation) as stacks.
+
+Thin: the work is in ``lambdactl/templates``; these parse flags and render what it returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from lambdactl.cli.connect import local_plane
+from lambdactl.cli.examples import epilog
+from lambdactl.cli.globals import Globals
+
+
+def _output(globals_: Globals) -> dict[str, str | None]:
+    """The plan is a table unless ``--output`` (or AWS_DEFAULT_OUTPUT) asks for another format."""
+    options = globals_.render_options()
+    if "--output" not in sys.argv and not os.environ.get("AWS_DEFAULT_OUTPUT"):
+        options["output"] = "table"
+    return options
+
+
+def _template(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    for name in ("template.yaml", "template.yml", "template.json"):
+        if Path(name).is_file():
+            return Path(name)
+    return Path("template.yaml")
+
+
+@click.command(name="deploy", help="lambdactl extension: deploy a SAM or CloudFormation template onto this state "
+               "directory as a stack: create, update and delete what changed, in dependency order, through the "
+               "control plane; a second deploy of an unchanged template does nothing. Prints the changes.",
+               epilog=epilog("lambdactl deploy --template template.yaml --stack-name app --parameter-overrides Stage=dev"))
+@click.option("--template", "--template-file", "-t", "template", default=None, metavar="<value>",
+              help="The template (default: template.yaml here).")
+@click.option("--stack-name", default=None, metavar="<value>", help="The stack (default: the template's folder name).")
+@click.option("--parameter-overrides", multiple=True, metavar="<Key=Value>", help="Template parameters, Key=Value ...")
+@click.argument("more_overrides", nargs=-1, required=False)
+@click.pass_obj
+def deploy(globals_: Globals, template: str | None, stack_name: str | None, parameter_overrides: tuple[str, ...],
+           more_overrides: tuple[str, ...]) -> None:
+    from lambdactl.render import render
+    from lambdactl.templates import deploy as stacks
+
+    path = _template(template)
+    overrides = stacks.parse_overrides(parameter_overrides + more_overrides)
+    plane = local_plane(globals_)
+    result = stacks.deploy(plane, path, stacks.stack_name_for(path, stack_name), overrides)
+    click.echo(result["Message"], err=True)
+    render({"Changes": result["Changes"]} if result["Changes"] else {}, operation="Deploy", **_output(globals_))
+
+
+@click.command(name="list-stacks", help="lambdactl extension: the stacks `deploy` made here, with their status.",
+               epilog=epilog("lambdactl list-stacks --output table"))
+@click.pass_obj
+def list_stacks(globals_: Globals) -> None:
+    from lambdactl.render import render
+    from lambdactl.templates import deploy as stacks
+
+    render(stacks.list_stacks(local_plane(globals_)), operation="ListStacks", **globals_.render_options())
+
+
+@click.command(name="delete-stack", help="lambdactl extension: delete every resource a stack made, then the stack.",
+               epilog=epilog("lambdactl delete-stack --stack-name app"))
+@click.option("--stack-name", required=True, metavar="<value>", help="The stack to delete.")
+@click.pass_obj
+def delete_stack(globals_: Globals, stack_name: str) -> None:
+    from lambdactl.render import render
+    from lambdactl.templates import deploy as stacks
+
+    result = stacks.delete_stack(local_plane(globals_), stack_name)
+    render({"Changes": result["Changes"]}, operation="DeleteStack", **_output(globals_))

@@ -1,0 +1,195 @@
+"""Deploy a template onto the state directory as a stack: diff against what the stack recorded,
+apply the difference in dependency order through the control plane, delete what the template dropped.
+
+Each resource is recorded as soon as it is applied, so a deploy that fails half-way names what it
+applied and a re-run converges. A resource whose resolved properties (and code) hash as recorded is
+left alone: a second deploy of an unchanged template does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.templates import loader, resolve, resources
+from lambdactl.templates.loader import TemplateError
+from lambdactl.templates.schema import MIGRATIONS
+
+STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
+
+
+class DeployFailed(errors.LambdactlError):
+    """A resource failed to apply; what was applied before it stays recorded (exit 255)."""
+
+
+def _records(plane: Any, stack: str) -> dict[str, dict[str, Any]]:
+    plane.store.ensure_schema("stacks", MIGRATIONS)
+    rows = plane.store.conn.execute(
+        "SELECT logical_id, type, physical_id, digest, attributes, position FROM stack_resources WHERE stack = ? "
+        "ORDER BY position", (stack,)).fetchall()
+    return {row[0]: {"type": row[1], "physical_id": row[2], "digest": row[3], "attributes": json.loads(row[4]),
+                     "position": row[5]} for row in rows}
+
+
+def _save_stack(plane: Any, stack: str, template: str, parameters: dict[str, str], status: str) -> None:
+    with plane.store.write() as conn:
+        conn.execute("INSERT INTO stacks (name, template, parameters, status, updated_at) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT(name) DO UPDATE SET template = excluded.template, parameters = excluded.parameters, "
+                     "status = excluded.status, updated_at = excluded.updated_at",
+                     (stack, template, json.dumps(parameters), status, time.time()))
+
+
+def _record(plane: Any, stack: str, lid: str, kind: str, physical: str, digest: str, attributes: dict[str, Any],
+            position: int) -> None:
+    with plane.store.write() as conn:
+        conn.execute("INSERT OR REPLACE INTO stack_resources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (stack, lid, kind, physical, digest, json.dumps(attributes), position))
+
+
+def _forget(plane: Any, stack: str, lid: str) -> None:
+    with plane.store.write() as conn:
+        conn.execute("DELETE FROM stack_resources WHERE stack = ? AND logical_id = ?", (stack, lid))
+
+
+def _digest(ctx: resources.Context, resource: resolve.Resource, props: dict[str, Any]) -> str:
+    material = {"type": resource.type, "properties": props}
+    for key in ("Code", "Content"):
+        code = props.get(key)
+        if isinstance(code, dict) and ("LocalUri" in code or "ZipInline" in code):
+            material[f"{key}Sha256"] = resources.code_sha(resources.package(ctx, code, resource.logical_id))
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def stack_name_for(template: Path, given: str | None) -> str:
+    name = given or re.sub(r"[^-a-zA-Z0-9]", "-", template.resolve().parent.name).strip("-") or "lambdactl-app"
+    if not STACK_NAME.fullmatch(name):
+        raise errors.ValidationException(
+            f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*")
+    return name
+
+
+def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str]) -> dict[str, Any]:
+    """Apply ``template_path`` as ``stack``; returns the changes made (``Changes``) and a ``Message``."""
+    template = loader.load(template_path)
+    expanded = resolve.expand(template)
+    unknown = sorted({r.type for r in expanded if r.type not in resources.HANDLERS and not resources.is_skipped(r.type)})
+    if unknown:
+        raise TemplateError(f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]")
+    ctx = resources.Context(plane, stack, template_path.resolve().parent)
+    applied: dict[str, dict[str, Any]] = {}
+
+    def attributes(lid: str) -> dict[str, Any]:
+        if lid not in applied:
+            raise TemplateError(f"Template error: {lid} is not created (its Condition is false) but is referenced")
+        return applied[lid]
+
+    resolver = resolve.Resolver(template, overrides, stack, plane.settings.region, plane.settings.account_id, attributes)
+    ordered = resolve.order(expanded, set(resolver.parameters))
+    records = _records(plane, stack)
+    _save_stack(plane, stack, str(template_path), overrides, "UPDATE_IN_PROGRESS" if records else "CREATE_IN_PROGRESS")
+    changes: list[dict[str, Any]] = []
+    wanted: set[str] = set()
+    for position, resource in enumerate(ordered):
+        lid, kind = resource.logical_id, resource.type
+        condition = resource.properties.get("__Condition")
+        if condition is not None and not resolver.condition(condition):
+            continue
+        wanted.add(lid)
+        if resources.is_skipped(kind):
+            applied[lid] = resources.skipped_attributes(ctx, lid, kind)
+            changes.append(_change(lid, kind, "Skip (not run locally)", ""))
+            continue
+        old = records.get(lid)
+        try:
+            props = resolver.value({k: v for k, v in resource.properties.items() if k != "__Condition"})
+            digest = _digest(ctx, resource, props)
+            if old and old["type"] == kind and old["digest"] == digest:
+                applied[lid] = old["attributes"]
+                if old["position"] != position:
+                    _record(plane, stack, lid, kind, old["physical_id"], digest, old["attributes"], position)
+                continue
+            handler = resources.HANDLERS[kind]
+            if old and old["type"] == kind and handler.update is not None:
+                physical, attrs = handler.update(ctx, lid, props, old)
+                action = "Modify"
+            else:
+                if old:  # replaced: the old one goes first (names are fixed, as CloudFormation's custom names)
+                    resources.HANDLERS[old["type"]].delete(ctx, old) if old["type"] in resources.HANDLERS else None
+                    _forget(plane, stack, lid)
+                physical, attrs = handler.create(ctx, lid, props)
+                action = "Replace" if old else "Add"
+        except TemplateError:
+            _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
+            raise
+        except errors.LambdactlError as exc:
+            _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
+            done = ", ".join(f"{c['LogicalResourceId']} ({c['Action']})" for c in changes if not c["Action"].startswith("Skip"))
+            raise DeployFailed(f"Deploy of stack {stack} failed at {lid} ({kind}): {exc.message.strip()}. "
+                               f"Applied before it: {done or 'nothing'}. Fix it and deploy again to converge.") from None
+        applied[lid] = attrs
+        _record(plane, stack, lid, kind, physical, digest, attrs, position)
+        changes.append(_change(lid, kind, action, physical))
+    for lid, old in sorted(records.items(), key=lambda item: -item[1]["position"]):
+        if lid not in wanted:
+            if old["type"] in resources.HANDLERS:
+                resources.HANDLERS[old["type"]].delete(ctx, old)
+            _forget(plane, stack, lid)
+            changes.append(_change(lid, old["type"], "Delete", old["physical_id"]))
+    _save_stack(plane, stack, str(template_path), overrides, "UPDATE_COMPLETE" if records else "CREATE_COMPLETE")
+    made = [c for c in changes if not c["Action"].startswith("Skip")]
+    message = (f"Successfully deployed stack {stack}: {len(made)} change(s)" if made
+               else f"No changes to deploy. Stack {stack} is up to date")
+    return {"StackName": stack, "Changes": changes, "Message": message}
+
+
+def _change(lid: str, kind: str, action: str, physical: str) -> dict[str, Any]:
+    return {"LogicalResourceId": lid, "ResourceType": kind, "Action": action, "PhysicalResourceId": physical}
+
+
+def delete_stack(plane: Any, stack: str) -> dict[str, Any]:
+    """Delete every resource ``stack`` recorded (in reverse order), then the stack."""
+    records = _records(plane, stack)
+    exists = plane.store.conn.execute("SELECT 1 FROM stacks WHERE name = ?", (stack,)).fetchone()
+    if not exists:
+        raise errors.ValidationException(f"Stack with id {stack} does not exist")
+    ctx = resources.Context(plane, stack, Path.cwd())
+    changes = []
+    for lid, old in sorted(records.items(), key=lambda item: -item[1]["position"]):
+        if old["type"] in resources.HANDLERS:
+            resources.HANDLERS[old["type"]].delete(ctx, old)
+        _forget(plane, stack, lid)
+        changes.append(_change(lid, old["type"], "Delete", old["physical_id"]))
+    with plane.store.write() as conn:
+        conn.execute("DELETE FROM stacks WHERE name = ?", (stack,))
+    return {"StackName": stack, "Changes": changes}
+
+
+def list_stacks(plane: Any) -> dict[str, Any]:
+    plane.store.ensure_schema("stacks", MIGRATIONS)
+    rows = plane.store.conn.execute(
+        "SELECT s.name, s.status, s.template, s.updated_at, COUNT(r.logical_id) FROM stacks s "
+        "LEFT JOIN stack_resources r ON r.stack = s.name GROUP BY s.name ORDER BY s.name").fetchall()
+    from datetime import datetime, timezone
+
+    return {"StackSummaries": [
+        {"StackName": name, "StackStatus": status, "TemplatePath": path, "ResourceCount": count,
+         "LastUpdatedTime": datetime.fromtimestamp(updated, timezone.utc).isoformat(timespec="seconds")}
+        for name, status, path, updated, count in rows]}
+
+
+def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    """``--parameter-overrides Key=Value Key2=Value2`` (and ParameterKey=K,ParameterValue=V) as a dict."""
+    out: dict[str, str] = {}
+    for value in values:
+        match = re.fullmatch(r"ParameterKey=([^,]+),ParameterValue=(.*)", value)
+        key, sep, val = (match[1], "=", match[2]) if match else value.partition("=")
+        if not sep or not key:
+            raise errors.UsageError(f"argument --parameter-overrides: {value!r} is not Key=Value")
+        out[key] = val
+    return out

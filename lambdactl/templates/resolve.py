@@ -1,0 +1,373 @@
+"""From a template to CloudFormation resources: SAM's transform, parameters, conditions, intrinsics.
+
+``expand`` turns each ``AWS::Serverless::*`` resource into the CloudFormation resources SAM's
+transform generates (a function's events become event source mappings, rules, schedules, bucket
+notifications and the ``AWS::Lambda::Permission`` each needs; ``Api``/``HttpApi`` events an implicit
+API), with intrinsics still unevaluated. ``Resolver.value`` evaluates them once the resources they
+name have been applied (their attributes come from ``attributes``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambdactl.templates.loader import TemplateError
+
+NO_VALUE = object()
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+
+
+@dataclass
+class Resource:
+    logical_id: str
+    type: str
+    properties: dict[str, Any]
+    depends_on: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- SAM's transform
+
+
+def _merge_globals(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(globals_)
+    for key, value in props.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "CodeUri":
+            merged[key] = {**merged[key], **value}
+            if key == "Environment" and isinstance(globals_[key].get("Variables"), dict):
+                merged[key]["Variables"] = {**globals_[key]["Variables"], **value.get("Variables", {})}
+        else:
+            merged[key] = value
+    return merged
+
+
+def expand(template: dict[str, Any]) -> list[Resource]:
+    """The template's resources with SAM's expanded, in template order."""
+    globals_ = template.get("Globals") or {}
+    out: list[Resource] = []
+    http_routes: list[dict[str, Any]] = []
+    rest_routes: list[dict[str, Any]] = []
+    buckets: dict[str, Resource] = {}
+    notifications: list[tuple[str, dict[str, Any], str]] = []
+    for lid, body in template["Resources"].items():
+        if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
+            raise TemplateError(f"Template format error: resource {lid} has no Type")
+        kind, props = body["Type"], dict(body.get("Properties") or {})
+        depends = body.get("DependsOn") or []
+        depends = [depends] if isinstance(depends, str) else list(depends)
+        if "Condition" in body:
+            props["__Condition"] = body["Condition"]
+        if kind == "AWS::Serverless::Function":
+            props = _merge_globals(globals_.get("Function") or {}, props)
+            out.extend(_function(lid, props, depends, http_routes, rest_routes, notifications))
+        elif kind == "AWS::Serverless::LayerVersion":
+            layer = {"LayerName": props.get("LayerName", lid), "Content": {"LocalUri": props.get("ContentUri")},
+                     "CompatibleRuntimes": props.get("CompatibleRuntimes"), "Description": props.get("Description"),
+                     "CompatibleArchitectures": props.get("CompatibleArchitectures")}
+            out.append(Resource(lid, "AWS::Lambda::LayerVersion", _drop_none(layer), depends))
+        elif kind == "AWS::S3::Bucket":
+            buckets[lid] = Resource(lid, kind, props, depends)
+            out.append(buckets[lid])
+        else:
+            out.append(Resource(lid, kind, props, depends))
+    for bucket_id, config, function_id in notifications:
+        bucket = buckets.get(bucket_id)
+        if bucket is None:
+            raise TemplateError(f"Event source of type S3 in {function_id} must reference an AWS::S3::Bucket of this template")
+        configs = bucket.properties.setdefault("NotificationConfiguration", {}).setdefault("LambdaConfigurations", [])
+        configs.append(config)
+        bucket.depends_on.append(f"{function_id}{config.pop('__Event')}Permission")
+    if http_routes:
+        out.append(Resource("ServerlessHttpApi", "AWS::ApiGatewayV2::Api",
+                            {"Name": {"Ref": "AWS::StackName"}, "ProtocolType": "HTTP", "__Routes": http_routes}))
+    if rest_routes:
+        out.append(Resource("ServerlessRestApi", "AWS::ApiGateway::RestApi",
+                            {"Name": {"Ref": "AWS::StackName"}, "__Routes": rest_routes}))
+    return out
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+FUNCTION_PROPERTIES = ("FunctionName", "Handler", "Runtime", "MemorySize", "Timeout", "Environment", "Layers",
+                       "Architectures", "Description", "Role", "EphemeralStorage", "TracingConfig", "PackageType",
+                       "ImageUri", "LoggingConfig", "ReservedConcurrentExecutions", "AutoPublishAlias",
+                       "DeadLetterQueue", "__Condition")  # fmt: skip
+
+
+def _function(lid: str, props: dict[str, Any], depends: list[str], http_routes: list[dict[str, Any]],
+              rest_routes: list[dict[str, Any]], notifications: list[tuple[str, dict[str, Any], str]]) -> list[Resource]:
+    if "InlineCode" in props:
+        code: dict[str, Any] = {"ZipInline": props["InlineCode"]}
+    elif props.get("CodeUri") is not None:
+        code = {"LocalUri": props["CodeUri"]}
+    elif props.get("PackageType") == "Image":
+        code = {}
+    else:
+        raise TemplateError(f"Resource {lid}: property CodeUri (or InlineCode) is required for AWS::Serverless::Function")
+    function = {key: props[key] for key in FUNCTION_PROPERTIES if key in props}
+    function["Code"] = code
+    out = [Resource(lid, "AWS::Lambda::Function", function, depends)]
+    condition = {"__Condition": props["__Condition"]} if "__Condition" in props else {}
+    ref, arn = {"Ref": lid}, {"Fn::GetAtt": [lid, "Arn"]}
+
+    def permission(name: str, principal: str, **extra: Any) -> Resource:
+        return Resource(name, "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "FunctionName": ref,
+                                                          "Principal": principal, **extra, **condition})
+
+    url = props.get("FunctionUrlConfig")
+    if url:
+        out.append(Resource(f"{lid}Url", "AWS::Lambda::Url", {"TargetFunctionArn": ref, **url, **condition}))
+        if url.get("AuthType") == "NONE":
+            out.append(permission(f"{lid}UrlPublicPermissions", "*", Action="lambda:InvokeFunctionUrl",
+                                  FunctionUrlAuthType="NONE"))
+    for name, event in (props.get("Events") or {}).items():
+        kind, spec = event.get("Type"), dict(event.get("Properties") or {})
+        eid = f"{lid}{name}"
+        if kind in ("SQS", "Kinesis", "DynamoDB", "MSK", "MQ"):
+            source = spec.pop("Queue", None) or spec.pop("Stream", None)
+            mapping = {"FunctionName": ref, "EventSourceArn": source, **spec, **condition}
+            out.append(Resource(eid, "AWS::Lambda::EventSourceMapping", mapping))
+        elif kind in ("Schedule", "EventBridgeRule", "CloudWatchEvent"):
+            rule = {"State": "ENABLED" if spec.get("Enabled", True) is not False else "DISABLED", **condition}
+            for key in ("Schedule", "Pattern", "EventBusName", "Name", "Description"):
+                if key in spec:
+                    rule[{"Schedule": "ScheduleExpression", "Pattern": "EventPattern"}.get(key, key)] = spec[key]
+            if "State" in spec:
+                rule["State"] = spec["State"]
+            target = {"Id": f"{eid}LambdaTarget", "Arn": arn, **({"Input": spec["Input"]} if "Input" in spec else {}),
+                      **({"InputPath": spec["InputPath"]} if "InputPath" in spec else {})}
+            rule["Targets"] = [target]
+            out.append(Resource(eid, "AWS::Events::Rule", rule))
+            out.append(permission(f"{eid}Permission", "events.amazonaws.com", SourceArn={"Fn::GetAtt": [eid, "Arn"]}))
+        elif kind == "ScheduleV2":
+            schedule = {"ScheduleExpression": spec.get("ScheduleExpression"),
+                        "FlexibleTimeWindow": spec.get("FlexibleTimeWindow") or {"Mode": "OFF"},
+                        "State": spec.get("State", "ENABLED"),
+                        "Target": {"Arn": arn, "RoleArn": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:role/" + eid + "Role"},
+                                   **({"Input": spec["Input"]} if "Input" in spec else {})}, **condition}
+            for key in ("Name", "GroupName", "ScheduleExpressionTimezone", "StartDate", "EndDate", "Description"):
+                if key in spec:
+                    schedule[key] = spec[key]
+            out.append(Resource(eid, "AWS::Scheduler::Schedule", _drop_none(schedule)))
+        elif kind == "S3":
+            bucket = spec.get("Bucket")
+            if not (isinstance(bucket, dict) and "Ref" in bucket):
+                raise TemplateError(f"Event {name} of {lid}: S3 events need Bucket: !Ref <an AWS::S3::Bucket of this template>")
+            events = spec.get("Events")
+            for one in events if isinstance(events, list) else [events]:
+                config = {"Event": one, "Function": arn, "__Event": name}
+                if "Filter" in spec:
+                    config["Filter"] = spec["Filter"]
+                notifications.append((bucket["Ref"], config, lid))
+            out.append(permission(f"{eid}Permission", "s3.amazonaws.com", SourceAccount={"Ref": "AWS::AccountId"}))
+        elif kind in ("HttpApi", "Api"):
+            method = str(spec.get("Method", "ANY" if kind == "HttpApi" else "")).upper()
+            path = spec.get("Path")
+            if kind == "Api" and (not method or not path):
+                raise TemplateError(f"Event {name} of {lid}: Api events need Path and Method")
+            (http_routes if kind == "HttpApi" else rest_routes).append(
+                {"Method": method, "Path": path, "FunctionArn": arn})
+            api = "ServerlessHttpApi" if kind == "HttpApi" else "ServerlessRestApi"
+            out.append(permission(f"{eid}Permission", "apigateway.amazonaws.com",
+                                  SourceArn={"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${" + api + "}/*"}))
+        else:
+            raise TemplateError(f"Event {name} of {lid}: unsupported event source type {kind!r}")
+    return out
+
+
+# ---------------------------------------------------------------- intrinsic functions
+
+
+PSEUDO = ("AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::StackId", "AWS::Partition", "AWS::URLSuffix",
+          "AWS::NotificationARNs", "AWS::NoValue")  # fmt: skip
+
+
+class Resolver:
+    """Evaluates intrinsics against parameters, conditions and the attributes of applied resources."""
+
+    def __init__(self, template: dict[str, Any], overrides: dict[str, str], stack: str, region: str, account: str,
+                 attributes: Callable[[str], dict[str, Any]]) -> None:
+        self.template = template
+        self.attributes = attributes
+        self.pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::StackName": stack,
+                       "AWS::StackId": f"arn:aws:cloudformation:{region}:{account}:stack/{stack}/lambdactl",
+                       "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NotificationARNs": []}
+        self.parameters = self._parameters(template.get("Parameters") or {}, overrides)
+        self._conditions: dict[str, bool] = {}
+
+    @staticmethod
+    def _parameters(declared: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+        unknown = sorted(set(overrides) - set(declared))
+        if unknown:
+            raise TemplateError(f"Parameters: {unknown} do not exist in the template")
+        values: dict[str, Any] = {}
+        for name, spec in declared.items():
+            if name in overrides:
+                value: Any = overrides[name]
+            elif "Default" in spec:
+                value = spec["Default"]
+            else:
+                raise TemplateError(f"Parameters: [{name}] must have values")
+            allowed = spec.get("AllowedValues")
+            if allowed and str(value) not in [str(v) for v in allowed]:
+                raise TemplateError(f"Parameter '{name}' must be one of AllowedValues")
+            kind = spec.get("Type", "String")
+            values[name] = [v.strip() for v in str(value).split(",")] if kind in ("CommaDelimitedList", "List<Number>") else (
+                str(value) if not isinstance(value, (int, float)) or kind == "String" else value)
+        return values
+
+    def condition(self, name: str, seen: tuple[str, ...] = ()) -> bool:
+        if name not in self._conditions:
+            conditions = self.template.get("Conditions") or {}
+            if name not in conditions:
+                raise TemplateError(f"Template format error: Unresolved dependencies [{name}] in the Conditions block")
+            if name in seen:
+                raise TemplateError(f"Template error: circular dependency between conditions {list(seen)}")
+            self._conditions[name] = bool(self.value(conditions[name], seen + (name,)))
+        return self._conditions[name]
+
+    def value(self, node: Any, seen: tuple[str, ...] = ()) -> Any:
+        """``node`` with every intrinsic evaluated (``AWS::NoValue`` members removed)."""
+        if isinstance(node, list):
+            return [v for v in (self.value(item, seen) for item in node) if v is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Condition" and isinstance(arg, str):
+                return self.condition(arg, seen)
+            if key.startswith("Fn::"):
+                return self.function(key[4:], arg, seen)
+        out = {}
+        for key, item in node.items():
+            value = self.value(item, seen)
+            if value is not NO_VALUE:
+                out[key] = value
+        return out
+
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.attributes(name)["Ref"]
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        attributes = self.attributes(logical_id)
+        if attribute not in attributes:
+            raise TemplateError(f"Template error: resource {logical_id} does not support attribute {attribute} in Fn::GetAtt")
+        return attributes[attribute]
+
+    def function(self, name: str, arg: Any, seen: tuple[str, ...]) -> Any:
+        if name == "GetAtt":
+            parts = arg.split(".", 1) if isinstance(arg, str) else self.value(arg, seen)
+            return self.get_att(parts[0], parts[1])
+        if name == "Sub":
+            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.value(arg[1], seen))
+            return self._sub(text, extra)
+        if name == "If":
+            condition, yes, no = arg
+            return self.value(yes if self.condition(condition, seen) else no, seen)
+        values = self.value(arg, seen)
+        if name == "Join":
+            return str(values[0]).join(str(v) for v in values[1])
+        if name == "Select":
+            return values[1][int(values[0])]
+        if name == "Split":
+            return str(values[1]).split(values[0])
+        if name == "Equals":
+            return str(values[0]) == str(values[1])
+        if name == "And":
+            return all(values)
+        if name == "Or":
+            return any(values)
+        if name == "Not":
+            return not values[0]
+        if name == "FindInMap":
+            try:
+                return self.template["Mappings"][values[0]][values[1]][values[2]]
+            except (KeyError, TypeError):
+                raise TemplateError(f"Template error: Fn::FindInMap {values} names no value of Mappings") from None
+        if name == "Base64":
+            import base64
+
+            return base64.b64encode(str(values).encode()).decode()
+        if name == "GetAZs":
+            return [f"{self.pseudo['AWS::Region']}{zone}" for zone in "abc"]
+        if name == "ToJsonString":
+            import json
+
+            return json.dumps(values, separators=(",", ":"))
+        raise TemplateError(f"Template error: Fn::{name} is not supported")
+
+    def _sub(self, text: str, extra: dict[str, Any]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name = match[1]
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in extra:
+                return str(extra[name])
+            if "." in name and name.split(".", 1)[0] not in self.parameters:
+                resource, attribute = name.split(".", 1)
+                return str(self.get_att(resource, attribute))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def references(node: Any) -> set[str]:
+    """The logical ids ``node`` names through Ref, Fn::GetAtt and Fn::Sub (before evaluation)."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            found |= references(item)
+    elif isinstance(node, dict):
+        for key, arg in node.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(arg.split(".", 1)[0] if isinstance(arg, str) else str(arg[0]))
+            elif key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                local = set() if isinstance(arg, str) else set(arg[1])
+                found |= {m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(text))} - local
+                if not isinstance(arg, str):
+                    found |= references(arg[1])
+            else:
+                found |= references(arg)
+    return found
+
+
+def order(resources: list[Resource], parameters: set[str]) -> list[Resource]:
+    """``resources`` sorted so each comes after those it references (template order otherwise);
+    a circular reference is CloudFormation's "Circular dependency between resources" error."""
+    by_id = {r.logical_id: r for r in resources}
+    needs: dict[str, set[str]] = {}
+    for resource in resources:
+        named = references(resource.properties) | set(resource.depends_on)
+        named -= set(PSEUDO) | parameters
+        missing = sorted(n for n in named if n not in by_id)
+        if missing:
+            raise TemplateError(f"Template format error: Unresolved resource dependencies {missing} in the Resources block of the template")
+        needs[resource.logical_id] = named
+    done: list[Resource] = []
+    placed: set[str] = set()
+    pending = [r.logical_id for r in resources]
+    while pending:
+        ready = [lid for lid in pending if needs[lid] <= placed]
+        if not ready:
+            raise TemplateError(f"Circular dependency between resources: {sorted(pending)}")
+        for lid in ready:
+            done.append(by_id[lid])
+            placed.add(lid)
+        pending = [lid for lid in pending if lid not in placed]
+    return done

@@ -1,0 +1,467 @@
+"""Each resource type a template can hold: how it is created, updated and deleted, all through the
+control plane (``plane.call``), and the attributes ``Ref`` / ``Fn::GetAtt`` give.
+
+A handler's ``create`` returns ``(physical_id, attributes)``; ``update`` returns the new pair (types
+without an in-place update are replaced: created anew, then the old one deleted); ``delete`` takes
+what was recorded. Types lambdactl cannot run (IAM, KMS, VPC, DynamoDB tables, SNS...) are SKIPPED:
+listed in the plan, given placeholder attributes so references to them resolve.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lambdactl import errors
+from lambdactl.templates.loader import TemplateError
+
+Attributes = dict[str, Any]
+SKIPPED = ("AWS::IAM::", "AWS::KMS::", "AWS::EC2::", "AWS::DynamoDB::", "AWS::SNS::", "AWS::Logs::", "AWS::CloudWatch::",
+           "AWS::SSM::", "AWS::SecretsManager::", "AWS::Serverless::SimpleTable", "AWS::StepFunctions::",
+           "AWS::Serverless::StateMachine", "AWS::Cognito::", "AWS::CloudFront::", "AWS::Route53::",
+           "AWS::CertificateManager::", "AWS::Lambda::EventInvokeConfig")  # fmt: skip
+WAIT_S = 120.0
+
+
+@dataclass
+class Context:
+    plane: Any
+    stack: str
+    base: Path  # the template's folder: CodeUri and ContentUri are relative to it
+
+    @property
+    def region(self) -> str:
+        return self.plane.settings.region
+
+    @property
+    def account(self) -> str:
+        return self.plane.settings.account_id
+
+    def name(self, props: dict[str, Any], key: str, logical_id: str, limit: int = 64) -> str:
+        """The resource's name: the template's, else ``<stack>-<LogicalId>`` as CloudFormation derives it."""
+        return str(props.get(key) or f"{self.stack}-{logical_id}"[:limit])
+
+
+def is_skipped(kind: str) -> bool:
+    return kind.startswith(SKIPPED)
+
+
+def skipped_attributes(ctx: Context, logical_id: str, kind: str) -> Attributes:
+    service = kind.split("::")[1].lower()
+    name = f"{ctx.stack}-{logical_id}"
+    arn = f"arn:aws:{service}:{ctx.region}:{ctx.account}:{name}"
+    if service == "iam":
+        arn = f"arn:aws:iam::{ctx.account}:role/{name}"
+    return {"Ref": name, "Arn": arn, "StreamArn": f"{arn}/stream/local"}
+
+
+# ---------------------------------------------------------------- code
+
+
+def _zip_folder(folder: Path) -> bytes:
+    """A deterministic zip of ``folder`` (sorted names, fixed times), so unchanged code hashes the same."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".aws-sam", ".git"))
+            for name in sorted(files):
+                path = Path(root, name)
+                info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def package(ctx: Context, code: dict[str, Any], owner: str) -> bytes:
+    """The zip a ``CodeUri`` / ``ContentUri`` (folder or .zip, relative to the template) or ``InlineCode`` names."""
+    if "ZipInline" in code:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(zipfile.ZipInfo("index.py", date_time=(1980, 1, 1, 0, 0, 0)), str(code["ZipInline"]))
+        return buffer.getvalue()
+    uri = code.get("LocalUri")
+    if not isinstance(uri, str):
+        raise TemplateError(f"Resource {owner}: CodeUri must be a local folder or .zip file (got {uri!r})")
+    path = (ctx.base / uri).resolve()
+    if path.is_dir():
+        return _zip_folder(path)
+    if path.is_file():
+        return path.read_bytes()
+    raise TemplateError(f"Resource {owner}: CodeUri {uri} does not exist ({path})")
+
+
+def code_sha(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+# ---------------------------------------------------------------- Lambda
+
+
+def wait_settled(plane: Any, name: str) -> dict[str, Any]:
+    """Wait as AWS asks before the next change: until State is not Pending and LastUpdateStatus not InProgress."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        config = plane.call("GetFunctionConfiguration", {"FunctionName": name})
+        if config.get("State") != "Pending" and config.get("LastUpdateStatus") != "InProgress":
+            if config.get("State") == "Failed" or config.get("LastUpdateStatus") == "Failed":
+                raise errors.LambdactlError(f"Function {name} failed to update: {config.get('LastUpdateStatusReason') or config.get('StateReason')}")
+            return config
+        if time.monotonic() > deadline:
+            raise errors.LambdactlError(f"Function {name} is still updating after {WAIT_S:g} s")
+        time.sleep(0.05)
+
+
+CONFIG_KEYS = ("Handler", "Runtime", "MemorySize", "Timeout", "Environment", "Layers", "Description", "Role",
+               "EphemeralStorage", "TracingConfig", "LoggingConfig", "DeadLetterConfig")  # fmt: skip
+
+
+def _function_config(ctx: Context, lid: str, props: dict[str, Any]) -> dict[str, Any]:
+    config = {key: props[key] for key in CONFIG_KEYS if key in props}
+    config.setdefault("Role", f"arn:aws:iam::{ctx.account}:role/{ctx.stack}-{lid}Role")
+    config.setdefault("Layers", [])
+    config.setdefault("Environment", {"Variables": {}})
+    if "DeadLetterQueue" in props:
+        config["DeadLetterConfig"] = {"TargetArn": props["DeadLetterQueue"].get("TargetArn")}
+    for key in ("MemorySize", "Timeout"):
+        if key in config:
+            config[key] = int(config[key])
+    return config
+
+
+class Function:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "FunctionName", lid)
+        data = package(ctx, props["Code"], lid)
+        params = {"FunctionName": name, **_function_config(ctx, lid, props), "Code": {"ZipFile": data}}
+        if props.get("Architectures"):
+            params["Architectures"] = props["Architectures"]
+        try:
+            ctx.plane.call("CreateFunction", params)
+        except errors.ResourceConflictException:  # left by a deploy that failed before recording it: adopt it
+            return Function.update(ctx, lid, props, {"physical_id": name, "attributes": {}})
+        return name, Function._after(ctx, lid, name, props, {})
+
+    @staticmethod
+    def update(ctx: Context, lid: str, props: dict[str, Any], old: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "FunctionName", lid)
+        if name != old["physical_id"]:
+            return Function.create(ctx, lid, props)  # a new name replaces the function (the old one is deleted after)
+        data = package(ctx, props["Code"], lid)
+        current = wait_settled(ctx.plane, name)
+        if current.get("CodeSha256") != code_sha(data):
+            ctx.plane.call("UpdateFunctionCode", {"FunctionName": name, "ZipFile": data})
+            current = wait_settled(ctx.plane, name)
+        wanted = _function_config(ctx, lid, props)
+        have = {**current, "Layers": [layer["Arn"] for layer in current.get("Layers", [])],
+                "Environment": {"Variables": (current.get("Environment") or {}).get("Variables", {})}}
+        if any(have.get(key) != value for key, value in wanted.items()):
+            ctx.plane.call("UpdateFunctionConfiguration", {"FunctionName": name, **wanted})
+            wait_settled(ctx.plane, name)
+        return name, Function._after(ctx, lid, name, props, old.get("attributes") or {})
+
+    @staticmethod
+    def _after(ctx: Context, lid: str, name: str, props: dict[str, Any], old: Attributes) -> Attributes:
+        """Concurrency and AutoPublishAlias, once the function has settled."""
+        wait_settled(ctx.plane, name)
+        reserved = props.get("ReservedConcurrentExecutions")
+        if reserved is not None:
+            ctx.plane.call("PutFunctionConcurrency", {"FunctionName": name, "ReservedConcurrentExecutions": int(reserved)})
+        elif old.get("Reserved") is not None:
+            ctx.plane.call("DeleteFunctionConcurrency", {"FunctionName": name})
+        arn = f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{name}"
+        attributes: Attributes = {"Ref": name, "Arn": arn, "Reserved": reserved}
+        alias = props.get("AutoPublishAlias")
+        if alias:
+            version = ctx.plane.call("PublishVersion", {"FunctionName": name})["Version"]  # unchanged code+config: the same version
+            try:
+                ctx.plane.call("UpdateAlias", {"FunctionName": name, "Name": alias, "FunctionVersion": version})
+            except errors.ResourceNotFoundException:
+                ctx.plane.call("CreateAlias", {"FunctionName": name, "Name": alias, "FunctionVersion": version})
+            attributes.update(Alias=f"{arn}:{alias}", Version=version)
+        return attributes
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "DeleteFunction", {"FunctionName": record["physical_id"]})
+
+
+class LayerVersion:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        data = package(ctx, props["Content"], lid)
+        params = {key: props[key] for key in ("LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures")
+                  if props.get(key) is not None}
+        result = ctx.plane.call("PublishLayerVersion", {**params, "Content": {"ZipFile": data}})
+        return result["LayerVersionArn"], {"Ref": result["LayerVersionArn"]}
+
+    update = None  # a new layer version replaces the old one
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        arn = record["physical_id"]
+        name, version = arn.split(":")[-2:]
+        _ignore_missing(ctx.plane, "DeleteLayerVersion", {"LayerName": name, "VersionNumber": int(version)})
+
+
+class Permission:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        function = str(props["FunctionName"])
+        params = {"FunctionName": function, "StatementId": lid, "Action": props["Action"], "Principal": props["Principal"]}
+        for key in ("SourceArn", "SourceAccount", "FunctionUrlAuthType", "EventSourceToken", "PrincipalOrgID"):
+            if props.get(key) is not None:
+                params[key] = props[key]
+        try:
+            ctx.plane.call("AddPermission", params)
+        except errors.ResourceConflictException:  # left by a deploy that failed before recording it
+            ctx.plane.call("RemovePermission", {"FunctionName": function, "StatementId": lid})
+            ctx.plane.call("AddPermission", params)
+        return f"{function}|{lid}", {"Ref": lid}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        function, statement = record["physical_id"].split("|", 1)
+        _ignore_missing(ctx.plane, "RemovePermission", {"FunctionName": function, "StatementId": statement})
+
+
+MAPPING_KEYS = ("FunctionName", "EventSourceArn", "BatchSize", "Enabled", "MaximumBatchingWindowInSeconds",
+                "StartingPosition", "FilterCriteria", "FunctionResponseTypes", "ScalingConfig", "BisectBatchOnFunctionError",
+                "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "ParallelizationFactor", "DestinationConfig",
+                "TumblingWindowInSeconds")  # fmt: skip
+
+
+class EventSourceMapping:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        params = {key: props[key] for key in MAPPING_KEYS if key in props}
+        if "FilterCriteria" in params and isinstance(params["FilterCriteria"].get("Filters"), list):
+            params["FilterCriteria"] = {"Filters": [{"Pattern": f["Pattern"] if isinstance(f["Pattern"], str) else json.dumps(f["Pattern"])}
+                                                    for f in params["FilterCriteria"]["Filters"]]}
+        uuid = ctx.plane.call("CreateEventSourceMapping", params)["UUID"]
+        return uuid, {"Ref": uuid}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "DeleteEventSourceMapping", {"UUID": record["physical_id"]})
+
+
+class Url:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        target = str(props["TargetFunctionArn"])
+        params = {"FunctionName": target, "AuthType": props.get("AuthType", "AWS_IAM")}
+        for key in ("Cors", "InvokeMode", "Qualifier"):
+            if key in props:
+                params[key] = props[key]
+        try:
+            result = ctx.plane.call("CreateFunctionUrlConfig", params)
+        except errors.ResourceConflictException:
+            result = ctx.plane.call("UpdateFunctionUrlConfig", params)
+        return target, {"Ref": target, "FunctionUrl": result["FunctionUrl"], "FunctionArn": result["FunctionArn"]}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "DeleteFunctionUrlConfig", {"FunctionName": record["physical_id"]})
+
+
+# ---------------------------------------------------------------- the other services
+
+
+QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+                    "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication")  # fmt: skip
+
+
+class Queue:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "QueueName", lid, 80)
+        if props.get("FifoQueue") and not name.endswith(".fifo"):
+            name = f"{name[:75]}.fifo"
+        attributes = {key: (json.dumps(props[key]) if isinstance(props[key], dict) else str(props[key]).lower()
+                            if isinstance(props[key], bool) else str(props[key]))
+                      for key in QUEUE_ATTRIBUTES if key in props}
+        url = ctx.plane.call("sqs:CreateQueue", {"QueueName": name, **({"Attributes": attributes} if attributes else {})})["QueueUrl"]
+        arn = f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
+        return url, {"Ref": url, "Arn": arn, "QueueName": name, "QueueUrl": url}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "sqs:DeleteQueue", {"QueueUrl": record["physical_id"]})
+
+
+def _notification(config: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's ``NotificationConfiguration`` as S3's API takes it."""
+    def one(item: dict[str, Any], arn_key: str, target: str) -> dict[str, Any]:
+        out = {arn_key: item[target], "Events": [item["Event"]]}
+        rules = ((item.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+        if rules:
+            out["Filter"] = {"Key": {"FilterRules": rules}}
+        return out
+
+    return {
+        "LambdaFunctionConfigurations": [one(c, "LambdaFunctionArn", "Function") for c in config.get("LambdaConfigurations", [])],
+        "QueueConfigurations": [one(c, "QueueArn", "Queue") for c in config.get("QueueConfigurations", [])],
+    }
+
+
+class Bucket:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "BucketName", lid).lower()
+        try:
+            ctx.plane.call("s3:CreateBucket", {"Bucket": name})
+        except errors.ServiceError as exc:
+            if exc.code != "BucketAlreadyOwnedByYou":
+                raise
+        return Bucket.update(ctx, lid, props, {"physical_id": name})
+
+    @staticmethod
+    def update(ctx: Context, lid: str, props: dict[str, Any], old: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "BucketName", lid).lower()
+        if name != old["physical_id"]:
+            return Bucket.create(ctx, lid, props)
+        config = _notification(props.get("NotificationConfiguration") or {})
+        ctx.plane.call("s3:PutBucketNotificationConfiguration", {"Bucket": name, "NotificationConfiguration": config})
+        return name, {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "s3:DeleteBucket", {"Bucket": record["physical_id"]})
+
+
+class Rule:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "Name", lid)
+        params = {"Name": name, "State": props.get("State", "ENABLED")}
+        for key in ("ScheduleExpression", "EventBusName", "Description"):
+            if key in props:
+                params[key] = props[key]
+        if "EventPattern" in props:
+            params["EventPattern"] = props["EventPattern"] if isinstance(props["EventPattern"], str) else json.dumps(props["EventPattern"])
+        arn = ctx.plane.call("events:PutRule", params)["RuleArn"]
+        targets = [{key: value for key, value in target.items()} for target in props.get("Targets", [])]
+        if targets:
+            bus = {"EventBusName": props["EventBusName"]} if "EventBusName" in props else {}
+            ctx.plane.call("events:PutTargets", {"Rule": name, "Targets": targets, **bus})
+        return f"{props.get('EventBusName', 'default')}|{name}", {"Ref": name, "Arn": arn}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        bus, name = record["physical_id"].split("|", 1)
+        params = {"Name": name, **({"EventBusName": bus} if bus != "default" else {})}
+        try:
+            ids = [t["Id"] for t in ctx.plane.call("events:ListTargetsByRule", {"Rule": name, **({"EventBusName": bus} if bus != "default" else {})}).get("Targets", [])]
+            if ids:
+                ctx.plane.call("events:RemoveTargets", {"Rule": name, "Ids": ids, **({"EventBusName": bus} if bus != "default" else {})})
+            ctx.plane.call("events:DeleteRule", params)
+        except errors.ServiceError as exc:
+            if exc.code != "ResourceNotFoundException":
+                raise
+
+
+class Schedule:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "Name", lid)
+        params = {key: value for key, value in props.items() if key != "Name"}
+        result = ctx.plane.call("scheduler:CreateSchedule", {"Name": name, **params})
+        return f"{props.get('GroupName', 'default')}|{name}", {"Ref": name, "Arn": result["ScheduleArn"]}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        group, name = record["physical_id"].split("|", 1)
+        _ignore_missing(ctx.plane, "scheduler:DeleteSchedule", {"Name": name, "GroupName": group})
+
+
+class Stream:
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "Name", lid, 128)
+        ctx.plane.call("kinesis:CreateStream", {"StreamName": name, "ShardCount": int(props.get("ShardCount", 1))})
+        return name, {"Ref": name, "Arn": f"arn:aws:kinesis:{ctx.region}:{ctx.account}:stream/{name}"}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "kinesis:DeleteStream", {"StreamName": record["physical_id"]})
+
+
+class HttpApi:
+    """An HTTP API (SAM's implicit ``ServerlessHttpApi``: one Lambda proxy route per ``HttpApi`` event,
+    a ``$default`` stage deploying automatically), or a plain ``AWS::ApiGatewayV2::Api`` quick create."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        base = {key: props[key] for key in ("Name", "ProtocolType", "Description", "CorsConfiguration", "Target", "RouteKey")
+                if key in props}
+        base.setdefault("ProtocolType", "HTTP")
+        api = ctx.plane.call("apigatewayv2:CreateApi", base)
+        api_id = api["ApiId"]
+        for route in props.get("__Routes", []):
+            integration = ctx.plane.call("apigatewayv2:CreateIntegration", {
+                "ApiId": api_id, "IntegrationType": "AWS_PROXY", "IntegrationUri": route["FunctionArn"],
+                "PayloadFormatVersion": "2.0"})
+            key = "$default" if not route.get("Path") else f"{route['Method']} {route['Path']}"
+            ctx.plane.call("apigatewayv2:CreateRoute", {"ApiId": api_id, "RouteKey": key,
+                                                         "Target": f"integrations/{integration['IntegrationId']}"})
+        if props.get("__Routes"):
+            ctx.plane.call("apigatewayv2:CreateStage", {"ApiId": api_id, "StageName": "$default", "AutoDeploy": True})
+        return api_id, {"Ref": api_id, "ApiEndpoint": api["ApiEndpoint"], "ApiId": api_id}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "apigatewayv2:DeleteApi", {"ApiId": record["physical_id"]})
+
+
+HANDLERS: dict[str, Any] = {
+    "AWS::Lambda::Function": Function,
+    "AWS::Lambda::LayerVersion": LayerVersion,
+    "AWS::Lambda::Permission": Permission,
+    "AWS::Lambda::EventSourceMapping": EventSourceMapping,
+    "AWS::Lambda::Url": Url,
+    "AWS::SQS::Queue": Queue,
+    "AWS::S3::Bucket": Bucket,
+    "AWS::Events::Rule": Rule,
+    "AWS::Scheduler::Schedule": Schedule,
+    "AWS::Kinesis::Stream": Stream,
+    "AWS::ApiGatewayV2::Api": HttpApi,
+}
+
+
+MISSING = ("ResourceNotFoundException", "NotFoundException", "NoSuchBucket", "QueueDoesNotExist",
+           "AWS.SimpleQueueService.NonExistentQueue")
+
+
+def _ignore_missing(plane: Any, op: str, params: dict[str, Any]) -> None:
+    """Delete, tolerating what is already gone (a re-run after a half-applied delete converges)."""
+    try:
+        plane.call(op, params)
+    except errors.ServiceError as exc:
+        if exc.code not in MISSING:
+            raise
