@@ -1,0 +1,285 @@
+"""`lambdactl deploy`: a SAM template in, every event source wired for real, idempotent redeploys."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+WORKER = '''
+import os
+def handler(event, context):
+    records = event.get("Records") or [{}]
+    kind = records[0].get("eventSource") or event.get("source", "other")
+    print(f"WORKER {os.environ.get('STAGE')} {kind}")
+    return {"kind": kind}
+'''
+WEB = '''
+def handler(event, context):
+    return {"statusCode": 200, "body": "hello from " + event.get("rawPath", "?")}
+'''
+
+TEMPLATE = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+    AllowedValues: [dev, prod]
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Globals:
+  Function:
+    Runtime: python3.12
+    Timeout: 10
+    Environment:
+      Variables:
+        STAGE: !Ref Stage
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 60
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${AWS::StackName}-uploads"
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/worker
+      Handler: app.handler
+      MemorySize: !If [IsProd, 1024, 256]
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref Jobs
+          ROLE: !GetAtt Role.Arn
+      Events:
+        Queue:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+            BatchSize: 5
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 2 * * ? *)
+%(web)s
+"""
+WEB_FUNCTION = """
+  Web:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/web
+      Handler: app.handler
+      AutoPublishAlias: live
+      Events:
+        Hello:
+          Type: HttpApi
+          Properties:
+            Path: /hello
+            Method: get
+"""
+
+
+def write_app(root: Path, web: bool = True) -> Path:
+    (root / "src/worker").mkdir(parents=True, exist_ok=True)
+    (root / "src/web").mkdir(parents=True, exist_ok=True)
+    (root / "src/worker/app.py").write_text(WORKER)
+    (root / "src/web/app.py").write_text(WEB)
+    template = root / "template.yaml"
+    template.write_text(TEMPLATE % {"web": WEB_FUNCTION if web else ""})
+    return template
+
+
+def changes(result) -> dict[str, str]:
+    return {c["LogicalResourceId"]: c["Action"] for c in json.loads(result.stdout or "{}").get("Changes", [])}
+
+
+def deploy(cli, *args: str, rc: int = 0):
+    return cli("deploy", "--stack-name", "app", "--output", "json", *args, rc=rc)
+
+
+@pytest.mark.slow
+def test_deploy_wires_sqs_s3_and_schedules_to_the_function(cli, tmp_path: Path) -> None:
+    write_app(tmp_path)
+    first = deploy(cli)
+    actions = changes(first)
+    assert actions["Role"] == "Skip (not run locally)"  # listed, never silently dropped
+    assert {actions[k] for k in ("Jobs", "Uploads", "Worker", "Web", "WorkerQueue", "WorkerUploadPermission",
+                                 "WorkerNightly", "WorkerNightlyPermission", "ServerlessHttpApi")} == {"Add"}
+    assert "Successfully deployed stack app" in first.stderr
+    config = cli("get-function-configuration", "--function-name", "app-Worker").json
+    assert config["MemorySize"] == 256 and config["Timeout"] == 10
+    assert config["Environment"]["Variables"]["STAGE"] == "dev"
+    assert config["Environment"]["Variables"]["QUEUE_URL"].endswith("/123456789012/app-Jobs")
+    assert cli("get-alias", "--function-name", "app-Web", "--name", "live").json["FunctionVersion"] == "1"
+
+    queue = cli("sqs", "get-queue-url", "--queue-name", "app-Jobs").json["QueueUrl"]
+    cli("sqs", "send-message", "--queue-url", queue, "--message-body", "job")
+    (tmp_path / "f.txt").write_text("x\n")
+    cli("s3", "cp", "f.txt", "s3://app-uploads/f.txt")
+    assert cli("advance-clock", "--by", "1d", "--query", "Firings[].Count", "--output", "text").stdout.split() == ["1"]
+    cli("drain", "--timeout", "60")
+    logs = cli("logs", "tail", "/aws/lambda/app-Worker", "--format", "short").stdout
+    assert sorted(re.findall(r"WORKER dev (\S+)", logs)) == ["aws.events", "aws:s3", "aws:sqs"]
+
+
+@pytest.mark.slow
+def test_second_deploy_is_a_no_op_and_changes_apply_in_place(cli, tmp_path: Path) -> None:
+    write_app(tmp_path)
+    deploy(cli)
+    again = deploy(cli)
+    assert changes(again) == {"Role": "Skip (not run locally)"}
+    assert "No changes to deploy. Stack app is up to date" in again.stderr
+
+    (tmp_path / "src/worker/app.py").write_text(WORKER.replace("WORKER", "WORKER2"))
+    edited = changes(deploy(cli, "--parameter-overrides", "Stage=prod"))
+    assert edited == {"Role": "Skip (not run locally)", "Worker": "Modify", "Web": "Modify"}  # Globals: STAGE
+    assert cli("get-alias", "--function-name", "app-Web", "--name", "live").json["FunctionVersion"] == "2"
+    config = cli("get-function-configuration", "--function-name", "app-Worker").json
+    assert config["MemorySize"] == 1024 and config["Environment"]["Variables"]["STAGE"] == "prod"
+    assert config["LastUpdateStatus"] == "Successful"
+    out = cli("invoke", "--function-name", "app-Worker", "--log-type", "Tail", "--query", "LogResult",
+              "--output", "text", str(tmp_path / "out.json")).stdout
+    import base64
+
+    assert "WORKER2 prod" in base64.b64decode(out).decode()
+
+
+@pytest.mark.slow
+def test_removing_a_function_deletes_it_and_what_it_made(cli, tmp_path: Path) -> None:
+    write_app(tmp_path)
+    deploy(cli)
+    api = cli("apigatewayv2", "get-apis", "--query", "Items[0].ApiId", "--output", "text").stdout.strip()
+    write_app(tmp_path, web=False)
+    removed = changes(deploy(cli))
+    assert {k: v for k, v in removed.items() if v == "Delete"} == {
+        "Web": "Delete", "WebHelloPermission": "Delete", "ServerlessHttpApi": "Delete"}
+    cli("get-function", "--function-name", "app-Web", rc=254)
+    assert api not in cli("apigatewayv2", "get-apis").stdout
+    stacks = cli("list-stacks").json["StackSummaries"]
+    assert [(s["StackName"], s["StackStatus"]) for s in stacks] == [("app", "UPDATE_COMPLETE")]
+
+    cli("delete-stack", "--stack-name", "app", "--output", "json")
+    assert cli("list-functions", "--query", "Functions[].FunctionName").json == []
+    assert cli("sqs", "list-queues", "--query", "QueueUrls").json in ([], None)
+    assert cli("list-stacks").json == {"StackSummaries": []}
+
+
+@pytest.mark.slow
+def test_http_api_event_answers_through_serve(cli, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from serving import start_server
+    import urllib.request
+
+    write_app(tmp_path)
+    deploy(cli)
+    api = cli("apigatewayv2", "get-apis", "--query", "Items[0].ApiId", "--output", "text").stdout.strip()
+    server = start_server(cli.state_dir, tmp_path / "serve.log")
+    try:
+        with urllib.request.urlopen(f"{server.url}/_aws/execute-api/{api}/hello", timeout=30) as response:
+            assert response.read() == b"hello from /hello"
+    finally:
+        server.stop()
+
+
+def test_parameters_sub_join_and_conditions_resolve(cli, tmp_path: Path) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code/app.py").write_text("def handler(e, c):\n    return 1\n")
+    (tmp_path / "template.json").write_text(json.dumps({
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Parameters": {"Name": {"Type": "String"}},
+        "Conditions": {"Big": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Name"}, "small"]}]}},
+        "Resources": {
+            "Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+                "CodeUri": "code", "Handler": "app.handler", "Runtime": "python3.12",
+                "FunctionName": {"Fn::Join": ["-", [{"Ref": "Name"}, {"Ref": "AWS::Region"}]]},
+                "Description": {"Fn::Sub": "${AWS::StackName} in ${AWS::AccountId}"},
+                "MemorySize": {"Fn::If": ["Big", 512, {"Ref": "AWS::NoValue"}]}}},
+            "OnlyBig": {"Type": "AWS::SQS::Queue", "Condition": "Big"}}}))
+    out = changes(cli("deploy", "--template", "template.json", "--stack-name", "s", "--output", "json",
+                      "--parameter-overrides", "Name=small"))
+    assert out == {"Fn": "Add"}  # the queue's condition is false
+    config = cli("get-function-configuration", "--function-name", "small-us-east-1").json
+    assert config["Description"] == "s in 123456789012" and config["MemorySize"] == 128
+
+
+BAD_TEMPLATES = {
+    "not-yaml": ("Resources: [unclosed\n", 255, "Error parsing template"),
+    "unknown-type": ("Resources:\n  X:\n    Type: AWS::Nope::Thing\n", 255,
+                     "Template format error: Unrecognized resource types: [AWS::Nope::Thing]"),
+    "circular": ("Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt B.QueueName\n"
+                 "  B:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt A.QueueName\n", 255,
+                 "Circular dependency between resources: ['A', 'B']"),
+    "missing-codeuri": ("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+                        "    Properties:\n      CodeUri: nowhere\n      Handler: a.h\n      Runtime: python3.12\n", 255,
+                        "Resource F: CodeUri nowhere does not exist"),
+    "no-codeuri": ("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+                   "    Properties:\n      Handler: a.h\n      Runtime: python3.12\n", 255,
+                   "Resource F: property CodeUri (or InlineCode) is required"),
+    "unresolved": ("Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Missing\n", 255,
+                   "Unresolved resource dependencies ['Missing']"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TEMPLATES))
+def test_bad_templates_fail_in_one_line_and_change_nothing(cli, tmp_path: Path, case: str) -> None:
+    body, rc, message = BAD_TEMPLATES[case]
+    (tmp_path / "template.yaml").write_text(body)
+    result = cli("deploy", "--stack-name", "bad", rc=rc)
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert cli("list-functions", "--query", "Functions").json == []
+    assert cli("sqs", "list-queues", "--query", "QueueUrls").json in ([], None)
+
+
+def test_bad_parameter_override_and_stack_name(cli, tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    assert "is not Key=Value" in cli("deploy", "--parameter-overrides", "oops", rc=252).stderr
+    assert "Parameters: ['Nope'] do not exist" in cli("deploy", "--parameter-overrides", "Nope=1", rc=255).stderr
+    assert "stackName" in cli("deploy", "--stack-name", "1bad", rc=254).stderr
+    cli("delete-stack", "--stack-name", "never", rc=254)
+
+
+def test_half_failed_deploy_reports_what_applied_and_rerun_converges(cli, tmp_path: Path) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code/app.py").write_text("def handler(e, c):\n    return 1\n")
+    template = textwrap.dedent("""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Q:
+            Type: AWS::SQS::Queue
+          F:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: code
+              Handler: app.handler
+              Runtime: %s
+              Events:
+                Q:
+                  Type: SQS
+                  Properties:
+                    Queue: !GetAtt Q.Arn
+        """)
+    (tmp_path / "template.yaml").write_text(template % "python9.9")
+    failed = cli("deploy", "--stack-name", "half", rc=255)
+    assert "Deploy of stack half failed at F (AWS::Lambda::Function)" in failed.stderr
+    assert "Applied before it: Q (Add)" in failed.stderr
+    assert cli("list-stacks", "--query", "StackSummaries[0].StackStatus", "--output", "text").stdout.strip() == "UPDATE_FAILED"
+    (tmp_path / "template.yaml").write_text(template % "python3.12")
+    fixed = changes(cli("deploy", "--stack-name", "half", "--output", "json"))
+    assert fixed == {"F": "Add", "FQ": "Add"}  # the queue was recorded: not made twice
+    assert changes(cli("deploy", "--stack-name", "half", "--output", "json")) == {}
