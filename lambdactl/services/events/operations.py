@@ -13,6 +13,7 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.plane import ControlPlane
 from lambdactl.services import checked_operation
+from lambdactl.services.paging import page
 from lambdactl.services.events import delivery, expressions, inputs, patterns, rules, timers
 
 MAX_ENTRIES = 10
@@ -58,7 +59,7 @@ def list_event_buses(plane: ControlPlane, params: dict[str, Any]) -> dict[str, A
     rows = conn.execute(
         "SELECT * FROM events_buses WHERE name LIKE ? ESCAPE '\\' ORDER BY name", (_like(params.get("NamePrefix")),)
     ).fetchall()
-    return _page(params, [_bus(plane, row) for row in rows], "EventBuses", "Limit")
+    return page(params, [_bus(plane, row) for row in rows], "EventBuses", "Limit")
 
 
 @checked_operation("events", "DeleteEventBus")
@@ -141,7 +142,7 @@ def list_rules(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         "SELECT * FROM events_rules WHERE bus = ? AND name LIKE ? ESCAPE '\\' ORDER BY name",
         (bus, _like(params.get("NamePrefix"))),
     ).fetchall()
-    return _page(params, [rules.described(row) for row in rows], "Rules", "Limit")
+    return page(params, [rules.described(row) for row in rows], "Rules", "Limit")
 
 
 def _set_state(plane: ControlPlane, params: dict[str, Any], state: str) -> dict[str, Any]:
@@ -222,7 +223,7 @@ def remove_targets(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
 def list_targets_by_rule(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     conn = rules.ready(plane)
     row = rules.require_rule(conn, rules.bus_name(params.get("EventBusName")), params["Rule"])
-    return _page(params, rules.targets(conn, row["arn"]), "Targets", "Limit")
+    return page(params, rules.targets(conn, row["arn"]), "Targets", "Limit")
 
 
 @checked_operation("events", "ListRuleNamesByTarget")
@@ -234,7 +235,7 @@ def list_rule_names_by_target(plane: ControlPlane, params: dict[str, Any]) -> di
         "WHERE r.bus = ? AND json_extract(t.target, '$.Arn') = ? ORDER BY r.name",
         (bus, params["TargetArn"]),
     ).fetchall()
-    return _page(params, [row[0] for row in rows], "RuleNames", "Limit")
+    return page(params, [row[0] for row in rows], "RuleNames", "Limit")
 
 
 @checked_operation("events", "TestEventPattern")
@@ -363,19 +364,3 @@ def _entry_size(entry: dict[str, Any]) -> int:
 def _like(prefix: str | None) -> str:
     escaped = (prefix or "").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
-
-
-def _page(params: dict[str, Any], items: list[Any], key: str, limit_key: str) -> dict[str, Any]:
-    """One page of a listing; NextToken is the index of the next item."""
-    start = 0
-    if params.get("NextToken"):
-        try:
-            start = int(params["NextToken"])
-        except ValueError:
-            raise errors.ValidationException("The NextToken provided is invalid.") from None
-    limit = params.get(limit_key) or len(items) or 1
-    page = items[start:start + limit]
-    out: dict[str, Any] = {key: page}
-    if start + limit < len(items):
-        out["NextToken"] = str(start + limit)
-    return out

@@ -65,7 +65,7 @@ def arm(conn: sqlite3.Connection, plane: ControlPlane, arn: str, kind: str, text
     clock = time.time() + _offset(conn)
     after = max(clock, start_at - 0.001) if start_at is not None else clock
     if expression.one_time:
-        after = -1.0  # at(): fires once, even when its time has passed (as Scheduler does)
+        after = -1.0  # at(): fires once; a time already past (Scheduler accepts it) fires at once
     due = next_due(expression, after, start_at if start_at is not None else anchor, end_at)
     if due is None:
         disarm(conn, arn)

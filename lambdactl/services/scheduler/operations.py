@@ -9,6 +9,7 @@ from typing import Any
 
 from lambdactl.plane import ControlPlane
 from lambdactl.services import checked_operation
+from lambdactl.services.paging import page
 from lambdactl.services.events import expressions, timers
 from lambdactl.services.scheduler import schedules
 from lambdactl.services.scheduler.schedules import ConflictException, ValidationException
@@ -145,7 +146,7 @@ def list_schedules(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
         for s in rows
         if (group is None or s["GroupName"] == group) and s["Name"].startswith(prefix) and state in (None, s["State"])
     ]  # fmt: skip
-    return _page(params, summaries, "Schedules")
+    return page(params, summaries, "Schedules", "MaxResults", 100)
 
 
 @checked_operation("scheduler", "CreateScheduleGroup")
@@ -175,7 +176,8 @@ def list_schedule_groups(plane: ControlPlane, params: dict[str, Any]) -> dict[st
     conn = schedules.ready(plane)
     rows = conn.execute("SELECT * FROM scheduler_groups ORDER BY name").fetchall()
     prefix = params.get("NamePrefix") or ""
-    return _page(params, [_group(plane, row) for row in rows if row["name"].startswith(prefix)], "ScheduleGroups")
+    return page(params, [_group(plane, row) for row in rows if row["name"].startswith(prefix)], "ScheduleGroups",
+                "MaxResults", 100)
 
 
 @checked_operation("scheduler", "DeleteScheduleGroup")
@@ -191,12 +193,3 @@ def delete_schedule_group(plane: ControlPlane, params: dict[str, Any]) -> dict[s
         conn.execute("DELETE FROM scheduler_schedules WHERE grp = ?", (name,))
         conn.execute("DELETE FROM scheduler_groups WHERE name = ?", (name,))
     return {}
-
-
-def _page(params: dict[str, Any], items: list[Any], key: str) -> dict[str, Any]:
-    start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
-    limit = params.get("MaxResults") or 100
-    out: dict[str, Any] = {key: items[start:start + limit]}
-    if start + limit < len(items):
-        out["NextToken"] = str(start + limit)
-    return out

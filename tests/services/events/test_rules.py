@@ -284,3 +284,17 @@ def test_s3_eventbridge_notifications_reach_the_default_bus(cli, tmp_path):
     event = json.loads(message["Body"])
     assert (event["source"], event["detail-type"], event["resources"]) == ("aws.s3", "Object Created", ["arn:aws:s3:::eb-bucket"])
     assert event["detail"]["bucket"] == {"name": "eb-bucket"} and event["detail"]["object"]["key"] == "in/a.txt"
+
+
+def test_listings_page_with_next_tokens(cli):
+    for name in ("a1", "a2", "a3", "b1", "b2"):
+        cli("events", "put-rule", "--name", name, "--event-pattern", '{"source": ["x"]}')
+    assert cli("events", "list-rules", "--page-size", "2", "--query", "Rules[].Name", "--output", "text").stdout.split() == [
+        "a1", "a2", "a3", "b1", "b2"]  # fmt: skip
+    first = cli("events", "list-rules", "--name-prefix", "a", "--max-items", "2").json
+    assert [rule["Name"] for rule in first["Rules"]] == ["a1", "a2"] and first["NextToken"]
+    rest = cli("events", "list-rules", "--name-prefix", "a", "--starting-token", first["NextToken"]).json
+    assert [rule["Name"] for rule in rest["Rules"]] == ["a3"] and "NextToken" not in rest
+    plane_page = cli("scheduler", "list-schedule-groups", "--page-size", "1", "--query", "ScheduleGroups[].Name",
+                     "--output", "text")  # fmt: skip
+    assert plane_page.stdout.split() == ["default"]
