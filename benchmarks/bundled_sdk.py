@@ -4,6 +4,8 @@ Python hello (samples/hello-python) with the SDK absent, then present on the pat
 (target: no difference), then a function that imports boto3 and makes an SQS client (what the SDK
 itself costs, as on Lambda); Node.js hello (an ES module: the SDK's resolve hook is registered for
 it) absent / present. Cold = start + first invoke + stop, in process on the subprocess backend.
+Wall times on a busy machine vary by tens of ms, so the interpreter's own start-up (the runtime's
+imports) is also measured as CPU time (user + sys of the child), which other load barely moves.
 Needs `lambdactl runtimes install-sdk`.
 
     python benchmarks/bundled_sdk.py [--rounds 9] [--python python3.12]
@@ -12,7 +14,10 @@ Needs `lambdactl runtimes install-sdk`.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +41,18 @@ def cold(root: Path, code: Path, runtime: str, handler: str) -> float:
         result = env.invoke(InvocationRequest(payload=b"{}", request_id=str(uuid.uuid4()), invoked_function_arn=ARN))
     assert result.function_error is None, result.payload
     return (time.perf_counter() - started) * 1000
+
+
+def startup_cpu_ms(argv: list[str], extra: dict[str, str], rounds: int, cwd: Path | None = None) -> float:
+    """Median user+sys CPU of a child process (its start-up: other load barely moves CPU time)."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1", **extra}
+    times = []
+    for _ in range(rounds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(argv, env=env, cwd=cwd, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000)
+    return statistics.median(times)
 
 
 def main() -> None:
@@ -71,8 +88,22 @@ def main() -> None:
         print(f"{name:<32}{value:8.1f}")
     base_py, base_js = medians["python hello, no SDK"], medians["node hello (ESM), no SDK"]
     print(f"SDK on path, not imported: python {medians['python hello, SDK on path'] - base_py:+.1f} ms, "
-          f"node {medians['node hello (ESM), SDK on path'] - base_js:+.1f} ms")
+          f"node {medians['node hello (ESM), SDK on path'] - base_js:+.1f} ms (wall)")
+    from lambdactl.runtime.environment import BOOTSTRAPS_DIR
+    from lambdactl.runtime.interpreters import node_for, python_for
 
+    python = [python_for(args.python), "-c", "import json, socket, http.client"]  # what the runtime loads
+    # the node runtime loading the ES module hello, then exiting: nothing answers on port 9
+    node = [node_for("nodejs20.x"), str(BOOTSTRAPS_DIR / "node_bootstrap.js"), "index.handler"]
+    node_env = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9", "LAMBDA_TASK_ROOT": str(SAMPLES / "hello-node")}
+    rows = (("python", python, {}, {"PYTHONPATH": str(sdk.python_dir(Path("/nonexistent")))}, None),
+            ("node", node, node_env, {**node_env, "NODE_PATH": str(sdk.node_dir(Path("/nonexistent")))},
+             SAMPLES / "hello-node"))
+    for name, argv, without_env, with_env, cwd in rows:
+        without = startup_cpu_ms(argv, without_env, args.rounds * 3, cwd)
+        with_sdk = startup_cpu_ms(argv, with_env, args.rounds * 3, cwd)
+        print(f"{name} start-up CPU (user+sys): {without:.1f} ms without, {with_sdk:.1f} ms with the SDK on the path "
+              f"({with_sdk - without:+.1f} ms)")
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,8 @@ interpreter), interleaved in one run; with the REPORT's Init Duration.
 Targets: the CLI invoke within 2x the bare run, Init Duration ≤ 300 ms (Lambda's init runs
 unthrottled; only the invocation gets MemorySize / 1769 vCPU).
 
-Needs a Docker engine with public.ecr.aws/lambda/python:3.12 (tests/docker/images/build.py
+Every invoke is cold: ``LAMBDACTL_WARM_INVOKE=0`` keeps the CLI from handing it to the state
+directory's warm background worker. Needs a Docker engine with public.ecr.aws/lambda/python:3.12 (tests/docker/images/build.py
 builds a look-alike).
 
     python benchmarks/docker_cold_cli.py [--rounds 7] [--memory 128]
@@ -43,7 +44,7 @@ def main() -> None:
     parser.add_argument("--memory", type=int, default=128)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "LAMBDACTL_STATE_DIR": tmp}
+        env = {**os.environ, "LAMBDACTL_STATE_DIR": tmp, "LAMBDACTL_WARM_INVOKE": "0"}
         archive = Path(tmp) / "hello.zip"
         with zipfile.ZipFile(archive, "w") as z:
             info = zipfile.ZipInfo("app.py")

@@ -226,3 +226,29 @@ def test_java_classpath_command_compiles_functions(cli, tmp_path):
     assert (tmp_path / "out" / "example" / "Hello.class").is_file()
     bad = cli("runtimes", "java-classpath", "--runtime", "python3.12", rc=252)
     assert bad.stderr.strip() == "lambdactl runtimes java-classpath: python3.12 is not a Java runtime"
+
+
+def test_a_single_jar_is_the_package(cli, java_code, tmp_path):
+    """A jar is a zip: uploaded as the function's code, its classes sit at the task root."""
+    jar = tmp_path / "app.jar"
+    with zipfile.ZipFile(jar, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
+        for path in sorted((java_code / "example").iterdir()):
+            archive.write(path, f"example/{path.name}")
+        with zipfile.ZipFile(java_code / "lib" / "helper.jar") as helper:  # its classes too: one fat jar
+            for name in helper.namelist():
+                archive.writestr(name, helper.read(name))
+    cli("create-function", "--function-name", "jar", "--runtime", "java17", "--handler", "example.Handlers::shout",
+        "--zip-file", f"fileb://{jar}", "--memory-size", "512")
+    cli("invoke", "--function-name", "jar", "--cli-binary-format", "raw-in-base64-out", "--payload", '"fat"',
+        "--fail-on-function-error", str(tmp_path / "out.json"))
+    assert json.loads((tmp_path / "out.json").read_text()) == "FAT!"
+
+
+def test_a_jar_that_is_not_a_zip_is_refused_at_create(cli, tmp_path):
+    bad = tmp_path / "bad.jar"
+    bad.write_text("not a zip")
+    result = cli("create-function", "--function-name", "bad", "--runtime", "java17", "--handler", "a.B",
+                 "--zip-file", f"fileb://{bad}", rc=252)
+    assert result.stderr.splitlines()[0] == "--zip-file must be a zip file with the fileb:// prefix."
+    assert cli("list-functions", "--query", "Functions", "--output", "json").json == []
