@@ -66,7 +66,11 @@ def _digest(ctx: resources.Context, resource: resolve.Resource, props: dict[str,
 
 
 def stack_name_for(template: Path, given: str | None) -> str:
-    name = given or re.sub(r"[^-a-zA-Z0-9]", "-", template.resolve().parent.name).strip("-") or "lambdactl-app"
+    """``--stack-name``, else the project folder's name (the one holding .aws-sam for a built template)."""
+    folder = template.resolve().parent
+    if folder.name == "build" and folder.parent.name == ".aws-sam":
+        folder = folder.parent.parent
+    name = given or re.sub(r"[^-a-zA-Z0-9]", "-", folder.name).strip("-") or "lambdactl-app"
     if not STACK_NAME.fullmatch(name):
         raise errors.ValidationException(
             f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy constraint: "

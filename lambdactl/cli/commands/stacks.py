@@ -24,10 +24,14 @@ def _output(globals_: Globals) -> dict[str, str | None]:
     return options
 
 
-def _template(path: str | None) -> Path:
+def _template(path: str | None, built: bool = False) -> Path:
+    """``--template``, else (for deploy) what ``build`` made, else template.yaml/.yml/.json here."""
     if path:
         return Path(path)
-    for name in ("template.yaml", "template.yml", "template.json"):
+    names = ["template.yaml", "template.yml", "template.json"]
+    if built:
+        names.insert(0, ".aws-sam/build/template.yaml")
+    for name in names:
         if Path(name).is_file():
             return Path(name)
     return Path("template.yaml")
@@ -48,7 +52,7 @@ def deploy(globals_: Globals, template: str | None, stack_name: str | None, para
     from lambdactl.render import render
     from lambdactl.templates import deploy as stacks
 
-    path = _template(template)
+    path = _template(template, built=True)
     overrides = stacks.parse_overrides(parameter_overrides + more_overrides)
     plane = local_plane(globals_)
     result = stacks.deploy(plane, path, stacks.stack_name_for(path, stack_name), overrides)
@@ -76,3 +80,16 @@ def delete_stack(globals_: Globals, stack_name: str) -> None:
 
     result = stacks.delete_stack(local_plane(globals_), stack_name)
     render({"Changes": result["Changes"]}, operation="DeleteStack", **_output(globals_))
+
+
+@click.command(name="build", help="lambdactl extension: build each function of a SAM template as sam build does: "
+               "code and dependencies (requirements.txt for the function's Python version and architecture, "
+               "package.json with npm) in .aws-sam/build/<LogicalId>/, plus .aws-sam/build/template.yaml, which "
+               "deploy then uses. Unchanged functions are skipped.",
+               epilog=epilog("lambdactl build && lambdactl deploy"))
+@click.option("--template", "--template-file", "-t", "template", default=None, metavar="<value>",
+              help="The template (default: template.yaml here).")
+def build(template: str | None) -> None:
+    from lambdactl.templates import build as builder
+
+    builder.build(_template(template), lambda line: click.echo(line, err=True))
