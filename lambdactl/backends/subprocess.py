@@ -62,6 +62,11 @@ def describe_containment() -> str:
     return containment.mechanism(Cgroup.base())
 
 
+def cpu_cgroup_base() -> Path | None:
+    """Where environments' CPU cgroups go, None where there is no CPU limit (no writable controller)."""
+    return Cgroup._cpu_base if Cgroup.base() else None
+
+
 class HostProcess:
     def __init__(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
         self._on_exit = on_exit

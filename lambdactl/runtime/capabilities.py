@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 
@@ -21,6 +22,27 @@ def containment() -> Check:
 
     line = describe_containment().removeprefix("subprocess backend: ")
     return Check("subprocess backend", True, line)
+
+
+def cpu_limit() -> Check:
+    from lambdactl.backends.subprocess import cpu_cgroup_base
+
+    base = cpu_cgroup_base()
+    if base is None:
+        return Check("CPU limit", False, "subprocess functions run without one: no writable cgroup CPU controller "
+                                         "(cgroup v1 `cpu`, or v2 with `cpu` delegated); the docker backend has it")
+    return Check("CPU limit", True, f"MemorySize/1769 vCPU during invocations, init unthrottled (cgroup under {base})")
+
+
+def bundled_sdk(state_dir: Path) -> list[Check]:
+    """The AWS SDK Lambda bundles, per language: where it is installed, or the command that installs it."""
+    from lambdactl.runtime import sdk
+
+    checks = []
+    for name, found in (("AWS SDK for Python", sdk.python_dir(state_dir)), ("AWS SDK for Node.js", sdk.node_dir(state_dir))):
+        checks.append(Check(name, found is not None, str(found) if found else
+                            "not installed: functions can't import it; run `lambdactl runtimes install-sdk`"))
+    return checks
 
 
 def docker_engine() -> Check:

@@ -77,8 +77,10 @@ def missing_message(runtime: str) -> str:
     major = required_major(runtime)
     other = on_path()
     found = f"the java on PATH is Java {other.major}" if other else "no java on PATH"
+    from lambdactl.backends.images import official_image
+
     return (f"{runtime} needs a Java {major} JDK and {found}: install one (e.g. openjdk-{major}-jdk-headless) or set "
-            f"{env_var(runtime)} to its java, or run the function with --backend docker")
+            f"{env_var(runtime)} to its java, or run the function with --backend docker ({official_image(runtime)})")
 
 
 @lru_cache(maxsize=None)

@@ -49,3 +49,18 @@ def test_version_names_the_backends_found(cli) -> None:
     assert re.fullmatch(r"lambdactl \S+ Python/\d+\.\d+\.\d+ \S+/\S+ \S+ backends/subprocess(,docker)? "
                         r"\(lambdactl doctor: details\)", line), line
     assert ("docker" in line.split("backends/")[1]) == os.path.exists("/var/run/docker.sock")
+
+
+def test_doctor_reports_the_cpu_limit_and_the_bundled_sdk(cli) -> None:
+    from lambdactl.backends.subprocess import cpu_cgroup_base
+    from lambdactl.runtime import sdk
+
+    found = rows(cli("doctor").stdout)
+    assert found["CPU limit"][0] == ("ok" if cpu_cgroup_base() else "--")
+    for name, installed in (("AWS SDK for Python", sdk.python_dir(cli.state_dir)),
+                            ("AWS SDK for Node.js", sdk.node_dir(cli.state_dir))):
+        ok, first_line = found[name]
+        if installed:  # the path, maybe wrapped: its first line is a prefix
+            assert ok == "ok" and str(installed).startswith(first_line), found[name]
+        else:
+            assert ok == "--" and first_line.startswith("not installed: functions can't import it"), found[name]

@@ -33,7 +33,9 @@ def doctor(globals_) -> None:
         capabilities.Check("leftovers", True, f"removed {swept} work dir(s) of killed lambdactl processes"
                            if swept else "none (no work dir of a killed lambdactl process)"),
         capabilities.containment(),
+        capabilities.cpu_limit(),
         capabilities.docker_engine(),
+        *capabilities.bundled_sdk(state_dir),
         *capabilities.runtimes(),
     ]  # fmt: skip
     rows = [(check.area, "ok" if check.ok else "--", check.detail) for check in checks]
