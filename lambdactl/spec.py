@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,34 @@ class InvocationResult:
     init_duration_ms: float | None = None  # set on the cold start only
     reusable: bool = True  # False after a timeout or crash: the environment is gone
     log_stream: str = ""
+
+
+class ExecutionEnvironment(Protocol):
+    """One function instance as a pool drives it (``runtime.environment.Environment``)."""
+
+    spec: EnvironmentSpec
+
+    @property
+    def alive(self) -> bool:
+        """Ready for another invoke."""
+
+    def start(self) -> None: ...
+
+    def invoke(self, request: InvocationRequest) -> InvocationResult: ...
+
+    def count_as_used(self) -> None:
+        """An invoke was routed here (prewarmed environments report their first one as cold)."""
+
+    def stop(self) -> None: ...
+
+
+class EnvironmentProvider(Protocol):
+    """Where the control plane gets an environment for an invocation: one per invoke in the CLI's own
+    process (``control.environments.OneShotEnvironments``), a warm pool under ``serve`` and the worker
+    (``runtime.pool.EnvironmentPool``)."""
+
+    def run(self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, *, reserved: int | None = None,
+            unreserved: int | None = None) -> InvocationResult: ...  # fmt: skip
+
+    def close(self) -> None:
+        """Stop what it keeps (a one-shot provider keeps nothing)."""

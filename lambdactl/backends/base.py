@@ -68,6 +68,7 @@ class Backend(Protocol):
     entrypoint: the environment gives it an empty argv and container paths in the env."""
 
     name: str
+    contained: bool
 
     def spawn(
         self,

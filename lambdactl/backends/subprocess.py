@@ -52,6 +52,7 @@ exec "$@"
 
 class SubprocessBackend:
     name = "subprocess"
+    contained = False  # lambdactl builds the command line (interpreter + bootstrap) on the host
 
     def spawn(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> HostProcess:
         return HostProcess(launch, on_output, on_exit)

@@ -12,7 +12,7 @@ from lambdactl import settings as lambdactl_settings
 from lambdactl.cli.globals import Globals
 
 if TYPE_CHECKING:
-    from lambdactl.plane import ControlPlane, Settings
+    from lambdactl.plane import Caller, ControlPlane, Settings
 
 
 def settings(globals_: Globals) -> Settings:
@@ -57,7 +57,7 @@ def endpoint(globals_: Globals) -> str | None:
     return url or None
 
 
-def control_plane(globals_: Globals) -> Any:
+def control_plane(globals_: Globals) -> Caller:
     url = endpoint(globals_)
     if url:
         return _remote(url, globals_)
@@ -74,7 +74,7 @@ def control_plane(globals_: Globals) -> Any:
     return local
 
 
-def _remote(url: str, globals_: Globals) -> Any:
+def _remote(url: str, globals_: Globals) -> Caller:
     from lambdactl.server.client import RemotePlane
 
     # As the aws CLI: 0 means no timeout (a socket timeout of 0 would be a non-blocking socket).
@@ -85,7 +85,7 @@ class ServedPlane:
     """API calls go to the discovered server (warm environments); anything else a command
     reaches for (store, code) stays local. If the server vanished, calls run locally."""
 
-    def __init__(self, remote: Any, local: Any) -> None:
+    def __init__(self, remote: Caller, local: ControlPlane) -> None:
         self.remote = remote
         self.local = local
 
@@ -108,7 +108,7 @@ class WorkerPlane:
     with none running, here (cold), then a worker is started with that function to warm up.
     Everything else, and any invoke the worker can't take, runs locally."""
 
-    def __init__(self, local: Any, globals_: Globals) -> None:
+    def __init__(self, local: ControlPlane, globals_: Globals) -> None:
         self.local = local
         self.globals = globals_
 

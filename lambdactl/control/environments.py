@@ -20,8 +20,13 @@ if TYPE_CHECKING:
 
 
 class OneShotEnvironments:
+    """An environment per invoke, in this process (the CLI's own): nothing is kept between invokes."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def close(self) -> None:
+        """Nothing is kept."""
 
     def run(
         self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, reserved: int | None = None,

@@ -148,7 +148,11 @@ def prewarm(plane: ControlPlane, name: str, qualifier: str | None) -> None:
     """Start an environment of the function (version or alias) into the plane's warm pool."""
     ref, qualifier = parse_target(plane, {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})})
     config = _target(plane, ref, qualifier).config
-    plane.environments.prewarm(_lazy_spec(plane, config))
+    from lambdactl.runtime.pool import EnvironmentPool
+
+    pool = plane.environments
+    if isinstance(pool, EnvironmentPool):  # a one-shot provider keeps nothing to warm
+        pool.prewarm(_lazy_spec(plane, config))
 
 
 def _lazy_spec(plane: ControlPlane, config: dict[str, Any]) -> LazySpec:

@@ -15,18 +15,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from lambdactl import errors
 from lambdactl.settings import Settings
+from lambdactl.spec import EnvironmentProvider
 from lambdactl.state.blobs import CodeStore
 from lambdactl.state.store import Store
 
-__all__ = ["OPERATIONS", "ControlPlane", "Settings", "operation", "service_operations"]
+__all__ = ["OPERATIONS", "Caller", "ControlPlane", "Settings", "operation", "service_operations"]
 
 ONE_SHOT_ENVIRONMENTS = "lambdactl.control.environments:OneShotEnvironments"
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
+
+
+class Caller(Protocol):
+    """What the CLI sends operations to: a ``ControlPlane``, a server (``server.client.RemotePlane``),
+    or a plane that routes between them (``cli.connect``)."""
+
+    def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
 
 def operation(name: str) -> Callable[[Handler], Handler]:
@@ -46,14 +54,15 @@ class ControlPlane:
         self.code = CodeStore(self.settings.state_dir)
 
     @cached_property
-    def environments(self) -> Any:
+    def environments(self) -> EnvironmentProvider:
         """Where invocations get an execution environment: one-shot here, a warm pool under `serve`
         (which sets this attribute). The default is named, not imported: the dispatcher stays below the
         control plane that implements it."""
         import importlib
 
         module, _, attr = ONE_SHOT_ENVIRONMENTS.partition(":")
-        return getattr(importlib.import_module(module), attr)(self.settings)
+        provider: EnvironmentProvider = getattr(importlib.import_module(module), attr)(self.settings)
+        return provider
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(op_name) or _load(op_name)

@@ -88,7 +88,7 @@ class Environment:
         missing interpreter); a failing function is reported by the next ``invoke()``.
         """
         self._move(State.STARTING)
-        contained = getattr(self.backend, "contained", False)
+        contained = self.backend.contained
         try:
             argv, kind = ([], "native") if contained else self._command()
         except errors.LambdactlError:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lambdactl import errors, settings
-from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
+from lambdactl.spec import EnvironmentSpec, ExecutionEnvironment, InvocationRequest, InvocationResult, LazySpec
 from lambdactl.state import leftovers
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def capacity_wait_s() -> float:
 class _Slot:
     """An environment, what memory it is charged, and when it last finished an invocation."""
 
-    def __init__(self, environment: object, revision: str, charge_mb: int, provisioned: bool = False) -> None:
+    def __init__(self, environment: ExecutionEnvironment, revision: str, charge_mb: int, provisioned: bool = False) -> None:
         self.environment = environment
         self.revision = revision
         self.charge_mb = charge_mb
@@ -79,7 +79,7 @@ class EnvironmentPool:
         self,
         account_limit: int = 1000,
         extra_env: dict[str, str] | None = None,
-        environment_factory: Callable[[EnvironmentSpec], object] | None = None,
+        environment_factory: Callable[[EnvironmentSpec], ExecutionEnvironment] | None = None,
         budget_mb: int | None = None,
         slots: ReservedSlots | None = None,
     ) -> None:
@@ -121,7 +121,7 @@ class EnvironmentPool:
         result: InvocationResult | None = None
         try:
             slot = self._acquire(spec)
-            result = slot.environment.invoke(request)  # type: ignore[attr-defined]
+            result = slot.environment.invoke(request)
             return result
         finally:
             self._finish(spec, reserved, slot, result)
@@ -158,7 +158,7 @@ class EnvironmentPool:
         """Start one environment of this version into the idle cache, as if an invocation had just
         used it: the cold start it stands for was reported elsewhere (the CLI invoke that asked for it)."""
         slot = self._acquire(spec)
-        slot.environment.count_as_used()  # type: ignore[attr-defined]
+        slot.environment.count_as_used()
         with self._lock:
             self._busy_slots.discard(slot)
             slot.idle_since = time.monotonic()
@@ -211,7 +211,7 @@ class EnvironmentPool:
     def _finish(self, spec: EnvironmentSpec | LazySpec, reserved: int | None, slot: _Slot | None,
                 result: InvocationResult | None) -> None:
         name = spec.function_name
-        retire = slot is not None and not (result is not None and result.reusable and slot.environment.alive)  # type: ignore[attr-defined]
+        retire = slot is not None and not (result is not None and result.reusable and slot.environment.alive)
         with self._lock:
             self._last_finish = time.monotonic()
             self._running[name] -= 1
@@ -241,7 +241,7 @@ class EnvironmentPool:
             slot = None
             while idle:
                 candidate = idle.pop()
-                if candidate.environment.alive:  # type: ignore[attr-defined]
+                if candidate.environment.alive:
                     slot = candidate
                     break
                 retired.append(candidate)
@@ -343,16 +343,16 @@ class EnvironmentPool:
             return spec
         return dataclasses.replace(spec, extra_env={**self.extra_env, **spec.extra_env})
 
-    def _start(self, spec: EnvironmentSpec | LazySpec) -> object:
+    def _start(self, spec: EnvironmentSpec | LazySpec) -> ExecutionEnvironment:
         """A started environment with a work dir of its own (a sibling of the spec's): callers may
         pass one spec for many environments (provisioning does), and ``_stop`` removes that dir."""
         spec = self._with_platform_env(spec.resolve())
         spec = dataclasses.replace(spec, work_dir=spec.work_dir.parent / f"{leftovers.owner_tag()}-{uuid.uuid4().hex}")
         environment = self._factory(spec)
         try:
-            environment.start()  # type: ignore[attr-defined]
+            environment.start()
         except BaseException:
-            environment.stop()  # type: ignore[attr-defined]
+            environment.stop()
             shutil.rmtree(spec.work_dir, ignore_errors=True)
             raise
         return environment
@@ -393,15 +393,15 @@ def _revision(spec: EnvironmentSpec | LazySpec) -> str:
     return repr(dataclasses.replace(spec, work_dir=spec.work_dir.parent, initialization_type="on-demand"))
 
 
-def _default_factory(spec: EnvironmentSpec) -> object:
+def _default_factory(spec: EnvironmentSpec) -> ExecutionEnvironment:
     from lambdactl.runtime.environment import Environment
 
     return Environment(spec)
 
 
 def _stop(slot: _Slot) -> None:
-    slot.environment.stop()  # type: ignore[attr-defined]
-    shutil.rmtree(slot.environment.spec.work_dir, ignore_errors=True)  # type: ignore[attr-defined]
+    slot.environment.stop()
+    shutil.rmtree(slot.environment.spec.work_dir, ignore_errors=True)
 
 
 def _stop_all(slots: list[_Slot]) -> None:

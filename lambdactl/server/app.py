@@ -41,6 +41,7 @@ from lambdactl.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
 from lambdactl.server.requestlog import RequestLog
+from lambdactl.spec import EnvironmentProvider
 from lambdactl.services.apigateway import gateway
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
@@ -99,7 +100,8 @@ class Planes:
     (it would drop that lock), so closing would not return descriptors; keeping bounds them.
     """
 
-    def __init__(self, settings: Settings, environments: Any = None, limit: int = MAX_PLANES) -> None:
+    def __init__(self, settings: Settings, environments: EnvironmentProvider | None = None,
+                 limit: int = MAX_PLANES) -> None:
         self.settings = settings
         self.limit = limit
         first = ControlPlane(settings)
@@ -131,9 +133,7 @@ class Planes:
             return plane
 
     def close(self) -> None:
-        close = getattr(self.environments, "close", None)
-        if callable(close):
-            close()
+        self.environments.close()
         with self._cond:
             planes = list(self._all)
         for plane in planes:
@@ -238,7 +238,7 @@ class LambdaServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, host: str, port: int, settings: Settings, environments: Any = None, sock: socket.socket | None = None
+        self, host: str, port: int, settings: Settings, environments: EnvironmentProvider | None = None, sock: socket.socket | None = None
     ) -> None:
         """``sock``: a socket already listening (``server/hosting.py`` binds before it builds the server)."""
         if ":" in host:
