@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,7 +17,7 @@ from lambdactl.cli.examples import epilog
 from lambdactl.cli.globals import Globals
 
 
-def _output(globals_: Globals) -> dict[str, str | None]:
+def _output(globals_: Globals) -> dict[str, Any]:
     """The plan is a table unless ``--output`` (or AWS_DEFAULT_OUTPUT) asks for another format."""
     options = globals_.render_options()
     if "--output" not in sys.argv and not os.environ.get("AWS_DEFAULT_OUTPUT"):
