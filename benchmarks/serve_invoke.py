@@ -5,7 +5,8 @@ equivalent inline one): the cold first invoke, warm-invoke latency p50/p99 on on
 keep-alive connection, and throughput with 1, 2 and 4 concurrent client processes.
 The emulator (Go, from the ``aws-sam-cli`` wheel: ``samcli/local/rapid/aws-lambda-rie-x86_64``,
 fetched once with ``pip download`` into ``--cache``) runs ``python -m awslambdaric`` on
-the same handler; it takes one invocation at a time, so it is measured with 1 client.
+the same handler, and again lambdactl's own Python bootstrap (the like-for-like row: same runtime
+client, different server); it takes one invocation at a time, so it is measured with 1 client.
 Targets: warm p50 <= 2x the emulator's; 2-client throughput >= the emulator's 1-client rate.
 
     python benchmarks/serve_invoke.py [--invokes 1000] [--seconds 3] [--cache ~/.cache/lambdactl-bench]
@@ -38,6 +39,7 @@ def handler(event, context):
     return {"statusCode": 200, "body": "Hello from Lambda!"}
 '''
 RIE_MEMBER = "samcli/local/rapid/aws-lambda-rie-x86_64"
+BOOTSTRAP = Path(__file__).resolve().parent.parent / "lambdactl" / "runtime" / "bootstraps" / "python_bootstrap.py"
 RIE_PATH = "/2015-03-31/functions/function/invocations"
 OUR_PATH = "/2015-03-31/functions/hello/invocations"
 CLIENTS = (1, 2, 4)
@@ -167,10 +169,11 @@ def rie_binary(cache: Path) -> Path | None:
     return binary
 
 
-def run_rie(binary: Path, handler_dir: Path, args: argparse.Namespace) -> dict[str, float]:
+def run_rie(binary: Path, handler_dir: Path, args: argparse.Namespace, runtime: list[str]) -> dict[str, float]:
+    """The emulator running ``runtime`` (its runtime client's command line, the handler last)."""
     port = free_port()
     command = [str(binary), "--log-level", "error", "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-               args.rie_python, "-m", "awslambdaric", "app.handler"]  # fmt: skip
+               *runtime]  # fmt: skip
     emulator = subprocess.Popen(command, cwd=handler_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)  # fmt: skip
     try:
@@ -195,14 +198,19 @@ def main() -> None:
         (handler_dir / "app.py").write_text(SAMPLE.read_text() if SAMPLE.exists() else HELLO)
         ours = run_ours(handler_dir, Path(tmp) / "state", args)
         binary = rie_binary(args.cache)
-        rie = run_rie(binary, handler_dir, args) if binary else None
+        rie = run_rie(binary, handler_dir, args, [args.rie_python, "-m", "awslambdaric", "app.handler"]) if binary else None
+        # Like for like: the emulator with lambdactl's own Python runtime client, the one `serve` runs.
+        rie_own = run_rie(binary, handler_dir, args, [args.rie_python, str(BOOTSTRAP), "app.handler"]) if binary else None
     rows = [("cold first invoke (ms)", "cold_ms"), ("warm p50 (ms)", "p50_ms"), ("warm p99 (ms)", "p99_ms")]
     rows += [(f"throughput, {n} client{'s' * (n > 1)} (inv/s)", f"rps_{n}") for n in CLIENTS]
-    print(f"{'':34} {'lambdactl serve':>16} {'RIE':>10} {'ratio':>7}")
+    print("columns: A = lambdactl serve with lambdactl's Python bootstrap; B = the emulator (RIE) with lambdactl's")
+    print("bootstrap (same runtime client: compares the servers); C = RIE with awslambdaric (as AWS ships it)")
+    print(f"{'':34} {'A serve+own':>12} {'B RIE+own':>10} {'A/B':>6} {'C RIE+ric':>10} {'A/C':>6}")
     for label, key in rows:
-        theirs = (rie or {}).get(key)
-        ratio = f"{ours[key] / theirs:7.2f}" if theirs else f"{'':7}"
-        print(f"{label:34} {ours[key]:16.2f} {theirs if theirs is not None else float('nan'):10.2f} {ratio}")
+        cells = [(rie_own or {}).get(key), (rie or {}).get(key)]
+        shown = [(f"{v:10.2f}", f"{ours[key] / v:6.2f}" if v else f"{'':6}") if v is not None else (f"{'n/a':>10}", f"{'':6}")
+                 for v in cells]  # fmt: skip
+        print(f"{label:34} {ours[key]:12.2f} {shown[0][0]} {shown[0][1]} {shown[1][0]} {shown[1][1]}")
     if rie:
         p50_ok = ours["p50_ms"] <= 2 * rie["p50_ms"]
         rps_ok = ours["rps_2"] >= rie["rps_1"]
