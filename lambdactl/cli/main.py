@@ -42,6 +42,7 @@ EXTRA_COMMANDS = {
     "s3api": ("lambdactl.cli.commands.services:s3api", "Embedded S3 buckets and objects, with the commands of aws s3api."),
     "s3": ("lambdactl.cli.commands.s3:s3", "Embedded S3 with aws s3's high-level commands: cp, ls, mb, rb, rm, sync."),
     "build": ("lambdactl.cli.commands.stacks:build", "Build a SAM template's functions and dependencies (.aws-sam/build)."),
+    "export": ("lambdactl.cli.commands.stacks:export", "Write this state directory as a SAM template (for AWS)."),
     "deploy": ("lambdactl.cli.commands.stacks:deploy", "Deploy a SAM/CloudFormation template here as a stack."),
     "list-stacks": ("lambdactl.cli.commands.stacks:list_stacks", "List the stacks deploy made."),
     "delete-stack": ("lambdactl.cli.commands.stacks:delete_stack", "Delete a stack and every resource it made."),

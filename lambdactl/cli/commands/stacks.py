@@ -94,3 +94,21 @@ def build(template: str | None) -> None:
     from lambdactl.templates import build as builder
 
     builder.build(_template(template), lambda line: click.echo(line, err=True))
+
+
+@click.command(name="export", help="lambdactl extension: write this state directory as a SAM template "
+               "(<dir>/template.yaml, code zips under <dir>/code/) that sam deploy takes to AWS Lambda and that "
+               "deploy recreates here: functions, layers, queues, buckets and each function's events.",
+               epilog=epilog("lambdactl export --output-dir out && sam deploy -t out/template.yaml --guided"))
+@click.option("--output-dir", default="lambdactl-export", metavar="<value>", help="Where to write (default: lambdactl-export).")
+@click.option("--format", "format_", type=click.Choice(["sam"]), default="sam", help="The template dialect.")
+@click.pass_obj
+def export(globals_: Globals, output_dir: str, format_: str) -> None:
+    import yaml
+
+    from lambdactl.templates.export import export as export_state
+
+    out = Path(output_dir)
+    template = export_state(local_plane(globals_), out)
+    (out / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+    click.echo(f"Wrote {out / 'template.yaml'} ({len(template['Resources'])} resources)", err=True)
