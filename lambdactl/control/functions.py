@@ -307,10 +307,10 @@ def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[st
             config["Architectures"] = params["Architectures"]
 
     config = _update_latest(plane, ref.name, change)
-    if params.get("Publish"):
+    if params.get("Publish"):  # the new version, being created (recorded: test_publish_with_update)
         from lambdactl.control.versions import publish
 
-        config = publish(plane, ref.name)
+        return configuration(plane, publish(plane, ref.name), view="create", qualified=True)
     return configuration(plane, config, view="update")
 
 

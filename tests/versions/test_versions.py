@@ -53,7 +53,10 @@ def test_version_code_survives_function_code_gc(plane, make_function, monkeypatc
 def test_publish_numbers_are_never_reused_and_unchanged_latest_returns_last(plane, make_function):
     make_function("f", returning("a"))
     first = plane.call("PublishVersion", {"FunctionName": "f", "Description": "first"})
-    assert (first["Version"], first["FunctionArn"], first["State"]) == ("1", f"{FN_ARN}:f:1", "Pending")
+    # Active and Successful at once, as recorded from AWS (LocalStack's test_lambda_api.snapshot.json,
+    # test_version_lifecycle first_publish_response)
+    assert (first["Version"], first["FunctionArn"], first["State"], first["LastUpdateStatus"]) == (
+        "1", f"{FN_ARN}:f:1", "Active", "Successful")
     assert first["Description"] == "first"
     again = plane.call("PublishVersion", {"FunctionName": "f"})
     assert again["Version"] == "1" and again["RevisionId"] == first["RevisionId"]
@@ -150,3 +153,15 @@ def test_delete_function_removes_versions_and_aliases(plane, make_function):
     make_function("f", returning("b"))
     assert plane.call("ListAliases", {"FunctionName": "f"})["Aliases"] == []
     assert [v["Version"] for v in plane.call("ListVersionsByFunction", {"FunctionName": "f"})["Versions"]] == ["$LATEST"]
+
+
+def test_update_function_code_with_publish_returns_the_new_version(plane, make_function):
+    """The new version's configuration, being created (recorded from AWS: LocalStack's
+    test_lambda_api.snapshot.json, test_publish_with_update update_function_code_result)."""
+    make_function("f", returning("a"))
+    result = plane.call("UpdateFunctionCode", {"FunctionName": "f", "ZipFile": returning("b"), "Publish": True})
+    assert (result["Version"], result["FunctionArn"]) == ("1", f"{FN_ARN}:f:1")
+    assert (result["State"], result["StateReason"], result["StateReasonCode"]) == (
+        "Pending", "The function is being created.", "Creating")
+    assert "LastUpdateStatus" not in result
+    assert plane.call("GetFunctionConfiguration", {"FunctionName": "f", "Qualifier": "1"})["RevisionId"] == result["RevisionId"]
