@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import posixpath
+import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lambdactl import errors
 from lambdactl.state.store import private_state_dir
@@ -48,6 +50,7 @@ def check_zip(data: bytes, *, direct: bool = True) -> int:
             infos = archive.infolist()
             if archive.testzip() is not None:
                 raise errors.InvalidParameterValueException(UNZIP_ERROR)
+            problem = layout_problem(archive, infos)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
         raise errors.InvalidParameterValueException(UNZIP_ERROR) from None
     for info in infos:
@@ -55,10 +58,56 @@ def check_zip(data: bytes, *, direct: bool = True) -> int:
             raise errors.InvalidParameterValueException(
                 f"{UNZIP_ERROR[:-1]}: entry '{info.filename}' points outside the package."
             )
+    if problem is not None:
+        raise errors.InvalidParameterValueException(f"{UNZIP_ERROR[:-1]}: {problem}.")
     total = sum(info.file_size for info in infos)
     if total > MAX_UNZIPPED:
         raise errors.InvalidParameterValueException(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
     return total
+
+
+MAX_NAME_BYTES = 255  # a path component, as Linux allows
+MAX_PATH_BYTES = 3072  # an entry's path (the unpacked tree lives a few hundred bytes below / itself)
+MAX_DEPTH = 128  # directories deep
+
+
+def is_symlink(info: Any) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16) and not info.is_dir()
+
+
+def layout_problem(archive: Any, infos: list[Any]) -> str | None:
+    """Why the entries can't be unpacked into one tree (None if they can): a name or path too long or
+    deep, a file where another entry needs a directory, a symlink leading out of the package, or an
+    entry below a symlink."""
+    files: set[str] = set()
+    dirs: set[str] = set()
+    links: set[str] = set()
+    for info in infos:
+        name = info.filename.replace("\\", "/").strip("/")
+        parts = [part for part in name.split("/") if part not in ("", ".")]
+        if not parts:
+            continue
+        if any(len(part.encode()) > MAX_NAME_BYTES for part in parts) or len(name.encode()) > MAX_PATH_BYTES:
+            return f"entry '{info.filename[:80]}...' has a name longer than the file system allows"
+        if len(parts) > MAX_DEPTH:
+            return f"entry '{info.filename[:80]}...' is more than {MAX_DEPTH} directories deep"
+        path = "/".join(parts)
+        (dirs if info.is_dir() else files).add(path)
+        dirs.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        if is_symlink(info):
+            target = archive.read(info).decode("utf-8", "replace")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                return f"symlink '{info.filename}' points outside the package"
+            links.add(path)
+    if clash := sorted(files & dirs):
+        return f"'{clash[0]}' is both a file and a directory"
+    for path in dirs:
+        parts = path.split("/")
+        for i in range(1, len(parts) + 1):
+            if "/".join(parts[:i]) in links:
+                return f"entry under '{'/'.join(parts[:i])}', which is a symlink"
+    return None
 
 
 def safe_member(name: str) -> bool:
@@ -209,7 +258,6 @@ def _extract(zips: list[Path], target: Path) -> Path:
     if target.is_dir():  # the common case: nothing to import or do
         return target
     import shutil
-    import stat
     import tempfile
     import zipfile
 
@@ -225,6 +273,11 @@ def _extract(zips: list[Path], target: Path) -> Path:
                     path = staging / info.filename
                     if not info.is_dir() and (path.is_file() or path.is_symlink()):
                         path.unlink()  # a later zip overrides an earlier file
+                        modes.pop(path, None)
+                    if is_symlink(info):  # kept a symlink, as Lambda does (check_zip saw it stays inside)
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        os.symlink(archive.read(info).decode(), path)
+                        continue
                     archive.extract(info, staging)
                     if not info.is_dir():
                         modes[path] = (info.external_attr >> 16) & 0o777
