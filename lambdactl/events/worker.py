@@ -164,9 +164,11 @@ class Worker:
                     if not pruned:
                         queue.prune(plane, RETAIN_SUCCEEDED)
                         pruned = True
-                    # enabled schedules keep a background worker (not a drain) alive to fire them
+                    # enabled schedules keep a background worker (not a drain) alive to fire them, while
+                    # their state directory exists
                     if (idle_s is not None and now - max(idle_since, self._active_at()) >= idle_s
-                            and (idle_s == 0 or not timers.armed(plane))):
+                            and (idle_s == 0 or not timers.armed(plane)
+                                 or not (plane.settings.state_dir / "lambdactl.db").exists())):
                         return
                 if idle_s is not None and now - checked > 1:  # a background worker leaves to `serve`
                     checked = now

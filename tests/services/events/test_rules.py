@@ -18,6 +18,13 @@ def handler(event, context):
 '''
 
 
+@pytest.fixture(autouse=True)
+def no_background_worker(cli):
+    """advance-clock fires schedules and drain runs what they queue, here: no worker outlives the test
+    (enabled schedules would keep one alive)."""
+    cli.env["LAMBDACTL_AUTO_WORKER"] = "0"
+
+
 def lines(path: Path) -> list:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 

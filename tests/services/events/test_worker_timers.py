@@ -72,3 +72,13 @@ def test_killed_at_a_due_time_the_schedule_fires_once_after_restart(cli, state_d
         if worker.poll() is None:
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
+
+
+def test_a_worker_kept_by_schedules_leaves_once_its_state_directory_is_gone(cli, state_dir):
+    import shutil
+
+    cli.env["LAMBDACTL_WORKER_IDLE_S"] = "0.2"
+    cli("events", "put-rule", "--name", "daily", "--schedule-expression", "rate(1 day)")
+    wait_until(lambda: worker_pids(state_dir), timeout=30)
+    shutil.rmtree(state_dir)
+    wait_until(lambda: not worker_pids(state_dir), timeout=30)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 ROLE = "arn:aws:iam::123456789012:role/scheduler"
 QUEUE_URL = "http://sqs.us-east-1.localhost/123456789012/out"
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:out"
@@ -15,6 +17,13 @@ def handler(event, context):
     with open(os.environ["OUT"], "a") as f:
         f.write(json.dumps(event) + "\\n")
 '''
+
+
+@pytest.fixture(autouse=True)
+def no_background_worker(cli):
+    """advance-clock fires schedules and drain runs what they queue, here: no worker outlives the test
+    (enabled schedules would keep one alive)."""
+    cli.env["LAMBDACTL_AUTO_WORKER"] = "0"
 
 
 def target(arn: str, **extra: object) -> str:
