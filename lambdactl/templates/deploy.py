@@ -96,7 +96,16 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
     resolver = resolve.Resolver(template, overrides, stack, plane.settings.region, plane.settings.account_id, attributes)
     ordered = resolve.order(expanded, set(resolver.parameters))
     records = _records(plane, stack)
-    _save_stack(plane, stack, str(template_path), overrides, "UPDATE_IN_PROGRESS" if records else "CREATE_IN_PROGRESS")
+    status = plane.store.conn.execute("SELECT status FROM stacks WHERE name = ?", (stack,)).fetchone()
+    started = False
+
+    def begin() -> None:
+        """Mark the stack in progress before its first change (a no-op deploy writes nothing)."""
+        nonlocal started
+        if not started:
+            _save_stack(plane, stack, str(template_path), overrides, "UPDATE_IN_PROGRESS" if records else "CREATE_IN_PROGRESS")
+            started = True
+
     changes: list[dict[str, Any]] = []
     wanted: set[str] = set()
     for position, resource in enumerate(ordered):
@@ -119,20 +128,24 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
                     _record(plane, stack, lid, kind, old["physical_id"], digest, old["attributes"], position)
                 continue
             handler = resources.HANDLERS[kind]
+            begin()
             if old and old["type"] == kind and handler.update is not None:
                 physical, attrs = handler.update(ctx, lid, props, old)
                 action = "Modify"
             else:
                 if old:  # replaced: the old one goes first (names are fixed, as CloudFormation's custom names)
-                    resources.HANDLERS[old["type"]].delete(ctx, old) if old["type"] in resources.HANDLERS else None
+                    if old["type"] in resources.HANDLERS:
+                        resources.HANDLERS[old["type"]].delete(ctx, old)
                     _forget(plane, stack, lid)
                 physical, attrs = handler.create(ctx, lid, props)
                 action = "Replace" if old else "Add"
         except TemplateError:
-            _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
+            if started:
+                _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
             raise
         except errors.LambdactlError as exc:
-            _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
+            if started:
+                _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
             done = ", ".join(f"{c['LogicalResourceId']} ({c['Action']})" for c in changes if not c["Action"].startswith("Skip"))
             raise DeployFailed(f"Deploy of stack {stack} failed at {lid} ({kind}): {exc.message.strip()}. "
                                f"Applied before it: {done or 'nothing'}. Fix it and deploy again to converge.") from None
@@ -141,11 +154,13 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         changes.append(_change(lid, kind, action, physical))
     for lid, old in sorted(records.items(), key=lambda item: -item[1]["position"]):
         if lid not in wanted:
+            begin()
             if old["type"] in resources.HANDLERS:
                 resources.HANDLERS[old["type"]].delete(ctx, old)
             _forget(plane, stack, lid)
             changes.append(_change(lid, old["type"], "Delete", old["physical_id"]))
-    _save_stack(plane, stack, str(template_path), overrides, "UPDATE_COMPLETE" if records else "CREATE_COMPLETE")
+    if started or status is None or status[0].endswith(("FAILED", "IN_PROGRESS")):
+        _save_stack(plane, stack, str(template_path), overrides, "UPDATE_COMPLETE" if records else "CREATE_COMPLETE")
     made = [c for c in changes if not c["Action"].startswith("Skip")]
     message = (f"Successfully deployed stack {stack}: {len(made)} change(s)" if made
                else f"No changes to deploy. Stack {stack} is up to date")

@@ -19,7 +19,7 @@ class TemplateError(errors.LambdactlError):
 def _loader() -> Any:
     import yaml
 
-    class CloudFormationLoader(yaml.SafeLoader):
+    class CloudFormationLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml's when built
         """SafeLoader plus the short forms: ``!Ref X`` -> ``{"Ref": "X"}``, ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``."""
 
     def construct(tag: str) -> Any:
