@@ -439,6 +439,40 @@ class HttpApi:
         _ignore_missing(ctx.plane, "apigatewayv2:DeleteApi", {"ApiId": record["physical_id"]})
 
 
+class RestApi:
+    """SAM's implicit ``ServerlessRestApi``: a resource per path segment, a Lambda proxy method per
+    ``Api`` event, deployed to the ``Prod`` stage as SAM does."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        api = ctx.plane.call("apigateway:CreateRestApi", {"name": str(props.get("Name") or lid)})
+        api_id = api["id"]
+        resources = {r["path"]: r["id"] for r in ctx.plane.call("apigateway:GetResources", {"restApiId": api_id})["items"]}
+        for route in props.get("__Routes", []):
+            path = "/" + str(route["Path"]).strip("/")
+            parent = resources["/"]
+            for depth, part in enumerate(path.strip("/").split("/") if path != "/" else []):
+                sub = "/" + "/".join(path.strip("/").split("/")[: depth + 1])
+                if sub not in resources:
+                    resources[sub] = ctx.plane.call("apigateway:CreateResource", {
+                        "restApiId": api_id, "parentId": parent, "pathPart": part})["id"]
+                parent = resources[sub]
+            method = "ANY" if route["Method"] in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else route["Method"]
+            ctx.plane.call("apigateway:PutMethod", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
+                                                   "authorizationType": "NONE"})
+            uri = f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{route['FunctionArn']}/invocations"
+            ctx.plane.call("apigateway:PutIntegration", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
+                                                        "type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": uri})
+        ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "Prod"})
+        return api_id, {"Ref": api_id, "RootResourceId": resources["/"]}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        _ignore_missing(ctx.plane, "apigateway:DeleteRestApi", {"restApiId": record["physical_id"]})
+
+
 HANDLERS: dict[str, Any] = {
     "AWS::Lambda::Function": Function,
     "AWS::Lambda::LayerVersion": LayerVersion,
@@ -451,6 +485,7 @@ HANDLERS: dict[str, Any] = {
     "AWS::Scheduler::Schedule": Schedule,
     "AWS::Kinesis::Stream": Stream,
     "AWS::ApiGatewayV2::Api": HttpApi,
+    "AWS::ApiGateway::RestApi": RestApi,
 }
 
 

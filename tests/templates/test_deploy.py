@@ -22,6 +22,11 @@ WEB = '''
 def handler(event, context):
     return {"statusCode": 200, "body": "hello from " + event.get("rawPath", "?")}
 '''
+REST = '''
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"id": event["pathParameters"]["id"], "resource": event["resource"]})}
+'''
 
 TEMPLATE = """
 AWSTemplateFormatVersion: '2010-09-09'
@@ -100,6 +105,8 @@ def write_app(root: Path, web: bool = True) -> Path:
     (root / "src/web").mkdir(parents=True, exist_ok=True)
     (root / "src/worker/app.py").write_text(WORKER)
     (root / "src/web/app.py").write_text(WEB)
+    (root / "src/rest").mkdir(parents=True, exist_ok=True)
+    (root / "src/rest/app.py").write_text(REST)
     template = root / "template.yaml"
     template.write_text(TEMPLATE % {"web": WEB_FUNCTION if web else ""})
     return template
@@ -180,6 +187,24 @@ def test_removing_a_function_deletes_it_and_what_it_made(cli, tmp_path: Path) ->
     assert cli("list-stacks").json == {"StackSummaries": []}
 
 
+REST_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Items:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/rest
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            Path: /items/{id}
+            Method: get
+"""
+
+
 @pytest.mark.slow
 def test_http_api_event_answers_through_serve(cli, tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -188,11 +213,17 @@ def test_http_api_event_answers_through_serve(cli, tmp_path: Path) -> None:
 
     write_app(tmp_path)
     deploy(cli)
+    (tmp_path / "rest.yaml").write_text(REST_TEMPLATE)
+    rest = changes(cli("deploy", "--template", "rest.yaml", "--stack-name", "rest", "--output", "json"))
+    assert rest == {"Items": "Add", "ServerlessRestApi": "Add", "ItemsGetPermission": "Add"}
     api = cli("apigatewayv2", "get-apis", "--query", "Items[0].ApiId", "--output", "text").stdout.strip()
+    rest_api = cli("apigateway", "get-rest-apis", "--query", "items[0].id", "--output", "text").stdout.strip()
     server = start_server(cli.state_dir, tmp_path / "serve.log")
     try:
         with urllib.request.urlopen(f"{server.url}/_aws/execute-api/{api}/hello", timeout=30) as response:
             assert response.read() == b"hello from /hello"
+        with urllib.request.urlopen(f"{server.url}/_aws/execute-api/{rest_api}/Prod/items/5", timeout=30) as response:
+            assert json.loads(response.read()) == {"id": "5", "resource": "/items/{id}"}
     finally:
         server.stop()
 
