@@ -37,6 +37,9 @@ def tail_base64(log: str) -> str:
     return base64.b64encode(log.encode()[-TAIL_BYTES:]).decode()
 
 
+MAX_LINE = 262_144  # characters of one log line kept, as Lambda's 256 KB
+
+
 def append(plane: ControlPlane, group: str, stream: str, text: str) -> None:
     """Store an invocation's log lines: at once, or handed to the process's batch writer if it has one."""
     if not text:
@@ -51,7 +54,8 @@ def append(plane: ControlPlane, group: str, stream: str, text: str) -> None:
 
 
 def _insert(conn: Any, group: str, stream: str, now: int, text: str) -> None:
-    lines = [(group, stream, now, line) for line in text.splitlines() if line.strip()]
+    # As Lambda's log delivery: a line longer than 256 KB is cut there.
+    lines = [(group, stream, now, line[:MAX_LINE]) for line in text.splitlines() if line.strip()]
     keep = retention_events()
     step = max(1, keep // 20)  # trimming walks `keep` rows: do it once per `step` new events, not per invoke
     conn.executemany("INSERT INTO log_events (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)", lines)

@@ -40,6 +40,7 @@ from lambdactl.runtime.states import InvalidStateTransition, State, check_transi
 
 BOOTSTRAPS_DIR = Path(__file__).parent / "bootstraps"
 CONTAINER_TASK_ROOT = "/var/task"
+MAX_LOG_BYTES = 8 << 20  # output kept per invocation (its log); the rest is counted, not kept
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 _EXIT_GRACE_S = 2.0  # how long to wait for the exit status once the runtime hung up
 
@@ -72,6 +73,7 @@ class Environment:
         self._state_lock = threading.Lock()
         self._output = bytearray()  # runtime output not yet attributed to an invocation
         self._output_lock = threading.Lock()
+        self._dropped = 0  # output bytes past MAX_LOG_BYTES, reported at the end of the invocation's log
         self._api: RuntimeAPI | None = None
         self._process: Process | None = None
         self._exit_code: int | None = None
@@ -164,7 +166,7 @@ class Environment:
             else:
                 failure = _Failure("Sandbox.Timedout", f"Task timed out after {timeout:.2f} seconds", status="timeout")
                 self._process.kill()  # returns once all output is read, so the timeout line comes last
-                self._collect(reports.timeout_line(request.request_id, timeout).encode())
+                self._collect(reports.timeout_line(request.request_id, timeout).encode(), always=True)
             return self._finish(request, failure.payload(request.request_id), duration_ms, failure, None)
 
     def stop(self) -> None:
@@ -219,6 +221,10 @@ class Environment:
         max_used = self._process.max_memory_used_mb() if self._process else 0
         with self._output_lock:
             output, self._output = bytes(self._output), bytearray()
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            output += (b"\nlambdactl: %d bytes of this invocation's output were not kept (at most %d are)\n"
+                       % (dropped, MAX_LOG_BYTES))
         # Provisioned environments initialize ahead of any invocation: no Init Duration in REPORT.
         cold = self._cold and self.spec.initialization_type == "on-demand"
         init_ms = self.init_duration_ms if cold else None
@@ -261,9 +267,17 @@ class Environment:
 
     # -- process plumbing --------------------------------------------------------------
 
-    def _collect(self, data: bytes) -> None:
+    def _collect(self, data: bytes, always: bool = False) -> None:
+        """Keep the runtime's output for the invocation's log, at most MAX_LOG_BYTES of it (``always``:
+        lambdactl's own lines, kept past the cap): a function printing without end must not take the
+        process's memory with it."""
         with self._output_lock:
-            self._output += data
+            room = MAX_LOG_BYTES - len(self._output)
+            if always or len(data) <= room:
+                self._output += data
+                return
+            self._output += data[:max(room, 0)]
+            self._dropped += len(data) - max(room, 0)
 
     def _on_exit(self, code: int) -> None:
         self._exit_code = code
