@@ -17,9 +17,9 @@ import uuid
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.plane import ControlPlane
 from lambdactl.events import queue
 from lambdactl.model import validate
+from lambdactl.plane import ControlPlane
 
 
 def record(plane: ControlPlane, event: queue.Event, condition: str, invoke_count: int,

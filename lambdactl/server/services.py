@@ -43,7 +43,6 @@ class NotServed(errors.ServiceError):
 def served() -> tuple[str, ...]:
     """The botocore names of the services ``serve`` answers, Lambda first."""
     from lambdactl.plane.index import OPERATION_MODULES
-
     from lambdactl.protocols import MODULES
 
     in_control = {op.partition(":")[0] for op in OPERATION_MODULES if ":" in op}
@@ -60,8 +59,8 @@ def served() -> tuple[str, ...]:
 @cache
 def implemented(service: str) -> frozenset[str]:
     """The model operations of ``service`` that lambdactl implements (their modules imported)."""
-    from lambdactl.plane.index import OPERATION_MODULES, supported_operations
     from lambdactl.plane import OPERATIONS
+    from lambdactl.plane.index import OPERATION_MODULES, supported_operations
 
     if service == LAMBDA:
         return frozenset(supported_operations())

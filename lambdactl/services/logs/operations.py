@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.plane import ControlPlane, operation
 from lambdactl.model import validate
+from lambdactl.plane import ControlPlane, operation
 
 ResourceNotFoundException = errors.service_error("ResourceNotFoundException", 400, name="LogsResourceNotFound")
 InvalidParameterException = errors.service_error("InvalidParameterException", 400)
