@@ -314,3 +314,50 @@ def test_half_failed_deploy_reports_what_applied_and_rerun_converges(cli, tmp_pa
     fixed = changes(cli("deploy", "--stack-name", "half", "--output", "json"))
     assert fixed == {"F": "Add", "FQ": "Add"}  # the queue was recorded: not made twice
     assert changes(cli("deploy", "--stack-name", "half", "--output", "json")) == {}
+
+
+LAYER_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Greeting:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      LayerName: greeting
+      ContentUri: layer
+      CompatibleRuntimes: [python3.12]
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn
+      Handler: app.handler
+      Runtime: python3.12
+      Layers: [!Ref Greeting]
+      ReservedConcurrentExecutions: 3
+      FunctionUrlConfig:
+        AuthType: NONE
+"""
+
+
+def test_layer_versions_follow_their_content_and_functions_follow_the_layer(cli, tmp_path: Path) -> None:
+    (tmp_path / "layer/python").mkdir(parents=True)
+    (tmp_path / "layer/python/greeting.py").write_text("GREETING = 'one'\n")
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn/app.py").write_text("from greeting import GREETING\n\ndef handler(event, context):\n    return GREETING\n")
+    (tmp_path / "template.yaml").write_text(LAYER_TEMPLATE)
+    first = changes(deploy(cli))
+    assert first == {"Greeting": "Add", "Hello": "Add", "HelloUrl": "Add", "HelloUrlPublicPermissions": "Add"}
+    got = cli("get-function", "--function-name", "app-Hello").json
+    assert got["Concurrency"] == {"ReservedConcurrentExecutions": 3}
+    assert [layer["Arn"] for layer in got["Configuration"]["Layers"]] == [
+        "arn:aws:lambda:us-east-1:123456789012:layer:greeting:1"]
+    assert cli("get-function-url-config", "--function-name", "app-Hello").json["AuthType"] == "NONE"
+    cli("invoke", "--function-name", "app-Hello", "out.json")
+    assert (tmp_path / "out.json").read_text() == '"one"'
+
+    (tmp_path / "layer/python/greeting.py").write_text("GREETING = 'two'\n")
+    second = changes(deploy(cli))
+    assert second == {"Greeting": "Replace", "Hello": "Modify"}
+    versions = cli("list-layer-versions", "--layer-name", "greeting", "--query", "LayerVersions[].Version").json
+    assert versions == [2]  # the old version is deleted, as CloudFormation does
+    cli("invoke", "--function-name", "app-Hello", "out.json")
+    assert (tmp_path / "out.json").read_text() == '"two"'
