@@ -361,3 +361,34 @@ def test_layer_versions_follow_their_content_and_functions_follow_the_layer(cli,
     assert versions == [2]  # the old version is deleted, as CloudFormation does
     cli("invoke", "--function-name", "app-Hello", "out.json")
     assert (tmp_path / "out.json").read_text() == '"two"'
+
+
+@pytest.mark.slow
+def test_deploy_watch_picks_up_an_edit(cli, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from serving import wait_until
+
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn/app.py").write_text("def handler(event, context):\n    return 'before'\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: fn\n      Handler: app.handler\n      Runtime: python3.12\n")
+    watcher = cli.popen("deploy", "--watch", "--stack-name", "w")
+    try:
+        def answer() -> str | None:
+            if not _exists(cli):
+                return None
+            cli("invoke", "--function-name", "w-Fn", "out.json")
+            return (tmp_path / "out.json").read_text()
+
+        assert wait_until(answer, timeout=60, what="first deploy") == '"before"'
+        (tmp_path / "fn/app.py").write_text("def handler(event, context):\n    return 'after'\n")
+        wait_until(lambda: answer() == '"after"', timeout=60, what="the edit deployed")
+    finally:
+        watcher.terminate()
+        _, err = watcher.communicate(timeout=30)
+    assert "Watching" in err and "Fn (Modify)" in err
+
+
+def _exists(cli) -> bool:
+    return "w-Fn" in cli("list-functions", "--query", "Functions[].FunctionName", "--output", "text").stdout

@@ -46,16 +46,22 @@ def _template(path: str | None, built: bool = False) -> Path:
               help="The template (default: template.yaml here).")
 @click.option("--stack-name", default=None, metavar="<value>", help="The stack (default: the template's folder name).")
 @click.option("--parameter-overrides", multiple=True, metavar="<Key=Value>", help="Template parameters, Key=Value ...")
+@click.option("--watch", is_flag=True, help="Keep running: rebuild (if built) and redeploy on every change.")
 @click.argument("more_overrides", nargs=-1, required=False)
 @click.pass_obj
 def deploy(globals_: Globals, template: str | None, stack_name: str | None, parameter_overrides: tuple[str, ...],
-           more_overrides: tuple[str, ...]) -> None:
+           watch: bool, more_overrides: tuple[str, ...]) -> None:
     from lambdactl.render import render
     from lambdactl.templates import deploy as stacks
 
-    path = _template(template, built=True)
+    path = _template(template, built=not watch)  # --watch builds from the sources itself
     overrides = stacks.parse_overrides(parameter_overrides + more_overrides)
     plane = local_plane(globals_)
+    if watch:
+        from lambdactl.templates.watch import watch as watch_and_deploy
+
+        watch_and_deploy(plane, path, stacks.stack_name_for(path, stack_name), overrides, lambda line: click.echo(line, err=True))
+        return
     result = stacks.deploy(plane, path, stacks.stack_name_for(path, stack_name), overrides)
     click.echo(result["Message"], err=True)
     render({"Changes": result["Changes"]} if result["Changes"] else {}, operation="Deploy", **_output(globals_))
