@@ -82,7 +82,6 @@ class MemoryPeak:
     def __init__(self, root: int) -> None:
         self.root = root
         self.peak_rss = 0
-        self.processes_at_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -98,12 +97,13 @@ class MemoryPeak:
         while not self._stop.wait(0.25):
             pids = tree(self.root)
             rss = sum(_field(f"/proc/{pid}/status", "VmRSS:") for pid in pids)
-            if rss > self.peak_rss:
-                self.peak_rss, self.processes_at_peak = rss, len(pids)
+            self.peak_rss = max(self.peak_rss, rss)
 
-    def settled_pss(self) -> int:
-        """PSS of the tree now (the environments stay warm after the burst), in kB."""
-        return sum(_field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in tree(self.root))
+    def settled(self) -> tuple[int, int]:
+        """(PSS of the tree now, in kB; runtime processes in it): the environments stay warm after the burst."""
+        pids = tree(self.root)
+        runtimes = sum(b"bootstrap" in _cmdline(pid) for pid in pids)
+        return sum(_field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids), runtimes
 
 
 def tree(root: int) -> list[int]:
@@ -121,6 +121,13 @@ def tree(root: int) -> list[int]:
         found.append(pid)
         todo += children.get(pid, [])
     return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _field(path: str, name: str) -> int:
@@ -146,7 +153,7 @@ def burst(port: int, total: int, clients: int, server_pid: int) -> dict[str, flo
         outcomes = [item for _ in workers for item in results.get(timeout=300)]
         for worker in workers:
             worker.join()
-    pss = memory.settled_pss()
+    pss, environments = memory.settled()
     latencies = sorted(seconds for ok, seconds, _, _ in outcomes if ok)
     return {
         "errors": sum(not ok for ok, *_ in outcomes),
@@ -155,7 +162,7 @@ def burst(port: int, total: int, clients: int, server_pid: int) -> dict[str, flo
         "p99_s": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
         "peak_rss_mb": memory.peak_rss / 1024,
         "pss_mb": pss / 1024,
-        "processes": memory.processes_at_peak,
+        "environments": environments,
     }
 
 
@@ -205,12 +212,12 @@ def main() -> None:
     print(f"baseline (one invocation alone): cold {baseline['cold']:.2f} s, warm {baseline['warm']:.2f} s; "
           f"serve with one environment: {idle_mb:.0f} MB RSS")
     print(f"{'':6} {'errors':>6} {'wall s':>7} {'p50 s':>6} {'p50/base':>8} {'p99 s':>6} "
-          f"{'peak RSS MB':>11} {'PSS MB':>8} {'PSS/env MB':>10} {'processes':>9}")
+          f"{'peak RSS MB':>11} {'PSS MB':>8} {'envs':>5} {'PSS/env MB':>10}")
     for name, run in runs.items():
-        per_env = (run["pss_mb"] - idle_mb) / args.burst
+        per_env = (run["pss_mb"] - idle_mb) / max(1, run["environments"])
         print(f"{name:6} {run['errors']:6d} {run['wall_s']:7.1f} {run['p50_s']:6.2f} {run['p50_s'] / baseline[name]:8.2f} "
-              f"{run['p99_s']:6.2f} {run['peak_rss_mb']:11.0f} {run['pss_mb']:8.0f} {per_env:10.1f} "
-              f"{run['processes']:9d}")  # fmt: skip
+              f"{run['p99_s']:6.2f} {run['peak_rss_mb']:11.0f} {run['pss_mb']:8.0f} "
+              f"{run['environments']:5d} {per_env:10.1f}")  # fmt: skip
     cold = runs["cold"]
     print(f"targets: 0 errors: {'met' if not cold['errors'] and not runs['warm']['errors'] else 'MISSED'}; "
           f"cold burst within 30 s: {'met' if cold['wall_s'] <= 30 else 'MISSED'}")

@@ -235,7 +235,7 @@ def linger(sock: socket.socket) -> None:
 
 class LambdaServer(ThreadingHTTPServer):
     daemon_threads = True  # idle keep-alive connections must not hold up exit
-    request_queue_size = 128
+    request_queue_size = 1024  # a burst of the account's 1000 concurrent invocations connects at once
 
     def __init__(
         self, host: str, port: int, settings: Settings, environments: EnvironmentProvider | None = None, sock: socket.socket | None = None
