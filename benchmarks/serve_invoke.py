@@ -7,7 +7,8 @@ The emulator (Go, from the ``aws-sam-cli`` wheel: ``samcli/local/rapid/aws-lambd
 fetched once with ``pip download`` into ``--cache``) runs ``python -m awslambdaric`` on
 the same handler, and again lambdactl's own Python bootstrap (the like-for-like row: same runtime
 client, different server); it takes one invocation at a time, so it is measured with 1 client.
-Targets: warm p50 <= 2x the emulator's; 2-client throughput >= the emulator's 1-client rate.
+Targets (against C, the emulator as AWS ships it): warm p50 <= the emulator's; 2-client throughput
+>= 1.3x the emulator's 1-client rate.
 
     python benchmarks/serve_invoke.py [--invokes 1000] [--seconds 3] [--cache ~/.cache/lambdactl-bench]
 """
@@ -212,10 +213,11 @@ def main() -> None:
                  for v in cells]  # fmt: skip
         print(f"{label:34} {ours[key]:12.2f} {shown[0][0]} {shown[0][1]} {shown[1][0]} {shown[1][1]}")
     if rie:
-        p50_ok = ours["p50_ms"] <= 2 * rie["p50_ms"]
-        rps_ok = ours["rps_2"] >= rie["rps_1"]
-        print(f"targets: warm p50 <= 2x RIE: {'met' if p50_ok else 'MISSED'}; "
-              f"2-client throughput >= RIE 1-client: {'met' if rps_ok else 'MISSED'}")  # fmt: skip
+        p50_ok = ours["p50_ms"] <= rie["p50_ms"]
+        rps_ok = ours["rps_2"] >= 1.3 * rie["rps_1"]
+        print(f"targets: warm p50 <= RIE: {'met' if p50_ok else 'MISSED'}; "
+              f"2-client throughput >= 1.3x RIE 1-client: {'met' if rps_ok else 'MISSED'} "
+              f"({ours['rps_2'] / rie['rps_1']:.2f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":
