@@ -94,3 +94,31 @@ def test_the_machine_capacity_throttle_has_its_own_reason(small_budget_server: S
         late = outcome(client, "latecomer", {})  # a busy environment is not evicted: wait, then 429
         assert busy.result() == "ok"
     assert late == "TooManyRequestsException:LocalMachineCapacityExceeded"
+
+
+@pytest.mark.slow
+def test_a_burst_leaves_a_reserved_function_its_concurrency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDACTL_CONCURRENCY_LIMIT", "150")
+    running = start_server(tmp_path)
+    try:
+        wide = boto3.client(
+            "lambda", endpoint_url=running.url, region_name="us-east-1", aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=120,
+                          max_pool_connections=150),
+        )  # fmt: skip
+        create(wide, "burster", SLEEPER, Timeout=30)
+        create(wide, "kept", SLEEPER, Timeout=30)
+        wide.put_function_concurrency(FunctionName="kept", ReservedConcurrentExecutions=50)  # 100 left unreserved
+        started = tmp_path / "burst-started"
+        with ThreadPoolExecutor(150) as threads:
+            burst = [threads.submit(outcome, wide, "burster", {"sleep": 4, "touch": str(started)}) for _ in range(130)]
+            wait_until(started.exists, what="the burst is running")
+            kept = [threads.submit(outcome, wide, "kept", {"sleep": 0.5}) for _ in range(5)]
+            assert [future.result() for future in kept] == ["ok"] * 5  # while the burst holds the rest
+            assert not all(future.done() for future in burst)
+            outcomes = [future.result() for future in burst]
+        assert outcomes.count("ok") <= 100
+        assert set(outcomes) <= {"ok", "TooManyRequestsException:ConcurrentInvocationLimitExceeded"}
+    finally:
+        assert running.stop() == 0
