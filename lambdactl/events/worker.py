@@ -212,6 +212,9 @@ class Worker:
             params["Qualifier"] = event.qualifier
         try:
             result = plane.call("Invoke", params)
+            from lambdactl.control import logs
+
+            logs.flush(plane)  # its log is readable once the event says it ran (drain, then logs tail)
         except errors.ServiceError as exc:
             if exc.status == 429 or exc.status >= 500:
                 self._defer(plane, event, f"{exc.code}: {exc.message}")
