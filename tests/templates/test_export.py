@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLI
+from tests.conftest import CLI
 from templates.test_deploy import write_app
 
 COMPARED = ("FunctionName", "Handler", "Runtime", "MemorySize", "Timeout", "Environment", "CodeSha256", "Architectures",
