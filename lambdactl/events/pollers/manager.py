@@ -28,7 +28,15 @@ def has_work(plane: ControlPlane, mapping: Mapping) -> bool:
     source = sources.open_source(plane, mapping.arn, mapping.config)
     if _is_queue(mapping):
         return bool(source.pending() > 0)
-    return any(source.behind(shard, streams.load_checkpoint(plane, mapping.uuid, shard)) for shard in source.shards())
+    return any(_shard_behind(plane, mapping, source, shard) for shard in source.shards())
+
+
+def _shard_behind(plane: ControlPlane, mapping: Mapping, source: Any, shard: str) -> bool:
+    checkpoint = streams.load_checkpoint(plane, mapping.uuid, shard)
+    start = streams.since(mapping) if checkpoint is None else None
+    if start is not None:  # LATEST / AT_TIMESTAMP before a first batch: older records are not the mapping's
+        return bool(source.read(shard, None, start, 1))
+    return source.behind(shard, checkpoint)
 
 
 def pending(plane: ControlPlane) -> int:
