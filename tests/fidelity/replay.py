@@ -1,0 +1,196 @@
+"""Replay recorded AWS Lambda error responses against a real ``lambdactl serve`` and count matches.
+
+Each case is a request rebuilt from LocalStack's ``tests/aws/services/lambda_/test_lambda_api.py`` /
+``test_lambda.py`` and the response recorded from real AWS in the ``.snapshot.json`` beside it (snapshot key
+in the case's first field). ``{fn}`` is the unqualified ARN prefix ``arn:aws:lambda:<region>:<account>:function``
+and ``{F}`` the name of the function the script creates first (it also publishes version 1).
+
+    .venv/bin/python tests/fidelity/replay.py        # prints one line per mismatch and "N/M match"
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.serving import ROLE, start_server, zip_bytes  # noqa: E402
+
+F = "replayfn"
+SQS_ARN = "arn:aws:sqs:{region}:111111111111:somequeue"
+# (recording, operation, params, HTTP status, error code or None for success, message)
+CASES: list[tuple[str, str, dict, int, str | None, str]] = [
+    ("test_permission_exceptions/get_policy_fn_doesnotexist", "get_policy", {"FunctionName": "doesnotexist"},
+     404, "ResourceNotFoundException", "The resource you requested does not exist."),
+    ("test_remove_multi_permissions/get_policy_exception_removed_all", "get_policy", {"FunctionName": F},
+     404, "ResourceNotFoundException", "The resource you requested does not exist."),
+    ("test_permission_exceptions/add_permission_fn_qualifier_latest", "add_permission",
+     {"FunctionName": F, "Action": "lambda:InvokeFunction", "StatementId": "s3", "Principal": "s3.amazonaws.com",
+      "Qualifier": "$LATEST"},
+     400, "InvalidParameterValueException", "We currently do not support adding policies for $LATEST."),
+    ("test_permission_exceptions/add_permission_fn_alias_doesnotexist", "add_permission",
+     {"FunctionName": F, "Action": "lambda:InvokeFunction", "StatementId": "s3", "Principal": "s3.amazonaws.com",
+      "Qualifier": "alias-doesnotexist"},
+     404, "ResourceNotFoundException", "Cannot find alias arn: {fn}:" + F + ":alias-doesnotexist"),
+    ("test_permission_exceptions/add_permission_fn_version_doesnotexist", "add_permission",
+     {"FunctionName": F, "Action": "lambda:InvokeFunction", "StatementId": "s3", "Principal": "s3.amazonaws.com",
+      "Qualifier": "42"},
+     404, "ResourceNotFoundException", "Function not found: {fn}:" + F + ":42"),
+    ("test_permission_exceptions/remove_permission_policy_doesnotexist", "remove_permission",
+     {"FunctionName": F, "StatementId": "s3"},
+     404, "ResourceNotFoundException", "No policy is associated with the given resource."),
+    ("test_permission_exceptions/remove_permission_fn_doesnotexist", "remove_permission",
+     {"FunctionName": "doesnotexist", "StatementId": "s3"},
+     404, "ResourceNotFoundException", "No policy found for: {fn}:doesnotexist"),
+    ("test_layer_exceptions/get_layer_version_exc_layer_version_doesnotexist_negative", "get_layer_version",
+     {"LayerName": "somelayer", "VersionNumber": -1},
+     400, "InvalidParameterValueException", "Layer Version Cannot be less than 1"),
+    ("test_lambda_eventinvokeconfig_exceptions/put_functionname_name_notfound", "put_function_event_invoke_config",
+     {"FunctionName": "doesnotexist", "MaximumRetryAttempts": 1},
+     404, "ResourceNotFoundException", "The function doesn't exist."),
+    ("test_lambda_eventinvokeconfig_exceptions/put_functionname_nootherargs", "put_function_event_invoke_config",
+     {"FunctionName": "doesnotexist"},
+     400, "InvalidParameterValueException", "You must specify at least one of error handling or destination setting."),
+    ("test_lambda_eventinvokeconfig_exceptions/delete_function_not_found", "delete_function_event_invoke_config",
+     {"FunctionName": F},
+     404, "ResourceNotFoundException", "The function {fn}:" + F + ":$LATEST doesn't have an EventInvokeConfig"),
+    ("test_lambda_eventinvokeconfig_exceptions/delete_function_doesnotexist", "delete_function_event_invoke_config",
+     {"FunctionName": "doesnotexist"},
+     404, "ResourceNotFoundException", "The function {fn}:doesnotexist:$LATEST doesn't have an EventInvokeConfig"),
+    ("test_lambda_eventinvokeconfig_exceptions/get_qualifier_doesnotexist", "get_function_event_invoke_config",
+     {"FunctionName": F, "Qualifier": "doesnotexist"},
+     404, "ResourceNotFoundException", "The function {fn}:" + F + ":doesnotexist doesn't have an EventInvokeConfig"),
+    ("test_ops_on_nonexisting_fn[get_function_event_invoke_config]", "get_function_event_invoke_config",
+     {"FunctionName": "doesnotexist"},
+     404, "ResourceNotFoundException", "The function {fn}:doesnotexist:$LATEST doesn't have an EventInvokeConfig"),
+    ("test_event_source_mapping_exceptions/create_no_event_source_arn", "create_event_source_mapping",
+     {"FunctionName": "doesnotexist"}, 400, "InvalidParameterValueException", "Unrecognized event source."),
+    ("test_event_source_mapping_exceptions/create_unknown_params", "create_event_source_mapping",
+     {"FunctionName": "doesnotexist", "EventSourceArn": SQS_ARN},
+     400, "InvalidParameterValueException", "Function does not exist"),
+    ("test_function_name_and_qualifier_validation[function_name_too_long-get_function]", "get_function",
+     {"FunctionName": "a" * 65}, 404, "ResourceNotFoundException", "Function not found: {fn}:" + "a" * 65),
+    ("test_function_name_and_qualifier_validation[function_name_too_long-delete_function]", "delete_function",
+     {"FunctionName": "a" * 65}, 404, "ResourceNotFoundException", "Function not found: {fn}:" + "a" * 65),
+    ("test_function_name_and_qualifier_validation[function_name_too_long-invoke]", "invoke",
+     {"FunctionName": "a" * 65}, 404, "ResourceNotFoundException", "Function not found: {fn}:" + "a" * 65 + ":$LATEST"),
+    ("test_delete_on_nonexisting_version (delete with Qualifier 1233 succeeds)", "delete_function",
+     {"FunctionName": F, "Qualifier": "1233"}, 204, None, ""),
+    ("test_ops_with_arn_qualifier_mismatch[delete_function]/match_exception", "delete_function",
+     {"FunctionName": F, "Qualifier": "$LATEST"},
+     400, "InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function."),
+    ("test_ops_on_nonexisting_fn[delete_function]", "delete_function", {"FunctionName": "doesnotexist"},
+     404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist"),
+    ("test_ops_on_nonexisting_version[get_function]", "get_function", {"FunctionName": F, "Qualifier": "1221"},
+     404, "ResourceNotFoundException", "Function not found: {fn}:" + F + ":1221"),
+    ("test_invoke_exceptions/invoke_function_doesnotexist (test_lambda.snapshot)", "invoke",
+     {"FunctionName": "doesnotexist"},
+     404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist:$LATEST"),
+    ("test_alias_lifecycle/get_function_alias_notfound_exc", "get_alias",
+     {"FunctionName": F, "Name": "aliasdoesnotexist"},
+     404, "ResourceNotFoundException", "Function not found: {fn}:" + F + ":aliasdoesnotexist"),
+    ("test_notfound_and_invalid_routingconfigs/alias_does_not_exist_esc", "get_alias",
+     {"FunctionName": F, "Name": "non-existent"},
+     404, "ResourceNotFoundException", "Cannot find alias arn: {fn}:" + F + ":non-existent"),
+    ("test_provisioned_concurrency_exceptions/get_provisioned_qualifier_doesnotexist",
+     "get_provisioned_concurrency_config", {"FunctionName": F, "Qualifier": "noalias"},
+     404, "ResourceNotFoundException", "Cannot find alias arn: {fn}:" + F + ":noalias"),
+    ("test_provisioned_concurrency_exceptions/get_provisioned_functionname_doesnotexist",
+     "get_provisioned_concurrency_config", {"FunctionName": "doesnotexist", "Qualifier": "noalias"},
+     404, "ResourceNotFoundException", "Cannot find alias arn: {fn}:doesnotexist:noalias"),
+    ("test_provisioned_concurrency_exceptions/get_provisioned_latest", "get_provisioned_concurrency_config",
+     {"FunctionName": F, "Qualifier": "$LATEST"},
+     400, "InvalidParameterValueException", "The function resource provided must be an alias or a published version."),
+    ("test_provisioned_concurrency_exceptions/get_provisioned_config_doesnotexist",
+     "get_provisioned_concurrency_config", {"FunctionName": F, "Qualifier": "1"},
+     404, "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function"),
+    ("test_provisioned_concurrency_exceptions/put_provisioned_latest", "put_provisioned_concurrency_config",
+     {"FunctionName": F, "Qualifier": "$LATEST", "ProvisionedConcurrentExecutions": 1},
+     400, "InvalidParameterValueException",
+     "Provisioned Concurrency Configs cannot be applied to unpublished function versions."),
+    ("test_provisioned_concurrency_exceptions/put_provisioned_qualifier_doesnotexist",
+     "put_provisioned_concurrency_config",
+     {"FunctionName": F, "Qualifier": "doesnotexist", "ProvisionedConcurrentExecutions": 1},
+     404, "ResourceNotFoundException", "Cannot find alias arn: {fn}:" + F + ":doesnotexist"),
+    ("test_provisioned_concurrency_exceptions/delete_provisioned_functionname_doesnotexist",
+     "delete_provisioned_concurrency_config", {"FunctionName": "doesnotexist", "Qualifier": "1"},
+     404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist:1"),
+    ("test_function_concurrency_exceptions/put_function_concurrency_with_function_name_doesnotexist",
+     "put_function_concurrency", {"FunctionName": "doesnotexist", "ReservedConcurrentExecutions": 1},
+     404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist:$LATEST"),
+    ("test_function_concurrency_exceptions/put_function_concurrency_with_qualified_arn",
+     "put_function_concurrency", {"FunctionName": "{fn}:" + F + ":1", "ReservedConcurrentExecutions": 1},
+     400, "InvalidParameterValueException",
+     "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. "
+     "Please specify either a function name or an unqualified function ARN."),
+    ("test_ops_on_nonexisting_fn[get_function_url_config]", "get_function_url_config",
+     {"FunctionName": "doesnotexist"}, 404, "ResourceNotFoundException", "The resource you requested does not exist."),
+    ("test_url_config_list_paging/list_function_notfound", "list_function_url_configs",
+     {"FunctionName": "doesnotexist"}, 404, "ResourceNotFoundException", "Function does not exist"),
+    ("test_tag_exceptions/tag_lambda_qualifier_doesnotexist", "tag_resource",
+     {"Resource": "{fn}:" + F + ":1", "Tags": {"a": "b"}},
+     400, "InvalidParameterValueException",
+     "Tags on function aliases and versions are not supported. Please specify a function ARN."),
+    ("test_tag_exceptions/tag_lambda_doesnotexist", "tag_resource",
+     {"Resource": "{fn}:doesnotexist", "Tags": {"a": "b"}},
+     404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist"),
+]
+
+
+def fill(value, subst: dict[str, str]):
+    """Substitute the ``{fn}``/``{region}`` placeholders in a parameter value, recursively."""
+    if isinstance(value, str):
+        return value.format(**subst)
+    if isinstance(value, dict):
+        return {k: fill(v, subst) for k, v in value.items()}
+    return value
+
+
+def replay(client, subst: dict[str, str]) -> list[str]:
+    """Run every case; return one line per mismatch."""
+    misses = []
+    for name, op, params, status, code, message in CASES:
+        try:
+            response = getattr(client, op)(**fill(params, subst))
+            got = (response["ResponseMetadata"]["HTTPStatusCode"], None, "")
+        except ClientError as e:
+            got = (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"],
+                   e.response["Error"].get("Message", ""))
+        want = (status, code, fill(message, subst))
+        if got != want:
+            misses.append(f"MISMATCH {name}\n   want {want}\n   got  {got}")
+    return misses
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp) / "state", Path(tmp) / "serve.log")
+        try:
+            client = boto3.client(
+                "lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
+                aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}),
+            )  # fmt: skip
+            created = client.create_function(
+                FunctionName=F, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                Code={"ZipFile": zip_bytes("def handler(event, context):\n    return event\n")},
+            )  # fmt: skip
+            client.get_waiter("function_active_v2").wait(FunctionName=F)
+            client.publish_version(FunctionName=F)
+            arn = created["FunctionArn"]
+            region = arn.split(":")[3]
+            subst = {"fn": arn.rsplit(":", 1)[0], "region": region}
+            misses = replay(client, subst)
+        finally:
+            server.stop()
+    print("\n".join(misses))
+    print(f"{len(CASES) - len(misses)}/{len(CASES)} recorded responses match")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
