@@ -26,24 +26,31 @@ DESTINATION_PATTERN = (
 )
 
 
-def _target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
-    """(function name, qualifier) of the call; 404 when the function or the qualifier does not exist."""
+def _target(plane: ControlPlane, params: dict[str, Any], *, writing: bool = True) -> tuple[str, str]:
+    """(function name, qualifier) of the call; 404 when the function or the qualifier does not exist:
+    "The function doesn't exist." for put/update, "... doesn't have an EventInvokeConfig" for get/delete
+    (recorded: test_lambda_eventinvokeconfig_exceptions, test_ops_on_nonexisting_fn)."""
     ref, qualifier = parse_target(plane, params)
     qualifier = qualifier or LATEST
     try:
         resolve(plane, ref.name, qualifier)
     except errors.ResourceNotFoundException:
-        raise errors.ResourceNotFoundException(NO_FUNCTION) from None
+        raise (errors.ResourceNotFoundException(NO_FUNCTION) if writing else _no_config(plane, ref.name, qualifier)) from None
     return ref.name, qualifier
+
+
+def _require_settings(params: dict[str, Any]) -> None:
+    """A put/update without any setting is refused before the function is looked up (recorded:
+    test_lambda_eventinvokeconfig_exceptions put_functionname_nootherargs, 400 for a missing function)."""
+    if all(params.get(key) is None for key in SETTINGS):
+        raise errors.InvalidParameterValueException(
+            "You must specify at least one of error handling or destination setting."
+        )
 
 
 def _check(plane: ControlPlane, name: str, params: dict[str, Any]) -> None:
     from lambdactl.events.destinations import check_destination
 
-    if all(params.get(key) is None for key in SETTINGS):
-        raise errors.InvalidParameterValueException(
-            "You must specify at least one of error handling or destination setting."
-        )
     validate.check_range(params.get("MaximumRetryAttempts"), "maximumRetryAttempts", 0, 2)
     validate.check_range(params.get("MaximumEventAgeInSeconds"), "maximumEventAgeInSeconds", 60, 21600)
     for kind in ("OnSuccess", "OnFailure"):
@@ -120,19 +127,21 @@ def settings_for(plane: ControlPlane, name: str, qualifier: str | None) -> dict[
 
 @operation("PutFunctionEventInvokeConfig")
 def put_function_event_invoke_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    _require_settings(params)
     name, qualifier = _target(plane, params)
     return _save(plane, name, qualifier, params, merge=False)
 
 
 @operation("UpdateFunctionEventInvokeConfig")
 def update_function_event_invoke_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    _require_settings(params)
     name, qualifier = _target(plane, params)
     return _save(plane, name, qualifier, params, merge=True)
 
 
 @operation("GetFunctionEventInvokeConfig")
 def get_function_event_invoke_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    name, qualifier = _target(plane, params)
+    name, qualifier = _target(plane, params, writing=False)
     row = plane.store.read_one(
         "SELECT config, last_modified FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?",
         (name, qualifier),
@@ -144,7 +153,7 @@ def get_function_event_invoke_config(plane: ControlPlane, params: dict[str, Any]
 
 @operation("DeleteFunctionEventInvokeConfig")
 def delete_function_event_invoke_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    name, qualifier = _target(plane, params)
+    name, qualifier = _target(plane, params, writing=False)
     with plane.store.write() as conn:
         deleted = conn.execute(
             "DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?", (name, qualifier)

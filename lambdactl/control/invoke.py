@@ -14,7 +14,7 @@ from lambdactl.control import logs
 from lambdactl.control.aliases import route
 from lambdactl.control.concurrency import reserved_concurrency, unreserved_concurrency
 from lambdactl.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, parse_target, require_function
+from lambdactl.control.records import LATEST, function_not_found, load_version, parse_target, require_function
 from lambdactl.model import validate
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, LazySpec
 
@@ -138,8 +138,10 @@ def _target(plane: ControlPlane, ref: Any, qualifier: str | None) -> Target:
     if cached is not None and cached[0] == plane.store.generation_hint():
         return cached[1]
     generation = plane.store.generation()
-    target = Target(require_function(plane, ref, version), reserved_concurrency(plane, ref.name),
-                    unreserved_concurrency(plane))  # fmt: skip
+    config = load_version(plane, ref.name, version)
+    if config is None:  # Invoke names the version even when none was given (recorded: invoke_function_doesnotexist)
+        raise function_not_found(plane, ref.name, version)
+    target = Target(config, reserved_concurrency(plane, ref.name), unreserved_concurrency(plane))
     _TARGETS[key] = (generation, target)
     return target
 

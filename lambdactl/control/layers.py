@@ -72,6 +72,8 @@ def _load(plane: ControlPlane, name: str | None, version: int) -> dict[str, Any]
 
 def _require(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
     name, version = _layer_name(plane, params["LayerName"]), int(params["VersionNumber"])
+    if version < 1:  # recorded: test_layer_exceptions get_layer_version_exc_layer_version_doesnotexist_negative
+        raise errors.InvalidParameterValueException("Layer Version Cannot be less than 1")
     config = _load(plane, name, version)
     if name is None or config is None:
         raise errors.ResourceNotFoundException(NOT_FOUND)

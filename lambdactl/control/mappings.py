@@ -226,8 +226,11 @@ def _started(plane: ControlPlane) -> None:
 @operation("CreateEventSourceMapping")
 def create_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = params.get("EventSourceArn")
-    if not arn:
-        raise errors.InvalidParameterValueException("Unrecognized event source, must be kafka or specify eventSourceArn.")
+    if not arn:  # recorded: test_event_source_mapping_exceptions create_no_event_source_arn
+        raise errors.InvalidParameterValueException("Unrecognized event source.")
+    if not function_exists(plane, validate.parse_function_name(params["FunctionName"], plane.settings.region).name):
+        # a 400, not a 404 (recorded: test_event_source_mapping_exceptions create_unknown_params)
+        raise errors.InvalidParameterValueException("Function does not exist")
     name, qualifier = _function(plane, params["FunctionName"])
     kind, endpoint = _check_source(plane, arn)
     config: dict[str, Any] = {"BatchSize": 10 if kind == "sqs" else 100, "MaximumBatchingWindowInSeconds": 0}

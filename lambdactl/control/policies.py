@@ -12,12 +12,15 @@ import re
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.aliases import resolve
+from lambdactl.control.aliases import load_alias, resolve
 from lambdactl.plane import ControlPlane, operation
-from lambdactl.control.records import LATEST, new_revision, parse_target
+from lambdactl.control.records import LATEST, function_exists, new_revision, parse_target
 from lambdactl.model import validate
 
 NO_POLICY = "No policy is associated with the given resource."
+# GetPolicy's one 404 for a missing function, version or policy (recorded: test_permission_exceptions
+# get_policy_fn_doesnotexist / get_policy_fn_version_doesnotexist, test_remove_multi_permissions)
+NO_RESOURCE = "The resource you requested does not exist."
 STATEMENT_ID_PATTERN = r"([a-zA-Z0-9-_]+)"
 ACTION_PATTERN = r"(lambda:[*]|lambda:[a-zA-Z]+|[*])"
 _PATTERNS = {
@@ -85,6 +88,10 @@ def _target(plane: ControlPlane, params: dict[str, Any], *, latest_message: str 
     ref, qualifier = parse_target(plane, params)
     if latest_message is not None and qualifier == LATEST:
         raise errors.InvalidParameterValueException(latest_message)
+    if (qualifier not in (None, LATEST) and not qualifier.isdigit() and function_exists(plane, ref.name)
+            and load_alias(plane, ref.name, qualifier) is None):
+        # recorded: test_permission_exceptions add_permission_fn_alias_doesnotexist
+        raise errors.ResourceNotFoundException(f"Cannot find alias arn: {plane.settings.function_arn(ref.name, qualifier)}")
     resolve(plane, ref.name, qualifier)
     return ref.name, qualifier
 
@@ -147,19 +154,25 @@ def add_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
 
 @operation("GetPolicy")
 def get_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    name, qualifier = _target(plane, params)
+    try:
+        name, qualifier = _target(plane, params)
+    except errors.ResourceNotFoundException:
+        raise errors.ResourceNotFoundException(NO_RESOURCE) from None
     row = plane.store.read_one(
         "SELECT statements, revision_id FROM policies WHERE function_name = ? AND qualifier = ?",
         (name, qualifier or ""),
     )
     if row is None:
-        raise errors.ResourceNotFoundException(NO_POLICY)
+        raise errors.ResourceNotFoundException(NO_RESOURCE)
     return {"Policy": document(json.loads(row["statements"])), "RevisionId": row["revision_id"]}
 
 
 @operation("RemovePermission")
 def remove_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     check_pattern(params["StatementId"], "statementId", r"([a-zA-Z0-9-_.]+)")
+    ref, _ = parse_target(plane, params)
+    if not function_exists(plane, ref.name):  # recorded: test_permission_exceptions remove_permission_fn_doesnotexist
+        raise errors.ResourceNotFoundException(f"No policy found for: {plane.settings.function_arn(ref.name)}")
     name, qualifier = _target(plane, params)
     with plane.store.write() as conn:
         row = conn.execute(

@@ -122,8 +122,7 @@ def _target(plane: ControlPlane, params: dict[str, Any], latest_message: str) ->
         if load_version(plane, ref.name, qualifier) is None:
             raise function_not_found(plane, ref.name, qualifier)
     elif aliases.load_alias(plane, ref.name, qualifier) is None:
-        if not function_exists(plane, ref.name):
-            raise function_not_found(plane, ref.name, qualifier)
+        # also for a missing function (recorded: get_provisioned_functionname_doesnotexist)
         raise errors.ResourceNotFoundException(f"Cannot find alias arn: {plane.settings.function_arn(ref.name, qualifier)}")
     return ref.name, qualifier
 

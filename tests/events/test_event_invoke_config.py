@@ -97,3 +97,20 @@ def test_cli_commands_exist(cli, make_function):
     listed = cli("list-function-event-invoke-configs", "--function-name", "f", "--query",
                  "FunctionEventInvokeConfigs[].MaximumRetryAttempts", "--output", "text")
     assert listed.stdout.strip() == "1"
+
+
+def test_recorded_order_and_texts_for_a_missing_function_or_qualifier(plane, make_function):
+    # recorded AWS (LocalStack test_lambda_api.snapshot.json, test_lambda_eventinvokeconfig_exceptions):
+    # put_functionname_nootherargs is a 400 although the function is missing; delete_function_doesnotexist,
+    # get_qualifier_doesnotexist and test_ops_on_nonexisting_fn[get_function_event_invoke_config] name the ARN
+    with pytest.raises(errors.InvalidParameterValueException,
+                       match="^You must specify at least one of error handling or destination setting.$"):
+        plane.call("PutFunctionEventInvokeConfig", {"FunctionName": "nope"})
+    for op in ("GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig"):
+        with pytest.raises(errors.ResourceNotFoundException) as caught:
+            plane.call(op, {"FunctionName": "nope"})
+        assert caught.value.message == f"The function {ARN}nope:$LATEST doesn't have an EventInvokeConfig"
+    make_function("f")
+    with pytest.raises(errors.ResourceNotFoundException) as caught:
+        plane.call("GetFunctionEventInvokeConfig", {"FunctionName": "f", "Qualifier": "doesnotexist"})
+    assert caught.value.message == f"The function {ARN}f:doesnotexist doesn't have an EventInvokeConfig"

@@ -74,6 +74,15 @@ def test_errors(setup, monkeypatch, params, error, message):
         setup.call("CreateEventSourceMapping", {"FunctionName": "f", **params})
 
 
+def test_missing_function_and_missing_source_arn_as_recorded(setup):
+    # recorded AWS (LocalStack test_lambda_api.snapshot.json, test_event_source_mapping_exceptions):
+    # create_no_event_source_arn and create_unknown_params are both 400s
+    with pytest.raises(errors.InvalidParameterValueException, match=r"^Unrecognized event source\.$"):
+        setup.call("CreateEventSourceMapping", {"FunctionName": "doesnotexist"})
+    with pytest.raises(errors.InvalidParameterValueException, match="^Function does not exist$"):
+        setup.call("CreateEventSourceMapping", {"FunctionName": "doesnotexist", "EventSourceArn": SQS})
+
+
 def test_duplicates_are_refused(setup):
     first = setup.call("CreateEventSourceMapping", {"FunctionName": "f", "EventSourceArn": SQS})
     with pytest.raises(errors.ResourceConflictException) as caught:

@@ -65,6 +65,12 @@ def test_list_and_delete_layer_versions(plane):
     assert plane.call("ListLayerVersions", {"LayerName": "nope"}) == {"LayerVersions": []}
 
 
+def test_negative_layer_version_is_a_400(plane):
+    # recorded AWS: test_layer_exceptions get_layer_version_exc_layer_version_doesnotexist_negative
+    expect_error(lambda: plane.call("GetLayerVersion", {"LayerName": "somelayer", "VersionNumber": -1}),
+                 "InvalidParameterValueException", "Layer Version Cannot be less than 1")
+
+
 def test_layer_errors(plane, make_function):
     expect_error(lambda: plane.call("GetLayerVersionByArn", {"Arn": f"{LAYER_ARN}:lib"}), "ValidationException",
                  f"1 validation error detected: Value '{LAYER_ARN}:lib' at 'arn' failed to satisfy constraint: "

@@ -31,8 +31,9 @@ def test_policy_round_trip_through_cli(cli, hello_zip):
     assert cli("remove-permission", "--function-name", "f", "--statement-id", "s3").stdout == ""
     cli("remove-permission", "--function-name", "f", "--statement-id", "acct")
     gone = cli("get-policy", "--function-name", "f", rc=254)
+    # recorded AWS: test_remove_multi_permissions get_policy_exception_removed_all (LocalStack snapshot)
     assert gone.stderr == ("\nAn error occurred (ResourceNotFoundException) when calling the GetPolicy operation: "
-                           "No policy is associated with the given resource.\n")
+                           "The resource you requested does not exist.\n")
 
 
 def test_qualified_policies_are_separate(plane, make_function):
@@ -48,12 +49,13 @@ def test_qualified_policies_are_separate(plane, make_function):
         "StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij", "lambda:FunctionUrlAuthType": "NONE"}}
     assert [s["Sid"] for s in json.loads(plane.call("GetPolicy", {"FunctionName": "f", "Qualifier": "live"})["Policy"])["Statement"]] == ["a", "org"]
     assert [s["Sid"] for s in json.loads(plane.call("GetPolicy", {"FunctionName": "f:1"})["Policy"])["Statement"]] == ["a"]
+    # GetPolicy's 404 text, recorded: test_lambda_permission_versioning get_policy_after_publishing_new_version
     expect_error(lambda: plane.call("GetPolicy", {"FunctionName": "f"}),
-                 "ResourceNotFoundException", "No policy is associated with the given resource.")
+                 "ResourceNotFoundException", "The resource you requested does not exist.")
     plane.call("DeleteAlias", {"FunctionName": "f", "Name": "live"})
     plane.call("CreateAlias", {"FunctionName": "f", "Name": "live", "FunctionVersion": "1"})
     expect_error(lambda: plane.call("GetPolicy", {"FunctionName": "f", "Qualifier": "live"}),
-                 "ResourceNotFoundException", "No policy is associated with the given resource.")
+                 "ResourceNotFoundException", "The resource you requested does not exist.")
 
 
 def test_policy_errors(plane, make_function):
@@ -64,6 +66,15 @@ def test_policy_errors(plane, make_function):
                  "We currently do not support adding policies for $LATEST.")
     expect_error(lambda: add(Qualifier="7"), "ResourceNotFoundException", f"Function not found: {FN_ARN}:f:7")
     expect_error(lambda: add(FunctionName="g"), "ResourceNotFoundException", f"Function not found: {FN_ARN}:g")
+    # recorded (LocalStack test_permission_exceptions): add_permission_fn_alias_doesnotexist,
+    # remove_permission_fn_doesnotexist, get_policy_fn_doesnotexist, get_policy_fn_version_doesnotexist
+    expect_error(lambda: add(FunctionName="f:alias-doesnotexist"), "ResourceNotFoundException",
+                 f"Cannot find alias arn: {FN_ARN}:f:alias-doesnotexist")
+    expect_error(lambda: plane.call("RemovePermission", {"FunctionName": "g", "StatementId": "s"}),
+                 "ResourceNotFoundException", f"No policy found for: {FN_ARN}:g")
+    for missing in ({"FunctionName": "g"}, {"FunctionName": "f", "Qualifier": "7"}):
+        expect_error(lambda: plane.call("GetPolicy", missing), "ResourceNotFoundException",
+                     "The resource you requested does not exist.")
     expect_error(lambda: add(Action="InvokeFunction"), "ValidationException",
                  "1 validation error detected: Value 'InvokeFunction' at 'action' failed to satisfy constraint: "
                  "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])")
