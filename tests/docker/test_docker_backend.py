@@ -137,6 +137,7 @@ def test_memory_limit_kills_with_out_of_memory(cli, app_zip, no_leftovers):
 
 def test_cpu_follows_memory_and_init_is_unthrottled(cli, tmp_path, no_leftovers):
     """The same loop at 128 MB and at 1769 MB, at init and in the handler: a ratio within one run."""
+    cli.env["LAMBDACTL_WARM_INVOKE"] = "0"  # one cold container per invoke, gone with the command
     path = tmp_path / "cpu.zip"
     with zipfile.ZipFile(path, "w") as archive:
         info = zipfile.ZipInfo("app.py")
@@ -296,6 +297,7 @@ def test_java_function_in_the_java_image(cli, java_zip, no_leftovers):
     spec.loader.exec_module(build)
     if not build.ensure_java_image():
         pytest.skip("the java:17 look-alike needs a host JDK 17 (jlink)")
+    cli.env["LAMBDACTL_WARM_INVOKE"] = "0"  # one cold container per invoke, gone with the command
     for name, handler in (("jpojo", "example.Handlers::greet"), ("jfail", "example.Handlers::fail"),
                           ("jmissing", "example.Nope")):
         cli("create-function", "--function-name", name, "--runtime", "java17", "--handler", handler,
