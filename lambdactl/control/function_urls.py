@@ -76,7 +76,9 @@ def _load(plane: ControlPlane, name: str, qualifier: str) -> tuple[str, dict[str
 
 
 def _shown(plane: ControlPlane, name: str, qualifier: str, url_id: str, config: dict[str, Any],
-           *, modified: bool = True) -> dict[str, Any]:  # fmt: skip
+           *, modified: bool = True, mode: bool = True) -> dict[str, Any]:  # fmt: skip
+    """A URL config as Lambda shows it. Create and update show InvokeMode only when the request set it
+    (recorded: test_url_config_lifecycle url_creation / updated_url_config; get and list show it)."""
     out: dict[str, Any] = {
         "FunctionUrl": f"{base_url(plane)}{URL_PREFIX}{url_id}/",
         "FunctionArn": plane.settings.function_arn(name, None if qualifier == LATEST else qualifier),
@@ -87,7 +89,8 @@ def _shown(plane: ControlPlane, name: str, qualifier: str, url_id: str, config: 
     out["CreationTime"] = config["CreationTime"]
     if modified:
         out["LastModifiedTime"] = config["LastModifiedTime"]
-    out["InvokeMode"] = config["InvokeMode"]
+    if mode:
+        out["InvokeMode"] = config["InvokeMode"]
     return out
 
 
@@ -124,7 +127,7 @@ def create_function_url_config(plane: ControlPlane, params: dict[str, Any]) -> d
             "INSERT INTO function_urls (function_name, qualifier, url_id, config) VALUES (?, ?, ?, ?)",
             (name, qualifier, url_id, json.dumps(config)),
         )
-    return _shown(plane, name, qualifier, url_id, config, modified=False)
+    return _shown(plane, name, qualifier, url_id, config, modified=False, mode=params.get("InvokeMode") is not None)
 
 
 @operation("GetFunctionUrlConfig")
@@ -154,7 +157,7 @@ def update_function_url_config(plane: ControlPlane, params: dict[str, Any]) -> d
             "UPDATE function_urls SET config = ? WHERE function_name = ? AND qualifier = ?",
             (json.dumps(config), name, qualifier),
         )
-    return _shown(plane, name, qualifier, row["url_id"], config)
+    return _shown(plane, name, qualifier, row["url_id"], config, mode=params.get("InvokeMode") is not None)
 
 
 @operation("DeleteFunctionUrlConfig")
