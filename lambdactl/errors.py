@@ -123,8 +123,10 @@ def validation_error(value: Any, field: str, constraint: str) -> ServiceError:
     )
 
 
-def throttled(reason: str, retry_after: int = 1) -> ServiceError:
-    return TooManyRequestsException("Rate Exceeded.", Reason=reason, retryAfterSeconds=retry_after)
+def throttled(reason: str) -> ServiceError:
+    """Lambda's throttle: its body carries Reason but no retryAfterSeconds (recorded: LocalStack
+    test_lambda_api.snapshot.json test_lambda_concurrency_block invoke_latest_first_exc)."""
+    return TooManyRequestsException("Rate Exceeded.", Reason=reason)
 
 
 SERVICE_ERRORS: dict[str, type[ServiceError]] = {
