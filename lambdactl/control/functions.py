@@ -245,8 +245,11 @@ def list_functions(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
         (after_name, after_version, limit + 1),
     )
     rows, next_marker = paging.page(rows, limit, key=lambda row: _encode_marker(row["function_name"], row["version"]))
+    # with FunctionVersion=ALL every entry, $LATEST too, shows its qualified ARN (recorded: test_list_functions list_all)
+    everything = function_version == "ALL"
     functions = [
-        configuration(plane, json.loads(row["config"]), view="list", qualified=row["version"] != LATEST) for row in rows
+        configuration(plane, json.loads(row["config"]), view="list", qualified=everything or row["version"] != LATEST)
+        for row in rows
     ]
     return paging.listing("Functions", functions, next_marker)
 
