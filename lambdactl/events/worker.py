@@ -346,6 +346,11 @@ def main(argv: list[str]) -> None:
     from lambdactl.state.leftovers import sweep_run_dirs
 
     sweep_run_dirs(settings.state_dir)  # work dirs (functions' /tmp) of killed lambdactls
+    import signal
+
+    # SIGTERM (a service manager, `docker stop`-like tooling, a test) ends the worker as idleness does:
+    # through the finally below, so its warm environments (processes, containers) go with it.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     pool, planes = warm_planes(settings)
     server = None
     try:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,6 +77,28 @@ def _docker(lambda_images: None) -> None:
     """Every docker test needs the engine and the images."""
 
 
+def stop_background_worker(state_dir: Path) -> None:
+    """SIGTERM the state dir's background worker (warm invokes) and wait for it to clean up and exit."""
+    from lambdactl.server import discovery
+
+    record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
+    if not record:
+        return
+    pid = int(record["pid"])
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the background worker {pid} did not exit within 60 s of SIGTERM")
+
+
 def our_containers(state_dir: Path) -> list[str]:
     out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=lambdactl.state-dir={state_dir}"],
                          capture_output=True, text=True, check=True).stdout
@@ -83,8 +107,10 @@ def our_containers(state_dir: Path) -> list[str]:
 
 @pytest.fixture
 def no_leftovers(state_dir: Path) -> Iterator[None]:
-    """Fail a test that leaves a container of its state dir behind."""
+    """Fail a test that leaves a container of its state dir behind. Warm containers of the state dir's
+    background worker are not left behind (the worker removes them when it exits): stop it first."""
     yield
+    stop_background_worker(state_dir)
     left = our_containers(state_dir)
     if left:
         subprocess.run(["docker", "rm", "-f", *left], capture_output=True)
