@@ -194,8 +194,8 @@ def update_alias(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         row = conn.execute(
             "SELECT config FROM aliases WHERE function_name = ? AND name = ?", (name, alias_name)
         ).fetchone()
-        if row is None:
-            raise _missing_alias(plane, name, alias_name)
+        if row is None:  # UpdateAlias has its own wording (recorded: test_non_existent_alias_update)
+            raise errors.ResourceNotFoundException(f"Alias not found: {plane.settings.function_arn(name, alias_name)}")
         alias = json.loads(row[0])
         if params.get("RevisionId") is not None and params["RevisionId"] != alias["RevisionId"]:
             raise errors.PreconditionFailedException(REVISION_MISMATCH)

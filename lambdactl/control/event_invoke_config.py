@@ -62,8 +62,13 @@ def _check(plane: ControlPlane, name: str, params: dict[str, Any]) -> None:
         if not re.fullmatch(DESTINATION_PATTERN, arn):
             raise errors.validation_error(arn, field, f"Member must satisfy regular expression pattern: {DESTINATION_PATTERN}")
         check_destination(arn)
-        if ":function:" in arn and _destination_function(plane, arn) == name:
-            raise errors.InvalidParameterValueException("You can't specify the function as a destination for itself.")
+        if ":function:" in arn:
+            target = _destination_function(plane, arn)
+            if target == name:
+                raise errors.InvalidParameterValueException("You can't specify the function as a destination for itself.")
+            if target is None or not function_exists(plane, target):
+                # recorded: test_lambda_eventinvokeconfig_exceptions put_destination_lambda_doesntexist
+                raise errors.InvalidParameterValueException(f"The destination ARN {arn} is invalid.")
 
 
 def _destination_function(plane: ControlPlane, arn: str) -> str | None:

@@ -11,6 +11,7 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 def test_put_replaces_and_update_merges(plane, make_function):
     make_function("f")
+    make_function("g")  # a function destination must exist (recorded: put_destination_lambda_doesntexist)
     put = plane.call("PutFunctionEventInvokeConfig", {
         "FunctionName": "f", "MaximumRetryAttempts": 0,
         "DestinationConfig": {"OnFailure": {"Destination": ARN + "g"}},
@@ -91,12 +92,22 @@ def test_list_paginates_with_marker(plane, make_function):
 
 def test_cli_commands_exist(cli, make_function):
     make_function("f")
+    make_function("g")
     out = cli("put-function-event-invoke-config", "--function-name", "f", "--maximum-retry-attempts", "1",
               "--destination-config", f"OnSuccess={{Destination={ARN}g}}", "--output", "text")
     assert out.stdout.startswith(f"{ARN}f:$LATEST\t")
     listed = cli("list-function-event-invoke-configs", "--function-name", "f", "--query",
                  "FunctionEventInvokeConfigs[].MaximumRetryAttempts", "--output", "text")
     assert listed.stdout.strip() == "1"
+
+
+def test_a_missing_destination_function_is_refused(plane, make_function):
+    # recorded AWS: test_lambda_eventinvokeconfig_exceptions put_destination_lambda_doesntexist
+    make_function("f")
+    with pytest.raises(errors.InvalidParameterValueException) as caught:
+        plane.call("PutFunctionEventInvokeConfig", {
+            "FunctionName": "f", "DestinationConfig": {"OnSuccess": {"Destination": ARN + "doesnotexist"}}})
+    assert caught.value.message == f"The destination ARN {ARN}doesnotexist is invalid."
 
 
 def test_recorded_order_and_texts_for_a_missing_function_or_qualifier(plane, make_function):

@@ -2,8 +2,9 @@
 
 Each case is a request rebuilt from LocalStack's ``tests/aws/services/lambda_/test_lambda_api.py`` /
 ``test_lambda.py`` and the response recorded from real AWS in the ``.snapshot.json`` beside it (snapshot key
-in the case's first field). ``{fn}`` is the unqualified ARN prefix ``arn:aws:lambda:<region>:<account>:function``
-and ``{F}`` the name of the function the script creates first (it also publishes version 1).
+in the case's first field). ``{fn}`` is the unqualified ARN prefix ``arn:aws:lambda:<region>:<account>:function``,
+``{F}`` the name of the function the script creates first (it also publishes version 1) and ``{layer}``
+the ARN of a layer it publishes twice.
 
     .venv/bin/python tests/fidelity/replay.py        # prints one line per mismatch and "N/M match"
 """
@@ -139,6 +140,24 @@ CASES: list[tuple[str, str, dict, int, str | None, str]] = [
     ("test_tag_exceptions/tag_lambda_doesnotexist", "tag_resource",
      {"Resource": "{fn}:doesnotexist", "Tags": {"a": "b"}},
      404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist"),
+    ("test_non_existent_alias_update/update_alias_response", "update_alias",
+     {"FunctionName": F, "Name": "non-existent"},
+     404, "ResourceNotFoundException", "Alias not found: {fn}:" + F + ":non-existent"),
+    ("test_lambda_eventinvokeconfig_exceptions/update_eventinvokeconfig_function_doesnotexist",
+     "update_function_event_invoke_config", {"FunctionName": "doesnotexist", "MaximumRetryAttempts": 0},
+     404, "ResourceNotFoundException", "The function doesn't exist."),
+    ("test_lambda_eventinvokeconfig_exceptions/update_eventinvokeconfig_config_doesnotexist_without_qualifier",
+     "update_function_event_invoke_config", {"FunctionName": "{fn}:" + F, "MaximumRetryAttempts": 0},
+     404, "ResourceNotFoundException", "The function {fn}:" + F + ":$LATEST doesn't have an EventInvokeConfig"),
+    ("test_lambda_eventinvokeconfig_exceptions/put_destination_lambda_doesntexist",
+     "put_function_event_invoke_config",
+     {"FunctionName": F, "DestinationConfig": {"OnSuccess": {"Destination": "{fn}:doesnotexist"}}},
+     400, "InvalidParameterValueException", "The destination ARN {fn}:doesnotexist is invalid."),
+    ("test_layer_function_exceptions/two_layer_versions_single_function_exc", "update_function_configuration",
+     {"FunctionName": F, "Layers": ["{layer}:1", "{layer}:2"]},
+     400, "InvalidParameterValueException",
+     "Two different versions of the same layer are not allowed to be referenced in the same function. "
+     "{layer}:1 and {layer}:2 are versions of the same layer."),
 ]
 
 
@@ -148,6 +167,8 @@ def fill(value, subst: dict[str, str]):
         return value.format(**subst)
     if isinstance(value, dict):
         return {k: fill(v, subst) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, subst) for v in value]
     return value
 
 
@@ -181,9 +202,11 @@ def main() -> int:
             )  # fmt: skip
             client.get_waiter("function_active_v2").wait(FunctionName=F)
             client.publish_version(FunctionName=F)
+            for _ in range(2):
+                layer = client.publish_layer_version(LayerName="replaylayer", Content={"ZipFile": zip_bytes("")})
             arn = created["FunctionArn"]
             region = arn.split(":")[3]
-            subst = {"fn": arn.rsplit(":", 1)[0], "region": region}
+            subst = {"fn": arn.rsplit(":", 1)[0], "region": region, "layer": layer["LayerArn"]}
             misses = replay(client, subst)
         finally:
             server.stop()

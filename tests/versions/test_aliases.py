@@ -125,8 +125,9 @@ def test_alias_errors(two_versions):
     expect_error(create, "ResourceConflictException", f"Alias already exists: {FN_ARN}:f:live")
     expect_error(lambda: plane.call("GetAlias", {"FunctionName": "f", "Name": "nope"}),
                  "ResourceNotFoundException", f"Cannot find alias arn: {FN_ARN}:f:nope")
+    # recorded AWS (LocalStack test_lambda_api.snapshot.json test_non_existent_alias_update update_alias_response)
     expect_error(lambda: plane.call("UpdateAlias", {"FunctionName": "f", "Name": "nope", "FunctionVersion": "2"}),
-                 "ResourceNotFoundException", f"Cannot find alias arn: {FN_ARN}:f:nope")
+                 "ResourceNotFoundException", f"Alias not found: {FN_ARN}:f:nope")
     expect_error(lambda: plane.call("UpdateAlias", {"FunctionName": "f", "Name": "live", "RevisionId": "x"}),
                  "PreconditionFailedException",
                  "The Revision Id provided does not match the latest Revision Id. "
