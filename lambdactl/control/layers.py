@@ -341,8 +341,16 @@ def layer_fields(plane: ControlPlane, arns: list[str]) -> dict[str, Any]:
     if not arns:
         return {}
     layers, shas = [], []
+    seen: dict[str, str] = {}  # layer ARN -> the version ARN that named it first
     for arn in arns:
         match = _parse_version_arn(arn, "layers")
+        layer = arn.rsplit(":", 1)[0]
+        if layer in seen:  # recorded: test_layer_function_exceptions two_(identical_)layer_versions_single_function_exc
+            raise errors.InvalidParameterValueException(
+                "Two different versions of the same layer are not allowed to be referenced in the same function. "
+                f"{seen[layer]} and {arn} are versions of the same layer."
+            )
+        seen[layer] = arn
         config = _load(plane, match.group("name"), int(match.group("version"))) if _is_local(plane, match) else None
         if config is None:
             raise errors.InvalidParameterValueException(f"Layer version {arn} does not exist.")

@@ -71,6 +71,18 @@ def test_negative_layer_version_is_a_400(plane):
                  "InvalidParameterValueException", "Layer Version Cannot be less than 1")
 
 
+def test_two_versions_of_one_layer_are_refused(plane, make_function):
+    # recorded AWS: test_layer_function_exceptions two_layer_versions_single_function_exc and
+    # two_identical_layer_versions_single_function_exc
+    for _ in range(2):
+        plane.call("PublishLayerVersion", {"LayerName": "lib", "Content": {"ZipFile": zip_bytes({"x": "1"})}})
+    for pair in ((1, 2), (1, 1)):
+        arns = [f"{LAYER_ARN}:lib:{n}" for n in pair]
+        expect_error(lambda: make_function("f", returning("x"), Layers=arns), "InvalidParameterValueException",
+                     "Two different versions of the same layer are not allowed to be referenced in the same "
+                     f"function. {arns[0]} and {arns[1]} are versions of the same layer.")
+
+
 def test_layer_errors(plane, make_function):
     expect_error(lambda: plane.call("GetLayerVersionByArn", {"Arn": f"{LAYER_ARN}:lib"}), "ValidationException",
                  f"1 validation error detected: Value '{LAYER_ARN}:lib' at 'arn' failed to satisfy constraint: "
