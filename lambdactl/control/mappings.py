@@ -208,9 +208,11 @@ def _settings(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _duplicate(kind: str, arn: str, function_arn: str, existing: str) -> errors.ServiceError:
+def _duplicate(kind: str, arn: str, function_arn: str, given: str, existing: str) -> errors.ServiceError:
+    """The conflict text; for SQS it names the function as the request did (recorded: LocalStack
+    test_lambda_integration_sqs.snapshot.json test_duplicate_event_source_mappings, a name gives the name)."""
     if kind == "sqs":
-        text = f'An event source mapping with SQS arn (" {arn} ") and function (" {function_arn} ") already exists.'
+        text = f'An event source mapping with SQS arn (" {arn} ") and function (" {given} ") already exists.'
     else:
         text = (f'The event source arn (" {arn} ") and function (" {function_arn} ") provided mapping already '
                 "exists.")
@@ -249,7 +251,7 @@ def create_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> 
             "SELECT uuid, function_name, qualifier FROM event_source_mappings WHERE event_source_arn = ?", (arn,)
         ):
             if (other["function_name"], other["qualifier"]) == (name, qualifier):
-                raise _duplicate(kind, arn, function_arn, other["uuid"])
+                raise _duplicate(kind, arn, function_arn, params["FunctionName"], other["uuid"])
         conn.execute(
             "INSERT INTO event_source_mappings (uuid, function_name, qualifier, event_source_arn, config, state, "
             "last_modified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
