@@ -101,21 +101,22 @@ def _check_routing(plane: ControlPlane, name: str, primary: str, routing: dict[s
         raise errors.InvalidParameterValueException(
             "Number of items in AdditionalVersionWeights cannot be greater than 1"
         )
+    # texts as recorded (test_notfound_and_invalid_routingconfigs): a weight shows as a float ({2=2.0}),
+    # and the key constraint list ends with the pattern
     for version, weight in weights.items():
         if not 0.0 <= weight <= 1.0:
             raise errors.ValidationException(
-                f"1 validation error detected: Value '{{{version}={weight}}}' at "
+                f"1 validation error detected: Value '{{{version}={float(weight)}}}' at "
                 "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy "
                 "constraint: [Member must have value less than or equal to 1.0, Member must have value greater "
                 "than or equal to 0.0, Member must not be null]"
             )
         if not version.isdigit():
             raise errors.ValidationException(
-                f"1 validation error detected: Value '{{{version}={weight}}}' at "
+                f"1 validation error detected: Value '{{{version}={float(weight)}}}' at "
                 "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy "
                 "constraint: [Member must have length less than or equal to 1024, Member must have length "
-                "greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, "
-                "Member must not be null]"
+                "greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"
             )
         if version == primary:
             raise errors.InvalidParameterValueException(

@@ -158,6 +158,34 @@ CASES: list[tuple[str, str, dict, int, str | None, str]] = [
      400, "InvalidParameterValueException",
      "Two different versions of the same layer are not allowed to be referenced in the same function. "
      "{layer}:1 and {layer}:2 are versions of the same layer."),
+    ("test_notfound_and_invalid_routingconfigs/routing_config_exc_toomany", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
+      "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.8, "2": 0.2}}},
+     400, "InvalidParameterValueException", 'Number of items in AdditionalVersionWeights cannot be greater than 1'),
+    ("test_notfound_and_invalid_routingconfigs/routing_config_exc_toohigh", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
+      "RoutingConfig": {"AdditionalVersionWeights": {"2": 2}}},
+     400, "ValidationException", "1 validation error detected: Value '{{2=2.0}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]"),
+    ("test_notfound_and_invalid_routingconfigs/routing_config_exc_subzero", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
+      "RoutingConfig": {"AdditionalVersionWeights": {"2": -1}}},
+     400, "ValidationException", "1 validation error detected: Value '{{2=-1.0}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]"),
+    ("test_notfound_and_invalid_routingconfigs/routing_config_exc_sameversion", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
+      "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.5}}},
+     400, "InvalidParameterValueException", 'Invalid function version 1. Function version 1 is already included in routing configuration.'),
+    ("test_notfound_and_invalid_routingconfigs/routing_config_exc_version_doesnotexist", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
+      "RoutingConfig": {"AdditionalVersionWeights": {"10": 0.5}}},
+     404, "ResourceNotFoundException", 'Function not found: {fn}:replayfn:10'),
+    ("test_notfound_and_invalid_routingconfigs/target_version_exc_version_latest", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "$LATEST",
+      "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.5}}},
+     400, "InvalidParameterValueException", '$LATEST is not supported for an alias pointing to more than 1 version'),
+    ("test_notfound_and_invalid_routingconfigs/routing_config_exc_version_latest", "create_alias",
+     {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
+      "RoutingConfig": {"AdditionalVersionWeights": {"$LATEST": 0.5}}},
+     400, "ValidationException", "1 validation error detected: Value '{{$LATEST=0.5}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"),
 ]
 
 
@@ -194,7 +222,7 @@ def main() -> int:
         try:
             client = boto3.client(
                 "lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
-                aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}),
+                aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}, parameter_validation=False),
             )  # fmt: skip
             created = client.create_function(
                 FunctionName=F, Runtime="python3.12", Role=ROLE, Handler="app.handler",

@@ -121,6 +121,17 @@ def test_alias_errors(two_versions):
                  "1 validation error detected: Value '{2=1.5}' at 'routingConfig.additionalVersionWeights' failed to "
                  "satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal "
                  "to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")
+    # recorded AWS (test_notfound_and_invalid_routingconfigs routing_config_exc_toohigh / _version_latest):
+    # an integer weight prints as a float; the key constraints end with the pattern
+    expect_error(lambda: create(RoutingConfig={"AdditionalVersionWeights": {"2": 2}}), "ValidationException",
+                 "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to "
+                 "satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal "
+                 "to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")
+    expect_error(lambda: create(RoutingConfig={"AdditionalVersionWeights": {"$LATEST": 0.5}}), "ValidationException",
+                 "1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' "
+                 "failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than "
+                 "or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular "
+                 "expression pattern: [0-9]+]")
     create()
     expect_error(create, "ResourceConflictException", f"Alias already exists: {FN_ARN}:f:live")
     expect_error(lambda: plane.call("GetAlias", {"FunctionName": "f", "Name": "nope"}),
