@@ -218,6 +218,9 @@ def update_alias(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
 @operation("DeleteAlias")
 def delete_alias(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     name = _function(plane, params)
+    from lambdactl.control import provisioned  # it imports this module
+
+    provisioned.drop(plane, name, params["Name"])
     with plane.store.write() as conn:
         conn.execute("DELETE FROM aliases WHERE function_name = ? AND name = ?", (name, params["Name"]))
         conn.execute("DELETE FROM policies WHERE function_name = ? AND qualifier = ?", (name, params["Name"]))

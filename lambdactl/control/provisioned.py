@@ -225,10 +225,19 @@ def list_provisioned_concurrency_configs(plane: ControlPlane, params: dict[str, 
 def delete_provisioned_concurrency_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     """Idempotent, as Lambda: deleting a config that is not there succeeds."""
     name, qualifier = _target(plane, params, "The function resource provided must be an alias or a published version.")
-    with plane.store.write() as conn:
-        deleted = conn.execute(
-            "DELETE FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?", (name, qualifier)
-        ).rowcount
-    if deleted:
-        _warm(plane, name, qualifier, 0)
+    drop(plane, name, qualifier)
     return {}
+
+
+def drop(plane: ControlPlane, name: str, qualifier: str) -> None:
+    """Remove the config of ``name:qualifier`` (if any) and its warm environments; also called before an
+    alias is deleted, which takes its config with it (recorded: test_lambda_provisioned_lifecycle
+    list_response_postdeletes is empty after delete_alias_result)."""
+    found = plane.store.read_one(
+        "SELECT 1 FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?", (name, qualifier)
+    )
+    if found is None:
+        return
+    _warm(plane, name, qualifier, 0)  # while the qualifier still resolves
+    with plane.store.write() as conn:
+        conn.execute("DELETE FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?", (name, qualifier))

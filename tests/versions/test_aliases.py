@@ -164,3 +164,15 @@ def test_alias_errors_through_cli(cli, hello_zip):
     )
     missing = cli("get-alias", "--function-name", "f", "--name", "nope", rc=254)
     assert f"(ResourceNotFoundException) when calling the GetAlias operation: Cannot find alias arn: {FN_ARN}:f:nope" in missing.stderr
+
+
+def test_deleting_an_alias_deletes_its_provisioned_concurrency(plane, make_function):
+    # recorded AWS (LocalStack test_lambda_api.snapshot.json test_lambda_provisioned_lifecycle):
+    # after delete_alias_result, list_response_postdeletes is {"ProvisionedConcurrencyConfigs": []}
+    make_function("f", returning("x"), Publish=True)
+    plane.call("CreateAlias", {"FunctionName": "f", "Name": "live", "FunctionVersion": "1"})
+    plane.call("PutProvisionedConcurrencyConfig", {"FunctionName": "f", "Qualifier": "live",
+                                                   "ProvisionedConcurrentExecutions": 1})  # fmt: skip
+    plane.call("DeleteAlias", {"FunctionName": "f", "Name": "live"})
+    plane.call("CreateAlias", {"FunctionName": "f", "Name": "live", "FunctionVersion": "1"})
+    assert plane.call("ListProvisionedConcurrencyConfigs", {"FunctionName": "f"})["ProvisionedConcurrencyConfigs"] == []
