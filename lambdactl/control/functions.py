@@ -9,7 +9,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import aliases, paging
-from lambdactl.control.logs import default_log_group
+from lambdactl.control.logs import logging_config
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import (
     LATEST,
@@ -176,7 +176,7 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         RevisionId=new_revision(),
         PackageType=package_type,
         Architectures=params.get("Architectures") or ["x86_64"],
-        LoggingConfig=params.get("LoggingConfig") or {"LogFormat": "Text", "LogGroup": default_log_group(ref.name)},
+        LoggingConfig=logging_config(ref.name, params.get("LoggingConfig")),
         LambdactlBackend=backend,
     )
     try:
@@ -331,9 +331,11 @@ def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -
                 )
             if params.get("LambdactlBackend") not in (None, "docker"):
                 raise errors.InvalidParameterValueException("Image functions always run on the docker backend.")
-        for key in ("Runtime", "Handler", "Role", *CONFIG_DEFAULTS, *OPTIONAL_CONFIG, "LoggingConfig", "LambdactlBackend"):
+        for key in ("Runtime", "Handler", "Role", *CONFIG_DEFAULTS, *OPTIONAL_CONFIG, "LambdactlBackend"):
             if key in params and params[key] is not None:
                 config[key] = params[key]
+        if params.get("LoggingConfig") is not None:
+            config["LoggingConfig"] = logging_config(config["FunctionName"], params["LoggingConfig"], config.get("LoggingConfig"))
         if "Layers" in params and params["Layers"] is not None:
             from lambdactl.control.layers import layer_fields
 

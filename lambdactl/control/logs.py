@@ -22,6 +22,23 @@ def default_log_group(function_name: str) -> str:
     return f"{GROUP_PREFIX}{function_name}"
 
 
+def logging_config(function_name: str, given: dict[str, Any] | None, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A function's LoggingConfig after create/update: ``given`` merged into ``current`` (default Text in
+    ``/aws/lambda/<name>``); JSON gets INFO log levels by default, Text has none (recorded: LocalStack
+    test_lambda_api.snapshot.json test_function_advanced_logging_configuration and _format_switch)."""
+    merged = dict(current or {"LogFormat": "Text", "LogGroup": default_log_group(function_name)})
+    merged.update({key: value for key, value in (given or {}).items() if value is not None})
+    merged.setdefault("LogFormat", "Text")
+    merged.setdefault("LogGroup", default_log_group(function_name))
+    levels = ("ApplicationLogLevel", "SystemLogLevel")
+    for key in levels:
+        if merged["LogFormat"] == "JSON":
+            merged.setdefault(key, "INFO")
+        else:
+            merged.pop(key, None)
+    return merged
+
+
 def log_group(config: dict[str, Any]) -> str:
     """Where a stored function version logs: its LoggingConfig.LogGroup, else ``/aws/lambda/<name>``."""
     return (config.get("LoggingConfig") or {}).get("LogGroup") or default_log_group(config["FunctionName"])

@@ -1,4 +1,4 @@
-"""404s and their texts as recorded from real AWS (LocalStack's test_lambda_api / test_lambda snapshots)."""
+"""Responses (404s and their texts, LoggingConfig defaults) as recorded from real AWS (LocalStack's test_lambda_api / test_lambda snapshots)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,17 @@ def test_provisioned_concurrency_on_an_alias_of_a_missing_function(plane):
     # recorded: test_provisioned_concurrency_exceptions get_provisioned_functionname_doesnotexist
     expect_error(lambda: plane.call("GetProvisionedConcurrencyConfig", {"FunctionName": "doesnotexist", "Qualifier": "noalias"}),
                  "ResourceNotFoundException", f"Cannot find alias arn: {FN_ARN}:doesnotexist:noalias")
+
+
+def test_logging_config_json_defaults_and_format_switch(plane, make_function):
+    # recorded AWS: test_function_advanced_logging_configuration (create with only LogFormat JSON) and
+    # test_advanced_logging_configuration_format_switch (Text -> JSON -> Text keeps the group, drops the levels)
+    group = "/aws/lambda/f"
+    json_config = {"ApplicationLogLevel": "INFO", "LogFormat": "JSON", "LogGroup": group, "SystemLogLevel": "INFO"}
+    created = make_function("f", returning("x"), LoggingConfig={"LogFormat": "JSON"})
+    assert created["LoggingConfig"] == json_config
+    make_function("g", returning("x"))
+    switched = plane.call("UpdateFunctionConfiguration", {"FunctionName": "g", "LoggingConfig": {"LogFormat": "JSON"}})
+    assert switched["LoggingConfig"] == {**json_config, "LogGroup": "/aws/lambda/g"}
+    back = plane.call("UpdateFunctionConfiguration", {"FunctionName": "g", "LoggingConfig": {"LogFormat": "Text"}})
+    assert back["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/g"}
