@@ -1,4 +1,5 @@
-"""Responses (404s and their texts, LoggingConfig defaults) as recorded from real AWS (LocalStack's test_lambda_api / test_lambda snapshots)."""
+"""Responses (404s and their texts, LoggingConfig defaults) as recorded from real AWS
+(LocalStack's test_lambda_api / test_lambda snapshots)."""
 
 from __future__ import annotations
 
