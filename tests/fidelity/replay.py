@@ -186,6 +186,17 @@ CASES: list[tuple[str, str, dict, int, str | None, str]] = [
      {"FunctionName": F, "Name": "custom", "FunctionVersion": "1",
       "RoutingConfig": {"AdditionalVersionWeights": {"$LATEST": 0.5}}},
      400, "ValidationException", "1 validation error detected: Value '{{$LATEST=0.5}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"),
+    ("test_layer_policy_exceptions/layer_permission_layername_doesnotexist_add", "add_layer_version_permission",
+     {"LayerName": "replaylayer-doesnotexist", "VersionNumber": 1, "StatementId": "s1",
+      "Action": "lambda:GetLayerVersion", "Principal": "*"},
+     404, "ResourceNotFoundException", "Layer version {layer}-doesnotexist:1 does not exist."),
+    ("test_layer_policy_exceptions/layer_permission_layerversion_doesnotexist_add", "add_layer_version_permission",
+     {"LayerName": "replaylayer", "VersionNumber": 3, "StatementId": "s1",
+      "Action": "lambda:GetLayerVersion", "Principal": "*"},
+     404, "ResourceNotFoundException", "Layer version {layer}:3 does not exist."),
+    ("test_layer_policy_exceptions/layer_permission_nopolicy_get", "get_layer_version_policy",
+     {"LayerName": "replaylayer", "VersionNumber": 1},
+     404, "ResourceNotFoundException", "No policy is associated with the given resource."),
 ]
 
 
