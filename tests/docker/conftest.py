@@ -111,7 +111,9 @@ def no_leftovers(state_dir: Path) -> Iterator[None]:
     background worker are not left behind (the worker removes them when it exits): stop it first."""
     yield
     stop_background_worker(state_dir)
-    left = our_containers(state_dir)
+    deadline = time.monotonic() + 15  # the engine removes a stopped auto-remove container asynchronously
+    while (left := our_containers(state_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
     if left:
         subprocess.run(["docker", "rm", "-f", *left], capture_output=True)
         pytest.fail(f"containers left behind: {left}")
