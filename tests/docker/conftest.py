@@ -82,6 +82,10 @@ def stop_background_worker(state_dir: Path) -> None:
     from lambdactl.server import discovery
 
     record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
+    deadline = time.monotonic() + 60
+    while record and record.get("url") is None and time.monotonic() < deadline:  # still starting (warming up):
+        time.sleep(0.05)  # a SIGTERM in the middle of creating a container would orphan it
+        record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
     if not record:
         return
     pid = int(record["pid"])
