@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 import click
 
 
@@ -14,6 +12,8 @@ class SuggestingGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
+            import difflib  # only for a mistyped command: start-up pays nothing
+
             name = args[0] if args else ""
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
             if not close or name.startswith("-"):
