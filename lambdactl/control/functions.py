@@ -23,7 +23,6 @@ from lambdactl.control.records import (
     require_function,
 )
 from lambdactl.model import validate
-from lambdactl.state.blobs import check_zip, code_sha256
 
 BACKENDS = ("subprocess", "docker")
 
@@ -95,6 +94,8 @@ def _check_architectures(architectures: list[str] | None) -> None:
 
 def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any], *, store: bool = True) -> dict[str, Any]:
     """Store the code and return the config fields that describe it (and the internal code reference)."""
+    from lambdactl.state.blobs import check_zip, code_sha256  # code-storing operations only: listings skip it
+
     if package_type == "Image":
         image = code.get("ImageUri")
         if not image:

@@ -79,7 +79,7 @@ def configuration(
     out = {key: value for key, value in config.items() if not key.startswith("_")}
     version = out.get("Version", LATEST)
     out["FunctionArn"] = plane.settings.function_arn(out["FunctionName"], version if qualified else None)
-    if out.get("Runtime"):
+    if out.get("Runtime") and view != "list":  # a listing shows no RuntimeVersionConfig
         import hashlib  # only responses that show a configuration need it
 
         digest = hashlib.sha256(out["Runtime"].encode()).hexdigest()

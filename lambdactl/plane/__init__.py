@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambdactl import errors
 from lambdactl.settings import Settings
 from lambdactl.spec import EnvironmentProvider
-from lambdactl.state.blobs import CodeStore
 from lambdactl.state.store import Store
+
+if TYPE_CHECKING:
+    from lambdactl.state.blobs import CodeStore
 
 __all__ = ["OPERATIONS", "Caller", "ControlPlane", "Settings", "operation", "service_operations"]
 
@@ -51,7 +53,13 @@ class ControlPlane:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.store = Store(self.settings.state_dir)
-        self.code = CodeStore(self.settings.state_dir)
+
+    @cached_property
+    def code(self) -> CodeStore:
+        """The content-addressed code store (its module is loaded by the operations that touch code only)."""
+        from lambdactl.state.blobs import CodeStore
+
+        return CodeStore(self.settings.state_dir)
 
     @cached_property
     def environments(self) -> EnvironmentProvider:

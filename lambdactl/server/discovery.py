@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lambdactl.state import leftovers
 from lambdactl.state.store import private_state_dir, write_private
 
 FILE_NAME = "serve.json"
@@ -31,6 +30,8 @@ def publish(state_dir: str | os.PathLike[str], url: str | None, region: str, nam
     private_state_dir(target.parent)
     tmp = target.with_name(f".{name}.{os.getpid()}")
     pid = pid or os.getpid()
+    from lambdactl.state import leftovers
+
     started = leftovers.start_time(pid)  # with the pid, names the process: a reused pid is not us
     write_private(tmp, json.dumps({"pid": pid, "started": started, "url": url, "region": region, **extra}))
     os.replace(tmp, target)
@@ -56,6 +57,8 @@ def find(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> dict[str, 
     if not record or not isinstance(record.get("pid"), int) or not _alive(record["pid"]):
         return None
     started = record.get("started")
+    from lambdactl.state import leftovers  # only when a record names a process: no file, no cost
+
     if started is not None and leftovers.start_time(record["pid"]) != started:
         return None
     return record
