@@ -38,9 +38,10 @@ def local_plane(globals_: Globals) -> ControlPlane:
 def service_plane(globals_: Globals, service: str) -> Any:
     """Where an embedded service's commands go: the state directory, or for s3 an external endpoint if set."""
     if service == "s3":
-        from lambdactl.services.s3.client import s3_plane
+        from lambdactl.control.s3_code import ExternalS3, external_endpoint
 
-        return s3_plane(globals_)
+        if url := external_endpoint():
+            return ExternalS3(url, globals_.region or None)
     return local_plane(globals_)
 
 
@@ -62,7 +63,7 @@ def control_plane(globals_: Globals) -> Caller:
     if url:
         return _remote(url, globals_)
     local = local_plane(globals_)
-    from lambdactl.server import discovery
+    from lambdactl.state import discovery
 
     served = discovery.find(local.settings.state_dir)
     if served and served.get("region") == local.settings.region:

@@ -49,7 +49,7 @@ def _require_settings(params: dict[str, Any]) -> None:
 
 
 def _check(plane: ControlPlane, name: str, params: dict[str, Any]) -> None:
-    from lambdactl.events.destinations import check_destination
+    from lambdactl.control.destinations import check_destination
 
     validate.check_range(params.get("MaximumRetryAttempts"), "maximumRetryAttempts", 0, 2)
     validate.check_range(params.get("MaximumEventAgeInSeconds"), "maximumEventAgeInSeconds", 60, 21600)

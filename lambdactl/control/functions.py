@@ -59,7 +59,7 @@ def _check_config(params: dict[str, Any]) -> None:
     if "Environment" in params:
         validate.check_environment((params["Environment"] or {}).get("Variables") or {})
     if (params.get("DeadLetterConfig") or {}).get("TargetArn") is not None:
-        from lambdactl.events.destinations import check_dead_letter
+        from lambdactl.control.destinations import check_dead_letter
 
         check_dead_letter(params["DeadLetterConfig"]["TargetArn"])
     layers = params.get("Layers")
@@ -109,7 +109,7 @@ def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any], *
     data = code.get("ZipFile")
     from_s3 = data is None and bool(code.get("S3Bucket") or code.get("S3Key"))
     if from_s3:
-        from lambdactl.services.s3.code import read_package
+        from lambdactl.control.s3_code import read_package
 
         data = read_package(plane, code)
     if data is None:

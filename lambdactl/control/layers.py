@@ -134,7 +134,7 @@ def publish_layer_version(plane: ControlPlane, params: dict[str, Any]) -> dict[s
     data = content.get("ZipFile")
     from_s3 = data is None and bool(content.get("S3Bucket") or content.get("S3Key"))
     if from_s3:
-        from lambdactl.services.s3.code import read_package
+        from lambdactl.control.s3_code import read_package
 
         data = read_package(plane, content)
     if data is None:

@@ -91,7 +91,7 @@ def ensure_running(state_dir: Path, region: str, warm: tuple[str, str | None] | 
     except ChildProcessError:  # SIGCHLD ignored here: already reaped
         pass
     if pid.isdigit():  # the next invoke waits for it instead of running cold beside it
-        from lambdactl.server import discovery
+        from lambdactl.state import discovery
         from lambdactl.settings import fingerprint
 
         discovery.publish(state_dir, None, region, discovery.WORKER_FILE_NAME, pid=int(pid), settings=fingerprint())
@@ -106,7 +106,7 @@ def warm_invokes() -> bool:
 def find_worker(state_dir: Path, region: str) -> dict[str, Any] | None:
     """The running worker that can take this process's invokes (same region and settings), waiting
     while one starts; None when there is none."""
-    from lambdactl.server import discovery
+    from lambdactl.state import discovery
     from lambdactl.settings import fingerprint
 
     deadline = time.monotonic() + STARTING_WAIT_S

@@ -5,7 +5,7 @@ in the same transaction that finishes the source event, so the hand-off is never
 An EventBridge bus gets the record as an event ("Lambda Function Invocation Result - …"), written
 to the bus's outbox in that transaction and published by the worker. A DLQ message is the event
 itself with Lambda's ``RequestID``, ``ErrorCode`` and ``ErrorMessage`` attributes. lambdactl has
-no SNS: SNS targets are refused when configured (``check_destination``, ``check_dead_letter``).
+no SNS: SNS targets are refused when configured (``control/destinations.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from lambdactl import errors
 from lambdactl.events import queue
 from lambdactl.model import validate
 from lambdactl.plane import ControlPlane
+from lambdactl.control.destinations import service_of
 
 
 def record(plane: ControlPlane, event: queue.Event, condition: str, invoke_count: int,
@@ -53,32 +54,7 @@ def _json_or_text(data: bytes) -> Any:
         return data.decode(errors="replace")
 
 
-NO_SNS = "lambdactl has no SNS, so the topic {arn} cannot receive {what}: use an SQS queue{instead}."
 DLQ_MESSAGE_LIMIT = 1024
-
-
-def _service(arn: str) -> str:
-    return arn.split(":")[2] if arn.count(":") >= 5 else ""
-
-
-def check_destination(arn: str) -> None:
-    """Configuration time: an SNS topic is refused (function, SQS, bus and S3 ARNs pass the model's pattern)."""
-    if _service(arn) == "sns":
-        raise errors.InvalidParameterValueException(
-            NO_SNS.format(arn=arn, what="destination records", instead=", a function or an event bus")
-        )
-
-
-def check_dead_letter(arn: str) -> None:
-    """Configuration time: a DLQ is an SQS queue (or an SNS topic, which lambdactl does not have)."""
-    if not arn:
-        return  # "" clears it
-    if _service(arn) == "sns":
-        raise errors.InvalidParameterValueException(NO_SNS.format(arn=arn, what="dead letters", instead=""))
-    if _service(arn) != "sqs" or arn.count(":") != 5:
-        raise errors.InvalidParameterValueException(
-            f"The dead-letter target {arn} is not an SQS queue or SNS topic ARN."
-        )
 
 
 def dead_letter(conn: sqlite3.Connection, plane: ControlPlane, arn: str, event: queue.Event,
@@ -102,7 +78,7 @@ def dead_letter(conn: sqlite3.Connection, plane: ControlPlane, arn: str, event: 
 def deliver(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes,
             attributes: dict[str, dict[str, str]] | None = None) -> str | None:
     """Send ``body`` to a destination inside the caller's transaction; returns an error text or None."""
-    service = _service(arn)
+    service = service_of(arn)
     if service == "sqs":
         return _to_queue(conn, plane, arn, body, attributes)
     if service == "events":

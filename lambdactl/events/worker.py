@@ -41,7 +41,7 @@ from lambdactl import errors
 from lambdactl.plane import ControlPlane, Settings
 from lambdactl.events import background, destinations, queue
 from lambdactl.events.background import WorkerLock
-from lambdactl.server import discovery
+from lambdactl.state import discovery
 
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
@@ -335,7 +335,7 @@ def main(argv: list[str]) -> None:
     or until `serve` takes over the state directory; FUNCTION: warm one environment of it first.
     """
     from lambdactl.control.environments import warm_planes
-    from lambdactl.server import discovery
+    from lambdactl.state import discovery
     from lambdactl.server.serve import listen
 
     state_dir, region, *warm = argv

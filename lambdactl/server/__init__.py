@@ -4,6 +4,6 @@
 (``services``: SigV4 scope, ``X-Amz-Target``, path), decodes it with the service's wire protocol
 (``lambdactl.protocols``) and calls the one dispatcher (``lambdactl.plane``), so the CLI and the
 server run the same operations. ``urls`` answers function URLs, ``serve`` runs the server with a warm
-pool and the async worker, ``discovery`` lets other commands find a running server, ``client`` is
+pool and the async worker (``state/discovery.py`` lets other commands find a running server), ``client`` is
 the CLI's way of talking to one.
 """

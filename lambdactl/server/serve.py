@@ -30,7 +30,7 @@ def serve(
     import threading
 
     from lambdactl import errors
-    from lambdactl.server import discovery
+    from lambdactl.state import discovery
 
     running = discovery.find(settings.state_dir)
     if running:

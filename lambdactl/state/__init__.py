@@ -1,4 +1,5 @@
-"""Storage: the state directory's SQLite database (``store``, schema in ``migrations``) and code blobs (``blobs``).
+"""Storage: the state directory's SQLite database (``store``, schema in ``migrations``), code blobs (``blobs``),
+and the records of the processes serving it (``discovery``: ``serve.json``, ``worker.json``).
 
 ``Context`` is what storage code needs of a control plane (the database and the settings that
 spell ARNs): the embedded services' storage and the event sources take one, not a whole plane.

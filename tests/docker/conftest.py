@@ -79,7 +79,7 @@ def _docker(lambda_images: None) -> None:
 
 def stop_background_worker(state_dir: Path) -> None:
     """SIGTERM the state dir's background worker (warm invokes) and wait for it to clean up and exit."""
-    from lambdactl.server import discovery
+    from lambdactl.state import discovery
 
     record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
     deadline = time.monotonic() + 60

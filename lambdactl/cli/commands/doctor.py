@@ -16,7 +16,7 @@ def doctor(globals_) -> None:
     from lambdactl.runtime import capabilities
     from lambdactl.cli import version_line
     from lambdactl.cli.connect import settings
-    from lambdactl.server import discovery
+    from lambdactl.state import discovery
 
     state_dir = settings(globals_).state_dir
     from lambdactl.state.leftovers import sweep_run_dirs

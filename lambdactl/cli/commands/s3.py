@@ -35,9 +35,9 @@ def s3() -> None:
 
 
 def _plane() -> Any:
-    from lambdactl.services.s3.client import s3_plane
+    from lambdactl.cli.connect import service_plane
 
-    return s3_plane(click.get_current_context().obj)
+    return service_plane(click.get_current_context().obj, "s3")
 
 
 def split_s3_path(path: str) -> tuple[str, str]:

@@ -56,9 +56,9 @@ class S3ApiCommand(OperationCommand):
         from lambdactl.cli.factory import write_bytes
         from lambdactl.cli.timestamps import iso_timestamps
         from lambdactl.render import render
-        from lambdactl.services.s3.client import s3_plane
+        from lambdactl.cli.connect import service_plane
 
-        result = s3_plane(globals_).call(model.plane_operation(self.op_name, S3), params)
+        result = service_plane(globals_, "s3").call(model.plane_operation(self.op_name, S3), params)
         body = result.pop(self.body_out)
         try:
             write_stream(outfile, body)

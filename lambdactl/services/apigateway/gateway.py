@@ -75,7 +75,7 @@ def api_endpoint(plane: ControlPlane, api_id: str) -> str:
 
     base = plane.settings.endpoint_url
     if not base:
-        from lambdactl.server import discovery
+        from lambdactl.state import discovery
 
         running = discovery.find(plane.settings.state_dir)
         base = running["url"] if running else DEFAULT_BASE

@@ -1,8 +1,10 @@
-"""Where ``s3``/``s3api`` commands and code-from-S3 go: the embedded store, or an external S3.
+"""The deployment packages and layer contents Lambda reads from S3 (``Code.S3Bucket/S3Key``): from the
+embedded store, through the dispatcher (``s3:GetObject``), or from an external S3.
 
-Setting ``LAMBDACTL_S3_ENDPOINT_URL`` (e.g. a MinIO at ``http://127.0.0.1:9000``) sends them to that
-S3-compatible endpoint through boto3 (the ``aws`` extra), with the usual AWS credentials and
-region; bucket notifications stay a feature of the embedded store.
+Setting ``LAMBDACTL_S3_ENDPOINT_URL`` (e.g. a MinIO at ``http://127.0.0.1:9000``) sends code reads
+and the ``s3``/``s3api`` commands (``cli/connect.py``) to that S3-compatible endpoint through boto3
+(the ``aws`` extra), with the usual AWS credentials and region; bucket notifications stay a feature
+of the embedded store.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from lambdactl import errors, settings
+from lambdactl.plane import ControlPlane
+from lambdactl.state.blobs import MAX_UNZIPPED
 
 ENDPOINT_VARIABLE = settings.S3_ENDPOINT_URL.name
 
@@ -20,13 +24,34 @@ def external_endpoint() -> str | None:
     return settings.S3_ENDPOINT_URL.get()
 
 
-def s3_plane(globals_: Any) -> Any:
-    url = external_endpoint()
-    if url:
-        return ExternalS3(url, globals_.region or None)
-    from lambdactl.cli.connect import local_plane
+def read_package(plane: ControlPlane, code: dict[str, Any]) -> bytes:
+    """The bytes of ``S3Bucket/S3Key[/S3ObjectVersion]`` in the embedded (or external) S3, or Lambda's
+    InvalidParameterValueException carrying S3's error, as AWS words it."""
+    bucket, key = code.get("S3Bucket"), code.get("S3Key")
+    if not bucket or not key:
+        raise errors.InvalidParameterValueException("Please provide a source for function code.")
+    params = {"Bucket": bucket, "Key": key}
+    version = code.get("S3ObjectVersion")
+    if version and version != "null":  # the embedded buckets are unversioned: only "null" exists
+        raise _s3_error("NoSuchVersion", "The specified version does not exist.")
+    try:
+        result = plane_for_code(plane).call("s3:GetObject", params)
+    except errors.ServiceError as exc:
+        raise _s3_error(exc.code, exc.message) from None
+    body = result["Body"]
+    if result.get("ContentLength", 0) > MAX_UNZIPPED:
+        body.close()
+        raise errors.InvalidParameterValueException(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+    try:
+        return body.read()
+    finally:
+        body.close()
 
-    return local_plane(globals_)
+
+def _s3_error(code: str, message: str) -> errors.ServiceError:
+    return errors.InvalidParameterValueException(
+        f"Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"
+    )
 
 
 def plane_for_code(plane: Any) -> Any:
