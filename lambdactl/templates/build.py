@@ -4,8 +4,9 @@
 Python dependencies (``requirements.txt``) are installed by pip for the function's runtime and
 architecture, not the host's (``--python-version 3.12 --platform manylinux2014_x86_64
 --only-binary=:all:``), so a 3.11 host builds a zip that loads in python3.12; Node.js ones by
-``npm install --omit=dev``. A function whose sources (and runtime) hash as at its last build is
-skipped. Progress is a line per function (plain, so CI logs read well).
+``npm install --omit=dev``; Java sources compiled by ``javac`` (jars of ``lib/`` on the class path and
+in the build). A function whose sources (and runtime) hash as at its last build is skipped. Progress
+goes to ``report`` (a line per function) and ``expect`` (how many there are).
 """
 
 from __future__ import annotations
@@ -68,22 +69,47 @@ def _install(folder: Path, target: Path, runtime: str, architecture: str, name: 
         command = [npm, "install", "--omit=dev", "--no-audit", "--no-fund", "--prefix", str(target)]
     else:
         return
-    done = subprocess.run(command, cwd=target, capture_output=True, text=True)
+    _run(command, target, name)
+
+
+def _run(command: list[str], cwd: Path, name: str) -> None:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or ["(no output)"])[-1]
         raise BuildFailed(f"Build of {name} failed: {Path(command[0]).name} exited {done.returncode}: {last}")
 
 
-def build(template_path: Path, report: Callable[[str], None]) -> Path:
-    """Build every function of ``template_path``; returns the built template's path."""
-    template = loader.load(template_path)
-    base = template_path.resolve().parent
-    out = base / BUILD_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    state_file = out / "build.json"
-    previous = json.loads(state_file.read_text()) if state_file.is_file() else {}
-    digests: dict[str, str] = {}
-    built = json.loads(json.dumps(template))  # the template, CodeUri rewritten to the build folders
+def _build_java(folder: Path, target: Path, runtime: str, name: str) -> None:
+    """``javac`` only (no Maven, no repository): the sources of ``src/main/java`` (else every ``.java`` of the
+    folder) compiled against ``lib/*.jar`` and lambdactl's ``aws-lambda-java-core`` interfaces, classes at the
+    target's root, ``src/main/resources`` beside them and the jars in ``lib/``, as the Java runtime loads them."""
+    from lambdactl.runtime import jvm
+
+    maven = folder / "src" / "main" / "java"
+    root = maven if maven.is_dir() else folder
+    sources = [str(p) for p in _sources(root) if p.suffix == ".java"]
+    if not sources:
+        raise BuildFailed(f"Build of {name} failed: no .java sources under {root}")
+    jars = sorted((folder / "lib").glob("*.jar"))
+    target.mkdir(parents=True)
+    if jars:
+        (target / "lib").mkdir()
+        for jar in jars:
+            shutil.copy2(jar, target / "lib" / jar.name)
+    resources = folder / "src" / "main" / "resources"
+    if maven.is_dir() and resources.is_dir():
+        shutil.copytree(resources, target, dirs_exist_ok=True)
+    jdk = jvm.jdk_for(runtime)
+    if not jdk.javac.exists():
+        raise BuildFailed(f"Build of {name} failed: {jdk.home} has no javac (install the JDK, not only the JRE)")
+    core = jvm.SOURCES / "core"  # compiled against, never into the build (-implicit:none)
+    _run([str(jdk.javac), "-nowarn", "-encoding", "UTF-8", "-implicit:none", "-sourcepath", str(core),
+          "-cp", os.pathsep.join(map(str, jars)), "-d", str(target), *sources], target, name)
+
+
+def _plan(template: dict[str, Any], base: Path) -> dict[str, dict[str, Any]]:
+    """What to build: for each function and layer with local code, its source, runtime and architecture."""
+    plan: dict[str, dict[str, Any]] = {}
     for lid, body in template["Resources"].items():
         if body.get("Type") not in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion"):
             continue
@@ -95,30 +121,76 @@ def build(template_path: Path, report: Callable[[str], None]) -> Path:
         source = (base / str(uri)).resolve()
         if not source.exists():
             raise TemplateError(f"Resource {lid}: {key} {uri} does not exist ({source})")
-        built["Resources"][lid]["Properties"][key] = lid
-        if source.is_file():  # a zip is already built
-            built["Resources"][lid]["Properties"][key] = str(source)
-            continue
         runtime, architecture = _function_settings(template, props)
         if body["Type"] == "AWS::Serverless::LayerVersion":
             runtime = str((props.get("CompatibleRuntimes") or [""])[0])
+        plan[lid] = {"key": key, "source": str(source), "runtime": runtime, "architecture": architecture}
+    return plan
+
+
+def build(template_path: Path, report: Callable[[str], None], expect: Callable[[int], None] | None = None) -> Path:
+    """Build every function of ``template_path``; returns the built template's path.
+
+    ``build.json`` keeps what the last build planned and each function's source digest: when the template
+    is byte for byte the same, the plan is reused without parsing it, and only changed sources are built.
+    """
+    base = template_path.resolve().parent
+    out = base / BUILD_DIR
+    state_file = out / "build.json"
+    try:
+        text = template_path.read_bytes()
+    except OSError:
+        text = b""  # loader.load says what is wrong with it
+    template_key = hashlib.sha256(bytes(base) + b"\0" + text).hexdigest()
+    try:
+        previous = json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    built_template = out / "template.yaml"
+    template: dict[str, Any] | None = None
+    if previous.get("template") == template_key and built_template.is_file():
+        plan = previous["functions"]
+    else:
+        template = loader.load(template_path)
+        plan = _plan(template, base)
+    if expect:
+        expect(len(plan))
+    out.mkdir(parents=True, exist_ok=True)
+    functions: dict[str, dict[str, Any]] = {}
+    for lid, item in plan.items():
+        source, runtime, architecture = Path(item["source"]), item["runtime"], item["architecture"]
+        if not source.exists():
+            raise TemplateError(f"Resource {lid}: {item['key']} {source} does not exist")
+        if source.is_file():  # a zip is already built
+            functions[lid] = item
+            report(f"Using {lid}: {source.name} is already built")
+            continue
         digest = _digest(source, runtime, architecture)
-        digests[lid] = digest
+        functions[lid] = {**item, "digest": digest}
         target = out / lid
-        if previous.get(lid) == digest and target.is_dir():
+        if (previous.get("functions") or {}).get(lid, {}).get("digest") == digest and target.is_dir():
             report(f"Skipping {lid}: unchanged since the last build")
             continue
         report(f"Building {lid} ({runtime or 'no runtime'}, {architecture})")
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns(*IGNORED))
         try:
-            _install(source, target, runtime, architecture, lid)
+            if runtime.startswith("java"):
+                _build_java(source, target, runtime, lid)
+            else:
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns(*IGNORED))
+                _install(source, target, runtime, architecture, lid)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)  # never a half-built folder taken for a built one
             raise
-    import yaml
+    if template is not None:
+        import yaml
 
-    (out / "template.yaml").write_text(yaml.safe_dump(built, sort_keys=False))
-    state_file.write_text(json.dumps(digests, indent=1))
-    report(f"Build Succeeded: {out / 'template.yaml'}")
-    return out / "template.yaml"
+        built = json.loads(json.dumps(template))  # the template, CodeUri rewritten to the build folders
+        for lid, item in plan.items():
+            built["Resources"][lid].setdefault("Properties", {})[item["key"]] = item["source"] if Path(item["source"]).is_file() else lid
+        built_template.write_text(yaml.safe_dump(built, sort_keys=False))
+    state = {"template": template_key, "functions": functions}
+    if state != previous:
+        state_file.write_text(json.dumps(state, indent=1))
+    report(f"Build Succeeded: {built_template}")
+    return built_template

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.templates import loader, resolve, resources
+from lambdactl.templates import loader, noop, resolve, resources
 from lambdactl.templates.loader import TemplateError
 from lambdactl.templates.schema import MIGRATIONS
-
-STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
 
 
 class DeployFailed(errors.LambdactlError):
@@ -65,23 +63,17 @@ def _digest(ctx: resources.Context, resource: resolve.Resource, props: dict[str,
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def stack_name_for(template: Path, given: str | None) -> str:
-    """``--stack-name``, else the project folder's name (the one holding .aws-sam for a built template)."""
-    folder = template.resolve().parent
-    if folder.name == "build" and folder.parent.name == ".aws-sam":
-        folder = folder.parent.parent
-    name = given or re.sub(r"[^-a-zA-Z0-9]", "-", folder.name).strip("-") or "lambdactl-app"
-    if not STACK_NAME.fullmatch(name):
-        raise errors.ValidationException(
-            f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy constraint: "
-            "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*")
-    return name
+def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str],
+           report: Callable[[str], None] | None = None, expect: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Apply ``template_path`` as ``stack``; returns the changes made (``Changes``) and a ``Message``.
 
-
-def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str]) -> dict[str, Any]:
-    """Apply ``template_path`` as ``stack``; returns the changes made (``Changes``) and a ``Message``."""
+    ``report`` gets a line per resource added, modified, replaced, skipped or deleted as it happens (and
+    ``""`` for one left unchanged), ``expect`` the number of resources once the template is expanded.
+    """
     template = loader.load(template_path)
     expanded = resolve.expand(template)
+    if expect:
+        expect(len(expanded))
     unknown = sorted({r.type for r in expanded if r.type not in resources.HANDLERS and not resources.is_skipped(r.type)})
     if unknown:
         raise TemplateError(f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]")
@@ -108,6 +100,10 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
 
     changes: list[dict[str, Any]] = []
     wanted: set[str] = set()
+
+    def tell(change: dict[str, Any]) -> None:
+        if report:
+            report(f"{change['Action']:<22} {change['LogicalResourceId']} ({change['ResourceType']})")
     for position, resource in enumerate(ordered):
         lid, kind = resource.logical_id, resource.type
         condition = resource.properties.get("__Condition")
@@ -117,12 +113,15 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         if resources.is_skipped(kind):
             applied[lid] = resources.skipped_attributes(ctx, lid, kind)
             changes.append(_change(lid, kind, "Skip (not run locally)", ""))
+            tell(changes[-1])
             continue
         old = records.get(lid)
         try:
             props = resolver.value({k: v for k, v in resource.properties.items() if k != "__Condition"})
             digest = _digest(ctx, resource, props)
             if old and old["type"] == kind and old["digest"] == digest:
+                if report:
+                    report("")  # unchanged: one step done, nothing to say
                 applied[lid] = old["attributes"]
                 if old["position"] != position:
                     _record(plane, stack, lid, kind, old["physical_id"], digest, old["attributes"], position)
@@ -152,6 +151,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         applied[lid] = attrs
         _record(plane, stack, lid, kind, physical, digest, attrs, position)
         changes.append(_change(lid, kind, action, physical))
+        tell(changes[-1])
     for lid, old in sorted(records.items(), key=lambda item: -item[1]["position"]):
         if lid not in wanted:
             begin()
@@ -159,11 +159,15 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
                 resources.HANDLERS[old["type"]].delete(ctx, old)
             _forget(plane, stack, lid)
             changes.append(_change(lid, old["type"], "Delete", old["physical_id"]))
+            tell(changes[-1])
     if started or status is None or status[0].endswith(("FAILED", "IN_PROGRESS")):
         _save_stack(plane, stack, str(template_path), overrides, "UPDATE_COMPLETE" if records else "CREATE_COMPLETE")
     made = [c for c in changes if not c["Action"].startswith("Skip")]
     message = (f"Successfully deployed stack {stack}: {len(made)} change(s)" if made
                else f"No changes to deploy. Stack {stack} is up to date")
+    skipped = [c for c in changes if c["Action"].startswith("Skip")]
+    noop.remember(plane, stack, template_path, overrides, sorted(ctx.sources),
+                  {"StackName": stack, "Changes": skipped, "Message": f"No changes to deploy. Stack {stack} is up to date"})
     return {"StackName": stack, "Changes": changes, "Message": message}
 
 
@@ -200,15 +204,3 @@ def list_stacks(plane: Any) -> dict[str, Any]:
         {"StackName": name, "StackStatus": status, "TemplatePath": path, "ResourceCount": count,
          "LastUpdatedTime": datetime.fromtimestamp(updated, timezone.utc).isoformat(timespec="seconds")}
         for name, status, path, updated, count in rows]}
-
-
-def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
-    """``--parameter-overrides Key=Value Key2=Value2`` (and ParameterKey=K,ParameterValue=V) as a dict."""
-    out: dict[str, str] = {}
-    for value in values:
-        match = re.fullmatch(r"ParameterKey=([^,]+),ParameterValue=(.*)", value)
-        key, sep, val = (match[1], "=", match[2]) if match else value.partition("=")
-        if not sep or not key:
-            raise errors.UsageError(f"argument --parameter-overrides: {value!r} is not Key=Value")
-        out[key] = val
-    return out

@@ -16,7 +16,7 @@ import json
 import os
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Context:
     plane: Any
     stack: str
     base: Path  # the template's folder: CodeUri and ContentUri are relative to it
+    sources: set[str] = field(default_factory=set)  # the code folders and zips packaged (noop.py fingerprints them)
 
     @property
     def region(self) -> str:
@@ -92,6 +93,7 @@ def package(ctx: Context, code: dict[str, Any], owner: str) -> bytes:
     if not isinstance(uri, str):
         raise TemplateError(f"Resource {owner}: CodeUri must be a local folder or .zip file (got {uri!r})")
     path = (ctx.base / uri).resolve()
+    ctx.sources.add(str(path))
     if path.is_dir():
         return _zip_folder(path)
     if path.is_file():

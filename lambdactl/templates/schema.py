@@ -25,4 +25,12 @@ MIGRATIONS = [
         );
         """,
     ),
+    (
+        "stacks_fingerprint",
+        """
+        ALTER TABLE stacks ADD COLUMN fingerprint TEXT;  -- of what the last complete deploy read (noop.py), NULL if unknown
+        ALTER TABLE stacks ADD COLUMN sources TEXT;      -- the code folders and zips it packaged (JSON list)
+        ALTER TABLE stacks ADD COLUMN unchanged TEXT;    -- what a no-op redeploy answers (JSON, the skipped resources)
+        """,
+    ),
 ]

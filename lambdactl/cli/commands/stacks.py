@@ -52,17 +52,26 @@ def _template(path: str | None, built: bool = False) -> Path:
 def deploy(globals_: Globals, template: str | None, stack_name: str | None, parameter_overrides: tuple[str, ...],
            watch: bool, more_overrides: tuple[str, ...]) -> None:
     from lambdactl.render import render
-    from lambdactl.templates import deploy as stacks
+    from lambdactl.templates.names import parse_overrides, stack_name_for
 
     path = _template(template, built=not watch)  # --watch builds from the sources itself
-    overrides = stacks.parse_overrides(parameter_overrides + more_overrides)
+    overrides = parse_overrides(parameter_overrides + more_overrides)
     plane = local_plane(globals_)
+    stack = stack_name_for(path, stack_name)
     if watch:
         from lambdactl.templates.watch import watch as watch_and_deploy
 
-        watch_and_deploy(plane, path, stacks.stack_name_for(path, stack_name), overrides, lambda line: click.echo(line, err=True))
+        watch_and_deploy(plane, path, stack, overrides, lambda line: click.echo(line, err=True))
         return
-    result = stacks.deploy(plane, path, stacks.stack_name_for(path, stack_name), overrides)
+    from lambdactl.templates.noop import unchanged
+
+    result = unchanged(plane, path, stack, overrides)  # a no-op redeploy needs neither the template parsed nor the handlers
+    if result is None:
+        from lambdactl.render.progress import steps
+        from lambdactl.templates import deploy as stacks
+
+        with steps() as progress:
+            result = stacks.deploy(plane, path, stack, overrides, progress.step, progress.expect)
     click.echo(result["Message"], err=True)
     render({"Changes": result["Changes"]} if result["Changes"] else {}, operation="Deploy", **_output(globals_))
 
@@ -97,9 +106,11 @@ def delete_stack(globals_: Globals, stack_name: str) -> None:
 @click.option("--template", "--template-file", "-t", "template", default=None, metavar="<value>",
               help="The template (default: template.yaml here).")
 def build(template: str | None) -> None:
+    from lambdactl.render.progress import steps
     from lambdactl.templates import build as builder
 
-    builder.build(_template(template), lambda line: click.echo(line, err=True))
+    with steps() as progress:
+        builder.build(_template(template), progress.step, progress.expect)
 
 
 @click.command(name="export", help="lambdactl extension: write this state directory as a SAM template "
