@@ -1,5 +1,6 @@
-"""Settings Lambda keeps beside a function's configuration: recursive loop detection and runtime
-management (stored and answered as Lambda does; lambdactl runs the host's interpreter whatever they say),
+"""Settings Lambda keeps beside a function's configuration: recursive loop detection, runtime
+management and the scaling config of a published version (stored and answered as Lambda does;
+lambdactl runs the host's interpreter and starts environments on demand whatever they say),
 and the legacy InvokeAsync.
 
 Recursion shapes and messages follow the responses recorded from AWS in LocalStack's
@@ -9,10 +10,11 @@ Recursion shapes and messages follow the responses recorded from AWS in LocalSta
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control.records import LATEST, parse_target, require_function
+from lambdactl.control.records import LATEST, function_not_found, parse_target, require_function
 from lambdactl.model import validate
 from lambdactl.plane import ControlPlane, operation
 
@@ -26,7 +28,7 @@ SCHEMA = [
         CREATE TABLE function_settings (
             function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
             qualifier TEXT NOT NULL,                     -- '$LATEST' or a version
-            kind TEXT NOT NULL,                          -- 'recursion' | 'runtime-management'
+            kind TEXT NOT NULL,                          -- 'recursion' | 'runtime-management' | 'scaling'
             value TEXT NOT NULL,                         -- JSON
             PRIMARY KEY (function_name, qualifier, kind)
         );
@@ -102,6 +104,63 @@ def get_runtime_management_config(plane: ControlPlane, params: dict[str, Any]) -
     name, version = _version_target(plane, params)
     value = _read(plane, name, version, "runtime-management") or {"UpdateRuntimeOn": "Auto"}
     return {**value, "FunctionArn": plane.settings.function_arn(name, version if params.get("Qualifier") else None)}
+
+
+PUBLISHED_QUALIFIER_PATTERN = r"(\$LATEST\.PUBLISHED|[0-9]+)"
+SCALING_LIMIT = 15000  # FunctionScalingConfigExecutionEnvironments: 0..15000
+
+
+def _published_version(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
+    """(function name, version) of a scaling-config call: a published version number, or
+    ``$LATEST.PUBLISHED`` for the newest one (the model's PublishedFunctionQualifier)."""
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    qualifier = params["Qualifier"]
+    if not re.fullmatch(PUBLISHED_QUALIFIER_PATTERN, qualifier):
+        raise errors.validation_error(
+            qualifier, "qualifier", f"Member must satisfy regular expression pattern: {PUBLISHED_QUALIFIER_PATTERN}"
+        )
+    version = qualifier
+    if qualifier == "$LATEST.PUBLISHED":
+        row = plane.store.read_one(
+            "SELECT MAX(CAST(version AS INTEGER)) AS newest FROM versions WHERE function_name = ? AND version != ?",
+            (ref.name, LATEST),
+        )
+        if row is None or row["newest"] is None:
+            raise function_not_found(plane, ref.name, qualifier)
+        version = str(row["newest"])
+    require_function(plane, ref, version)
+    return ref.name, version
+
+
+@operation("PutFunctionScalingConfig")
+def put_function_scaling_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """Store the requested environment bounds of a published version (API reference:
+    PutFunctionScalingConfig; no AWS recording exists). Answers the version's State."""
+    config = params.get("FunctionScalingConfig") or {}
+    low, high = config.get("MinExecutionEnvironments"), config.get("MaxExecutionEnvironments")
+    validate.check_range(low, "functionScalingConfig.minExecutionEnvironments", 0, SCALING_LIMIT)
+    validate.check_range(high, "functionScalingConfig.maxExecutionEnvironments", 0, SCALING_LIMIT)
+    if low is not None and high is not None and low > high:
+        raise errors.InvalidParameterValueException(
+            "MinExecutionEnvironments must be less than or equal to MaxExecutionEnvironments."
+        )
+    name, version = _published_version(plane, params)
+    value = {key: config[key] for key in ("MinExecutionEnvironments", "MaxExecutionEnvironments") if key in config}
+    _write(plane, name, version, "scaling", value)
+    return {"FunctionState": "Active"}
+
+
+@operation("GetFunctionScalingConfig")
+def get_function_scaling_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """The stored bounds, requested and applied alike (a local change applies at once); a version
+    never configured answers its ARN alone."""
+    name, version = _published_version(plane, params)
+    out: dict[str, Any] = {"FunctionArn": plane.settings.function_arn(name, version)}
+    value = _read(plane, name, version, "scaling")
+    if value is not None:
+        out["AppliedFunctionScalingConfig"] = value
+        out["RequestedFunctionScalingConfig"] = value
+    return out
 
 
 @operation("InvokeAsync")

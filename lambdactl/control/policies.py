@@ -1,5 +1,6 @@
-"""Resource-based policies on functions: AddPermission, RemovePermission, GetPolicy, and ``may_invoke``,
-the one check the embedded services (EventBridge, S3, API Gateway) make before invoking a function.
+"""Resource-based policies on functions: AddPermission, RemovePermission, GetPolicy, the whole-document
+Put/Get/DeleteResourcePolicy (the same stored policy, addressed by ARN), and ``may_invoke``, the one
+check the embedded services (EventBridge, S3, API Gateway) make before invoking a function.
 
 The statement helpers are shared with layer version policies (control/layers.py).
 """
@@ -58,7 +59,7 @@ def principal(value: str, account_id: str) -> str | dict[str, str]:
 
 
 def add_statement(statements: list[dict[str, Any]], statement: dict[str, Any]) -> None:
-    if any(existing["Sid"] == statement["Sid"] for existing in statements):
+    if any(existing.get("Sid") == statement["Sid"] for existing in statements):
         raise errors.ResourceConflictException(
             f"The statement id ({statement['Sid']}) provided already exists. Please provide a new statement id, "
             "or remove the existing statement."
@@ -67,7 +68,7 @@ def add_statement(statements: list[dict[str, Any]], statement: dict[str, Any]) -
 
 
 def remove_statement(statements: list[dict[str, Any]], sid: str) -> list[dict[str, Any]]:
-    kept = [statement for statement in statements if statement["Sid"] != sid]
+    kept = [statement for statement in statements if statement.get("Sid") != sid]
     if len(kept) == len(statements):
         raise errors.ResourceNotFoundException(f"Statement {sid} is not found in resource policy.")
     return kept
@@ -193,6 +194,85 @@ def remove_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
     return {}
 
 
+POLICY_RESOURCE_PATTERN = (
+    r"arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:"
+    r"(function:[a-zA-Z0-9-_]+(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_])+)?|runtime/[a-zA-Z0-9-_./]+)"
+)  # the model's PolicyResourceArn
+POLICY_LIMIT = 20480  # ResourcePolicy: 1..20480 characters
+
+
+def _policy_target(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str | None]:
+    """(function name, qualifier or None) of a ResourceArn; the function (and its version/alias) must exist."""
+    arn = params["ResourceArn"]
+    check_pattern(arn, "resourceArn", POLICY_RESOURCE_PATTERN)
+    if ":runtime/" in arn:  # custom runtime resources: lambdactl keeps none
+        raise errors.ResourceNotFoundException(NO_RESOURCE)
+    return _target(plane, {"FunctionName": arn}, latest_message="We currently do not support adding policies for $LATEST.")
+
+
+def _statements(policy: str) -> list[dict[str, Any]]:
+    """The statements of a policy document given whole (one statement object or a list of them)."""
+    if not 1 <= len(policy) <= POLICY_LIMIT:
+        raise errors.validation_error(policy, "policy", f"Member must have length less than or equal to {POLICY_LIMIT}")
+    try:
+        parsed = json.loads(policy)
+    except ValueError:
+        raise errors.InvalidParameterValueException("The policy is not a valid JSON document.") from None
+    statements = parsed.get("Statement") if isinstance(parsed, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not statements or not all(isinstance(item, dict) for item in statements):
+        raise errors.InvalidParameterValueException("The policy must contain at least one statement.")
+    return statements
+
+
+@operation("PutResourcePolicy")
+def put_resource_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """Replace the resource's whole policy (API reference: PutResourcePolicy; no AWS recording exists).
+    It is the policy AddPermission edits and GetPolicy shows, so ``may_invoke`` honours it too."""
+    statements = _statements(params["Policy"])
+    name, qualifier = _policy_target(plane, params)
+    revision = new_revision()
+    with plane.store.write() as conn:
+        row = conn.execute(
+            "SELECT revision_id FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or "")
+        ).fetchone()
+        _check_revision(params.get("RevisionId"), row[0] if row else None)
+        conn.execute(
+            "INSERT OR REPLACE INTO policies (function_name, qualifier, statements, revision_id) VALUES (?, ?, ?, ?)",
+            (name, qualifier or "", json.dumps(statements), revision),
+        )
+    return {"Policy": document(statements), "RevisionId": revision}
+
+
+@operation("GetResourcePolicy")
+def get_resource_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        name, qualifier = _policy_target(plane, params)
+    except errors.ResourceNotFoundException:
+        raise errors.ResourceNotFoundException(NO_RESOURCE) from None
+    row = plane.store.read_one(
+        "SELECT statements, revision_id FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or "")
+    )
+    if row is None:
+        raise errors.ResourceNotFoundException(NO_RESOURCE)
+    return {"Policy": document(json.loads(row["statements"])), "RevisionId": row["revision_id"]}
+
+
+@operation("DeleteResourcePolicy")
+def delete_resource_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    name, qualifier = _policy_target(plane, params)
+    with plane.store.write() as conn:
+        row = conn.execute(
+            "SELECT revision_id FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or "")
+        ).fetchone()
+        if row is None:
+            raise errors.ResourceNotFoundException(NO_POLICY)
+        _check_revision(params.get("RevisionId"), row[0])
+        conn.execute("DELETE FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or ""))
+    return {}
+
+
 INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:*", "*")
 
 
@@ -213,11 +293,16 @@ def may_invoke(plane: ControlPlane, function_name: str, qualifier: str | None, p
     )
 
 
+def _listed(value: Any) -> list[Any]:
+    """A policy element that may be one value or a list of them (a document given whole to PutResourcePolicy)."""
+    return value if isinstance(value, list) else [value]
+
+
 def _allows(statement: dict[str, Any], principal: str, source_arn: str | None, source_account: str | None) -> bool:
     granted = statement.get("Principal")
-    if statement.get("Effect") != "Allow" or statement.get("Action") not in INVOKE_ACTIONS:
+    if statement.get("Effect") != "Allow" or not set(_listed(statement.get("Action"))) & set(INVOKE_ACTIONS):
         return False
-    if granted != "*" and not (isinstance(granted, dict) and granted.get("Service") == principal):
+    if granted != "*" and not (isinstance(granted, dict) and principal in _listed(granted.get("Service"))):
         return False
     condition = statement.get("Condition") or {}
     for operator_name in ("ArnLike", "ArnEquals"):

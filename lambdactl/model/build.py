@@ -5,6 +5,9 @@ a trimmed copy (documentation cut to one plain sentence) so the CLI and the HTTP
 server use the same shapes without importing botocore at start-up.
 
     python -m lambdactl.model.build      # rewrites lambdactl/model/<service>.json and index.json
+    python -m lambdactl.model.build lambda    # only the services named
+    /tmp/bc/bin/python -m lambdactl.model.build lambda   # from another botocore: run it with that interpreter
+                                                         # (from the repository root, which puts lambdactl on its path)
     python -m lambdactl.model.build --index   # only index.json (the services' wire identities)
 
 SQS moved to the ``json`` protocol in botocore 1.34.90, and its model lost the XML traits of the
@@ -143,7 +146,11 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--index"]:  # after adding one model by hand
         write_index()
         sys.exit(0)
-    for service_name in SERVICES:
+    wanted = sys.argv[1:] or list(SERVICES)
+    unknown = [name for name in wanted if name not in SERVICES]
+    if unknown:
+        sys.exit(f"unknown service(s): {' '.join(unknown)}; known: {' '.join(SERVICES)}")
+    for service_name in wanted:
         out = HERE / f"{service_name}.json"
         out.write_text(render(service_name))
         print(f"wrote {out} ({out.stat().st_size} bytes)", file=sys.stderr)

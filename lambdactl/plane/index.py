@@ -28,7 +28,7 @@ MODULES: dict[str, str] = {
     ),
     "function_settings": (
         "PutFunctionRecursionConfig GetFunctionRecursionConfig PutRuntimeManagementConfig "
-        "GetRuntimeManagementConfig InvokeAsync"
+        "GetRuntimeManagementConfig PutFunctionScalingConfig GetFunctionScalingConfig InvokeAsync"
     ),
     "functions": (
         "CreateFunction GetFunctionConfiguration GetFunction ListFunctions UpdateFunctionCode "
@@ -43,7 +43,7 @@ MODULES: dict[str, str] = {
         "CreateEventSourceMapping GetEventSourceMapping UpdateEventSourceMapping DeleteEventSourceMapping "
         "ListEventSourceMappings"
     ),
-    "policies": "AddPermission GetPolicy RemovePermission",
+    "policies": "AddPermission GetPolicy RemovePermission PutResourcePolicy GetResourcePolicy DeleteResourcePolicy",
     "provisioned": (
         "PutProvisionedConcurrencyConfig GetProvisionedConcurrencyConfig "
         "ListProvisionedConcurrencyConfigs DeleteProvisionedConcurrencyConfig"
