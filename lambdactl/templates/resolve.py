@@ -68,6 +68,8 @@ def expand(template: dict[str, Any]) -> list[Resource]:
                      "CompatibleRuntimes": props.get("CompatibleRuntimes"), "Description": props.get("Description"),
                      "CompatibleArchitectures": props.get("CompatibleArchitectures")}
             out.append(Resource(lid, "AWS::Lambda::LayerVersion", _drop_none(layer), depends))
+        elif kind in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion"):
+            out.append(Resource(lid, kind, _local_code(lid, props, "Code" if kind == "AWS::Lambda::Function" else "Content"), depends))
         elif kind == "AWS::S3::Bucket":
             buckets[lid] = Resource(lid, kind, props, depends)
             out.append(buckets[lid])
@@ -89,6 +91,19 @@ def expand(template: dict[str, Any]) -> list[Resource]:
     return out
 
 
+def _local_code(lid: str, props: dict[str, Any], key: str) -> dict[str, Any]:
+    """CloudFormation's code as ``aws cloudformation package`` takes it: a local path (folder or zip) as
+    ``Code``/``Content``, or inline ``ZipFile`` source; S3 locations are not reachable here."""
+    code = props.get(key)
+    if isinstance(code, str):
+        return {**props, key: {"LocalUri": code}}
+    if isinstance(code, dict) and "ZipFile" in code:
+        return {**props, key: {"ZipInline": code["ZipFile"]}}
+    if isinstance(code, dict) and ("S3Bucket" in code or "ImageUri" in code):
+        raise TemplateError(f"Resource {lid}: {key} must be a local path or ZipFile here (S3 code is not reachable locally)")
+    return props
+
+
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
@@ -96,7 +111,8 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 FUNCTION_PROPERTIES = ("FunctionName", "Handler", "Runtime", "MemorySize", "Timeout", "Environment", "Layers",
                        "Architectures", "Description", "Role", "EphemeralStorage", "TracingConfig", "PackageType",
                        "ImageUri", "LoggingConfig", "ReservedConcurrentExecutions", "AutoPublishAlias",
-                       "DeadLetterQueue", "__Condition")  # fmt: skip
+                       "DeadLetterQueue", "ProvisionedConcurrencyConfig", "__Condition")  # fmt: skip
+DESTINATION_TYPES = ("SQS", "SNS", "Lambda", "EventBridge", "S3Bucket")
 
 
 def _function(lid: str, props: dict[str, Any], depends: list[str], http_routes: list[dict[str, Any]],
@@ -119,6 +135,10 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], http_routes: 
         return Resource(name, "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "FunctionName": ref,
                                                           "Principal": principal, **extra, **condition})
 
+    if props.get("ProvisionedConcurrencyConfig") and not props.get("AutoPublishAlias"):
+        raise TemplateError(f"Resource {lid}: To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function")
+    if props.get("EventInvokeConfig"):
+        out.extend(_event_invoke_config(lid, props, condition))
     url = props.get("FunctionUrlConfig")
     if url:
         out.append(Resource(f"{lid}Url", "AWS::Lambda::Url", {"TargetFunctionArn": ref, **url, **condition}))
@@ -177,6 +197,31 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], http_routes: 
                                   SourceArn={"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${" + api + "}/*"}))
         else:
             raise TemplateError(f"Event {name} of {lid}: unsupported event source type {kind!r}")
+    return out
+
+
+def _event_invoke_config(lid: str, props: dict[str, Any], condition: dict[str, Any]) -> list[Resource]:
+    """SAM's ``EventInvokeConfig``: ``<Fn>EventInvokeConfig`` on the alias (else ``$LATEST``); an SQS or SNS
+    destination without ``Destination`` gets a queue of its own, ``<Fn>EventInvokeConfig<OnX>Queue``."""
+    spec = dict(props["EventInvokeConfig"])
+    out: list[Resource] = []
+    destinations: dict[str, Any] = {}
+    for when, target in (spec.pop("DestinationConfig", None) or {}).items():
+        kind = target.get("Type")
+        if kind not in DESTINATION_TYPES:
+            raise TemplateError(f"Resource {lid}: EventInvokeConfig DestinationConfig {when} Type must be one of {list(DESTINATION_TYPES)}")
+        destination = target.get("Destination")
+        if destination is None:
+            if kind != "SQS":
+                raise TemplateError(f"Resource {lid}: Destination is required for {when} Type {kind}")
+            queue = f"{lid}EventInvokeConfig{when}Queue"
+            out.append(Resource(queue, "AWS::SQS::Queue", {**condition}))
+            destination = {"Fn::GetAtt": [queue, "Arn"]}
+        destinations[when] = {"Destination": destination}
+    config = {"FunctionName": {"Ref": lid}, "Qualifier": props.get("AutoPublishAlias") or "$LATEST", **spec, **condition}
+    if destinations:
+        config["DestinationConfig"] = destinations
+    out.append(Resource(f"{lid}EventInvokeConfig", "AWS::Lambda::EventInvokeConfig", config))
     return out
 
 

@@ -27,7 +27,7 @@ Attributes = dict[str, Any]
 SKIPPED = ("AWS::IAM::", "AWS::KMS::", "AWS::EC2::", "AWS::DynamoDB::", "AWS::SNS::", "AWS::Logs::", "AWS::CloudWatch::",
            "AWS::SSM::", "AWS::SecretsManager::", "AWS::Serverless::SimpleTable", "AWS::StepFunctions::",
            "AWS::Serverless::StateMachine", "AWS::Cognito::", "AWS::CloudFront::", "AWS::Route53::",
-           "AWS::CertificateManager::", "AWS::Lambda::EventInvokeConfig")  # fmt: skip
+           "AWS::CertificateManager::")  # fmt: skip
 WAIT_S = 120.0
 
 
@@ -183,18 +183,125 @@ class Function:
         arn = f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{name}"
         attributes: Attributes = {"Ref": name, "Arn": arn, "Reserved": reserved}
         alias = props.get("AutoPublishAlias")
+        if old.get("Provisioned") and old["Provisioned"] != alias:  # the alias it was on is going
+            _ignore_missing(ctx.plane, "DeleteProvisionedConcurrencyConfig", {"FunctionName": name, "Qualifier": old["Provisioned"]})
         if alias:
             version = ctx.plane.call("PublishVersion", {"FunctionName": name})["Version"]  # unchanged code+config: the same version
-            try:
-                ctx.plane.call("UpdateAlias", {"FunctionName": name, "Name": alias, "FunctionVersion": version})
-            except errors.ResourceNotFoundException:
-                ctx.plane.call("CreateAlias", {"FunctionName": name, "Name": alias, "FunctionVersion": version})
-            attributes.update(Alias=f"{arn}:{alias}", Version=version)
+            _put_alias(ctx.plane, name, alias, {"FunctionVersion": version}, props.get("ProvisionedConcurrencyConfig"),
+                       old.get("Provisioned") == alias)
+            attributes.update(Alias=f"{arn}:{alias}", Version=version,
+                              Provisioned=alias if props.get("ProvisionedConcurrencyConfig") else None)
         return attributes
 
     @staticmethod
     def delete(ctx: Context, record: dict[str, Any]) -> None:
         _ignore_missing(ctx.plane, "DeleteFunction", {"FunctionName": record["physical_id"]})
+
+
+def _put_alias(plane: Any, function: str, alias: str, settings: dict[str, Any], provisioned: dict[str, Any] | None,
+               had_provisioned: bool) -> dict[str, Any]:
+    """Create or update ``alias``, then put or delete its provisioned concurrency."""
+    params = {"FunctionName": function, "Name": alias, **settings}
+    try:
+        result = plane.call("UpdateAlias", params)
+    except errors.ResourceNotFoundException:
+        result = plane.call("CreateAlias", params)
+    if provisioned:
+        wanted = int(provisioned["ProvisionedConcurrentExecutions"])
+        try:
+            current = plane.call("GetProvisionedConcurrencyConfig", {"FunctionName": function, "Qualifier": alias})
+        except errors.ServiceError:
+            current = {}
+        if current.get("RequestedProvisionedConcurrentExecutions") != wanted:
+            plane.call("PutProvisionedConcurrencyConfig", {"FunctionName": function, "Qualifier": alias,
+                                                           "ProvisionedConcurrentExecutions": wanted})
+    elif had_provisioned:
+        _ignore_missing(plane, "DeleteProvisionedConcurrencyConfig", {"FunctionName": function, "Qualifier": alias})
+    return result
+
+
+class Version:
+    """``AWS::Lambda::Version``: a version published from the function as it is (replaced when its properties change)."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        function = str(props["FunctionName"])
+        wait_settled(ctx.plane, function)
+        params = {"FunctionName": function, **({"Description": props["Description"]} if props.get("Description") else {})}
+        result = ctx.plane.call("PublishVersion", params)
+        provisioned = props.get("ProvisionedConcurrencyConfig")
+        if provisioned:
+            ctx.plane.call("PutProvisionedConcurrencyConfig", {"FunctionName": function, "Qualifier": result["Version"],
+                                                               "ProvisionedConcurrentExecutions": int(provisioned["ProvisionedConcurrentExecutions"])})
+        return result["FunctionArn"], {"Ref": result["FunctionArn"], "Version": result["Version"], "FunctionArn": result["FunctionArn"]}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        function, version = record["physical_id"].rsplit(":", 1)
+        try:
+            _ignore_missing(ctx.plane, "DeleteFunction", {"FunctionName": function, "Qualifier": version})
+        except errors.ResourceConflictException:
+            pass  # an alias outside this stack still points at it: it stays, as a retained version does
+
+
+class Alias:
+    """``AWS::Lambda::Alias``, with its ``ProvisionedConcurrencyConfig``; updated in place."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        return Alias.update(ctx, lid, props, {"attributes": {}})
+
+    @staticmethod
+    def update(ctx: Context, lid: str, props: dict[str, Any], old: dict[str, Any]) -> tuple[str, Attributes]:
+        function, name = str(props["FunctionName"]), str(props["Name"])
+        if old.get("physical_id") and old["physical_id"] != _alias_arn(ctx, function, name):
+            Alias.delete(ctx, old)
+        settings = {"FunctionVersion": str(props["FunctionVersion"]), "Description": props.get("Description", ""),
+                    "RoutingConfig": props.get("RoutingConfig") or {"AdditionalVersionWeights": {}}}
+        provisioned = props.get("ProvisionedConcurrencyConfig")
+        result = _put_alias(ctx.plane, function, name, settings, provisioned, bool(old["attributes"].get("Provisioned")))
+        return result["AliasArn"], {"Ref": result["AliasArn"], "Provisioned": bool(provisioned)}
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        function, name = record["physical_id"].split(":")[-2:]
+        _ignore_missing(ctx.plane, "DeleteAlias", {"FunctionName": function, "Name": name})
+
+
+def _alias_arn(ctx: Context, function: str, name: str) -> str:
+    base = function if function.startswith("arn:") else f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{function}"
+    return f"{base}:{name}"
+
+
+EVENT_INVOKE_KEYS = ("MaximumEventAgeInSeconds", "MaximumRetryAttempts", "DestinationConfig")
+
+
+class EventInvokeConfig:
+    """``AWS::Lambda::EventInvokeConfig``: put (which replaces the whole configuration) and deleted."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        function, qualifier = str(props["FunctionName"]), str(props.get("Qualifier") or "$LATEST")
+        params = {key: props[key] for key in EVENT_INVOKE_KEYS if key in props}
+        for key in ("MaximumEventAgeInSeconds", "MaximumRetryAttempts"):
+            if key in params:
+                params[key] = int(params[key])
+        ctx.plane.call("PutFunctionEventInvokeConfig", {"FunctionName": function, "Qualifier": qualifier, **params})
+        return f"{function}|{qualifier}", {"Ref": f"{function}|{qualifier}"}
+
+    @staticmethod
+    def update(ctx: Context, lid: str, props: dict[str, Any], old: dict[str, Any]) -> tuple[str, Attributes]:
+        physical, attributes = EventInvokeConfig.create(ctx, lid, props)
+        if physical != old["physical_id"]:
+            EventInvokeConfig.delete(ctx, old)
+        return physical, attributes
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        function, qualifier = record["physical_id"].split("|", 1)
+        _ignore_missing(ctx.plane, "DeleteFunctionEventInvokeConfig", {"FunctionName": function, "Qualifier": qualifier})
 
 
 class LayerVersion:
@@ -203,6 +310,7 @@ class LayerVersion:
         data = package(ctx, props["Content"], lid)
         params = {key: props[key] for key in ("LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures")
                   if props.get(key) is not None}
+        params.setdefault("LayerName", lid)
         result = ctx.plane.call("PublishLayerVersion", {**params, "Content": {"ZipFile": data}})
         return result["LayerVersionArn"], {"Ref": result["LayerVersionArn"]}
 
@@ -478,6 +586,9 @@ class RestApi:
 HANDLERS: dict[str, Any] = {
     "AWS::Lambda::Function": Function,
     "AWS::Lambda::LayerVersion": LayerVersion,
+    "AWS::Lambda::Version": Version,
+    "AWS::Lambda::Alias": Alias,
+    "AWS::Lambda::EventInvokeConfig": EventInvokeConfig,
     "AWS::Lambda::Permission": Permission,
     "AWS::Lambda::EventSourceMapping": EventSourceMapping,
     "AWS::Lambda::Url": Url,
