@@ -192,8 +192,11 @@ IMAGE: Setting[str | None] = Setting(
     "`lambdactl docker set-image`, else the official base image",
 )  # fmt: skip
 DOCKER_NETWORK: Setting[str | None] = Setting(
-    "LAMBDACTL_DOCKER_NETWORK", text, None, "docker backend: `host` or `bridge` (else docker.json)", "`host`"
-)
+    "LAMBDACTL_DOCKER_NETWORK", text, None,
+    "docker backend: `isolated` (the container reaches only the Runtime API and the served endpoints), "
+    "`host` or `bridge` (else docker.json)",
+    "`isolated` (`host`, with a warning, where it needs root it lacks)",
+)  # fmt: skip
 DOCKER_CPU_LIMIT: Setting[str | None] = Setting(
     "LAMBDACTL_DOCKER_CPU_LIMIT", text, None, "docker backend: `0` = no CPU limit (else docker.json)",
     "`1` (CPU in proportion to memory)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class Launch:
     kind: str = "native"  # "python" | "node" | "java" | "native": how much address space to allow without cgroups
     label: str = ""  # names the environment in cgroup/process bookkeeping
     spec: EnvironmentSpec | None = None  # the whole spec, for backends that build more than a process (images, mounts)
+    # Serves the Runtime API on one more listening socket (a backend that gives the runtime a network of its own).
+    serve_runtime_api: Callable[[socket.socket], None] | None = None
 
 
 class Process(Protocol):

@@ -6,11 +6,15 @@ Image function: its ImageUri with ImageConfig's EntryPoint/Command/WorkingDirect
 ``AWS_LAMBDA_RUNTIME_API`` set, the official entrypoint execs the runtime client, which
 long-polls the environment's Runtime API: no emulator runs inside.
 
-Networking (setting ``network``): ``host`` (default) shares the host's network namespace, so
-the Runtime API on ``127.0.0.1`` is reachable as is, and it needs no bridge or iptables
-(``dockerd --bridge=none`` works). Docker Desktop: enable host networking (Settings >
-Resources > Network, Desktop ≥ 4.34), or set ``network`` to ``bridge``: the container then
-reaches the API as ``host.docker.internal``, which Desktop forwards to the host's loopback.
+Networking (setting ``network``): ``isolated`` (default) gives the container a network namespace
+of its own holding only the Runtime API and the served endpoints, on its ``127.0.0.1`` at the
+ports the variables name (``netns.py``): no bridge or iptables needed (``dockerd --bridge=none``
+works), and no other port of the host is reachable. Where that can't be had (not root, or a
+remote engine) containers share the host's network, with a one-line warning. ``host`` shares
+the host's network namespace: the function reaches every service on the host's loopback.
+Docker Desktop: enable host networking (Settings > Resources > Network, Desktop ≥ 4.34), or set
+``network`` to ``bridge``: the container then reaches the Runtime API and the endpoints as
+``host.docker.internal``, which Desktop forwards to the host's loopback.
 
 Limits: memory = MemorySize with no swap, CPU = MemorySize / 1769 vCPU over a short CFS period
 from the runtime's first ``/next`` on (init runs unthrottled, as on Lambda; setting ``cpu_limit``
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -40,7 +45,7 @@ import docker.errors
 
 from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
-from lambdactl.backends import images
+from lambdactl.backends import images, netns
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 from lambdactl.spec import EnvironmentSpec
 
@@ -50,6 +55,9 @@ LABEL_OWNER = "lambdactl.owner"
 _LOG_DIR = "/var/lambdactl"  # where the output FIFO is mounted
 _MB = 1 << 20
 _swept: set[str] = set()  # state dirs this process already cleaned up
+ISOLATED = "isolated"  # the default network: the container's own, with only what the function needs
+HOST_ALIAS = "host.docker.internal"  # the host's loopback, seen from a bridge network
+_warned: list[str] = []
 ENV_SETTINGS = {
     "network": lambdactl_settings.DOCKER_NETWORK,
     "cpu_limit": lambdactl_settings.DOCKER_CPU_LIMIT,
@@ -63,6 +71,48 @@ def setting(name: str, state_dir: Path | None, default: str) -> str:
     if value is None:
         value = (images.load_config(state_dir).get("docker") or {}).get(name)
     return default if value is None else str(value)
+
+
+def network_choice(state_dir: Path | None) -> tuple[str, str | None]:
+    """(the ``network`` setting, why ``isolated`` can't be had here or None)."""
+    chosen = setting("network", state_dir, ISOLATED)
+    return chosen, netns.unavailable() if chosen == ISOLATED else None
+
+
+def network_mode(state_dir: Path | None) -> str:
+    """The ``network`` setting; ``isolated`` falls back to ``host`` (warning once) where it can't be had."""
+    chosen, reason = network_choice(state_dir)
+    if reason is None:
+        return chosen
+    if not _warned:
+        _warned.append(reason)
+        print(f"lambdactl: warning: docker functions share the host's network (they reach every port on its "
+              f"loopback): {reason}", file=sys.stderr)
+    return "host"
+
+
+def container_env(env: dict[str, str], network: str) -> dict[str, str]:
+    """The environment as the container sees it: on a bridge network the host's loopback is
+    ``host.docker.internal``, for the Runtime API and every endpoint variable that names it."""
+    if network in ("host", ISOLATED):
+        return dict(env)
+    seen = dict(env)
+    for name, value in env.items():
+        if name == "AWS_LAMBDA_RUNTIME_API":
+            seen[name] = _on_host_alias(value)
+        elif name.startswith("AWS_ENDPOINT_URL") or name == "LAMBDACTL_ENDPOINT_URL":
+            scheme, sep, rest = value.partition("://")
+            if sep:
+                seen[name] = f"{scheme}://{_on_host_alias(rest)}"
+    return seen
+
+
+def _on_host_alias(address: str) -> str:
+    """``127.0.0.1:PORT/...`` (or ``localhost``) as ``host.docker.internal:PORT/...``; anything else as is."""
+    for loopback in ("127.0.0.1", "localhost"):
+        if address == loopback or address.startswith((f"{loopback}:", f"{loopback}/")):
+            return HOST_ALIAS + address[len(loopback):]
+    return address
 
 
 def connect() -> Any:
@@ -132,10 +182,9 @@ class Container:
         self._killed = False
         self._lock = threading.Lock()
         spec: EnvironmentSpec = launch.spec  # type: ignore[assignment]
-        network = setting("network", state_dir, "host")
-        env = dict(launch.env)
-        if network != "host":
-            env["AWS_LAMBDA_RUNTIME_API"] = env["AWS_LAMBDA_RUNTIME_API"].replace("127.0.0.1", "host.docker.internal")
+        network = network_mode(state_dir)
+        env = container_env(launch.env, network)
+        self._forwarder: netns.Forwarder | None = None
         log_dir = spec.work_dir / "log"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_dir.chmod(0o755)
@@ -144,9 +193,16 @@ class Container:
         fifo.chmod(0o666)  # the container's user is not us
         out = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         self._hold = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # no EOF before the container is gone
+        script = f'exec "$@" >{_LOG_DIR}/out 2>&1'
+        self._go = -1
+        if network == ISOLATED:  # the runtime starts once its network is ready: a line in this FIFO
+            os.mkfifo(log_dir / "go")
+            (log_dir / "go").chmod(0o644)
+            self._go = os.open(log_dir / "go", os.O_RDWR | os.O_NONBLOCK)  # a writer: the shell's open won't block
+            script = f"read go <{_LOG_DIR}/go; {script}"
         host_config = self._api.create_host_config(
-            network_mode=network,
-            extra_hosts=None if network == "host" else {"host.docker.internal": "host-gateway"},
+            network_mode="none" if network == ISOLATED else network,
+            extra_hosts=None if network in ("host", ISOLATED) else {HOST_ALIAS: "host-gateway"},
             binds={**_binds(spec), str(log_dir): {"bind": _LOG_DIR, "mode": "ro"}},
             mem_limit=launch.memory_mb * _MB,
             memswap_limit=launch.memory_mb * _MB,
@@ -162,7 +218,7 @@ class Container:
         )
         try:
             created = self._api.create_container(
-                image, entrypoint=["/bin/sh", "-c", f'exec "$@" >{_LOG_DIR}/out 2>&1', "lambdactl"],
+                image, entrypoint=["/bin/sh", "-c", script, "lambdactl"],
                 command=_command(spec, image_config), working_dir=(spec.image_config or {}).get("WorkingDirectory"),
                 environment=env, user=setting("user", state_dir, "993:990") or None, labels={
                     LABEL_STATE_DIR: str(state_dir), LABEL_FUNCTION: spec.function_name, LABEL_OWNER: _owner()},
@@ -170,14 +226,32 @@ class Container:
             )
             self.id: str = created["Id"]
             self._api.start(self.id)
-        except docker.errors.APIError as exc:
+            if network == ISOLATED:
+                self._isolate(env, launch)
+        except (docker.errors.APIError, OSError) as exc:
             if getattr(self, "id", None):
                 self._remove()
-            for fd in (out, self._hold):
-                os.close(fd)
+            if self._forwarder is not None:
+                self._forwarder.close()
+            for fd in (out, self._hold, self._go):
+                if fd >= 0:
+                    os.close(fd)
+            if isinstance(exc, OSError):
+                raise errors.ServiceException(
+                    f"Could not give the container from {image} a network of its own ({exc}); "
+                    f"LAMBDACTL_DOCKER_NETWORK=host shares the host's instead") from None
             raise errors.ServiceException(f"Could not start a container from {image}: {_explain(exc)}") from None
         self._output = OutputPipe(out, on_output)  # EOF once the container and our hold are gone
         self._threads = start_threads(self.id[:12], self._read_then_exit, self._wait)
+
+    def _isolate(self, env: dict[str, str], launch: Launch) -> None:
+        """Bind the Runtime API and the endpoints in the container's namespace, then let its runtime start."""
+        assert launch.serve_runtime_api is not None, "an isolated container needs the Runtime API's seam"
+        pid = self._api.inspect_container(self.id)["State"]["Pid"]
+        if not pid:
+            raise OSError("the container exited before its network was set up")
+        self._forwarder = netns.serve_isolated(pid, env, launch.serve_runtime_api, self.id[:12])
+        os.write(self._go, b"go\n")
 
     # -- output and exit ---------------------------------------------------------
 
@@ -193,7 +267,11 @@ class Container:
             self._oom = bool(self._api.inspect_container(self.id)["State"].get("OOMKilled"))
         except (docker.errors.DockerException, OSError, KeyError):
             pass  # removed under us: kill() did it
-        os.close(self._hold)
+        if self._forwarder is not None:
+            self._forwarder.close()
+        for fd in (self._hold, self._go):
+            if fd >= 0:
+                os.close(fd)
 
     def drain(self) -> None:
         self._output.drain()

@@ -81,7 +81,19 @@ class RuntimeAPI:
         self.initialized = False  # the runtime has called /next once: init is over
         self.init_error: tuple[str, bytes] | None = None  # (error type, body) from /init/error
         self.gone = False  # the runtime process is gone or the server closed
-        threading.Thread(target=self._accept, name=f"runtime-api-{self.address}", daemon=True).start()
+        self._listeners = [self._listener]
+        threading.Thread(target=self._accept, args=(self._listener,), name=f"runtime-api-{self.address}",
+                         daemon=True).start()
+
+    def also_listen(self, listener: socket.socket) -> None:
+        """Serve on one more listening socket too (one a backend made in a container's network namespace)."""
+        with self._cond:
+            if self.gone:
+                listener.close()
+                return
+            self._listeners.append(listener)
+        threading.Thread(target=self._accept, args=(listener,), name=f"runtime-api-{self.address}+",
+                         daemon=True).start()
 
     # -- environment side -------------------------------------------------------------
 
@@ -114,13 +126,15 @@ class RuntimeAPI:
 
     def close(self) -> None:
         self.runtime_gone()
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
-        except OSError:
-            pass
-        self._listener.close()
         with self._cond:
             conns, self._conns = self._conns, set()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+            except OSError:
+                pass
+            listener.close()
         for conn in conns:
             try:
                 conn.shutdown(socket.SHUT_RDWR)
@@ -135,10 +149,10 @@ class RuntimeAPI:
 
     # -- runtime side ---------------------------------------------------------------------
 
-    def _accept(self) -> None:
+    def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
-                conn, _ = self._listener.accept()
+                conn, _ = listener.accept()
             except OSError:
                 return
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

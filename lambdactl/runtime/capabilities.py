@@ -58,6 +58,20 @@ def docker_engine() -> Check:
     return Check("docker backend", True, f"engine {version} at {host}")
 
 
+def docker_network(state_dir: Path) -> Check:
+    """What a docker function can reach on the network (``backends/netns.py``)."""
+    from lambdactl.backends.docker import ISOLATED, network_choice
+
+    chosen, reason = network_choice(state_dir)
+    if reason is not None:
+        return Check("docker network", False, f"host: functions reach every port on this machine's loopback, as "
+                                              f"`isolated` can't be had: {reason}")
+    return Check("docker network", True, {
+        ISOLATED: "isolated: functions reach only the Runtime API and the served AWS endpoints",
+        "host": "host (chosen): functions reach every port on this machine's loopback",
+    }.get(chosen, f"{chosen}: the Runtime API and the endpoints as host.docker.internal"))
+
+
 def runtimes() -> list[Check]:
     """Each runtime create-function accepts, on the subprocess backend: runs as itself, or what it lacks."""
     from lambdactl.model.validate import ACCEPTED_RUNTIMES

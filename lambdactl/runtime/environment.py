@@ -104,7 +104,8 @@ class Environment:
         tmp.mkdir(parents=True, exist_ok=True)
         self._api = api = RuntimeAPI()
         launch = Launch(argv, self._environ(api.address, tmp, contained), self._task_root(contained),
-                        self.spec.memory_mb, kind, label=self.log_stream[-32:], spec=self.spec)
+                        self.spec.memory_mb, kind, label=self.log_stream[-32:], spec=self.spec,
+                        serve_runtime_api=api.also_listen)
         started = time.perf_counter()
         try:
             self._process = self.backend.spawn(launch, self._collect, self._on_exit)

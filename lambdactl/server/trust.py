@@ -11,7 +11,10 @@ A request comes from inside an environment when
   environment gets its own placeholder key, which the SDKs inside it sign with), or
 - its TCP connection belongs to another local user than the one serving: a container runs as
   Lambda's ``sbx_user1051`` (993) and shares the host's network namespace, so its socket shows
-  up in ``/proc/net/tcp`` under that uid. A function can drop its credentials, but not its uid.
+  up in ``/proc/net/tcp`` under that uid. A function can drop its credentials, but not its uid; or
+- it comes from ``netns.ENVIRONMENT_SOURCE`` (127.0.0.2): a container on the default ``isolated``
+  network reaches ``serve`` only through lambdactl's forwarder, which connects from that address
+  (a container can't choose it, and its socket is the serving user's, so the uid can't tell).
 Other local users are refused the same way (they must not run code as the serving user either).
 """
 
@@ -24,6 +27,7 @@ import sys
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.backends.netns import ENVIRONMENT_SOURCE
 from lambdactl.runtime.credentials import is_environment_key
 
 GUARDED = frozenset({"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration"})
@@ -49,7 +53,7 @@ class Caller:
         return (query.get("X-Amz-Credential") or [""])[0].split("/")[0] or None
 
     def from_environment(self) -> bool:
-        if is_environment_key(self.access_key()):
+        if is_environment_key(self.access_key()) or self.peer[0] == ENVIRONMENT_SOURCE:
             return True
         owner = socket_owner(self.peer, self.local)
         return owner is not None and owner != os.geteuid()

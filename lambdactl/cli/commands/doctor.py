@@ -35,6 +35,7 @@ def doctor(globals_) -> None:
         capabilities.containment(),
         capabilities.cpu_limit(),
         capabilities.docker_engine(),
+        capabilities.docker_network(state_dir),
         *capabilities.bundled_sdk(state_dir),
         *capabilities.runtimes(),
     ]  # fmt: skip

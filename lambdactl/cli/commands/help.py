@@ -46,7 +46,8 @@ A function runs on one of two backends, chosen with `create-function --backend`:
               code mounted at /var/task, limits as on Lambda. Image functions
               (--package-type Image) always use docker. Image per function or runtime:
               `lambdactl docker set-image`, or LAMBDACTL_IMAGE_<RUNTIME> (LAMBDACTL_IMAGE_PYTHON3_12).
-              Settings LAMBDACTL_DOCKER_<NAME> or docker.json: network (host|bridge),
+              Settings LAMBDACTL_DOCKER_<NAME> or docker.json: network (isolated|host|bridge;
+              isolated: only the Runtime API and the served endpoints are reachable),
               cpu_limit (0 = none), user (default 993:990). `lambdactl docker cleanup` removes
               containers left by a killed lambdactl.
 """,

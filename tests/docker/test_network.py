@@ -1,0 +1,130 @@
+"""What a docker function can reach on the network: the Runtime API and the served endpoints, nothing else."""
+
+from __future__ import annotations
+
+import json
+import socket
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from test_docker_backend import invoke
+
+PROBE = '''
+import json, os, socket, urllib.request
+
+def handler(event, context):
+    probe = socket.socket()
+    probe.settimeout(5)
+    try:
+        probe.connect(("127.0.0.1", event["port"]))
+        reached = "connected"
+    except OSError as exc:
+        reached = type(exc).__name__
+    finally:
+        probe.close()
+
+    def sqs(op, body):
+        request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL_SQS"] + "/", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/x-amz-json-1.0",
+                                                  "X-Amz-Target": "AmazonSQS." + op})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return json.loads(reply.read())
+
+    url = sqs("CreateQueue", {"QueueName": "from-the-container"})["QueueUrl"]
+    sqs("SendMessage", {"QueueUrl": url, "MessageBody": "hello from inside"})
+    return {"reached": reached, "queue": url}
+'''
+
+
+def probe_zip(tmp_path: Path) -> Path:
+    path = tmp_path / "probe.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("app.py")
+        info.external_attr = 0o644 << 16  # the container's user is not the owner
+        archive.writestr(info, PROBE)
+    return path
+
+
+@pytest.fixture
+def host_port():
+    """A port listening on the host's loopback that no function should reach."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.setblocking(False)
+        yield listener
+
+
+def run_probe(cli, tmp_path: Path, listener: socket.socket, name: str) -> dict:
+    cli("create-function", "--function-name", name, "--runtime", "python3.12", "--handler", "app.handler",
+        "--role", "arn:aws:iam::123456789012:role/r", "--zip-file", f"fileb://{probe_zip(tmp_path)}",
+        "--timeout", "30", "--backend", "docker")
+    payload = json.dumps({"port": listener.getsockname()[1]})
+    meta, reply = invoke(cli, name, payload)
+    assert "FunctionError" not in meta, (meta, reply)
+    received = cli("sqs", "receive-message", "--queue-url", reply["queue"]).json["Messages"]
+    assert [m["Body"] for m in received] == ["hello from inside"]
+    return reply
+
+
+def test_a_docker_function_reaches_only_the_runtime_api_and_the_endpoints(cli, tmp_path, host_port, no_leftovers):
+    reply = run_probe(cli, tmp_path, host_port, "probe")
+    assert reply["reached"] == "ConnectionRefusedError", reply
+    with pytest.raises(BlockingIOError):
+        host_port.accept()  # nothing got through
+
+
+def test_host_network_is_an_opt_in_that_reaches_the_host(cli, tmp_path, host_port, no_leftovers):
+    cli.env["LAMBDACTL_DOCKER_NETWORK"] = "host"
+    reply = run_probe(cli, tmp_path, host_port, "probe")
+    assert reply["reached"] == "connected", reply
+
+
+def test_bridge_network_points_the_runtime_api_and_endpoints_at_the_host_alias():
+    """Docker Desktop's bridge: 127.0.0.1 inside the container is the container itself."""
+    from lambdactl.backends.docker import container_env
+
+    env = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:4711", "AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:9000",
+           "AWS_ENDPOINT_URL": "http://127.0.0.1:9000", "LAMBDACTL_ENDPOINT_URL": "http://localhost:9000/",
+           "AWS_ENDPOINT_URL_S3": "https://s3.example.com", "OTHER": "http://127.0.0.1:1"}
+    seen = container_env(env, "bridge")
+    assert seen == {"AWS_LAMBDA_RUNTIME_API": "host.docker.internal:4711",
+                    "AWS_ENDPOINT_URL_SQS": "http://host.docker.internal:9000",
+                    "AWS_ENDPOINT_URL": "http://host.docker.internal:9000",
+                    "LAMBDACTL_ENDPOINT_URL": "http://host.docker.internal:9000/",
+                    "AWS_ENDPOINT_URL_S3": "https://s3.example.com", "OTHER": "http://127.0.0.1:1"}
+    assert container_env(env, "host") == env
+    assert container_env(env, "isolated") == env
+
+
+def test_without_the_capability_containers_share_the_host_network_with_a_warning(cli, tmp_path, host_port,
+                                                                                 no_leftovers):
+    """Where lambdactl can't enter a container's network namespace (here: root without CAP_SYS_ADMIN)."""
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux)")
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(["setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin", "--",
+                               sys.executable, "-m", "lambdactl", *args], env=cli.environment(LAMBDACTL_WARM_INVOKE="0"),
+                              cwd=cli.cwd, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    doctor = run("doctor").stdout
+    assert [line.split()[:3] for line in doctor.splitlines() if line.startswith("docker network")] == [
+        ["docker", "network", "--"]], doctor
+    assert "CAP_SYS_ADMIN" in doctor
+    cli("create-function", "--function-name", "probe", "--runtime", "python3.12", "--handler", "app.handler",
+        "--role", "arn:aws:iam::123456789012:role/r", "--zip-file", f"fileb://{probe_zip(tmp_path)}",
+        "--timeout", "30", "--backend", "docker")
+    result = run("invoke", "--function-name", "probe", "--cli-binary-format", "raw-in-base64-out",
+                 "--payload", json.dumps({"port": host_port.getsockname()[1]}), "out.json")
+    assert json.loads((cli.cwd / "out.json").read_text())["reached"] == "connected"
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warnings == ["lambdactl: warning: docker functions share the host's network (they reach every port on "
+                        "its loopback): entering a container's network namespace needs CAP_SYS_ADMIN and "
+                        "CAP_SYS_PTRACE (root has them)"], result.stderr
