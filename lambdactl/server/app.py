@@ -37,6 +37,7 @@ from urllib.parse import parse_qs
 
 from lambdactl import errors, http11, model, protocols
 from lambdactl.control import code_links
+from lambdactl.control.invoke import SYNC_PAYLOAD_LIMIT
 from lambdactl.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
@@ -54,6 +55,7 @@ LINGER_S = 2.0  # after refusing a body, how long its remaining bytes are read a
 MAX_PLANES = 64  # control planes (SQLite connections) at once; a request waits for one ...
 PLANE_WAIT_S = 30.0  # ... at most this long, then 429
 MAX_BODY = 70_167_211  # Lambda's CreateFunction request limit, the largest it accepts
+ANY_BODY_LIMIT = (MAX_BODY, f"Request must be smaller than {MAX_BODY} bytes")
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 # Who may call the API (function URLs are public, as Lambda's, and carry their own CORS config).
@@ -355,6 +357,21 @@ class LambdaServer(ThreadingHTTPServer):
             return services.error_response(exc, headers)
         return protocols.codec(name, services.protocol_of(name, protocols.Request("", "", {}, headers, b""))).serialize_error(exc)
 
+    def body_limit(self, method: str, target: str, headers: Any) -> tuple[int, str]:
+        """The most a request's body may hold and Lambda's 413 message past it, known from the request's
+        head alone so an oversized body is refused before it is read: Invoke's payload limit for an
+        invoke, else CreateFunction's request limit (the largest any operation takes)."""
+        try:
+            if services.candidates(headers, {})[0] == model.LAMBDA:
+                bound, _ = protocols.codec(model.LAMBDA).router.match(method, target.partition("?")[0], {})
+                if bound.op_name == "Invoke":
+                    return SYNC_PAYLOAD_LIMIT, (
+                        f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation"
+                    )
+        except errors.ServiceError:  # not Lambda's, or no route: the dispatcher answers that
+            pass
+        return ANY_BODY_LIMIT
+
     def code_download(self, target: str) -> tuple[int, dict[str, str], bytes]:
         """A stored zip behind a signed ``Code.Location`` link (a 403 once it expired or was altered)."""
         path, _, raw_query = target.partition("?")
@@ -529,10 +546,11 @@ class Handler(BaseHTTPRequestHandler):
         if function_url is None and api is None and (refusal := self.server.refusal(self.headers, has_body=has_body)):
             self._reject(refusal)
             return
+        limit, too_large = ANY_BODY_LIMIT if function_url or api else self.server.body_limit(self.command, self.path, self.headers)
         try:
-            body = http11.read_body(self.rfile, chunked, length, MAX_BODY)
+            body = http11.read_body(self.rfile, chunked, length, limit)
         except http11.TooLarge:
-            self._reject(errors.RequestEntityTooLargeException(f"Request must be smaller than {MAX_BODY} bytes"))
+            self._reject(errors.RequestEntityTooLargeException(too_large))
             return
         if function_url:
             url_id, target = function_url

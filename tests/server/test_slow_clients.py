@@ -19,6 +19,7 @@ from .conftest import PYTHON, create
 from serving import LISTENING, Server, wait_until
 
 FD_LIMIT = 1024
+INVOKE_BOUND_S = 5  # a warm invoke past a thousand idle connections: a bound, not a measurement
 SIGNED = (b"Host: 127.0.0.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, "
           b"SignedHeaders=host, Signature=00\r\n")
 
@@ -84,28 +85,28 @@ def _settled(server: Server, quiet_s: float = 4.0):
     return settled
 
 
-def _client(server: Server):
+def _client(server: Server, timeout: float = 10):
     import boto3
     from botocore.config import Config
 
     return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
                         aws_secret_access_key="test",
-                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=10))
+                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=timeout, read_timeout=timeout))
 
 
 @pytest.mark.slow
 def test_a_thousand_idle_connections_lock_nobody_out(tight_server: Server) -> None:
-    client = _client(tight_server)
+    """1,100 connections whose handshakes completed (a serve that keeps them all reaches its open-file
+    limit, spins on EMFILE and never accepts another) while an invoke is still answered at once."""
+    client = _client(tight_server, timeout=INVOKE_BOUND_S)
     create(client, "idle-hello")
+    client.invoke(FunctionName="idle-hello", Payload=b"{}")  # warm: the bound below is serve's, not a cold start's
     held = []
     try:
         for _ in range(1100):  # with serve's own descriptors, past the 1,024 limit
-            sock = socket.socket()
-            sock.setblocking(False)
-            sock.connect_ex(_address(tight_server))  # the handshake completes in the backlog
-            held.append(sock)
+            held.append(socket.create_connection(_address(tight_server), timeout=30))  # returns once established
         wait_until(_settled(tight_server), timeout=60, what="serve taking no more of the idle connections")
-        reply = client.invoke(FunctionName="idle-hello", Payload=b"{}")
+        reply = client.invoke(FunctionName="idle-hello", Payload=b"{}")  # ReadTimeoutError past the bound
         assert reply["StatusCode"] == 200 and "FunctionError" not in reply
     finally:
         for sock in held:
@@ -187,6 +188,21 @@ def test_a_body_over_the_limit_is_answered_413_not_dropped(tight_server: Server)
             reply = repr(exc).encode()
     assert reply.startswith(b"HTTP/1.1 413 "), reply[:200]
     assert b"RequestEntityTooLargeException" in reply
+
+
+def test_an_invoke_over_its_payload_limit_is_refused_before_its_body_is_sent(tight_server: Server) -> None:
+    """Invoke's limit (6 MB) is known from the head: a 60 MB body (under CreateFunction's limit) is
+    answered 413 while the client has sent a few bytes of it, and nothing is executed."""
+    client = _client(tight_server)
+    create(client, "not-fed")
+    head = (b"POST /2015-03-31/functions/not-fed/invocations HTTP/1.1\r\n" + SIGNED
+            + f"Content-Length: {60 << 20}\r\n\r\n".encode())
+    with socket.create_connection(_address(tight_server), timeout=30) as sock:
+        sock.sendall(head + b'{"a": "')  # the rest never comes: only an answer from the head ends this read
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 413 "), reply[:200]
+    assert b"RequestEntityTooLargeException" in reply
+    assert b"Request must be smaller than 6291456 bytes for the InvokeFunction operation" in reply
 
 
 def test_framing_the_runtime_api_and_serve_read_alike(tight_server: Server) -> None:
