@@ -193,7 +193,8 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
     spec = _lazy_spec(plane, config)
-    result = plane.environments.run(spec, request, reserved=reserved, unreserved=unreserved)
+    with plane.without_store():  # the function may run for minutes: its plane's connection serves others
+        result = plane.environments.run(spec, request, reserved=reserved, unreserved=unreserved)
     logs.append(plane, logs.log_group(config), result.log_stream, result.log)
     if plane.settings.observer is not None:
         plane.settings.observer(config, result)

@@ -13,7 +13,8 @@ the control plane, the services and the event machinery all build on it without 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -71,6 +72,12 @@ class ControlPlane:
         module, _, attr = ONE_SHOT_ENVIRONMENTS.partition(":")
         provider: EnvironmentProvider = getattr(importlib.import_module(module), attr)(self.settings)
         return provider
+
+    @contextlib.contextmanager
+    def without_store(self) -> Iterator[None]:
+        """A stretch that uses no database (a function running): a plane whose connection is pooled
+        (``server.app.LeasedPlane``) gives it back meanwhile and takes one again on its next use."""
+        yield
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(op_name) or _load(op_name)

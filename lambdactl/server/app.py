@@ -2,8 +2,8 @@
 control plane. Which service a request is for, and which wire protocol it speaks, is
 ``server/services.py``'s; the protocols themselves are ``lambdactl.protocols``.
 
-Each request borrows a ``ControlPlane`` from a bounded pool (``Planes``: one SQLite connection
-each, never shared by two threads at once), so reads, writes and invokes run in parallel. Every plane shares one ``environments`` object: that is the seam for a
+Each request gets a ``ControlPlane`` whose SQLite connection comes from a bounded pool (``Planes``),
+held only while it uses the database, so reads, writes and invokes run in parallel. Every plane shares one ``environments`` object: that is the seam for a
 warm pool (pass it to ``LambdaServer``; it is closed on shutdown if it has ``close``).
 
 API requests from a web page are refused (403 AccessDeniedException, see ``LambdaServer.refusal``),
@@ -43,6 +43,7 @@ from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
 from lambdactl.server.requestlog import RequestLog
 from lambdactl.spec import EnvironmentProvider
+from lambdactl.state.store import Store
 from lambdactl.services.apigateway import gateway
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
@@ -94,10 +95,14 @@ class BadRequest(errors.ServiceError):
 
 
 class Planes:
-    """A bounded pool of control planes (one SQLite connection each, never shared by two threads).
+    """Control planes for requests, over a bounded pool of SQLite connections (``Store``s, one
+    connection each, never shared by two threads).
 
-    At most MAX_PLANES exist; a request finding none idle waits up to PLANE_WAIT_S, then gets 429
-    (TooManyRequestsException). Planes are kept, not closed after a burst: SQLite can't release a
+    A leased plane takes a store on its first database access and gives it back when the request
+    ends, or while it needs none: an invocation's function runs without one (``without_store``),
+    so concurrent invocations are bounded by concurrency, never by this pool. At most MAX_PLANES
+    stores exist; a request finding none idle waits up to PLANE_WAIT_S, then gets 429
+    (TooManyRequestsException). Stores are kept, not closed after a burst: SQLite can't release a
     closed connection's descriptor while another connection of the process holds a lock on the file
     (it would drop that lock), so closing would not return descriptors; keeping bounds them.
     """
@@ -106,40 +111,73 @@ class Planes:
                  limit: int = MAX_PLANES) -> None:
         self.settings = settings
         self.limit = limit
-        first = ControlPlane(settings)
-        self.environments = environments if environments is not None else first.environments
-        first.environments = self.environments
+        self.environments = environments if environments is not None else ControlPlane(settings).environments
         self._cond = threading.Condition()
-        self._all = [first]
-        self._idle = [first]
+        self._all: list[Store] = []
+        self._idle: list[Store] = []
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[ControlPlane]:
-        plane = self._take()
+        plane = LeasedPlane(self)
         try:
             yield plane
         finally:
-            with self._cond:
-                self._idle.append(plane)
-                self._cond.notify()
+            plane.release()
 
-    def _take(self) -> ControlPlane:
+    def take(self) -> Store:
         with self._cond:
             if not self._cond.wait_for(lambda: self._idle or len(self._all) < self.limit, PLANE_WAIT_S):
                 raise errors.throttled("ConcurrentRequestLimitExceeded")
             if self._idle:
                 return self._idle.pop()
-            plane = ControlPlane(self.settings)
-            plane.environments = self.environments
-            self._all.append(plane)
-            return plane
+            store = Store(self.settings.state_dir)
+            self._all.append(store)
+            return store
+
+    def give_back(self, store: Store) -> None:
+        with self._cond:
+            self._idle.append(store)
+            self._cond.notify()
 
     def close(self) -> None:
         self.environments.close()
         with self._cond:
-            planes = list(self._all)
-        for plane in planes:
-            plane.close()
+            stores = list(self._all)
+        for store in stores:
+            store.close()
+
+
+class LeasedPlane(ControlPlane):
+    """A request's plane: its store is taken from ``Planes`` on first use and given back by
+    ``release`` (the request ended) or for the length of ``without_store``."""
+
+    def __init__(self, planes: Planes) -> None:
+        self._planes = planes
+        self._store: Store | None = None
+        super().__init__(planes.settings)
+        self.environments = planes.environments
+
+    @property  # type: ignore[override]
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = self._planes.take()
+        return self._store
+
+    @store.setter
+    def store(self, value: Store) -> None:
+        """ControlPlane's own store is not made: this plane's comes from the pool."""
+
+    def release(self) -> None:
+        if self._store is not None:
+            store, self._store = self._store, None
+            self._planes.give_back(store)
+
+    close = release  # the pool's store outlives the request
+
+    @contextlib.contextmanager
+    def without_store(self) -> Iterator[None]:
+        self.release()
+        yield
 
 
 class ServiceUnavailableException(errors.ServiceError):

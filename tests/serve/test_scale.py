@@ -121,3 +121,45 @@ def test_a_burst_leaves_a_reserved_function_its_concurrency(tmp_path: Path, monk
         assert set(outcomes) <= {"ok", "TooManyRequestsException:ConcurrentInvocationLimitExceeded"}
     finally:
         assert running.stop() == 0
+
+
+BARRIER = '''
+import os, time
+
+def handler(event, context):
+    """Mark this invocation started, then wait (bounded) until every invocation of the burst has."""
+    open(os.path.join(event["dir"], context.aws_request_id), "w").close()
+    deadline = time.monotonic() + event["wait_s"]
+    while len(os.listdir(event["dir"])) < event["expect"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {"seen": len(os.listdir(event["dir"]))}
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_more_invocations_than_serve_has_database_connections_run_at_once(server: Server, tmp_path: Path) -> None:
+    """150 invocations (past serve's 64 pooled SQLite connections) are all running together: each
+    waits until all 150 have started, so one held back by a connection would keep the rest waiting."""
+    from lambdactl.server.app import MAX_PLANES
+
+    burst = 150
+    assert burst > MAX_PLANES
+    create(server_client := make_client(server.url), "barrier", BARRIER, Timeout=300)
+    client = boto3.client(
+        "lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=300, max_pool_connections=burst),
+    )  # fmt: skip
+    event = {"dir": str(tmp_path), "expect": burst, "wait_s": 150}  # bounds a failing run only
+    with ThreadPoolExecutor(burst) as threads:
+        outcomes = list(threads.map(lambda _: _barrier_outcome(client, event), range(burst)))
+    assert outcomes == [burst] * burst, sorted(outcomes, key=str)[:5]
+    assert server_client.get_function(FunctionName="barrier")  # serve still answers
+
+
+def _barrier_outcome(client: Any, event: dict[str, Any]) -> int | str:
+    try:
+        return invoke(client, "barrier", event)["seen"]
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']}:{exc.response.get('Reason')}"
