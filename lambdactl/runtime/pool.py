@@ -96,6 +96,7 @@ class EnvironmentPool:
         self._running: dict[str, int] = defaultdict(int)  # invocations per function name
         self._unreserved_running = 0  # invocations of functions without reserved concurrency
         self._busy_slots: set[_Slot] = set()
+        self._retiring: set[_Slot] = set()  # busy slots to stop when their invocation ends (``retire``)
         self._charged_mb = 0  # memory charged to live and starting environments
         self._measured: dict[str, int] = {}  # function name -> its last Max Memory Used
         self._waiting: deque[int] = deque()  # tickets of requests waiting for memory, in arrival order
@@ -165,6 +166,23 @@ class EnvironmentPool:
             self._idle[(spec.function_name, spec.version)].append(slot)
             self._freed.notify_all()
 
+    def retire(self, function_name: str) -> int:
+        """Stop the function's idle on-demand environments now and its busy ones when their invocation
+        ends (its code or configuration changed); returns how many. Provisioned ones stay: they run a
+        published version, which never changes."""
+        with self._lock:
+            stale = []
+            for (name, _), slots in self._idle.items():
+                if name == function_name:
+                    stale += [slot for slot in slots if not slot.provisioned]
+                    slots[:] = [slot for slot in slots if slot.provisioned]
+            self._uncharge(stale)
+            busy = {slot for slot in self._busy_slots
+                    if slot.environment.spec.function_name == function_name and not slot.provisioned}
+            self._retiring |= busy
+        _stop_all(stale)
+        return len(stale) + len(busy)
+
     def last_activity(self) -> float:
         """``time.monotonic()`` of the last invocation's end, or now while any runs."""
         with self._lock:
@@ -220,6 +238,9 @@ class EnvironmentPool:
             if slot is None:
                 return
             self._busy_slots.discard(slot)
+            if slot in self._retiring:
+                self._retiring.discard(slot)
+                retire = True
             if result is not None and result.max_memory_used_mb:
                 self._measured[name] = result.max_memory_used_mb
                 self._charged_mb += result.max_memory_used_mb - slot.charge_mb

@@ -45,6 +45,10 @@ class RequestLog:
             return
         self._write([(f"{_clock()} event {_who(config, result)}", "dim"), *_log_lines(config, result)])
 
+    def note(self, text: str) -> None:
+        """A line of serve's own (``--watch``'s deploys), timed as the request lines."""
+        self._write([(f"{_clock()} {text}", "magenta")])
+
     # ---------------------------------------------------------------- the HTTP side
 
     def begin(self) -> None:

@@ -23,9 +23,11 @@ PLACEHOLDER_ENV = {"AWS_ACCESS_KEY_ID": "lambdactl", "AWS_SECRET_ACCESS_KEY": "l
 
 
 def serve(
-    settings: Settings, host: str, port: int, command: list[str], debug: bool = False, request_log: bool = True
+    settings: Settings, host: str, port: int, command: list[str], debug: bool = False, request_log: bool = True,
+    project: Any = None,
 ) -> int:
-    """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code)."""
+    """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code).
+    ``project`` (``templates.watch.Project``): deployed before serving, and again on every change."""
     import signal
     import threading
 
@@ -71,6 +73,8 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     threading.Thread(target=server.serve_forever, args=(0.1,), name="lambdactl-serve", daemon=True).start()
+    if project is not None:
+        _watch(project, planes, pool, server, stop)
     discovery.publish(settings.state_dir, server.url, settings.region)
     worker.start()
     try:
@@ -89,6 +93,36 @@ def serve(
         discovery.withdraw(settings.state_dir)
         worker.stop(timeout=10)
         server.stop()
+
+
+def _watch(project: Any, planes: Any, pool: Any, server: Any, stop: Any) -> None:
+    """``--watch``: deploy the project now (serving starts once it is deployed) and on every change, in a
+    thread of its own; each deploy retires the warm environments of the functions it changed, so no
+    invocation after the update line runs the old code."""
+    import threading
+
+    from lambdactl.server.requestlog import RequestLog
+    from lambdactl.templates.watch import Watcher, changed_functions
+
+    notes = server.request_log or RequestLog()
+
+    def retire(result: dict[str, Any]) -> str:
+        retired = sum(pool.retire(name) for name in changed_functions(result))
+        return f"; retired {retired} warm environment{'s' if retired != 1 else ''}" if retired else ""
+
+    first = threading.Event()
+
+    def run() -> None:
+        watcher = Watcher(planes(), project, lambda line: notes.note(f"watch: {line}"), on_deployed=retire)
+        try:
+            watcher.step()
+        finally:
+            first.set()
+        watcher.run(stop)
+
+    print(f"lambdactl serve: watching {project.template.resolve().parent} (stack {project.stack})", file=sys.stderr, flush=True)
+    threading.Thread(target=run, name="lambdactl-watch", daemon=True).start()
+    first.wait()
 
 
 def _print_apis(planes: Any, url: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.templates import loader, noop, resolve, resources
+from lambdactl.templates import envvars, loader, noop, resolve, resources
 from lambdactl.templates.loader import TemplateError
 from lambdactl.templates.schema import MIGRATIONS
 
@@ -64,11 +64,13 @@ def _digest(ctx: resources.Context, resource: resolve.Resource, props: dict[str,
 
 
 def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str],
-           report: Callable[[str], None] | None = None, expect: Callable[[int], None] | None = None) -> dict[str, Any]:
+           report: Callable[[str], None] | None = None, expect: Callable[[int], None] | None = None,
+           env_vars: envvars.EnvVars | None = None) -> dict[str, Any]:
     """Apply ``template_path`` as ``stack``; returns the changes made (``Changes``) and a ``Message``.
 
     ``report`` gets a line per resource added, modified, replaced, skipped or deleted as it happens (and
-    ``""`` for one left unchanged), ``expect`` the number of resources once the template is expanded.
+    ``""`` for one left unchanged), ``expect`` the number of resources once the template is expanded;
+    ``env_vars``: ``--env-vars`` overrides of the functions' declared variables (``envvars.py``).
     """
     template = loader.load(template_path)
     expanded = resolve.expand(template)
@@ -118,6 +120,8 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         old = records.get(lid)
         try:
             props = resolver.value({k: v for k, v in resource.properties.items() if k != "__Condition"})
+            if env_vars and kind == "AWS::Lambda::Function":
+                props = envvars.apply(env_vars, lid, props)
             digest = _digest(ctx, resource, props)
             if old and old["type"] == kind and old["digest"] == digest:
                 if report:
@@ -167,7 +171,8 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
                else f"No changes to deploy. Stack {stack} is up to date")
     skipped = [c for c in changes if c["Action"].startswith("Skip")]
     noop.remember(plane, stack, template_path, overrides, sorted(ctx.sources),
-                  {"StackName": stack, "Changes": skipped, "Message": f"No changes to deploy. Stack {stack} is up to date"})
+                  {"StackName": stack, "Changes": skipped, "Message": f"No changes to deploy. Stack {stack} is up to date"},
+                  env_vars)
     return {"StackName": stack, "Changes": changes, "Message": message}
 
 

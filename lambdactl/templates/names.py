@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from lambdactl import errors
@@ -33,3 +34,13 @@ def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
             raise errors.UsageError(f"argument --parameter-overrides: {value!r} is not Key=Value")
         out[key] = val
     return out
+
+
+@dataclass(frozen=True)
+class Project:
+    """What ``deploy`` and the watches deploy: the template, its stack, ``--parameter-overrides`` and ``--env-vars``."""
+
+    template: Path
+    stack: str
+    overrides: dict[str, str]
+    env_vars: Path | None = None

@@ -204,3 +204,24 @@ def test_a_request_waits_for_memory_then_is_throttled_for_the_machine(tmp_path, 
     finally:
         FakeEnvironment.gate = None
         pool.close()
+
+
+def test_retire_stops_a_functions_idle_environments_now_and_its_busy_ones_when_they_finish(tmp_path, monkeypatch):
+    pool = EnvironmentPool(environment_factory=FakeEnvironment, budget_mb=4 * START_ESTIMATE_MB)
+    run(pool, spec(tmp_path, name="other"))
+    idle = environments(pool)
+    gate = threading.Event()
+    monkeypatch.setattr(FakeEnvironment, "gate", gate)
+    with ThreadPoolExecutor(2) as workers:
+        busy = workers.submit(run, pool, spec(tmp_path))
+        wait_until(lambda: pool.stats()["busy"] == 1)
+        monkeypatch.setattr(FakeEnvironment, "gate", None)
+        run(pool, spec(tmp_path))  # a second environment of fn, idle after this
+        fn_idle = [env for env in environments(pool) if env.spec.function_name == "fn"]
+        assert pool.retire("fn") == 2  # the idle one and the busy one
+        assert fn_idle[0].stopped and not idle[0].stopped
+        gate.set()
+        busy.result()
+    assert [env.spec.function_name for env in environments(pool)] == ["other"]
+    assert pool.stats() == {"idle": 1, "busy": 0, "charged_mb": 1}
+    pool.close()

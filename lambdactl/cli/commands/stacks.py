@@ -38,6 +38,23 @@ def _template(path: str | None, built: bool = False) -> Path:
     return Path("template.yaml")
 
 
+def project(template: str | None, stack_name: str | None, overrides: tuple[str, ...], env_vars: str | None,
+            watch: bool) -> Any:
+    """The ``templates.names.Project`` the options name (``--env-vars`` read here: a bad file is a usage error)."""
+    from lambdactl.templates import envvars
+    from lambdactl.templates.names import Project, parse_overrides, stack_name_for
+
+    path = _template(template, built=not watch)  # --watch builds from the sources itself
+    if env_vars is not None:
+        envvars.read(Path(env_vars))
+    return Project(path, stack_name_for(path, stack_name), parse_overrides(overrides),
+                   Path(env_vars) if env_vars is not None else None)
+
+
+ENV_VARS_HELP = ('JSON file overriding the functions\' declared environment variables, as sam local --env-vars: '
+                 '{"FunctionLogicalId": {"VAR": "value"}, "Parameters": {"VAR": "value"}}.')
+
+
 @click.command(name="deploy", help="lambdactl extension: deploy a SAM or CloudFormation template onto this state "
                "directory as a stack: create, update and delete what changed, in dependency order, through the "
                "control plane; a second deploy of an unchanged template does nothing. Prints the changes.",
@@ -46,32 +63,34 @@ def _template(path: str | None, built: bool = False) -> Path:
               help="The template (default: template.yaml here).")
 @click.option("--stack-name", default=None, metavar="<value>", help="The stack (default: the template's folder name).")
 @click.option("--parameter-overrides", multiple=True, metavar="<Key=Value>", help="Template parameters, Key=Value ...")
+@click.option("--env-vars", default=None, metavar="<file>", help=ENV_VARS_HELP)
 @click.option("--watch", is_flag=True, help="Keep running: rebuild (if built) and redeploy on every change.")
 @click.argument("more_overrides", nargs=-1, required=False)
 @click.pass_obj
 def deploy(globals_: Globals, template: str | None, stack_name: str | None, parameter_overrides: tuple[str, ...],
-           watch: bool, more_overrides: tuple[str, ...]) -> None:
+           env_vars: str | None, watch: bool, more_overrides: tuple[str, ...]) -> None:
     from lambdactl.render import render
-    from lambdactl.templates.names import parse_overrides, stack_name_for
+    from lambdactl.templates import envvars
 
-    path = _template(template, built=not watch)  # --watch builds from the sources itself
-    overrides = parse_overrides(parameter_overrides + more_overrides)
+    target = project(template, stack_name, parameter_overrides + more_overrides, env_vars, watch)
     plane = local_plane(globals_)
-    stack = stack_name_for(path, stack_name)
     if watch:
         from lambdactl.templates.watch import watch as watch_and_deploy
 
-        watch_and_deploy(plane, path, stack, overrides, lambda line: click.echo(line, err=True))
+        watch_and_deploy(plane, target, lambda line: click.echo(line, err=True))
         return
     from lambdactl.templates.noop import unchanged
 
-    result = unchanged(plane, path, stack, overrides)  # a no-op redeploy needs neither the template parsed nor the handlers
+    variables = envvars.read(target.env_vars) if target.env_vars else None
+    # a no-op redeploy needs neither the template parsed nor the handlers
+    result = unchanged(plane, target.template, target.stack, target.overrides, variables)
     if result is None:
         from lambdactl.render.progress import steps
         from lambdactl.templates import deploy as stacks
 
         with steps() as progress:
-            result = stacks.deploy(plane, path, stack, overrides, progress.step, progress.expect)
+            result = stacks.deploy(plane, target.template, target.stack, target.overrides, progress.step,
+                                   progress.expect, env_vars=variables)
     click.echo(result["Message"], err=True)
     render({"Changes": result["Changes"]} if result["Changes"] else {}, operation="Deploy", **_output(globals_))
 
