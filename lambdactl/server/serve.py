@@ -27,7 +27,7 @@ def serve(
     project: Any = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code).
-    ``project`` (``templates.watch.Project``): deployed before serving, and again on every change."""
+    ``project`` (``templates.names.Project``): deployed before serving, and again on every change."""
     import signal
     import threading
 

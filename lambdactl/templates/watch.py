@@ -22,6 +22,7 @@ from lambdactl.templates import build, deploy, envvars
 from lambdactl.templates.names import Project
 
 POLL_S = 0.2
+SETTLE_S = 0.05  # a change is acted on once the files stayed as they are for this long (a save in progress)
 FUNCTION = "AWS::Lambda::Function"
 
 Fingerprint = frozenset[tuple[str, int, int]]
@@ -74,6 +75,12 @@ class Watcher:
         current = fingerprint(self.root, self.skip, self.extra)
         if current == self._last:
             return False
+        while self._last is not None:  # never deploy a file half-written: wait until the save is done
+            time.sleep(SETTLE_S)
+            settled = fingerprint(self.root, self.skip, self.extra)
+            if settled == current:
+                break
+            current = settled
         self._last = current
         started = time.perf_counter()
         project = self.project
