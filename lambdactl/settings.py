@@ -20,7 +20,6 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -232,6 +231,13 @@ WARM_INVOKE: Setting[bool] = Setting(
     "`1` = `lambdactl invoke` runs in the background worker, warm across commands (see \"Concurrency\"); "
     "`0` = each invoke starts and stops its own environment", section=ASYNC,
 )  # fmt: skip
+FAST_INVOKE: Setting[bool] = Setting(
+    "LAMBDACTL_FAST_INVOKE", flag, True,
+    "`1` = the common forms of `lambdactl invoke` go to a running background worker without loading the "
+    "rest of the command line (same output, a fraction of the start-up); `0` = always the full command",
+    section=ASYNC,
+)  # fmt: skip
+COMMAND_ONLY = (FAST_INVOKE.name,)  # settings of how a command runs, not of what it invokes: no fingerprint
 ESM_POLL_S: Setting[float] = Setting(
     "LAMBDACTL_ESM_POLL_S", number, 0.1, "an idle poller's wait before polling its source again", section=ASYNC
 )
@@ -263,12 +269,13 @@ def lookup(variable: str) -> Setting:
 
 
 def fingerprint() -> str:
-    """What of this process's environment shapes an invocation (lambdactl's and AWS's variables, and
-    PATH, where interpreters are found), as a checksum: the background worker takes invokes only from
-    commands that share its own."""
+    """What of this process's environment shapes an invocation (lambdactl's and AWS's variables but
+    ``COMMAND_ONLY``, and PATH, where interpreters are found), as a checksum: the background worker
+    takes invokes only from commands that share its own."""
     import zlib
 
-    relevant = sorted((k, v) for k, v in os.environ.items() if k.startswith(("LAMBDACTL_", "AWS_")) or k == "PATH")
+    relevant = sorted((k, v) for k, v in os.environ.items()
+                      if (k.startswith(("LAMBDACTL_", "AWS_")) and k not in COMMAND_ONLY) or k == "PATH")  # fmt: skip
     return format(zlib.crc32(repr(relevant).encode()), "08x")
 
 
@@ -303,32 +310,46 @@ def default_state_dir() -> Path:
 
 
 DEFAULT_REGION = "us-east-1"
-_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?")  # botocore's valid host label
+_REGION = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"  # botocore's valid host label (compiled on first use)
 InvocationObserver = Callable[[dict, object], None]  # (function configuration, InvocationResult)
 
 
-@dataclass
 class Settings:
     """What a control plane is for: where state lives and how ARNs are spelled.
 
     region: ``--region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else us-east-1.
     account id: ``LAMBDACTL_ACCOUNT_ID``, else 123456789012.
+    A plain class, not a dataclass: ``dataclasses`` would double what importing this module costs
+    (``cli/fast_invoke.py`` imports it on every warm invoke).
     """
 
-    state_dir: Path = field(default_factory=default_state_dir)
-    region: str = ""
-    account_id: str = ""
-    endpoint_url: str = ""  # set by `serve` to its own URL (function URLs are answered there)
-    observer: InvocationObserver | None = None  # set by `serve`: told of each invocation (its request log)
-
-    def __post_init__(self) -> None:
-        self.state_dir = Path(self.state_dir)
-        self.region = (
-            self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-        )
-        self.account_id = self.account_id or ACCOUNT_ID.get()
-        if not _REGION.fullmatch(self.region):  # botocore's check: a region becomes part of ARNs and URLs
+    def __init__(
+        self,
+        state_dir: str | os.PathLike[str] | None = None,
+        region: str = "",
+        account_id: str = "",
+        endpoint_url: str = "",  # set by `serve` to its own URL (function URLs are answered there)
+        observer: InvocationObserver | None = None,  # set by `serve`: told of each invocation (its request log)
+    ) -> None:
+        self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
+        self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        self.account_id = account_id or ACCOUNT_ID.get()
+        self.endpoint_url = endpoint_url
+        self.observer = observer
+        if not re.fullmatch(_REGION, self.region):  # botocore's check: a region becomes part of ARNs and URLs
             raise errors.LambdactlError(f"Provided region_name '{self.region}' doesn't match a supported format.")
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with ``changes`` (field names as keywords)."""
+        return Settings(**{**vars(self), **changes})  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        return "Settings(" + ", ".join(f"{key}={value!r}" for key, value in vars(self).items()) + ")"
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"

@@ -1,4 +1,5 @@
-"""The command line. ``main`` answers ``--version`` before loading Click, the cheapest start there is."""
+"""The command line. ``main`` answers ``--version`` before loading Click, the cheapest start there is,
+and hands the common forms of ``invoke`` to ``fast_invoke`` (a running background worker, no Click)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ def main(argv: list[str] | None = None) -> None:
     if args == ["--version"]:
         print(version_line())
         return
+    if "invoke" in args:
+        from lambdactl.cli.fast_invoke import run as fast_invoke
+
+        code = fast_invoke(args)
+        if code is not None:
+            sys.exit(code)
     from lambdactl.cli.main import main as run
 
     run(args)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.cli import awsconfig
 
 BINARY_FORMATS = ("base64", "raw-in-base64-out")
 
@@ -61,14 +61,14 @@ class Globals:
 
     def resolve(self) -> None:
         """Fill defaults from the environment and ~/.aws/config, as the aws CLI does."""
-        self.output = self.output or os.environ.get("AWS_DEFAULT_OUTPUT") or _aws_config("output") or "json"
+        self.output = self.output or os.environ.get("AWS_DEFAULT_OUTPUT") or awsconfig.value("output") or "json"
         from lambdactl.render import OUTPUTS
 
         if self.output not in OUTPUTS:
             raise errors.UsageError(
                 f"argument --output: Invalid choice, valid choices are:\n\n{' | '.join(OUTPUTS)}"
             )
-        self.cli_binary_format = self.cli_binary_format or _aws_config("cli_binary_format") or "base64"
+        self.cli_binary_format = self.cli_binary_format or awsconfig.value("cli_binary_format") or "base64"
         if self.cli_binary_format not in BINARY_FORMATS:
             raise errors.UsageError(
                 f"argument --cli-binary-format: Invalid choice, valid choices are:\n\n{' | '.join(BINARY_FORMATS)}"
@@ -106,22 +106,3 @@ def split_globals(argv: list[str]) -> tuple[Globals, list[str]]:
             raise errors.UsageError(f"argument {name}: expected one argument")
         setattr(found, attr, value)
     return found, rest
-
-
-def _aws_config(key: str) -> str | None:
-    """A value from the [default] (or AWS_PROFILE) section of ~/.aws/config."""
-    path = Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
-    if not path.is_file():
-        return None
-    import configparser
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path)
-    except configparser.Error:
-        return None
-    profile = os.environ.get("AWS_PROFILE") or "default"
-    section = "default" if profile == "default" else f"profile {profile}"
-    return parser.get(section, key, fallback=None)
-
-

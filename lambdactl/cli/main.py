@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -132,24 +132,30 @@ def main(argv: list[str] | None = None) -> None:
         globals_.resolve()
         code = cli.main(args=rest, prog_name="lambdactl", standalone_mode=False, obj=globals_)
         sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Exit as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one edge, below
+        fail(exc, rest, debug)
+
+
+def fail(exc: BaseException, args: list[str], debug: bool = False) -> NoReturn:
+    """The one error edge: ``exc`` (being handled) as one line on stderr and its exit code.
+    ``args``: the command line without global options (it names the operation in service errors)."""
+    if isinstance(exc, click.exceptions.Exit):
         sys.exit(exc.exit_code)
-    except click.exceptions.UsageError as exc:
+    if isinstance(exc, click.exceptions.UsageError):
         _fail(_usage_text(exc), errors.EXIT_PARAM_VALIDATION)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    if isinstance(exc, (click.exceptions.Abort, KeyboardInterrupt)):
         _fail("", errors.EXIT_SIGINT)
-    except errors.LambdactlError as exc:
+    if isinstance(exc, errors.LambdactlError):
         if debug:
             import traceback
 
             traceback.print_exc()
-        _fail(exc.cli_text(_operation_for(rest)), exc.exit_code)
-    except BrokenPipeError:
+        _fail(exc.cli_text(_operation_for(args)), exc.exit_code)
+    if isinstance(exc, BrokenPipeError):
         sys.exit(0)
-    except Exception as exc:  # noqa: BLE001 - the one edge where anything unexpected is shown as one line
-        if debug:
-            raise
-        _fail(f"\n{type(exc).__name__}: {exc}", errors.EXIT_GENERAL)
+    if debug:  # else anything unexpected is shown as one line too
+        raise exc
+    _fail(f"\n{type(exc).__name__}: {exc}", errors.EXIT_GENERAL)
 
 
 def help_request(args: list[str]) -> list[str]:
@@ -180,7 +186,7 @@ def _usage_text(exc: click.exceptions.UsageError) -> str:
     return f"{usage}\nlambdactl: error: {exc.format_message()}"
 
 
-def _fail(text: str, code: int) -> Any:
+def _fail(text: str, code: int) -> NoReturn:
     if text:
         click.echo(text, err=True)
     sys.exit(code)

@@ -40,12 +40,14 @@ class RemotePlane:
         service, colon, name = op_name.rpartition(":")
         codec = protocols.codec(service if colon else model.LAMBDA)
         method, target, headers, body = codec.build_request(name, params)
-        status, response_headers, data = self._send(method, self._prefix + target, headers, body)
+        status, response_headers, data = self.send(method, target, headers, body)
         if status >= 300:
             raise codec.parse_error(status, response_headers, data)
         return codec.parse_response(name, status, response_headers, data)
 
-    def _send(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, bytes]:
+    def send(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, bytes]:
+        """One request as built (``target``: path and query under the endpoint) -> (status, headers, body)."""
+        target = self._prefix + target
         for attempt in (1, 2):
             fresh = self._conn is None
             conn = self._connection()

@@ -12,7 +12,6 @@ same server, protocols and control plane as ``serve``; it is not published in ``
 
 from __future__ import annotations
 
-import dataclasses
 import select
 import socket
 import threading
@@ -35,7 +34,7 @@ def url(settings: Any) -> str:
         if key not in _urls:
             sock = socket.create_server(("127.0.0.1", 0))
             _urls[key] = f"http://127.0.0.1:{sock.getsockname()[1]}"
-            served = dataclasses.replace(settings, endpoint_url=_urls[key])  # queue URLs name this endpoint
+            served = settings.replace(endpoint_url=_urls[key])  # queue URLs name this endpoint
             threading.Thread(target=_serve, args=(sock, served), name="lambdactl-endpoints", daemon=True).start()
         return _urls[key]
 

@@ -13,8 +13,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lambdactl.state.store import private_state_dir, write_private
-
 FILE_NAME = "serve.json"
 WORKER_FILE_NAME = "worker.json"
 
@@ -26,6 +24,8 @@ def path(state_dir: str | os.PathLike[str], name: str = FILE_NAME) -> Path:
 def publish(state_dir: str | os.PathLike[str], url: str | None, region: str, name: str = FILE_NAME,
             pid: int | None = None, **extra: str) -> None:
     """Say where this process (or the one with ``pid``) serves; ``url`` None: it is starting."""
+    from lambdactl.state.store import private_state_dir, write_private  # SQLite's module: not for ``find``
+
     target = path(state_dir, name)
     private_state_dir(target.parent)
     tmp = target.with_name(f".{name}.{os.getpid()}")

@@ -10,8 +10,6 @@ background worker starts, on the first cold start of a CLI invoke, and by ``lamb
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 RUN_DIR = "run"
@@ -40,6 +38,8 @@ def alive(tag: str) -> bool:
 
 def new_run_dir(state_dir: Path) -> Path:
     """A fresh work directory path for an environment of this process."""
+    import uuid
+
     return Path(state_dir) / RUN_DIR / f"{owner_tag()}-{uuid.uuid4().hex}"
 
 
@@ -54,6 +54,8 @@ def sweep_run_dirs(state_dir: Path, force: bool = False) -> int:
         entries = list(os.scandir(Path(state_dir) / RUN_DIR))
     except OSError:
         return 0
+    import shutil
+
     for entry in entries:
         owner, dash, _ = entry.name.partition("-")
         if dash and "." in owner and not alive(owner):
