@@ -143,13 +143,13 @@ def _check_starting_position(kind: str, config: dict[str, Any]) -> None:
 
 
 def _check_pattern(pattern: Any, index: int) -> None:
-    from lambdactl.events.pollers import filters
+    from lambdactl import event_patterns
 
     if not isinstance(pattern, str) or len(pattern) > 4096:
         raise errors.validation_error(pattern, f"filterCriteria.filters.{index + 1}.member.pattern",
                                       "Member must have length less than or equal to 4096")
     try:
-        filters.compile_pattern(pattern)
+        event_patterns.compile_pattern(pattern, event_patterns.FILTER_KINDS)  # as the pollers filter
     except ValueError as exc:
         raise errors.InvalidParameterValueException(f"Invalid filter pattern definition. {exc}") from None
 
@@ -220,9 +220,7 @@ def _duplicate(kind: str, arn: str, function_arn: str, given: str, existing: str
 
 
 def _started(plane: ControlPlane) -> None:
-    from lambdactl.events import worker
-
-    worker.ensure_running(plane)
+    plane.async_work.start_worker()
 
 
 @operation("CreateEventSourceMapping")
