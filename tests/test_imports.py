@@ -30,15 +30,8 @@ ROOT = Path(lambdactl.__file__).parent
 NOT_MODULES = ("lambdactl.runtime.bootstraps", "lambdactl.__main__")
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("lambdactl.control", "lambdactl.events"): "Invoke (Event) enqueues and starts the worker; mappings and "
-    "destinations validate with the event machinery's filters and destinations",
     ("lambdactl.control", "lambdactl.server"): "warm planes reuse the server's environment hosting",
     ("lambdactl.events", "lambdactl.server"): "the background worker serves warm CLI invokes over HTTP",
-    ("lambdactl.services.mappings", "lambdactl.events"): "SendMessage/PutRecord wake the mapping worker",
-    ("lambdactl.services.events", "lambdactl.events"): "rule targets are invoked through the async queue",
-    ("lambdactl.services.scheduler", "lambdactl.events"): "schedules fire through the async queue",
-    ("lambdactl.services.s3", "lambdactl.events"): "bucket notifications go through the async queue",
-    ("lambdactl.services.events", "lambdactl.services.scheduler"): "the timer loop fires schedules too",
     ("lambdactl.services.apigateway", "lambdactl.services.apigatewayv2"): "one gateway serves both API flavours",
     ("lambdactl.services.apigateway", "lambdactl.server"): "the gateway answers through the server's URL routing",
     ("lambdactl.services.apigatewayv2", "lambdactl.server"): "HTTP APIs answer through the server's URL routing",

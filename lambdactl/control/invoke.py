@@ -173,15 +173,13 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     if invocation_type == "DryRun":
         return {"StatusCode": 204}
     if invocation_type == "Event":
-        from lambdactl.events import queue, worker
-
         if len(payload) > ASYNC_PAYLOAD_LIMIT:
             raise errors.RequestEntityTooLargeException(
                 f"{len(payload)} byte payload is too large for the Event invocation type (limit {ASYNC_PAYLOAD_LIMIT} bytes)"
             )
         with plane.store.write() as conn:
-            queue.enqueue(conn, ref.name, qualifier, payload, str(uuid.uuid4()))
-        worker.ensure_running(plane)
+            plane.async_work.enqueue(conn, ref.name, qualifier, payload, str(uuid.uuid4()))
+        plane.async_work.start_worker()
         return {"StatusCode": 202}
     request_id = params.get("_RequestId") or str(uuid.uuid4())  # an async event keeps its id
     request = InvocationRequest(

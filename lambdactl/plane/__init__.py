@@ -8,7 +8,10 @@ take and return the service model's shapes as plain dicts (PascalCase members, a
 JSON), so both fronts only translate to and from them.
 
 This package sits at the bottom of the import graph (it needs only settings and storage), so
-the control plane, the services and the event machinery all build on it without circles.
+the control plane, the services and the event machinery all build on it without circles. What the
+operations need from the layers above them comes through two seams on the plane, each defaulting to
+an implementation named here (imported on first use, never statically): ``environments`` (where an
+invocation runs) and ``async_work`` (the event machinery: queue an invocation, start the worker).
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ from lambdactl.spec import EnvironmentProvider
 from lambdactl.state.store import Store
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from lambdactl.state.blobs import CodeStore
 
-__all__ = ["OPERATIONS", "Caller", "ControlPlane", "Settings", "operation", "service_operations"]
+__all__ = ["OPERATIONS", "AsyncWork", "Caller", "ControlPlane", "Settings", "operation", "service_operations"]
 
 ONE_SHOT_ENVIRONMENTS = "lambdactl.control.environments:OneShotEnvironments"
+EVENT_MACHINERY = "lambdactl.events.handoff:EventMachinery"
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
 
@@ -38,6 +44,26 @@ class Caller(Protocol):
     or a plane that routes between them (``cli.connect``)."""
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class AsyncWork(Protocol):
+    """How an operation hands work to the event machinery (``lambdactl.events``, above the operations):
+    Invoke (Event), S3 notifications, EventBridge targets and schedules queue invocations; the embedded
+    queues and streams say when they hold new records."""
+
+    def enqueue(self, conn: sqlite3.Connection, function_name: str, qualifier: str | None, payload: bytes,
+                request_id: str) -> int:
+        """Queue an async invocation inside the caller's write transaction; its id."""
+
+    def record_failed(self, conn: sqlite3.Connection, function_name: str, qualifier: str | None, payload: bytes,
+                      request_id: str, error: str) -> int:
+        """Record an invocation refused before it ran (shown by ``list-async-events --status failed``)."""
+
+    def start_worker(self) -> None:
+        """After the commit: make sure a worker processes what was queued (cheap when one runs)."""
+
+    def records_added(self, arn: str) -> None:
+        """After the commit: the queue or stream ``arn`` holds new records for its mappings' pollers."""
 
 
 def operation(name: str) -> Callable[[Handler], Handler]:
@@ -67,10 +93,7 @@ class ControlPlane:
         """Where invocations get an execution environment: one-shot here, a warm pool under `serve`
         (which sets this attribute). The default is named, not imported: the dispatcher stays below the
         control plane that implements it."""
-        import importlib
-
-        module, _, attr = ONE_SHOT_ENVIRONMENTS.partition(":")
-        provider: EnvironmentProvider = getattr(importlib.import_module(module), attr)(self.settings)
+        provider: EnvironmentProvider = _named(ONE_SHOT_ENVIRONMENTS)(self.settings)
         return provider
 
     @contextlib.contextmanager
@@ -79,12 +102,26 @@ class ControlPlane:
         (``server.app.LeasedPlane``) gives it back meanwhile and takes one again on its next use."""
         yield
 
+    @cached_property
+    def async_work(self) -> AsyncWork:
+        """The event machinery, named not imported like ``environments``: it sits above the operations."""
+        work: AsyncWork = _named(EVENT_MACHINERY)(self)
+        return work
+
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(op_name) or _load(op_name)
         return handler(self, params)
 
     def close(self) -> None:
         self.store.close()
+
+
+def _named(target: str) -> Any:
+    """The attribute ``module:attr`` names, its module imported now."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def service_operations(service: str) -> list[str]:

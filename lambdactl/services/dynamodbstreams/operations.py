@@ -13,7 +13,6 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.plane import ControlPlane, operation
-from lambdactl.services.mappings import wake
 from lambdactl.services.dynamodbstreams import streams
 from lambdactl.services.kinesis import streams as kinesis
 
@@ -117,5 +116,5 @@ def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         plane, arn, params.get("EventName") or "", params.get("Keys") or {}, params.get("NewImage"),
         params.get("OldImage"),
     )  # fmt: skip
-    wake(plane, arn)
+    plane.async_work.records_added(arn)
     return {"StreamArn": arn, "Record": record}

@@ -17,7 +17,6 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.plane import ControlPlane
-from lambdactl.events import queue
 from lambdactl.model import validate
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
@@ -40,9 +39,7 @@ class Outbox:
                     pass  # the queue is gone: EventBridge drops the delivery (no DLQ for a missing queue here)
         self.messages.clear()
         if self.enqueued:
-            from lambdactl.events.worker import ensure_running
-
-            ensure_running(plane)
+            plane.async_work.start_worker()
             self.enqueued = 0
 
 
@@ -77,8 +74,8 @@ def _invoke(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: str, 
     ):
         error = (f"AccessDeniedException: {EVENTS_PRINCIPAL} is not authorized to perform lambda:InvokeFunction "
                  f"on {arn} for {rule_arn} (add-permission --principal {EVENTS_PRINCIPAL} --source-arn {rule_arn})")  # fmt: skip
-        queue.record_failed(conn, ref.name, ref.qualifier, body.encode(), request_id, error)
+        plane.async_work.record_failed(conn, ref.name, ref.qualifier, body.encode(), request_id, error)
         return error
-    queue.enqueue(conn, ref.name, ref.qualifier, body.encode(), request_id)
+    plane.async_work.enqueue(conn, ref.name, ref.qualifier, body.encode(), request_id)
     outbox.enqueued += 1
     return None

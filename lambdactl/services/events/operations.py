@@ -120,10 +120,8 @@ def _arm(conn: Any, plane: ControlPlane, arn: str, schedule: str | None, state: 
 
 
 def _wake_for_timers(plane: ControlPlane) -> None:
-    from lambdactl.events.worker import ensure_running
-
     if timers.armed(plane):
-        ensure_running(plane)
+        plane.async_work.start_worker()
 
 
 @checked_operation("events", "DescribeRule")

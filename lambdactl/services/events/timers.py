@@ -29,6 +29,7 @@ from lambdactl.services.events import delivery, expressions, rules, schema
 REPLAY_LIMIT = 1000  # firings of one timer that one advance-clock may replay
 REPLAY_BUDGET = 20_000  # firings of all timers together that one advance-clock may replay
 BATCH = 200  # timers taken per transaction
+SCHEDULES = "lambdactl.services.scheduler.schedules"  # what a "schedule" timer fires (see _schedules)
 
 
 @dataclass(frozen=True)
@@ -145,23 +146,27 @@ def _fire(conn: sqlite3.Connection, plane: ControlPlane, row: sqlite3.Row, clock
     for firing in firings:
         _send(conn, plane, row["kind"], firing, outbox)
     if due is None and row["kind"] == "schedule":
-        from lambdactl.services.scheduler import schedules
-
-        schedules.completed(conn, row["arn"])
+        _schedules().completed(conn, row["arn"])
     return firings
 
 
 def _send(conn: sqlite3.Connection, plane: ControlPlane, kind: str, firing: Firing, outbox: delivery.Outbox) -> None:
     if kind == "schedule":
-        from lambdactl.services.scheduler import schedules
-
-        schedules.fire(conn, plane, firing.arn, firing.scheduled, outbox)
+        _schedules().fire(conn, plane, firing.arn, firing.scheduled, outbox)
         return
     from lambdactl.services.events import inputs
 
     event = rules.scheduled_event(plane, firing.arn, firing.scheduled)
     for target in rules.targets(conn, firing.arn):
         delivery.deliver(conn, plane, target, inputs.payload(target, event, firing.arn), outbox, rule_arn=firing.arn)
+
+
+def _schedules() -> Any:
+    """Scheduler's schedules, which build on these timers (Scheduler imports EventBridge, not the reverse):
+    named as the dispatcher names a service's operations, imported when a schedule first fires or ends."""
+    import importlib
+
+    return importlib.import_module(SCHEDULES)
 
 
 def advance_clock(plane: ControlPlane, seconds: float) -> dict[str, Any]:

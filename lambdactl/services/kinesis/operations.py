@@ -13,7 +13,6 @@ import datetime
 from typing import Any
 
 from lambdactl.plane import ControlPlane, operation
-from lambdactl.services.mappings import wake
 from lambdactl.services.clock import now
 from lambdactl.services.kinesis import streams
 
@@ -192,7 +191,7 @@ def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     shard_id, sequence = streams.put(
         plane, arn, params["PartitionKey"], _data(params.get("Data")), params.get("ExplicitHashKey")
     )
-    wake(plane, arn)
+    plane.async_work.records_added(arn)
     return {"ShardId": shard_id, "SequenceNumber": sequence, "EncryptionType": "NONE"}
 
 
@@ -204,7 +203,7 @@ def put_records(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
         raise streams.InvalidArgumentException("Records must contain between 1 and 500 entries.")
     records = [(e["PartitionKey"], _data(e.get("Data")), e.get("ExplicitHashKey")) for e in entries]
     placed = streams.put_many(plane, arn, records)
-    wake(plane, arn)
+    plane.async_work.records_added(arn)
     return {
         "FailedRecordCount": 0,
         "Records": [{"SequenceNumber": sequence, "ShardId": shard_id} for shard_id, sequence in placed],

@@ -287,7 +287,6 @@ def record_change(plane: ControlPlane, conn: sqlite3.Connection, bucket: sqlite3
     if not config:
         return _nothing
     from lambdactl.control.policies import may_invoke
-    from lambdactl.events import queue
 
     invoked = False
     for entry in config.get("LambdaFunctionConfigurations", []):
@@ -299,7 +298,7 @@ def record_change(plane: ControlPlane, conn: sqlite3.Connection, bucket: sqlite3
         ):
             continue  # the function or its permission went away: S3's invokes fail silently
         record = event_record(plane, bucket["region"], obj.bucket, event_name, obj, entry["Id"])
-        queue.enqueue(conn, name, qualifier, json.dumps({"Records": [record]}).encode(), str(uuid.uuid4()))
+        plane.async_work.enqueue(conn, name, qualifier, json.dumps({"Records": [record]}).encode(), str(uuid.uuid4()))
         invoked = True
     messages = [
         (entry["QueueArn"], event_record(plane, bucket["region"], obj.bucket, event_name, obj, entry["Id"]))
@@ -310,9 +309,7 @@ def record_change(plane: ControlPlane, conn: sqlite3.Connection, bucket: sqlite3
 
     def after() -> None:
         if invoked:
-            from lambdactl.events import worker
-
-            worker.ensure_running(plane)
+            plane.async_work.start_worker()
         for queue_arn, record in messages:
             try:
                 plane.call("sqs:SendMessage", {"QueueUrl": queue_arn, "MessageBody": json.dumps({"Records": [record]})})

@@ -57,9 +57,7 @@ def _put(plane: ControlPlane, params: dict[str, Any], *, create: bool) -> dict[s
         else:
             timers.disarm(conn, arn)
     if timers.armed(plane):
-        from lambdactl.events.worker import ensure_running
-
-        ensure_running(plane)
+        plane.async_work.start_worker()
     return {"ScheduleArn": arn}
 
 

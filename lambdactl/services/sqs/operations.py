@@ -14,7 +14,6 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.plane import ControlPlane, operation
-from lambdactl.services.mappings import wake
 from lambdactl.services.sqs import queues
 
 EmptyBatchRequest = errors.service_error(
@@ -113,7 +112,7 @@ def _send(plane: ControlPlane, arn: str, entry: dict[str, Any]) -> dict[str, Any
 def send_message(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = queues.resolve(plane, params["QueueUrl"])
     result = _send(plane, arn, params)
-    wake(plane, arn)
+    plane.async_work.records_added(arn)
     return result
 
 
@@ -207,7 +206,7 @@ def send_message_batch(plane: ControlPlane, params: dict[str, Any]) -> dict[str,
     arn = queues.resolve(plane, params["QueueUrl"])
     result = _batch(params, "SendMessageBatchRequestEntry", lambda entry: _send(plane, arn, entry))
     if result["Successful"]:
-        wake(plane, arn)
+        plane.async_work.records_added(arn)
     return result
 
 
