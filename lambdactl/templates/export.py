@@ -48,6 +48,20 @@ def _download(location: str) -> bytes:
         return response.read()
 
 
+def _event_invoke_config(config: dict[str, Any], arn_refs: dict[str, Any]) -> dict[str, Any]:
+    """A function's event invoke configuration as SAM's ``EventInvokeConfig``."""
+    out: dict[str, Any] = {key: config[key] for key in ("MaximumEventAgeInSeconds", "MaximumRetryAttempts") if key in config}
+    destinations = {}
+    for when, target in (config.get("DestinationConfig") or {}).items():
+        arn = target.get("Destination")
+        if arn:
+            kind = {"sqs": "SQS", "sns": "SNS", "lambda": "Lambda", "events": "EventBridge", "s3": "S3Bucket"}[arn.split(":")[2]]
+            destinations[when] = {"Type": kind, "Destination": arn_refs.get(arn, arn)}
+    if destinations:
+        out["DestinationConfig"] = destinations
+    return out
+
+
 def export(plane: Any, out_dir: Path) -> dict[str, Any]:
     """The state directory as a SAM template (a dict); code zips are written under ``out_dir``."""
     taken: set[str] = set()
@@ -115,6 +129,14 @@ def export(plane: Any, out_dir: Path) -> dict[str, Any]:
         aliases = _all(plane, "ListAliases", {"FunctionName": name}, "Aliases")
         if len(aliases) == 1:
             props["AutoPublishAlias"] = aliases[0]["Name"]
+        for provisioned in _all(plane, "ListProvisionedConcurrencyConfigs", {"FunctionName": name}, "ProvisionedConcurrencyConfigs"):
+            if provisioned["FunctionArn"].rsplit(":", 1)[1] == props.get("AutoPublishAlias"):
+                props["ProvisionedConcurrencyConfig"] = {
+                    "ProvisionedConcurrentExecutions": provisioned["RequestedProvisionedConcurrentExecutions"]}
+        for invoke in _all(plane, "ListFunctionEventInvokeConfigs", {"FunctionName": name}, "FunctionEventInvokeConfigs"):
+            qualifier = (invoke["FunctionArn"].split(":")[7:] or ["$LATEST"])[0]
+            if qualifier == (props.get("AutoPublishAlias") or "$LATEST"):  # where SAM's EventInvokeConfig puts it
+                props["EventInvokeConfig"] = invoke  # written once every exported ARN is known (below)
         try:
             url = plane.call("GetFunctionUrlConfig", {"FunctionName": name})
             props["FunctionUrlConfig"] = {"AuthType": url["AuthType"], **({"Cors": url["Cors"]} if url.get("Cors") else {})}
@@ -123,6 +145,10 @@ def export(plane: Any, out_dir: Path) -> dict[str, Any]:
         resources[lid] = {"Type": "AWS::Serverless::Function", "Properties": props}
         functions[config["FunctionArn"]] = props
         arn_refs[config["FunctionArn"]] = {"Fn::GetAtt": [lid, "Arn"]}
+
+    for props in functions.values():
+        if "EventInvokeConfig" in props:
+            props["EventInvokeConfig"] = _event_invoke_config(props["EventInvokeConfig"], arn_refs)
 
     def events_of(function_arn: str) -> dict[str, Any] | None:
         base = function_arn.split(":")

@@ -573,7 +573,8 @@ class RestApi:
             uri = f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{route['FunctionArn']}/invocations"
             ctx.plane.call("apigateway:PutIntegration", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
                                                         "type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": uri})
-        ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "Prod"})
+        if props.get("__Routes"):
+            ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "Prod"})
         return api_id, {"Ref": api_id, "RootResourceId": resources["/"]}
 
     update = None
@@ -581,6 +582,60 @@ class RestApi:
     @staticmethod
     def delete(ctx: Context, record: dict[str, Any]) -> None:
         _ignore_missing(ctx.plane, "apigateway:DeleteRestApi", {"restApiId": record["physical_id"]})
+
+
+def _child_resource(create_op: str, delete_op: str | None, keys: tuple[str, ...], id_key: str, parent: str,
+                    delete_key: str, camel: bool = False, extra: dict[str, Any] | None = None) -> type:
+    """A handler for a resource that lives inside an API (route, integration, stage, method...): created
+    with ``create_op`` from ``keys`` of its properties, replaced when they change, deleted with ``delete_op``
+    (None: it goes with its API, as a REST deployment does here, there being no DeleteDeployment)."""
+
+    def name(key: str) -> str:
+        return key[:1].lower() + key[1:] if camel else key
+
+    class Child:
+        @staticmethod
+        def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+            params = {**(extra or {}), **{name(key): props[key] for key in keys if key in props}}
+            result = ctx.plane.call(create_op, params)
+            own = str(result.get(id_key) or params.get(name(delete_key)))
+            return f"{props[parent]}|{own}", {"Ref": own, id_key: own}
+
+        update = None
+
+        @staticmethod
+        def delete(ctx: Context, record: dict[str, Any]) -> None:
+            api, own = record["physical_id"].split("|", 1)
+            if delete_op:
+                _ignore_missing(ctx.plane, delete_op, {name(parent): api, name(delete_key): own})
+
+    return Child
+
+
+class Method:
+    """``AWS::ApiGateway::Method`` with its Lambda proxy ``Integration`` (the only kind served here)."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        api, resource, method = str(props["RestApiId"]), str(props["ResourceId"]), str(props["HttpMethod"]).upper()
+        params = {"restApiId": api, "resourceId": resource, "httpMethod": method,
+                  "authorizationType": props.get("AuthorizationType", "NONE")}
+        if props.get("AuthorizerId"):
+            params["authorizerId"] = props["AuthorizerId"]
+        ctx.plane.call("apigateway:PutMethod", params)
+        integration = props.get("Integration") or {}
+        if integration:
+            ctx.plane.call("apigateway:PutIntegration", {
+                "restApiId": api, "resourceId": resource, "httpMethod": method, "type": integration.get("Type"),
+                "integrationHttpMethod": integration.get("IntegrationHttpMethod"), "uri": integration.get("Uri")})
+        return f"{api}|{resource}|{method}", {"Ref": f"{api}|{resource}|{method}"}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        api, resource, method = record["physical_id"].split("|")
+        _ignore_missing(ctx.plane, "apigateway:DeleteMethod", {"restApiId": api, "resourceId": resource, "httpMethod": method})
 
 
 HANDLERS: dict[str, Any] = {
@@ -599,6 +654,24 @@ HANDLERS: dict[str, Any] = {
     "AWS::Kinesis::Stream": Stream,
     "AWS::ApiGatewayV2::Api": HttpApi,
     "AWS::ApiGateway::RestApi": RestApi,
+    "AWS::ApiGateway::Resource": _child_resource("apigateway:CreateResource", "apigateway:DeleteResource",
+                                                 ("RestApiId", "ParentId", "PathPart"), "id", "RestApiId", "ResourceId", True),
+    "AWS::ApiGateway::Method": Method,
+    "AWS::ApiGateway::Deployment": _child_resource("apigateway:CreateDeployment", None,
+                                                   ("RestApiId", "Description", "StageName"), "id", "RestApiId", "DeploymentId", True),
+    "AWS::ApiGateway::Stage": _child_resource("apigateway:CreateStage", "apigateway:DeleteStage",
+                                              ("RestApiId", "DeploymentId", "StageName", "Description", "Variables"),
+                                              "stageName", "RestApiId", "StageName", True),
+    "AWS::ApiGatewayV2::Integration": _child_resource(
+        "apigatewayv2:CreateIntegration", "apigatewayv2:DeleteIntegration",
+        ("ApiId", "IntegrationType", "IntegrationUri", "IntegrationMethod", "PayloadFormatVersion", "TimeoutInMillis"),
+        "IntegrationId", "ApiId", "IntegrationId"),
+    "AWS::ApiGatewayV2::Route": _child_resource("apigatewayv2:CreateRoute", "apigatewayv2:DeleteRoute",
+                                                ("ApiId", "RouteKey", "Target", "AuthorizationType", "AuthorizerId"),
+                                                "RouteId", "ApiId", "RouteId"),
+    "AWS::ApiGatewayV2::Stage": _child_resource("apigatewayv2:CreateStage", "apigatewayv2:DeleteStage",
+                                                ("ApiId", "StageName", "AutoDeploy", "StageVariables", "Description"),
+                                                "StageName", "ApiId", "StageName"),
 }
 
 

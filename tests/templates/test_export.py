@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import CLI
 from templates.test_deploy import write_app
@@ -33,15 +35,36 @@ def snapshot(cli: CLI) -> dict:
         "routes": cli("apigatewayv2", "get-routes", "--api-id",
                       cli("apigatewayv2", "get-apis", "--query", "Items[0].ApiId", "--output", "text").stdout.strip(),
                       "--query", "Items[].RouteKey").json,
+        "reserved": {name: cli("get-function", "--function-name", name).json.get("Concurrency") for name in functions},
+        "invoke_configs": {name: [{k: v for k, v in c.items() if k != "LastModified"} for c in cli(
+            "list-function-event-invoke-configs", "--function-name", name).json["FunctionEventInvokeConfigs"]]
+            for name in functions},
+        "provisioned": {name: [(c["FunctionArn"], c["RequestedProvisionedConcurrentExecutions"]) for c in cli(
+            "list-provisioned-concurrency-configs", "--function-name", name).json["ProvisionedConcurrencyConfigs"]]
+            for name in functions},
     }
+
+
+def deploy_with_settings(cli, root: Path) -> dict:
+    """The sample app, plus concurrency and an invoke config set by hand (export must carry them)."""
+    write_app(root)
+    cli("deploy", "--stack-name", "app")
+    jobs = cli("sqs", "get-queue-attributes", "--queue-url", cli("sqs", "get-queue-url", "--queue-name", "app-Jobs").json[
+        "QueueUrl"], "--attribute-names", "QueueArn").json["Attributes"]["QueueArn"]
+    cli("put-function-event-invoke-config", "--function-name", "app-Worker", "--maximum-retry-attempts", "1",
+        "--destination-config", f'{{"OnFailure": {{"Destination": "{jobs}"}}}}')
+    cli("put-function-concurrency", "--function-name", "app-Worker", "--reserved-concurrent-executions", "7")
+    cli("put-provisioned-concurrency-config", "--function-name", "app-Web", "--qualifier", "live",
+        "--provisioned-concurrent-executions", "1")
+    before = snapshot(cli)
+    assert before["mappings"] and before["notifications"] and before["rules"] and before["routes"] == ["GET /hello"]
+    assert before["invoke_configs"]["app-Worker"] and before["provisioned"]["app-Web"] and before["reserved"]["app-Worker"]
+    return before
 
 
 @pytest.mark.slow
 def test_export_lints_clean_and_deploys_to_the_same_state(cli, tmp_path: Path) -> None:
-    write_app(tmp_path)
-    cli("deploy", "--stack-name", "app")
-    before = snapshot(cli)
-    assert before["mappings"] and before["notifications"] and before["rules"] and before["routes"] == ["GET /hello"]
+    before = deploy_with_settings(cli, tmp_path)
 
     cli("export", "--output-dir", "out")
     template = tmp_path / "out/template.yaml"
@@ -52,3 +75,30 @@ def test_export_lints_clean_and_deploys_to_the_same_state(cli, tmp_path: Path) -
     fresh("deploy", "--stack-name", "moved")
     assert snapshot(fresh) == before
     assert json.loads(fresh("deploy", "--stack-name", "moved", "--output", "json").stdout or "{}") == {}
+
+
+@pytest.mark.slow
+def test_cloudformation_export_lints_without_errors_and_deploys_to_the_same_state(cli, tmp_path: Path) -> None:
+    before = deploy_with_settings(cli, tmp_path)
+    cli("export", "--format", "cloudformation", "--output-dir", "cfn")
+    template = yaml.safe_load((tmp_path / "cfn/template.yaml").read_text())
+    assert "Transform" not in template
+    kinds = {body["Type"] for body in template["Resources"].values()}
+    assert {"AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::Permission",
+            "AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig", "AWS::SQS::Queue", "AWS::S3::Bucket",
+            "AWS::Events::Rule", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::IAM::Role"} <= kinds
+    assert not any(kind.startswith("AWS::Serverless::") for kind in kinds)
+    worker = next(body for body in template["Resources"].values()
+                  if body["Type"] == "AWS::Lambda::Function" and body["Properties"]["FunctionName"] == "app-Worker")
+    assert worker["Properties"]["Code"] == "code/app-Worker.zip"  # what aws cloudformation package uploads
+    assert (tmp_path / "cfn" / worker["Properties"]["Code"]).is_file()
+    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(tmp_path / "cfn/template.yaml")],
+                          capture_output=True, text=True)
+    assert lint.returncode & 2 == 0, lint.stdout + lint.stderr  # bit 2: errors; W3002 (package's local paths) is expected
+    assert not re.search(r"^E\d", lint.stdout, re.M), lint.stdout
+
+    fresh = CLI(tmp_path / "fresh-state", tmp_path / "cfn")
+    fresh("deploy", "--stack-name", "moved")
+    assert snapshot(fresh) == before
+    again = json.loads(fresh("deploy", "--stack-name", "moved", "--output", "json").stdout or "{}")
+    assert {c["Action"] for c in again.get("Changes", [])} <= {"Skip (not run locally)"}

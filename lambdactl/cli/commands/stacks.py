@@ -132,12 +132,13 @@ def build(template: str | None) -> None:
         builder.build(_template(template), progress.step, progress.expect)
 
 
-@click.command(name="export", help="lambdactl extension: write this state directory as a SAM template "
-               "(<dir>/template.yaml, code zips under <dir>/code/) that sam deploy takes to AWS Lambda and that "
-               "deploy recreates here: functions, layers, queues, buckets and each function's events.",
+@click.command(name="export", help="lambdactl extension: write this state directory as a template "
+               "(<dir>/template.yaml, code zips under <dir>/code/) that deploy recreates here and that AWS takes: "
+               "SAM (sam deploy) or plain CloudFormation (aws cloudformation package + deploy): functions, versions "
+               "and aliases, layers, queues, buckets, each function's events, URLs, concurrency and invoke configs.",
                epilog=epilog("lambdactl export --output-dir out && sam deploy -t out/template.yaml --guided"))
 @click.option("--output-dir", default="lambdactl-export", metavar="<value>", help="Where to write (default: lambdactl-export).")
-@click.option("--format", "format_", type=click.Choice(["sam"]), default="sam", help="The template dialect.")
+@click.option("--format", "format_", type=click.Choice(["sam", "cloudformation"]), default="sam", help="The template dialect.")
 @click.pass_obj
 def export(globals_: Globals, output_dir: str, format_: str) -> None:
     import yaml
@@ -146,5 +147,9 @@ def export(globals_: Globals, output_dir: str, format_: str) -> None:
 
     out = Path(output_dir)
     template = export_state(local_plane(globals_), out)
+    if format_ == "cloudformation":
+        from lambdactl.templates.cloudformation import from_sam
+
+        template = from_sam(template)
     (out / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
     click.echo(f"Wrote {out / 'template.yaml'} ({len(template['Resources'])} resources)", err=True)
