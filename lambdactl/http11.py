@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from typing import BinaryIO
 
 MAX_LINE = 65536
@@ -80,35 +81,42 @@ def read_body(rfile: BinaryIO | io.BufferedIOBase, chunked: bool, length: int, l
         if drain:
             _discard(rfile, length)
         raise TooLarge(limit)
-    return _read_exactly(rfile, length)
+    return read_exactly(rfile, length)
 
 
-def _read_chunked(rfile: BinaryIO | io.BufferedIOBase, limit: int, drain: bool) -> bytes:
-    chunks, total = [], 0
+def chunk_sizes(rfile: BinaryIO | io.BufferedIOBase) -> Iterator[int]:
+    """The size of each chunk of a chunked body, the reader left at its data, which the caller reads
+    (``read_exactly``) or drops before asking for the next. After the last, the trailer fields follow
+    (``read_headers``)."""
     while True:
         size_text = read_line(rfile).split(b";")[0].strip()
         if not _CHUNK_SIZE.fullmatch(size_text):
             raise Malformed("invalid chunk size in a chunked request body")
         size = int(size_text, 16)
         if not size:
-            break
+            return
+        yield size
+        if read_line(rfile) not in (b"\r\n", b"\n"):
+            raise Malformed("a chunk not followed by CRLF")
+
+
+def _read_chunked(rfile: BinaryIO | io.BufferedIOBase, limit: int, drain: bool) -> bytes:
+    chunks, total = [], 0
+    for size in chunk_sizes(rfile):
         total += size
         if total > limit and not drain:
             raise TooLarge(limit)
         if total > limit:
             _discard(rfile, size)
         else:
-            chunks.append(_read_exactly(rfile, size))
-        if read_line(rfile) not in (b"\r\n", b"\n"):
-            raise Malformed("a chunk not followed by CRLF")
-    while read_line(rfile) not in (b"\r\n", b"\n"):  # trailers
-        pass
+            chunks.append(read_exactly(rfile, size))
+    read_headers(rfile)  # trailers
     if total > limit:
         raise TooLarge(limit)
     return b"".join(chunks)
 
 
-def _read_exactly(rfile: BinaryIO | io.BufferedIOBase, size: int) -> bytes:
+def read_exactly(rfile: BinaryIO | io.BufferedIOBase, size: int) -> bytes:
     data = rfile.read(size) if size else b""
     if len(data) < size:
         raise Incomplete("connection closed mid-body")

@@ -79,6 +79,10 @@ class InvocationRequest:
     client_context: str | None = None  # decoded JSON text
     cognito_identity: str | None = None
     trace_id: str | None = None
+    # Where a streaming runtime's response bytes go as they arrive (InvokeWithResponseStream, a
+    # RESPONSE_STREAM function URL); without it a streamed response is collected into the payload.
+    on_chunk: Callable[[bytes], None] | None = field(default=None, compare=False)
+    on_stream_start: Callable[[str | None], None] | None = field(default=None, compare=False)  # its Content-Type
 
 
 @dataclass
@@ -91,6 +95,8 @@ class InvocationResult:
     init_duration_ms: float | None = None  # set on the cold start only
     reusable: bool = True  # False after a timeout or crash: the environment is gone
     log_stream: str = ""
+    streamed: bool = False  # the runtime streamed its response (to ``on_chunk``, if the request had one)
+    content_type: str | None = None  # a streamed response's Content-Type, as the runtime set it
 
 
 class ExecutionEnvironment(Protocol):

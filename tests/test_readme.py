@@ -74,6 +74,7 @@ def test_readme_walkthrough_runs(tmp_path: Path) -> None:
         '{"hello": "make"}',                                               # serve -- make test
         "function URL http://127.0.0.1:",                                  # smoke.py under serve
         '{"message": "hello curl"}',
+        "Hello, world!",                                                   # invoke-with-response-stream
         "arn:aws:lambda:us-east-1:123456789012:function:http-api:live",   # versions and aliases
         'hello alias',
         '"hi from a layer"',                                               # layers

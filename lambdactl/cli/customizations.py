@@ -1,6 +1,6 @@
 """Where a command differs from the plain model, as the aws CLI's customizations do.
 
-``--zip-file`` hoisted out of ``Code``, ``invoke``'s positional outfile, pagination
+``--zip-file`` hoisted out of ``Code``, ``invoke``'s (and ``invoke-with-response-stream``'s) positional outfile, pagination
 flags for list operations, and lambdactl's own ``--backend`` extension.
 """
 
@@ -62,6 +62,8 @@ def extra_members(op_name: str, member_cls: Any) -> list[Any]:
 
 
 def extra_params(op_name: str, service: str = model.LAMBDA) -> list[click.Parameter]:
+    if service == model.LAMBDA and op_name == "InvokeWithResponseStream":
+        return [click.Argument(["outfile"], required=False, metavar="OUTFILE")]
     if service == model.LAMBDA and op_name == "Invoke":
         return [
             click.Argument(["outfile"], required=False, metavar="OUTFILE"),
@@ -147,6 +149,9 @@ def run(
     if service == model.LAMBDA and op_name == "Invoke":
         _invoke(plane, params, values, globals_)
         return
+    if service == model.LAMBDA and op_name == "InvokeWithResponseStream":
+        _invoke_stream(plane, params, values, globals_)
+        return
     call_name = model.plane_operation(op_name, service)
     pages = paginator(op_name, service)
     if pages and not globals_.no_paginate:
@@ -165,6 +170,33 @@ def run(
 
         result = iso_timestamps(result, output_ref["shape"], model.shapes(service))
     render(result, operation=op_name, **globals_.render_options())
+
+
+def _invoke_stream(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_: Globals) -> None:
+    """As ``invoke``: the PayloadChunks go to OUTFILE (``-``: stdout), each written as it arrives; the
+    response's other members are printed, with the InvokeComplete event's (ErrorCode, ErrorDetails,
+    LogResult) under ``InvokeComplete``."""
+    import sys
+
+    from lambdactl.render import render
+
+    outfile = values.get("outfile")
+    if not outfile:
+        raise errors.UsageError("the following arguments are required: outfile")
+    result = plane.call("InvokeWithResponseStream", params)
+    events = result.pop("EventStream", None) or ()
+    handle = sys.stdout.buffer if outfile == "-" else open(outfile, "wb")
+    try:
+        for event in events:
+            if "PayloadChunk" in event:
+                handle.write(event["PayloadChunk"].get("Payload") or b"")
+                handle.flush()
+            elif "InvokeComplete" in event:
+                result["InvokeComplete"] = event["InvokeComplete"]
+    finally:
+        if handle is not sys.stdout.buffer:
+            handle.close()
+    render(result, operation="InvokeWithResponseStream", **globals_.render_options())
 
 
 def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_: Globals) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any, NamedTuple
 
 from lambdactl import errors
@@ -16,7 +20,7 @@ from lambdactl.control.concurrency import reserved_concurrency, unreserved_concu
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_not_found, load_version, parse_target, require_function
 from lambdactl.model import validate
-from lambdactl.spec import EnvironmentSpec, InvocationRequest, LazySpec
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -161,13 +165,47 @@ def _lazy_spec(plane: ControlPlane, config: dict[str, Any]) -> LazySpec:
     return LazySpec(config["FunctionName"], config["Version"], config["RevisionId"], lambda: environment_spec(plane, config))
 
 
+class Prepared(NamedTuple):
+    """A validated synchronous invocation, ready to run."""
+
+    name: str
+    config: dict[str, Any]
+    reserved: int | None
+    unreserved: int
+    request: InvocationRequest
+
+
+def _prepare(plane: ControlPlane, params: dict[str, Any], target: Target, ref: Any, qualifier: str | None,
+             payload: bytes, client_context: str | None) -> Prepared:  # fmt: skip
+    config, reserved, unreserved = target
+    request = InvocationRequest(
+        payload=payload,
+        request_id=params.get("_RequestId") or str(uuid.uuid4()),  # an async event keeps its id
+        invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
+        client_context=client_context,
+    )
+    if reserved == 0:
+        raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+    return Prepared(ref.name, config, reserved, unreserved, request)
+
+
+def _run(plane: ControlPlane, prepared: Prepared) -> InvocationResult:
+    """Run it in an environment and keep its log."""
+    config = prepared.config
+    with plane.without_store():  # the function may run for minutes: its plane's connection serves others
+        result = plane.environments.run(_lazy_spec(plane, config), prepared.request, reserved=prepared.reserved,
+                                        unreserved=prepared.unreserved)  # fmt: skip
+    logs.append(plane, logs.log_group(config), result.log_stream, result.log)
+    return result
+
+
 @operation("Invoke")
 def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref, qualifier = parse_target(plane, params)
     invocation_type = params.get("InvocationType") or "RequestResponse"
     validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
-    config, reserved, unreserved = _target(plane, ref, qualifier)
+    target = _target(plane, ref, qualifier)
     payload = _payload(params)
     client_context = _client_context(params)
     if invocation_type == "DryRun":
@@ -181,26 +219,130 @@ def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
             plane.async_work.enqueue(conn, ref.name, qualifier, payload, str(uuid.uuid4()))
         plane.async_work.start_worker()
         return {"StatusCode": 202}
-    request_id = params.get("_RequestId") or str(uuid.uuid4())  # an async event keeps its id
-    request = InvocationRequest(
-        payload=payload,
-        request_id=request_id,
-        invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
-        client_context=client_context,
-    )
-    if reserved == 0:
-        raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-    spec = _lazy_spec(plane, config)
-    with plane.without_store():  # the function may run for minutes: its plane's connection serves others
-        result = plane.environments.run(spec, request, reserved=reserved, unreserved=unreserved)
-    logs.append(plane, logs.log_group(config), result.log_stream, result.log)
+    prepared = _prepare(plane, params, target, ref, qualifier, payload, client_context)
+    result = _run(plane, prepared)
     if plane.settings.observer is not None:
-        plane.settings.observer(config, result)
+        plane.settings.observer(prepared.config, result)
     response: dict[str, Any] = {"StatusCode": 200}
     if result.function_error:
         response["FunctionError"] = result.function_error
     if params.get("LogType") == "Tail":
         response["LogResult"] = logs.tail_base64(result.log)
-    response["ExecutedVersion"] = config["Version"]
+    response["ExecutedVersion"] = prepared.config["Version"]
     response["Payload"] = result.payload
     return response
+
+
+STREAM_INVOCATION_TYPES = ["RequestResponse", "DryRun"]  # the model's ResponseStreamingInvocationType
+STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
+
+
+class StreamStart(NamedTuple):
+    """A streaming runtime began its response, with this Content-Type."""
+
+    content_type: str | None
+
+
+# What a running stream yields: its start, its bytes as they come, and last its result.
+Piece = StreamStart | bytes | InvocationResult
+
+
+def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any], Iterator[Piece]] | None:
+    """Start a synchronous invocation whose response is read as it comes: (the version's configuration,
+    its pieces), or None for a DryRun. Validation, a missing function and throttling are raised here;
+    the invocation runs in a thread of its own and this returns once its first piece is known.
+    (A buffered runtime's response is its result's payload.)"""
+    ref, qualifier = parse_target(plane, params)
+    invocation_type = params.get("InvocationType") or "RequestResponse"
+    validate.check_enum(invocation_type, "invocationType", STREAM_INVOCATION_TYPES)
+    validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
+    target = _target(plane, ref, qualifier)
+    payload = _payload(params)
+    client_context = _client_context(params)
+    if invocation_type == "DryRun":
+        return None
+    pieces: SimpleQueue[Any] = SimpleQueue()
+    prepared = _prepare(plane, params, target, ref, qualifier, payload, client_context)
+    prepared = prepared._replace(request=dataclasses.replace(
+        prepared.request, on_chunk=pieces.put, on_stream_start=lambda content_type: pieces.put(StreamStart(content_type))))
+
+    # The invocation outlives this call (and, under serve, the request's plane): it gets a plane of its own.
+    own = ControlPlane(plane.settings)
+    own.environments = plane.environments
+
+    def run() -> None:
+        try:
+            pieces.put(_run(own, prepared))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised in its thread
+            pieces.put(exc)
+        finally:
+            own.close()
+
+    threading.Thread(target=run, name=f"stream-{prepared.request.request_id}", daemon=True).start()
+    first = pieces.get()
+    if isinstance(first, BaseException):
+        raise first
+
+    def rest() -> Iterator[Piece]:
+        item = first
+        while not isinstance(item, InvocationResult):
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            item = pieces.get()
+        if plane.settings.observer is not None:
+            plane.settings.observer(prepared.config, item)
+        yield item
+
+    return prepared.config, rest()
+
+
+@operation("InvokeWithResponseStream")
+def invoke_with_response_stream(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """The function's response as an event stream: a PayloadChunk per piece a streaming runtime sends,
+    as it sends it (a buffered runtime's whole response is one chunk, as on AWS), then InvokeComplete
+    (``ErrorCode``/``ErrorDetails`` when the function failed, ``LogResult`` with LogType Tail).
+    ``EventStream`` yields the events as they come."""
+    started = stream(plane, params)
+    if started is None:
+        return {"StatusCode": 204}
+    config, pieces = started
+    return {
+        "StatusCode": 200,
+        "ExecutedVersion": config["Version"],
+        "ResponseStreamContentType": STREAM_CONTENT_TYPE,
+        "EventStream": _events(pieces, params.get("LogType") == "Tail"),
+    }
+
+
+def _events(pieces: Iterator[Piece], tail: bool) -> Iterator[dict[str, Any]]:
+    result: InvocationResult | None = None
+    try:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                yield {"PayloadChunk": {"Payload": piece}}
+            elif isinstance(piece, InvocationResult):
+                result = piece
+    except Exception as exc:  # noqa: BLE001 - a bug past the start: the status is sent, end the stream with it
+        yield {"InvokeComplete": {"ErrorCode": "ServiceException", "ErrorDetails": str(exc)}}
+        return
+    assert result is not None
+    complete: dict[str, Any] = {}
+    if result.function_error:
+        complete.update(_error_fields(result.payload))
+    elif not result.streamed and result.payload:  # a buffered runtime: its whole response, one chunk
+        yield {"PayloadChunk": {"Payload": result.payload}}
+    if tail:
+        complete["LogResult"] = logs.tail_base64(result.log)
+    yield {"InvokeComplete": complete}
+
+
+def _error_fields(payload: bytes) -> dict[str, str]:
+    """InvokeComplete's ErrorCode (the error type) and ErrorDetails (its message) from an error payload."""
+    try:
+        error = json.loads(payload)
+    except ValueError:
+        error = None
+    if not isinstance(error, dict):
+        return {"ErrorCode": "Unhandled", "ErrorDetails": payload.decode("utf-8", "replace")}
+    return {"ErrorCode": str(error.get("errorType") or "Unhandled"), "ErrorDetails": str(error.get("errorMessage") or "")}

@@ -34,7 +34,7 @@ MODULES: dict[str, str] = {
         "CreateFunction GetFunctionConfiguration GetFunction ListFunctions UpdateFunctionCode "
         "UpdateFunctionConfiguration DeleteFunction"
     ),
-    "invoke": "Invoke",
+    "invoke": "Invoke InvokeWithResponseStream",
     "layers": (
         "PublishLayerVersion GetLayerVersion GetLayerVersionByArn ListLayers ListLayerVersions "
         "DeleteLayerVersion AddLayerVersionPermission GetLayerVersionPolicy RemoveLayerVersionPermission"

@@ -45,6 +45,7 @@ class Binding:
     out_headers: dict[str, str] = field(default_factory=dict)  # member -> header name
     out_status: str | None = None  # member carrying the HTTP status
     out_payload: tuple[str, str] | None = None
+    out_events: str | None = None  # the payload's event-stream union shape (InvokeWithResponseStream)
     output_shape: str | None = None
     out_order: list[str] = field(default_factory=list)
 
@@ -88,7 +89,10 @@ def binding(op_name: str, service: str = model.LAMBDA) -> Binding:
                 found.out_status = name
         if shape.get("payload"):
             member = shape["payload"]
-            found.out_payload = (member, shapes[shape["members"][member]["shape"]]["type"])
+            payload_shape = shape["members"][member]["shape"]
+            found.out_payload = (member, shapes[payload_shape]["type"])
+            if shapes[payload_shape].get("eventstream"):
+                found.out_events = payload_shape
     return found
 
 
@@ -177,6 +181,12 @@ def serialize_result(bound: Binding, result: dict[str, Any]) -> tuple[int, dict[
         value = body_members.pop(member, None)
         if value is not None:
             headers[header] = str(value)
+    if bound.out_events:  # an iterator of events, each framed as it comes: the server writes it chunked
+        from lambdactl.protocols import eventstream
+
+        events = body_members.pop(bound.out_payload[0], None) or ()  # type: ignore[index]
+        headers["Content-Type"] = eventstream.CONTENT_TYPE
+        return status, headers, eventstream.encode_events(events, bound.out_events, model.shapes(bound.service))  # type: ignore[return-value]
     if bound.out_payload:
         member, kind = bound.out_payload
         value = body_members.pop(member, None)
@@ -237,7 +247,11 @@ def parse_response(op_name: str, status: int, headers: Any, body: bytes, service
     """The result dict from a 2xx response (headers: a case-insensitive mapping)."""
     bound = binding(op_name, service)
     out: dict[str, Any] = {}
-    if bound.out_payload:
+    if bound.out_events:
+        from lambdactl.protocols import eventstream
+
+        out[bound.out_payload[0]] = eventstream.decode_events(body, bound.out_events, model.shapes(service))  # type: ignore[index]
+    elif bound.out_payload:
         member, kind = bound.out_payload
         if kind == "blob":
             out[member] = body

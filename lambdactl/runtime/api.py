@@ -34,6 +34,9 @@ _REASONS = {100: b"Continue", 200: b"OK", 202: b"Accepted", 400: b"Bad Request",
             500: b"Internal Server Error"}
 _ACCEPTED = (202, b'{"status":"OK"}')
 _PARKED = object()  # /next is answered later, by dispatch()
+RESPONSE_MODE = b"lambda-runtime-function-response-mode"
+ERROR_TYPE_TRAILER = "lambda-runtime-function-error-type"
+ERROR_BODY_TRAILER = "lambda-runtime-function-error-body"
 
 
 _INVALID_REQUEST_ID = api_error("InvalidRequestID")
@@ -55,11 +58,18 @@ def error_type_from_header(value: str | None) -> str:
 class Invocation:
     """One event handed to the runtime, and what the runtime answered."""
 
-    __slots__ = ("request_id", "payload", "headers", "outcome", "body", "error_type")
+    __slots__ = ("request_id", "payload", "headers", "outcome", "body", "error_type", "on_chunk", "on_start",
+                 "streamed", "content_type")
 
-    def __init__(self, request_id: str, payload: bytes, headers: dict[str, str | None]) -> None:
+    def __init__(self, request_id: str, payload: bytes, headers: dict[str, str | None],
+                 on_chunk: Callable[[bytes], None] | None = None,
+                 on_start: Callable[[str | None], None] | None = None) -> None:  # fmt: skip
         self.request_id = request_id
         self.payload = payload
+        self.on_chunk = on_chunk  # where a streamed response's bytes go as they arrive (else: into body)
+        self.on_start = on_start  # told a streamed response's Content-Type before its first byte
+        self.streamed = False
+        self.content_type: str | None = None
         self.headers = b"".join(
             b"%s: %s\r\n" % (k.encode(), v.replace("\r", "").replace("\n", "").encode())
             for k, v in headers.items() if v
@@ -184,8 +194,9 @@ class RuntimeAPI:
                 reply = self._route(method, target.decode("latin-1"), headers, rfile, conn, keep_alive)
                 if reply is _PARKED:
                     continue
-                status, body, extra = reply if len(reply) == 3 else (*reply, b"")
-                keep_alive = keep_alive and status not in (400, 404, 405)  # a body we didn't read may follow
+                status, body, extra, *unread = reply if len(reply) >= 3 else (*reply, b"")
+                # a body we didn't read may follow
+                keep_alive = keep_alive and status not in (400, 404, 405) and not unread
                 conn.sendall(_reply(status, body, extra, keep_alive))
                 if not keep_alive:
                     return
@@ -199,7 +210,7 @@ class RuntimeAPI:
 
     def _route(
         self, method: bytes, target: str, headers: dict[bytes, bytes], rfile, conn, keep_alive: bool
-    ) -> Any:  # (status, body) or (status, body, extra header lines), or _PARKED
+    ) -> Any:  # (status, body[, extra header lines[, "unread": close, a body was left unread]]), or _PARKED
         path = target.split("?", 1)[0]
         if not path.startswith(_PREFIX):
             return _NOT_FOUND
@@ -211,6 +222,8 @@ class RuntimeAPI:
             return _NOT_FOUND
         if method != b"POST":
             return _BAD_METHOD
+        if parts[2:] == ["response"] and headers.get(RESPONSE_MODE, b"").lower() == b"streaming":
+            return self._stream(parts[1], rfile, conn, headers)
         try:
             body = _read_body(rfile, conn, headers)
         except http11.Malformed:
@@ -252,6 +265,53 @@ class RuntimeAPI:
             self._cond.notify_all()
         return _TOO_LARGE if body is None else _ACCEPTED
 
+    def _stream(self, request_id: str, rfile, conn: socket.socket, headers: dict[bytes, bytes]) -> tuple:
+        """A streamed response (``Lambda-Runtime-Function-Response-Mode: streaming``, chunked): each chunk
+        goes to the invocation's ``on_chunk`` as it arrives; an error the runtime meets mid-stream comes in
+        the trailers ``Lambda-Runtime-Function-Error-Type`` / ``-Error-Body`` (base64 JSON), as the Node.js
+        runtime interface client sends them."""
+        with self._cond:
+            invocation = self._current
+            if invocation is None:
+                return (*_transition_error("Ready" if self.initialized else "Init", "ResponseSent"), b"", "unread")
+            if invocation.request_id != request_id:
+                return (*_INVALID_REQUEST_ID, b"", "unread")
+            invocation.streamed = True
+        if headers.get(b"expect", b"").lower() == b"100-continue":
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        content_type = headers.get(b"content-type", b"").decode("latin-1") or None
+        if invocation.on_start is not None:
+            invocation.on_start(content_type)
+        sink, kept, total = invocation.on_chunk, [], 0
+        try:
+            if http11.is_chunked(headers.get(b"transfer-encoding", b"").decode("latin-1")):
+                for size in http11.chunk_sizes(rfile):
+                    total += size
+                    _deliver(http11.read_exactly(rfile, size), sink, kept, total)
+                trailers = {name.lower(): value for name, value in http11.read_headers(rfile)}
+            else:
+                length = http11.content_length(headers.get(b"content-length", b"").decode("latin-1"))
+                total = length
+                _deliver(http11.read_exactly(rfile, length), sink, kept, total)
+                trailers = {}
+        except http11.Malformed:
+            return (*_BAD_REQUEST, b"", "unread")
+        error_type = trailers.get(ERROR_TYPE_TRAILER)
+        with self._cond:
+            if self._current is not invocation:  # the invocation ended (timed out) while it streamed
+                return _transition_error("Ready", "ResponseSent")
+            self._current = None
+            invocation.content_type = content_type
+            if error_type:
+                invocation.outcome, invocation.error_type = "error", error_type_from_header(error_type)
+                invocation.body = _trailer_body(trailers.get(ERROR_BODY_TRAILER, ""))
+            elif sink is None and total > MAX_RESPONSE_BYTES:
+                invocation.outcome = "too_large"
+            else:
+                invocation.outcome, invocation.body = "response", b"".join(kept)
+            self._cond.notify_all()
+        return _ACCEPTED
+
     def _init_error(self, body: bytes | None, error_type: str | None) -> tuple:
         with self._cond:
             if self.initialized or self.init_error is not None:
@@ -259,6 +319,25 @@ class RuntimeAPI:
             self.init_error = (error_type_from_header(error_type), body or b"")
             self._cond.notify_all()
         return _ACCEPTED
+
+
+def _deliver(data: bytes, sink: Callable[[bytes], None] | None, kept: list[bytes], total: int) -> None:
+    """A streamed chunk to its sink, or kept for the payload while within MAX_RESPONSE_BYTES."""
+    if sink is not None:
+        if data:
+            sink(data)
+    elif total <= MAX_RESPONSE_BYTES:
+        kept.append(data)
+
+
+def _trailer_body(value: str) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return value.encode()
 
 
 def _reply(status: int, body: bytes, extra: bytes, keep_alive: bool) -> bytes:

@@ -153,7 +153,7 @@ class Environment:
                 "Lambda-Runtime-Trace-Id": request.trace_id,
                 "Lambda-Runtime-Client-Context": request.client_context,
                 "Lambda-Runtime-Cognito-Identity": request.cognito_identity,
-            })
+            }, on_chunk=request.on_chunk, on_start=request.on_stream_start)
             started = time.perf_counter()
             api.dispatch(invocation)
             answered = api.wait(lambda: invocation.outcome is not None, timeout)
@@ -200,6 +200,11 @@ class Environment:
     # -- results ------------------------------------------------------------------------
 
     def _answered(self, request: InvocationRequest, invocation: Invocation, duration_ms: float) -> InvocationResult:
+        result = self._answer_result(request, invocation, duration_ms)
+        result.streamed, result.content_type = invocation.streamed, invocation.content_type
+        return result
+
+    def _answer_result(self, request: InvocationRequest, invocation: Invocation, duration_ms: float) -> InvocationResult:
         if invocation.outcome == "response":
             return self._finish(request, invocation.body, duration_ms, None, None)
         if invocation.outcome == "too_large":

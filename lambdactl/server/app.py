@@ -613,6 +613,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {uuid.uuid4()}"]
         lines += [f"{name}: {value}" for name, value in pairs]
+        if not isinstance(payload, (bytes, bytearray)):  # a stream: each piece is sent as it comes
+            self._stream(status, lines, payload)
+            return
         given_length = any(name.lower() == "content-length" for name, _ in pairs)  # HEAD: the object's size
         if status not in rest_json.NO_BODY_STATUSES and not given_length:
             lines.append(f"Content-Length: {len(payload)}")
@@ -622,6 +625,30 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "HEAD":  # a HEAD response has no body, whatever its headers say
             payload = b""
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
+
+    def _stream(self, status: int, lines: list[str], pieces: Iterator[bytes]) -> None:
+        """A response body made while it is sent (InvokeWithResponseStream, a RESPONSE_STREAM function
+        URL): chunked to an HTTP/1.1 client, else written as it comes and ended by closing."""
+        chunked = self.request_version == "HTTP/1.1"
+        self.close_connection = self.close_connection or not chunked
+        lines.append("Transfer-Encoding: chunked" if chunked else "Connection: close")
+        if chunked and self.close_connection:
+            lines.append("Connection: close")
+        self.status = status
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            for piece in pieces:
+                if piece:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        except OSError:  # the client went away: what is left of the stream is dropped
+            self.close_connection = True
+            return
+        except Exception:  # noqa: BLE001 - a bug mid-stream: the status is sent, so the response is cut short
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            return
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
     def _reject(self, exc: errors.ServiceError) -> None:
         """Answer and close. The client may still be sending a body we won't read: stop our side, then

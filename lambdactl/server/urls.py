@@ -10,7 +10,8 @@ AWS4-HMAC-SHA256 …`` header or a presigned ``X-Amz-Signature``; signatures are
 verified) else 403; CORS preflights are answered from the config without invoking and
 its Access-Control-* headers replace the function's; a function error or a malformed
 response is 502 (a header or cookie that is not a valid HTTP field, e.g. one carrying CR/LF, included:
-it never reaches the wire). InvokeMode RESPONSE_STREAM is served buffered.
+it never reaches the wire). InvokeMode RESPONSE_STREAM is streamed: bytes reach the client as the
+function writes them (``stream_response``).
 """
 
 from __future__ import annotations
@@ -22,16 +23,22 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
 from lambdactl import errors
 from lambdactl.control.function_urls import URL_PREFIX, lookup
+from lambdactl.control.invoke import Piece, StreamStart, stream
 from lambdactl.control.records import LATEST
+from lambdactl.spec import InvocationResult
 
 Headers = list[tuple[str, str]]
 Response = tuple[int, Headers, bytes]
+StreamedResponse = tuple[int, Headers, "bytes | Iterator[bytes]"]
+HTTP_INTEGRATION_TYPE = "application/vnd.awslambda.http-integration-response"
+PRELUDE_END = b"\0" * 8  # after the JSON prelude of awslambda.HttpResponseStream
 
 _HOST_RE = re.compile(r"([a-z0-9]{32})\.lambda-url\.")
 _TEXT_TYPES = ("text/", "json", "xml", "javascript", "yaml")
@@ -55,7 +62,7 @@ def route(target: str, headers: Any) -> tuple[str, str] | None:
 
 
 def respond(planes: Any, url_id: str, method: str, target: str, headers: Any, body: bytes,
-            source_ip: str, protocol: str) -> Response:  # fmt: skip
+            source_ip: str, protocol: str) -> StreamedResponse:  # fmt: skip
     """Answer one function URL request (``planes`` lends a control plane, as for the API)."""
     try:
         return _respond(planes, url_id, method, target, headers, body, source_ip, protocol)
@@ -67,7 +74,7 @@ def respond(planes: Any, url_id: str, method: str, target: str, headers: Any, bo
 
 
 def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, body: bytes,
-             source_ip: str, protocol: str) -> Response:  # fmt: skip
+             source_ip: str, protocol: str) -> StreamedResponse:  # fmt: skip
     with planes.lease() as plane:
         found = lookup(plane, url_id)
         if found is None:
@@ -87,17 +94,80 @@ def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, b
         params: dict[str, Any] = {"FunctionName": name, "Payload": json.dumps(event).encode()}
         if qualifier != LATEST:
             params["Qualifier"] = qualifier
+        streaming = config.get("InvokeMode") == "RESPONSE_STREAM"
         try:
-            result = plane.call("Invoke", params)
+            if streaming:
+                started = stream(plane, params)
+                assert started is not None  # not a DryRun
+            else:
+                result = plane.call("Invoke", params)
         except errors.TooManyRequestsException:
             return 429, [("Content-Type", "application/json")], b'{"Message":"Rate Exceeded."}'
         except errors.RequestEntityTooLargeException:
             return 413, [("Content-Type", "application/json")], b'{"Message":"Request Entity Too Large"}'
-    status, out_headers, payload = BAD_GATEWAY if result.get("FunctionError") else map_response(result["Payload"])
+    if streaming:
+        status, out_headers, payload = stream_response(started[1])
+    else:
+        status, out_headers, payload = BAD_GATEWAY if result.get("FunctionError") else map_response(result["Payload"])
     if cors and origin:
         out_headers = [(k, v) for k, v in out_headers if not k.lower().startswith("access-control-")]
         out_headers += cors_headers(cors, origin, preflight=False)
     return status, out_headers, payload
+
+
+def stream_response(pieces: Iterator[Piece]) -> StreamedResponse:
+    """A RESPONSE_STREAM URL's answer, its body sent as the function writes it.
+
+    A function using ``awslambda.HttpResponseStream.from`` (Content-Type
+    ``application/vnd.awslambda.http-integration-response``) gives its status, headers and cookies in a
+    JSON prelude ended by 8 NUL bytes; the body follows. Another streamed Content-Type is the response's
+    own, status 200. A function that does not stream has its payload sent as it is, unmapped (recorded:
+    test_lambda.snapshot.json test_lambda_url_echo_invoke[RESPONSE_STREAM], whose body is the
+    function's whole return value; test_function_url_with_response_streaming: 200, "Hello, world!").
+    A failure before the first byte is 502; after it, the response just ends.
+    """
+    content_type = None
+    for piece in pieces:
+        if isinstance(piece, InvocationResult):  # a buffered runtime, or a failure before any byte
+            if piece.function_error:
+                return BAD_GATEWAY
+            return 200, [("Content-Type", "application/octet-stream")], piece.payload
+        if isinstance(piece, StreamStart):
+            content_type = piece.content_type
+            break
+    head = b""
+    for piece in pieces:  # until the prelude is complete (or, without one, the first byte) is known
+        if isinstance(piece, InvocationResult):
+            if piece.function_error and not head:
+                return BAD_GATEWAY
+            break
+        head += piece
+        if content_type != HTTP_INTEGRATION_TYPE or PRELUDE_END in head:
+            break
+    if content_type != HTTP_INTEGRATION_TYPE:
+        return 200, [("Content-Type", content_type or "application/octet-stream")], _bytes_of(pieces, head)
+    prelude, _, rest = head.partition(PRELUDE_END)
+    try:
+        metadata = json.loads(prelude or b"{}")
+    except ValueError:
+        return BAD_GATEWAY
+    status = metadata.get("statusCode", 200) if isinstance(metadata, dict) else None
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return BAD_GATEWAY
+    headers = [(str(k), _header_value(v)) for k, v in (metadata.get("headers") or {}).items()
+               if str(k).lower() not in _HOP_HEADERS]  # fmt: skip
+    headers += [("Set-Cookie", str(cookie)) for cookie in metadata.get("cookies") or []]
+    if not valid_fields(headers):
+        return BAD_GATEWAY
+    return status, headers, _bytes_of(pieces, rest)
+
+
+def _bytes_of(pieces: Iterator[Piece], first: bytes = b"") -> Iterator[bytes]:
+    if first:
+        yield first
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            yield piece
 
 
 def build_event(url_id: str, method: str, target: str, headers: Any, body: bytes, source_ip: str,

@@ -158,3 +158,56 @@ def _try(fn):
         return fn()
     except Exception as exc:  # noqa: BLE001 - the test inspects it
         return exc
+
+
+def _post_streaming(api: RuntimeAPI, request_id: str, chunks: list[bytes], trailers: dict[str, str]) -> bytes:
+    """A streamed /response as the Node.js runtime interface client sends it: chunked, trailers last."""
+    host, port = api.address.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (f"POST {BASE}/invocation/{request_id}/response HTTP/1.1\r\nHost: x\r\n"
+                "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
+                "Content-Type: text/plain\r\nTrailer: Lambda-Runtime-Function-Error-Type, "
+                "Lambda-Runtime-Function-Error-Body\r\n\r\n")  # fmt: skip
+        body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n"
+        body += "".join(f"{k}: {v}\r\n" for k, v in trailers.items()).encode() + b"\r\n"
+        sock.sendall(head.encode() + body)
+        return sock.recv(4096)
+
+
+def test_streamed_response_reaches_the_sink_chunk_by_chunk(api, connect):
+    """Lambda-Runtime-Function-Response-Mode: streaming (AWS docs, "Response streaming for custom
+    runtimes"; the Node.js runtime interface client's ResponseStream): each chunk goes to on_chunk."""
+    conn = connect(api)
+    got: list[bytes] = []
+    started: list[str | None] = []
+    inv = Invocation("r-s", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-s"}, on_chunk=got.append,
+                     on_start=started.append)  # fmt: skip
+    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.dispatch(inv))).start()
+    assert call(conn, "GET", "/invocation/next")[0] == 200
+    answer = _post_streaming(api, "r-s", [b"one,", b"two"], {})
+    assert answer.startswith(b"HTTP/1.1 202")
+    assert api.wait(lambda: inv.outcome is not None, 5)
+    assert (got, started, inv.outcome, inv.body, inv.streamed, inv.content_type) == (
+        [b"one,", b"two"], ["text/plain"], "response", b"", True, "text/plain")
+
+
+def test_streamed_response_error_trailers_and_collected_body(api, connect):
+    """An error met mid-stream arrives in the trailers (type, base64 JSON body); without a sink the
+    streamed bytes are collected as the payload."""
+    import base64
+
+    conn = connect(api)
+    inv = Invocation("r-t", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-t"})
+    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.dispatch(inv))).start()
+    assert call(conn, "GET", "/invocation/next")[0] == 200
+    error = json.dumps({"errorType": "Error", "errorMessage": "boom"}).encode()
+    _post_streaming(api, "r-t", [b"partial"], {"Lambda-Runtime-Function-Error-Type": "Function.Boom",
+                                               "Lambda-Runtime-Function-Error-Body": base64.b64encode(error).decode()})
+    assert api.wait(lambda: inv.outcome is not None, 5)
+    assert (inv.outcome, inv.error_type, inv.body) == ("error", "Function.Boom", error)
+    inv2 = Invocation("r-u", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-u"})
+    threading.Thread(target=lambda: api.dispatch(inv2)).start()
+    assert call(conn, "GET", "/invocation/next")[0] == 200
+    _post_streaming(api, "r-u", [b"all ", b"of it"], {})
+    assert api.wait(lambda: inv2.outcome is not None, 5)
+    assert (inv2.outcome, inv2.body) == ("response", b"all of it")

@@ -237,6 +237,117 @@ async function loadHandler(taskRoot, fullHandler) {
   return fn;
 }
 
+// --- Response streaming: awslambda.streamifyResponse / HttpResponseStream ----------------------
+//
+// As the runtime interface client: a streaming handler is `async (event, responseStream, context)`;
+// its response goes to /response as it is written, `Lambda-Runtime-Function-Response-Mode: streaming`,
+// chunked, and an error met on the way ends it with the trailers Lambda-Runtime-Function-Error-Type and
+// Lambda-Runtime-Function-Error-Body (the error JSON, base64).
+
+const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HANDLER_HIGHWATERMARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+const STREAM_RESPONSE = 'response';
+const HTTP_INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[HANDLER_STREAMING] = STREAM_RESPONSE;
+    if (options && Number.isInteger(options.highWaterMark)) handler[HANDLER_HIGHWATERMARK] = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream: class HttpResponseStream {
+    // The function URL's status, headers and cookies: a JSON prelude and 8 NUL bytes before the body.
+    static from(underlyingStream, prelude) {
+      underlyingStream.setContentType(HTTP_INTEGRATION_TYPE);
+      const metadata = JSON.stringify(prelude);
+      underlyingStream._onBeforeFirstWrite = (write) => {
+        write(metadata);
+        write(new Uint8Array(8));
+      };
+      return underlyingStream;
+    }
+  },
+};
+
+/** The POST of a streamed response: {stream (what the handler writes to), answered, fail(error)}. */
+function responseStream(id) {
+  const req = http.request({
+    host: HOST,
+    port: PORT,
+    method: 'POST',
+    path: `${PREFIX}/invocation/${id}/response`,
+    agent,
+    headers: {
+      'User-Agent': USER_AGENT,
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+      'Content-Type': 'application/octet-stream',
+    },
+  });
+  const answered = new Promise((resolve, reject) => {
+    req.on('response', (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  answered.catch(() => {}); // awaited once the handler is done; a refusal must not be an unhandled rejection
+  let started = false;
+  const write = req.write.bind(req);
+  const end = req.end.bind(req);
+  req.setContentType = (type) => {
+    if (started) throw runtimeError('Runtime.InvalidStreamingOperation', 'Cannot set content-type, too late.');
+    req.setHeader('Content-Type', type);
+  };
+  req.write = function (chunk, encoding, callback) {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && !(chunk instanceof Uint8Array)) chunk = JSON.stringify(chunk);
+    if (!started && typeof this._onBeforeFirstWrite === 'function') this._onBeforeFirstWrite((c) => write(c));
+    started = true;
+    return write(chunk, encoding, callback);
+  };
+  req.end = function (chunk, encoding, callback) {
+    if (typeof chunk === 'function') return end(chunk);
+    if (chunk != null) req.write(chunk, encoding);
+    return end(callback);
+  };
+  const fail = (error) => {
+    const response = toRapidResponse(error);
+    req.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': response.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(response)).toString('base64'),
+    });
+    if (!req.writableEnded) end();
+  };
+  return { stream: req, answered, fail };
+}
+
+async function invokeStreaming(handler, headers, body, id) {
+  const { stream, answered, fail } = responseStream(id);
+  let error;
+  try {
+    const event = JSON.parse(body.toString('utf8'));
+    const result = handler(event, stream, makeContext(headers, () => {}));
+    if (!result || typeof result.then !== 'function') {
+      error = 'Streaming does not support non-async handlers.';
+    } else {
+      if ((await result) !== undefined) console.warn('Streaming handlers ignore return values.');
+      if (!stream.writableEnded) error = 'Response stream is not finished.';
+    }
+  } catch (e) {
+    error = e == null ? new Error(String(e)) : e;
+  }
+  currentInvocation = null;
+  if (error != null) {
+    console.error('Invoke Error', toFormatted(error));
+    if (!stream.writableEnded) fail(error); // else it ended before the error: the response stands as sent
+  }
+  const res = await answered;
+  if (res.status !== 202) throw new Error(`POST /invocation/${id}/response answered ${res.status}: ${res.body}`);
+}
+
 // --- Invocation -------------------------------------------------------------------------------
 
 function parseHeaderJson(value) {
@@ -305,6 +416,7 @@ async function invoke(handler, headers, body) {
   if (headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
   else delete process.env._X_AMZN_TRACE_ID;
   currentInvocation = { id, onEmptyLoop: null };
+  if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) return invokeStreaming(handler, headers, body, id);
 
   let error;
   let result;
