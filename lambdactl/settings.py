@@ -311,8 +311,11 @@ def default_state_dir() -> Path:
 
 
 DEFAULT_REGION = "us-east-1"
+REGION_FILE = "region"  # in a state directory: its home region, the one whose state lies at its top
+REGIONS_DIR = "regions"  # regions/<region>/: every other region's state, laid out as a state directory
 _REGION = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"  # botocore's valid host label (compiled on first use)
 InvocationObserver = Callable[[dict, object], None]  # (function configuration, InvocationResult)
+_HOMES: dict[str, str] = {}  # state dir -> its home region, once read (a claim never changes)
 
 
 class Settings:
@@ -352,6 +355,14 @@ class Settings:
     def __repr__(self) -> str:
         return "Settings(" + ", ".join(f"{key}={value!r}" for key, value in vars(self).items()) + ")"
 
+    @property
+    def region_dir(self) -> Path:
+        """Where this region's state lives (database, code, workers' locks): the state directory for
+        its home region, else ``regions/<region>/`` inside it. Regions share nothing, as on AWS, so the
+        same function name lives in two regions independently while no table carries a region."""
+        home = _HOMES.get(str(self.state_dir)) or home_region(self.state_dir, self.region)
+        return self.state_dir if home == self.region else self.state_dir / REGIONS_DIR / self.region
+
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
         return f"{arn}:{qualifier}" if qualifier else arn
@@ -360,6 +371,36 @@ class Settings:
     def placeholder_role(self) -> str:
         """Used when create-function is given no --role (local use has no IAM)."""
         return f"arn:aws:iam::{self.account_id}:role/lambdactl-placeholder-role"
+
+
+def home_region(state_dir: Path, region: str) -> str:
+    """The region a state directory's top-level state belongs to: the region of the first command that
+    used it (a state directory made before regions were kept apart is claimed, with everything in it,
+    by the first command run on it, so its functions stay where that configuration saw them).
+    The claim is a hard link of a complete file: of racing commands exactly one wins."""
+    path = state_dir / REGION_FILE
+    try:
+        home = _HOMES[str(state_dir)] = path.read_text().strip()
+        return home
+    except FileNotFoundError:
+        pass
+    for folder in reversed([state_dir, *state_dir.parents]):  # what lambdactl creates is private (0700)
+        if not folder.exists():
+            try:
+                folder.mkdir(mode=0o700)
+            except FileExistsError:  # a racing command made it
+                pass
+    tmp = state_dir / f".{REGION_FILE}.{os.getpid()}.{os.urandom(4).hex()}"
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(region + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:  # another command claimed it first
+        pass
+    finally:
+        tmp.unlink()
+    home = _HOMES[str(state_dir)] = path.read_text().strip()
+    return home
 
 
 if __name__ == "__main__":

@@ -226,6 +226,7 @@ def snapshot(state_dir: Path) -> tuple[list[str], list[tuple[str, int, bytes]]]:
         (str(path.relative_to(state_dir)), path.stat().st_size, path.read_bytes())
         for path in state_dir.rglob("*")
         if path.is_file() and not path.name.startswith("lambdactl.db")
+        and path != state_dir / "region"  # which region the directory's top holds: like the database itself
     ) if state_dir.exists() else []
     return dump, files
 

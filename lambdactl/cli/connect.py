@@ -66,8 +66,8 @@ def control_plane(globals_: Globals) -> Caller:
     from lambdactl.state import discovery
 
     served = discovery.find(local.settings.state_dir)
-    if served and served.get("region") == local.settings.region:
-        return ServedPlane(_remote(served["url"], globals_), local)
+    if served:  # it answers every region: each request names ours
+        return ServedPlane(_remote(served["url"], globals_, local.settings.region), local)
     from lambdactl.events import background
 
     if background.warm_invokes():
@@ -75,11 +75,14 @@ def control_plane(globals_: Globals) -> Caller:
     return local
 
 
-def _remote(url: str, globals_: Globals) -> Caller:
+def _remote(url: str, globals_: Globals, region: str | None = None) -> Caller:
+    """A server's plane; ``region`` (else ``--region`` / AWS_REGION / AWS_DEFAULT_REGION if set) is
+    the one its requests are for, as an SDK's."""
     from lambdactl.server.client import RemotePlane
 
+    region = region or globals_.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     # As the aws CLI: 0 means no timeout (a socket timeout of 0 would be a non-blocking socket).
-    return RemotePlane(url, timeout=float(globals_.cli_read_timeout or 0) or None)
+    return RemotePlane(url, timeout=float(globals_.cli_read_timeout or 0) or None, region=region or None)
 
 
 class ServedPlane:
@@ -119,17 +122,17 @@ class WorkerPlane:
         from lambdactl.events import background
 
         settings = self.local.settings
-        worker = background.find_worker(settings.state_dir, settings.region)
+        worker = background.find_worker(settings)
         if worker is not None:
             from lambdactl.server.client import EndpointConnectionError
 
             try:
-                return _remote(worker["url"], self.globals).call(op_name, params)
+                return _remote(worker["url"], self.globals, settings.region).call(op_name, params)
             except EndpointConnectionError as exc:
                 if exc.sent:
                     raise
         result = self.local.call(op_name, params)
-        background.ensure_running(settings.state_dir, settings.region, (params["FunctionName"], params.get("Qualifier")))
+        background.ensure_running(settings, (params["FunctionName"], params.get("Qualifier")))
         return result
 
     def __getattr__(self, name: str) -> Any:

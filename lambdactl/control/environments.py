@@ -39,7 +39,7 @@ class OneShotEnvironments:
             from lambdactl import errors
             from lambdactl.runtime.slots import ReservedSlots
 
-            slots = ReservedSlots(self.settings.state_dir)
+            slots = ReservedSlots(self.settings.region_dir)
             if (lease := slots.take(spec.function_name, reserved)) is None:
                 slots.close()
                 raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
@@ -72,9 +72,9 @@ def warm_planes(settings: Settings, extra_env: dict[str, str] | None = None) -> 
     from lambdactl.runtime.slots import ReservedSlots
 
     pool = EnvironmentPool(account_limit=concurrency_limit(), extra_env=extra_env,
-                           slots=ReservedSlots(settings.state_dir))
+                           slots=ReservedSlots(settings.region_dir))
     pool.endpoints = lambda: hosting.endpoints(settings)  # serve and the worker point them at themselves
-    writer = logs.batch_writes(settings.state_dir)  # a warm invoke hands its log over and returns
+    writer = logs.batch_writes(settings.region_dir)  # a warm invoke hands its log over and returns
     pool.on_close.append(lambda: logs.stop_batching(writer))
 
     def plane() -> ControlPlane:

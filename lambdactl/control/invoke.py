@@ -120,7 +120,7 @@ class Target(NamedTuple):
     unreserved: int  # the account's unreserved concurrency (for functions without a reservation)
 
 
-# (state dir, name, version) -> (generation, target); see _target.
+# (region dir, name, version) -> (generation, target); see _target.
 _TARGETS: dict[tuple[str, str, str], tuple[int, Target]] = {}
 
 
@@ -137,7 +137,7 @@ def _target(plane: ControlPlane, ref: Any, qualifier: str | None) -> Target:
         return Target(require_function(plane, ref, version), reserved_concurrency(plane, ref.name),
                       unreserved_concurrency(plane))  # fmt: skip
     version = qualifier or LATEST
-    key = (str(plane.settings.state_dir), ref.name, version)
+    key = (str(plane.settings.region_dir), ref.name, version)
     cached = _TARGETS.get(key)
     if cached is not None and cached[0] == plane.store.generation_hint():
         return cached[1]

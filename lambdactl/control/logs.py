@@ -62,7 +62,7 @@ def append(plane: ControlPlane, group: str, stream: str, text: str) -> None:
     if not text:
         return
     now = int(time.time() * 1000)
-    writer = _WRITERS.get(str(plane.settings.state_dir))
+    writer = _WRITERS.get(str(plane.settings.region_dir))
     if writer is not None:
         writer.submit(group, stream, now, text)
         return
@@ -159,7 +159,7 @@ def stop_batching(writer: BatchWriter) -> None:
 
 def flush(plane: ControlPlane) -> None:
     """Make every log line this process has handed over readable."""
-    writer = _WRITERS.get(str(plane.settings.state_dir))
+    writer = _WRITERS.get(str(plane.settings.region_dir))
     if writer is not None:
         writer.flush()
 

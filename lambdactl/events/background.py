@@ -1,6 +1,6 @@
 """The state directory's background worker, as other processes see it: its lock, starting it, finding it.
 
-One worker per state directory, guarded by an flock on ``async-worker.lock``. Besides queued
+One worker per region of a state directory (``Settings.region_dir``), guarded by an flock on ``async-worker.lock``. Besides queued
 events and mappings (``events/worker.py``), it runs ``lambdactl invoke``'s synchronous invocations
 in warm environments: it serves the Lambda API on 127.0.0.1 (a port the OS picks) and says where
 in ``worker.json`` (``{"pid", "url", "region"}``; ``url`` is null while it starts). A CLI invoke
@@ -23,9 +23,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdactl.state.store import private_state_dir
+
+if TYPE_CHECKING:
+    from lambdactl.settings import Settings
 
 LOCK_NAME = "async-worker.lock"
 LOG_NAME = "async-worker.log"
@@ -64,14 +67,16 @@ def held(state_dir: Path) -> bool:
     return True
 
 
-def ensure_running(state_dir: Path, region: str, warm: tuple[str, str | None] | None = None) -> None:
-    """Start a background worker for ``state_dir`` unless one holds the lock (cheap when it does);
-    ``warm`` = (function, qualifier) to start one environment of before it takes invokes."""
-    from lambdactl import settings
+def ensure_running(settings: Settings, warm: tuple[str, str | None] | None = None) -> None:
+    """Start a background worker for the settings' region of their state directory unless one holds
+    the lock (cheap when it does); ``warm`` = (function, qualifier) to start one environment of before
+    it takes invokes. Each region has its worker (its lock and ``worker.json`` are in its region dir)."""
+    from lambdactl import settings as lambdactl_settings
 
-    if not settings.AUTO_WORKER.get() or held(state_dir):
+    state_dir, region = settings.region_dir, settings.region
+    if not lambdactl_settings.AUTO_WORKER.get() or held(state_dir):
         return
-    argv = [sys.executable, "-m", "lambdactl.events.worker", str(state_dir), region]
+    argv = [sys.executable, "-m", "lambdactl.events.worker", str(settings.state_dir), region]
     if warm:
         argv += [warm[0], warm[1] or ""]
     log = os.open(Path(state_dir) / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -103,12 +108,13 @@ def warm_invokes() -> bool:
     return settings.WARM_INVOKE.get()
 
 
-def find_worker(state_dir: Path, region: str) -> dict[str, Any] | None:
+def find_worker(settings: Settings) -> dict[str, Any] | None:
     """The running worker that can take this process's invokes (same region and settings), waiting
     while one starts; None when there is none."""
     from lambdactl.state import discovery
     from lambdactl.settings import fingerprint
 
+    state_dir, region = settings.region_dir, settings.region
     deadline = time.monotonic() + STARTING_WAIT_S
     while True:
         record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)

@@ -65,7 +65,7 @@ _QUEUED = threading.Event()  # set when this process queued work: an in-process 
 def ensure_running(plane: ControlPlane) -> None:
     """Start a background worker for the plane's state directory unless one holds the lock (cheap when it does)."""
     _QUEUED.set()
-    background.ensure_running(plane.settings.state_dir, plane.settings.region)
+    background.ensure_running(plane.settings)
 
 
 class Worker:
@@ -101,7 +101,7 @@ class Worker:
     def drain(self, timeout: float | None = None) -> bool:
         """Return True once nothing is pending, processing here whenever no other worker holds the lock."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        lock = WorkerLock(self._plane().settings.state_dir)
+        lock = WorkerLock(self._plane().settings.region_dir)
         timer = threading.Timer(timeout, self._stop.set) if timeout is not None else None
         if timer:
             timer.daemon = True
@@ -124,7 +124,7 @@ class Worker:
 
 
     def _serve_forever(self) -> None:
-        lock = WorkerLock(self._plane().settings.state_dir)
+        lock = WorkerLock(self._plane().settings.region_dir)
         while not self._stop.is_set():
             if lock.try_acquire():
                 try:
@@ -168,7 +168,7 @@ class Worker:
                     # their state directory exists
                     if (idle_s is not None and now - max(idle_since, self._active_at()) >= idle_s
                             and (idle_s == 0 or not timers.armed(plane)
-                                 or not (plane.settings.state_dir / "lambdactl.db").exists())):
+                                 or not (plane.settings.region_dir / "lambdactl.db").exists())):
                         return
                 if idle_s is not None and now - checked > 1:  # a background worker leaves to `serve`
                     checked = now
@@ -338,9 +338,10 @@ def main(argv: list[str]) -> None:
     from lambdactl.state import discovery
     from lambdactl.server.serve import listen
 
-    state_dir, region, *warm = argv
-    settings = Settings(state_dir=Path(state_dir), region=region)
-    lock = WorkerLock(settings.state_dir)
+    top, region, *warm = argv
+    settings = Settings(state_dir=Path(top), region=region)
+    state_dir = settings.region_dir  # the region's worker: its lock, record and log are there
+    lock = WorkerLock(state_dir)
     if not lock.try_acquire():
         return
     from lambdactl.state.leftovers import sweep_run_dirs
@@ -368,7 +369,7 @@ def main(argv: list[str]) -> None:
         worker.heartbeat = lambda: _republish(state_dir, publish)
         while True:
             worker.run(idle_s=lambdactl_settings.WORKER_IDLE_S.get())
-            if discovery.find(state_dir) or not pending(planes()):  # else: queued while we were leaving
+            if discovery.find(top) or not pending(planes()):  # else: queued while we were leaving
                 return
     finally:
         discovery.withdraw(state_dir, discovery.WORKER_FILE_NAME)

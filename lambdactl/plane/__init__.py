@@ -79,14 +79,18 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 class ControlPlane:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self.store = Store(self.settings.state_dir)
+
+    @cached_property
+    def store(self) -> Store:
+        """The database of the plane's region (``Settings.region_dir``), opened on first use."""
+        return Store(self.settings.region_dir)
 
     @cached_property
     def code(self) -> CodeStore:
         """The content-addressed code store (its module is loaded by the operations that touch code only)."""
         from lambdactl.state.blobs import CodeStore
 
-        return CodeStore(self.settings.state_dir)
+        return CodeStore(self.settings.region_dir)
 
     @cached_property
     def environments(self) -> EnvironmentProvider:
@@ -113,7 +117,8 @@ class ControlPlane:
         return handler(self, params)
 
     def close(self) -> None:
-        self.store.close()
+        if "store" in self.__dict__:
+            self.store.close()
 
 
 def _named(target: str) -> Any:

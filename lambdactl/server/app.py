@@ -23,13 +23,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import ipaddress
+import os
 import socket
 import sys
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -115,6 +116,34 @@ class Planes:
         self._cond = threading.Condition()
         self._all: list[Store] = []
         self._idle: list[Store] = []
+        self._regions: dict[str, Planes] = {settings.region: self}
+        # serve sets this: the warm pool (and event worker) of a region its first request opens
+        self.open_region: Callable[[Settings], EnvironmentProvider | None] = lambda _settings: None
+
+    def region(self, region: str | None) -> Planes:
+        """The planes of ``region`` (a request's signing region; None: the server's own), made on first use."""
+        if not region or region == self.settings.region:
+            return self
+        with self._cond:
+            found = self._regions.get(region)
+        if found is not None:
+            return found
+        settings = self.settings.replace(region=region)  # a malformed region raises here
+        with self._cond:
+            found = self._regions.get(region)
+            if found is None:
+                found = self._regions[region] = Planes(settings, self.open_region(settings), self.limit)
+        return found
+
+    def regions(self) -> list[Planes]:
+        """The planes of every region with state in the state directory (for URLs naming no region)."""
+        from lambdactl.settings import REGIONS_DIR, home_region
+
+        root = self.settings.state_dir
+        names = {home_region(root, self.settings.region), self.settings.region}
+        with contextlib.suppress(OSError):
+            names |= {entry.name for entry in os.scandir(root / REGIONS_DIR) if entry.is_dir()}
+        return [self.region(name) for name in sorted(names)]
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[ControlPlane]:
@@ -130,7 +159,7 @@ class Planes:
                 raise errors.throttled("ConcurrentRequestLimitExceeded")
             if self._idle:
                 return self._idle.pop()
-            store = Store(self.settings.state_dir)
+            store = Store(self.settings.region_dir)
             self._all.append(store)
             return store
 
@@ -140,6 +169,10 @@ class Planes:
             self._cond.notify()
 
     def close(self) -> None:
+        with self._cond:
+            others = [planes for region, planes in self._regions.items() if planes is not self]
+        for planes in others:
+            planes.close()
         self.environments.close()
         with self._cond:
             stores = list(self._all)
@@ -162,10 +195,6 @@ class LeasedPlane(ControlPlane):
         if self._store is None:
             self._store = self._planes.take()
         return self._store
-
-    @store.setter
-    def store(self, value: Store) -> None:
-        """ControlPlane's own store is not made: this plane's comes from the pool."""
 
     def release(self) -> None:
         if self._store is not None:
@@ -446,7 +475,7 @@ class LambdaServer(ThreadingHTTPServer):
             plane_op = model.plane_operation(op_name, codec.service)
             if op_name not in services.implemented(codec.service):
                 raise protocols.UnknownOperationException(f"lambdactl does not implement {plane_op} yet.")
-            with self.planes.lease() as plane:
+            with self.planes.region(services.signed_region(headers, query)).lease() as plane:
                 trust.check(plane, plane_op, params, caller)
                 result = plane.call(plane_op, params)
             return codec.serialize_result(op_name, result)

@@ -24,7 +24,10 @@ class EndpointConnectionError(errors.LambdactlError):
 
 
 class RemotePlane:
-    def __init__(self, endpoint_url: str, timeout: float | None = None) -> None:
+    """``region``: the region the requests are for, named as SDKs name it, in a SigV4 credential scope
+    (a lambdactl server reads it and verifies no signature); None: the server's own region."""
+
+    def __init__(self, endpoint_url: str, timeout: float | None = None, region: str | None = None) -> None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise errors.UsageError(f"Invalid endpoint: {endpoint_url}")
@@ -32,6 +35,7 @@ class RemotePlane:
         self._scheme, self._host, self._port = parts.scheme, str(parts.hostname), parts.port
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
+        self._region = region
         self._conn: Any = None
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +44,13 @@ class RemotePlane:
         service, colon, name = op_name.rpartition(":")
         codec = protocols.codec(service if colon else model.LAMBDA)
         method, target, headers, body = codec.build_request(name, params)
+        if self._region:
+            import time
+
+            meta = model.metadata(service if colon else model.LAMBDA)
+            scope = f"{time.strftime('%Y%m%d', time.gmtime())}/{self._region}/{meta.get('signingName') or meta['endpointPrefix']}"
+            headers = {**headers, "Authorization": f"AWS4-HMAC-SHA256 Credential=lambdactl/{scope}/aws4_request, "
+                                                   "SignedHeaders=host, Signature=unverified"}
         status, response_headers, data = self.send(method, target, headers, body)
         if status >= 300:
             raise codec.parse_error(status, response_headers, data)

@@ -61,7 +61,20 @@ def serve(
     from lambdactl.control.provisioned import warm_all
 
     warm_all(planes)  # provisioned concurrency: started in the background, never reaped
-    worker = Worker(planes)
+    workers = [Worker(planes)]
+
+    def open_region(region_settings: Settings) -> Any:
+        """Another region, on its first request (or at start if it has state): its own warm pool
+        (Lambda's concurrency is per region) and event worker, its functions pointed at this server."""
+        region_pool, region_planes = warm_planes(region_settings)
+        region_pool.endpoints = pool.endpoints
+        warm_all(region_planes)
+        region_worker = Worker(region_planes)
+        workers.append(region_worker)
+        region_worker.start()
+        return region_pool
+
+    server.planes.open_region = open_region
     stop = threading.Event()
     child: list[Any] = []
 
@@ -76,7 +89,8 @@ def serve(
     if project is not None:
         _watch(project, planes, pool, server, stop)
     discovery.publish(settings.state_dir, server.url, settings.region)
-    worker.start()
+    workers[0].start()
+    server.planes.regions()  # the regions with state: their queued events, mappings and schedules run
     try:
         print(f"lambdactl serve: listening on {server.url} (state dir {settings.state_dir})", file=sys.stderr, flush=True)
         print(f"lambdactl serve: function URLs at {server.url}/lambda-url/<url-id>/<path>", file=sys.stderr, flush=True)
@@ -91,7 +105,8 @@ def serve(
         return _run_command(command, server.url, settings, child)
     finally:
         discovery.withdraw(settings.state_dir)
-        worker.stop(timeout=10)
+        for worker in workers:
+            worker.stop(timeout=10)
         server.stop()
 
 

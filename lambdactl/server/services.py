@@ -26,6 +26,7 @@ from lambdactl.protocols import Request, Response
 
 LAMBDA = model.LAMBDA
 FORM_TYPE = "application/x-www-form-urlencoded"
+_REGION = re.compile(r"Credential=[^/,\s]*/\d{8}/([^/,\s]+)/[^/,\s]+/aws4_request")
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
 # AWS services that speak rest-xml (their errors are XML even when lambdactl does not serve them).
 REST_XML_SIGNING_NAMES = frozenset({"s3", "s3-outposts", "s3-object-lambda", "route53", "cloudfront"})
@@ -113,6 +114,16 @@ def credential_scope(headers: Any, query: dict[str, list[str]]) -> str | None:
     credential = (query.get("X-Amz-Credential") or [""])[0]
     parts = credential.split("/")
     return parts[3] if len(parts) == 5 and parts[4] == "aws4_request" else None
+
+
+def signed_region(headers: Any, query: dict[str, list[str]]) -> str | None:
+    """The region in the request's SigV4 credential scope (what the caller's SDK is configured for),
+    or None when it is unsigned (the server's own region answers)."""
+    found = _REGION.search(headers.get("Authorization") or "")
+    if found:
+        return found.group(1)
+    parts = (query.get("X-Amz-Credential") or [""])[0].split("/")
+    return parts[2] if len(parts) == 5 and parts[4] == "aws4_request" else None
 
 
 def candidates(headers: Any, query: dict[str, list[str]]) -> tuple[str, ...]:

@@ -64,8 +64,11 @@ def test_region_and_account_from_flags_and_env(cli, hello_zip):
     out = cli.create("r1", hello_zip, "--region", "eu-west-2", env={"LAMBDACTL_ACCOUNT_ID": "111122223333"}).json
     assert out["FunctionArn"] == "arn:aws:lambda:eu-west-2:111122223333:function:r1"
     assert out["Role"] == "arn:aws:iam::111122223333:role/lambdactl-placeholder-role"
-    got = cli("get-function-configuration", "--function-name", "r1", env={"AWS_REGION": "ap-south-1"}).json
-    assert got["FunctionArn"] == "arn:aws:lambda:ap-south-1:123456789012:function:r1"
+    # Regions are apart, as on AWS: r1 lives in eu-west-2 only, whichever way the region is given.
+    got = cli("get-function-configuration", "--function-name", "r1", env={"AWS_REGION": "eu-west-2"}).json
+    assert got["FunctionArn"] == "arn:aws:lambda:eu-west-2:123456789012:function:r1"
+    missing = cli("get-function-configuration", "--function-name", "r1", env={"AWS_REGION": "ap-south-1"}, rc=254)
+    assert "Function not found: arn:aws:lambda:ap-south-1:123456789012:function:r1" in missing.stderr
 
 
 def test_get_function_and_configuration(cli, hello_zip):

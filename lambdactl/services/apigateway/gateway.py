@@ -478,7 +478,7 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
         from lambdactl.services.apigatewayv2 import operations as http
 
         with planes.lease() as plane:
-            key = (str(plane.settings.state_dir), api_id)
+            key = (str(plane.settings.region_dir), api_id)
             cached = _APIS.get(key)
             flavour: Any
             docs: dict[str, Any]

@@ -1,0 +1,81 @@
+"""One `serve` answers every region, each apart, for the region a request is signed for (SigV4 credential
+scope), as AWS does: functions, ARNs, queues. Recordings: LocalStack's ``test_lambda_api.snapshot.json``
+(``test_get_function_wrong_region``, ``test_lambda_code_location_zipfile`` / ``function_arn_other_region_exc``:
+an ARN of another region is a 404 "Functions from 'X' are not reachable in this region ('Y')")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.config import Config
+from .conftest import boto3, create, lambdactl, zip_bytes
+
+EU = "eu-west-1"
+
+
+def regional(server, service: str, region: str):  # type: ignore[no-untyped-def]
+    return boto3.client(service, endpoint_url=server.url, region_name=region, aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+
+
+def test_two_regions_keep_their_own_functions(server, client) -> None:
+    europe = regional(server, "lambda", EU)
+    home = create(client, "regional-twin", Environment={"Variables": {"WHERE": "home"}})
+    away = create(europe, "regional-twin", Environment={"Variables": {"WHERE": "away"}})  # no conflict
+    assert home["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:regional-twin"
+    assert away["FunctionArn"] == f"arn:aws:lambda:{EU}:123456789012:function:regional-twin"
+    create(europe, "regional-eu-only")
+    names_eu = {f["FunctionName"] for f in europe.list_functions()["Functions"]}
+    names_home = {f["FunctionName"] for f in client.list_functions()["Functions"]}
+    assert {"regional-twin", "regional-eu-only"} <= names_eu and "regional-eu-only" not in names_home
+    assert europe.get_function_configuration(FunctionName="regional-twin")["Environment"]["Variables"] == {"WHERE": "away"}
+    # a version and an alias carry the region too
+    version = europe.publish_version(FunctionName="regional-twin")
+    assert version["FunctionArn"] == f"arn:aws:lambda:{EU}:123456789012:function:regional-twin:1"
+    alias = europe.create_alias(FunctionName="regional-twin", Name="live", FunctionVersion="1")
+    assert alias["AliasArn"] == f"arn:aws:lambda:{EU}:123456789012:function:regional-twin:live"
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_alias(FunctionName="regional-twin", Name="live")
+    # the function runs in its region: AWS_REGION inside is eu-west-1
+    europe.update_function_code(FunctionName="regional-eu-only", ZipFile=zip_bytes(
+        "import os\ndef handler(event, context):\n    return [os.environ['AWS_REGION'], context.invoked_function_arn]\n"))
+    result = json.loads(europe.invoke(FunctionName="regional-eu-only")["Payload"].read())
+    assert result == [EU, f"arn:aws:lambda:{EU}:123456789012:function:regional-eu-only"]
+    europe.delete_function(FunctionName="regional-twin")
+    assert client.get_function(FunctionName="regional-twin")["Configuration"]["Environment"]["Variables"] == {"WHERE": "home"}
+
+
+def test_an_arn_is_found_in_its_region_only(server, client) -> None:
+    europe = regional(server, "lambda", EU)
+    arn = create(europe, "regional-arn")["FunctionArn"]
+    assert europe.get_function(FunctionName=arn)["Configuration"]["FunctionArn"] == arn
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:  # recorded: function_arn_other_region_exc
+        client.get_function(FunctionName=arn)
+    assert caught.value.response["Error"]["Message"] == f"Functions from '{EU}' are not reachable in this region ('us-east-1')"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_queues_and_layers_are_regional(server) -> None:
+    home, europe = regional(server, "sqs", "us-east-1"), regional(server, "sqs", EU)
+    url = europe.create_queue(QueueName="regional-queue")["QueueUrl"]
+    arn = europe.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert arn == f"arn:aws:sqs:{EU}:123456789012:regional-queue"
+    assert url in europe.list_queues().get("QueueUrls", [])
+    assert not [u for u in home.list_queues().get("QueueUrls", []) if u.endswith("/regional-queue")]
+    lam = regional(server, "lambda", EU)
+    layer = lam.publish_layer_version(LayerName="regional-layer", Content={"ZipFile": zip_bytes("x = 1\n")})
+    assert layer["LayerVersionArn"] == f"arn:aws:lambda:{EU}:123456789012:layer:regional-layer:1"
+    assert not regional(server, "lambda", "us-east-1").list_layer_versions(LayerName="regional-layer")["LayerVersions"]
+
+
+def test_cli_takes_region_from_flag_and_environment_through_serve(server, client) -> None:
+    create(regional(server, "lambda", "ap-south-1"), "regional-cli")
+    env = {"LAMBDACTL_STATE_DIR": str(server.state_dir), "PATH": "/usr/bin:/bin"}
+    by_flag = lambdactl("get-function-configuration", "--function-name", "regional-cli", "--region", "ap-south-1", env=env)
+    assert by_flag.returncode == 0, by_flag.stderr
+    assert json.loads(by_flag.stdout)["FunctionArn"] == "arn:aws:lambda:ap-south-1:123456789012:function:regional-cli"
+    by_env = lambdactl("list-functions", "--query", "Functions[].FunctionName", env={**env, "AWS_REGION": "ap-south-1"})
+    assert "regional-cli" in json.loads(by_env.stdout)
+    home = lambdactl("get-function", "--function-name", "regional-cli", env=env)
+    assert home.returncode == 254 and "Function not found" in home.stderr
