@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -47,3 +48,46 @@ def test_an_open_state_directory_is_tightened_with_a_notice(cli, state_dir):
         f"lambdactl: made the state directory {state_dir} private (mode 755 -> 700): "
         "it holds functions' environment variables"]
     assert cli("list-functions").stderr == ""  # once
+
+
+LEAKY_HANDLER = '''
+import os
+
+def handler(event, context):
+    print("token", os.environ["TOKEN"], "payload", event["secret"])
+    return {"echo": event["secret"]}
+'''
+
+
+def test_secrets_never_land_in_a_file_others_can_read(cli, make_zip, state_dir, tmp_path):
+    """Every file lambdactl writes during create, a sync invoke, an async one and its drain: those
+    holding the function's environment variable or its payloads are 0600 under a 0700 state
+    directory, and nothing holding them is left in the temp directory lambdactl was given."""
+    temp = tmp_path / "tmp"
+    temp.mkdir(mode=0o777)
+    temp.chmod(0o1777)  # as /tmp
+    env = {"TMPDIR": str(temp), "TEMP": str(temp), "TMP": str(temp)}
+    secrets = [b"env-5ecret-e7a1", b"payload-5ecret-0c3d", b"async-5ecret-9b2f"]
+    cli("create-function", "--function-name", "leaky", "--runtime", "python3.12", "--handler", "app.handler",
+        "--zip-file", f"fileb://{make_zip({'app.py': LEAKY_HANDLER})}", "--environment", f"Variables={{TOKEN={secrets[0].decode()}}}",
+        env=env)
+    out = tmp_path / "out.json"
+    cli("invoke", "--function-name", "leaky", "--cli-binary-format", "raw-in-base64-out",
+        "--payload", json.dumps({"secret": secrets[1].decode()}), str(out), env=env)
+    assert secrets[1] in out.read_bytes()
+    cli("invoke", "--function-name", "leaky", "--invocation-type", "Event", "--cli-binary-format", "raw-in-base64-out",
+        "--payload", json.dumps({"secret": secrets[2].decode()}), str(tmp_path / "async.json"), env=env)
+    cli("drain", env=env)
+    holders: dict[bytes, list[Path]] = {secret: [] for secret in secrets}
+    for root in (state_dir, temp):
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()
+                for secret in secrets:
+                    if secret in data:
+                        holders[secret].append(path)
+    assert all(holders.values()), holders  # the walk sees where they are kept (the database): it can fail
+    assert mode(state_dir) == 0o700
+    exposed = {str(p): oct(mode(p)) for paths in holders.values() for p in paths if mode(p) & 0o077}
+    assert not exposed, exposed
+    assert not [p for paths in holders.values() for p in paths if temp in p.parents], holders
