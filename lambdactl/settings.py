@@ -156,7 +156,8 @@ IDLE_TIMEOUT_S: Setting[float] = Setting(
     "LAMBDACTL_IDLE_TIMEOUT_S", number, 300.0, "an idle warm environment is stopped after this many seconds"
 )
 LOG_RETENTION_EVENTS: Setting[int] = Setting(
-    "LAMBDACTL_LOG_RETENTION_EVENTS", integer, 10000, "log events kept per log group"
+    "LAMBDACTL_LOG_RETENTION_EVENTS", integer, 10000,
+    "log events kept per log group (at most 5% more between trims); a trim gives the space back to the disk"
 )
 CGROUP: Setting[str] = Setting(
     "LAMBDACTL_CGROUP", one_of("auto", "off"), "auto",

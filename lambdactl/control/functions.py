@@ -382,4 +382,5 @@ def delete_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
     from lambdactl.control.layers import referenced_code
 
     plane.code.collect_garbage(referenced_code(plane))
+    plane.store.reclaim()  # the function's versions, aliases, queued events: their space goes back
     return {"StatusCode": 204}  # the model maps the HTTP status into the output, so the aws CLI prints it

@@ -67,10 +67,13 @@ def append(plane: ControlPlane, group: str, stream: str, text: str) -> None:
         writer.submit(group, stream, now, text)
         return
     with plane.store.write() as conn:
-        _insert(conn, group, stream, now, text)
+        trimmed = _insert(conn, group, stream, now, text)
+    if trimmed:
+        plane.store.reclaim()
 
 
-def _insert(conn: Any, group: str, stream: str, now: int, text: str) -> None:
+def _insert(conn: Any, group: str, stream: str, now: int, text: str) -> bool:
+    """Store the lines; True when older events were trimmed (their space is then ``Store.reclaim``ed)."""
     # As Lambda's log delivery: a line longer than 256 KB is cut there.
     lines = [(group, stream, now, line[:MAX_LINE]) for line in text.splitlines() if line.strip()]
     keep = retention_events()
@@ -78,12 +81,13 @@ def _insert(conn: Any, group: str, stream: str, now: int, text: str) -> None:
     conn.executemany("INSERT INTO log_events (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)", lines)
     last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
     if last // step == (last - len(lines)) // step:
-        return
+        return False
     cutoff = conn.execute(
         "SELECT id FROM log_events WHERE log_group = ? ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?", (group, keep)
     ).fetchone()
     if cutoff:
         conn.execute("DELETE FROM log_events WHERE log_group = ? AND id <= ?", (group, cutoff[0]))
+    return cutoff is not None
 
 
 class BatchWriter:
@@ -131,8 +135,9 @@ class BatchWriter:
                 batch, self._pending, upto = self._pending, [], self._submitted
             try:
                 with self.store.write() as conn:
-                    for entry in batch:
-                        _insert(conn, *entry)
+                    trimmed = [_insert(conn, *entry) for entry in batch]
+                if any(trimmed):
+                    self.store.reclaim()
             except Exception as exc:  # noqa: BLE001 - the writer must outlive a full disk or a locked database
                 print(f"lambdactl: {len(batch)} invocation logs lost: {type(exc).__name__}: {exc}",
                       file=sys.stderr, flush=True)  # fmt: skip

@@ -42,6 +42,7 @@ from lambdactl.plane import ControlPlane, Settings
 from lambdactl.events import background, destinations, queue
 from lambdactl.events.background import WorkerLock
 from lambdactl.state import discovery
+from lambdactl.state.store import reclaim_space
 
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
@@ -161,8 +162,9 @@ class Worker:
                 if pollers.sync(plane) or running or queue.pending(plane):
                     idle_since, pruned = now, False
                 else:
-                    if not pruned:
+                    if not pruned:  # once per idle spell: old events go, and the space they held
                         queue.prune(plane, RETAIN_SUCCEEDED)
+                        plane.store.reclaim()
                         pruned = True
                     # enabled schedules keep a background worker (not a drain) alive to fire them, while
                     # their state directory exists
@@ -377,6 +379,7 @@ def main(argv: list[str]) -> None:
             server.stop()  # lets in-flight invokes finish, then closes the pool
         else:
             pool.close()
+        reclaim_space(settings.state_dir)
         lock.release()
 
 

@@ -108,6 +108,9 @@ def serve(
         for worker in workers:
             worker.stop(timeout=10)
         server.stop()
+        from lambdactl.state.store import reclaim_space
+
+        reclaim_space(settings.state_dir)  # serve's logs and events may have grown the WAL: leave it empty
 
 
 def _watch(project: Any, planes: Any, pool: Any, server: Any, stop: Any) -> None:

@@ -25,6 +25,8 @@ from lambdactl.state.migrations import migrate
 
 DB_NAME = "lambdactl.db"
 BUSY_TIMEOUT_MS = 60_000
+RECLAIM_WAIT_MS = 200  # how long giving space back waits for other connections, then leaves it for later
+INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 _checked: set[str] = set()  # state dirs this process made sure are private
@@ -87,6 +89,7 @@ class Store:
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             _enable_wal(conn)
+            _enable_incremental_vacuum(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.row_factory = sqlite3.Row
@@ -133,6 +136,22 @@ class Store:
     def read_one(self, sql: str, args: tuple = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, args).fetchone()
 
+    def reclaim(self) -> bool:
+        """Give deleted rows' space back to the file system (after a log trim, a deleted function):
+        free pages are cut off the database's end (it is INCREMENTAL) and the WAL is checkpointed and
+        truncated. Waits at most RECLAIM_WAIT_MS for other connections: a busy database keeps its
+        space until the next call. True when the WAL was truncated."""
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {RECLAIM_WAIT_MS}")
+        try:
+            conn.executescript("PRAGMA incremental_vacuum;")  # execute() would free one page per call
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError:  # locked past the wait
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return not busy
+
     def close(self) -> None:
         if self._watch is not None:
             self._watch.close()
@@ -141,6 +160,29 @@ class Store:
             self._conn.close()
             self._conn = None
             self._schemas.clear()
+
+
+def reclaim_space(root: Path) -> None:
+    """``Store.reclaim`` on a connection of its own (a long-running process leaving)."""
+    store = Store(root)
+    try:
+        store.reclaim()
+    finally:
+        store.close()
+
+
+def _enable_incremental_vacuum(conn: sqlite3.Connection) -> None:
+    """Make the database INCREMENTAL, so ``Store.reclaim`` can cut free pages off its end. That takes
+    a VACUUM (the WAL switch has written the first page): a few milliseconds for a new database, once
+    for one an older lambdactl made. VACUUM is one write transaction, safe beside other processes'
+    readers and writers; a database busy past the busy timeout is converted by a later connection."""
+    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+        return
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError:
+        pass
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:
