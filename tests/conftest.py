@@ -22,6 +22,13 @@ from typing import Any
 
 import pytest
 
+# pytest loads this file as `conftest`; test modules import its helpers as `tests.conftest`. One module, not two
+# (a second copy would make its own temporary HOME and state directories).
+sys.modules.setdefault("tests.conftest", sys.modules[__name__])
+
+HELLO_PY = 'def handler(event, context):\n    return {"hello": event.get("name", "world")}\n'
+SUITE_HOME_BEFORE = pytest.StashKey[dict[str, tuple[int, int, str]]]()
+
 try:
     # The awscli wheel here is the v2 code base: importing `awscli` (tests/render) installs an import hook that
     # aliases a *later* `import botocore` to awscli's vendored copy, whose data files differ (no .json.gz), which
@@ -31,20 +38,70 @@ except ImportError:  # the test extras are not installed
     pass
 
 # Never the user's: what a test could reach without naming a state directory (LAMBDACTL_STATE_DIR unset,
-# XDG_STATE_HOME redirected here for this process and every lambdactl it starts). tests/test_isolation.py
-# runs tests under a HOME whose default state directory holds a function and checks nothing changed.
+# XDG_STATE_HOME redirected here for this process and every lambdactl it starts).
 ISOLATED_XDG_STATE = Path(tempfile.mkdtemp(prefix="lambdactl-tests-xdg-state-"))
 INHERITED_TARGETS = ("LAMBDACTL_STATE_DIR", "LAMBDACTL_ENDPOINT_URL", "LAMBDACTL_SERVE_STATE_DIR", "AWS_ENDPOINT_URL_LAMBDA")
+# Nor the user's HOME: the suite and everything it starts (lambdactl, pip, npm, docker, rustup's proxies that pip
+# asks for a version) run under SUITE_HOME, a read-only HOME whose default state directory holds a function, as a
+# user's would. The last test, tests/test_isolation.py::test_the_suite_left_home_untouched, checks that no byte of
+# it changed. Caches and tool state that a HOME would hold go to SUITE_SCRATCH instead.
+SUITE_HOME = Path(tempfile.mkdtemp(prefix="lambdactl-tests-home-"))
+SUITE_SCRATCH = Path(tempfile.mkdtemp(prefix="lambdactl-tests-scratch-"))
+HOME_CHECK = "tests/test_isolation.py::test_the_suite_left_home_untouched"
+
+
+def home_tree(root: Path) -> dict[str, tuple[int, int, str]]:
+    """Every path under ``root`` with its mode, mtime and content hash: what a write would change."""
+    import hashlib
+
+    found = {}
+    for path in sorted(root.rglob("*")):
+        info = path.lstat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        found[str(path.relative_to(root))] = (info.st_mode, info.st_mtime_ns, digest)
+    return found
+
+
+def _set_read_only(root: Path, read_only: bool) -> None:
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~0o222 if read_only else mode | 0o200)
+
+
+def _prepare_suite_home() -> None:
+    """A user's HOME in miniature: ``~/.local/state/lambdactl`` with a function in it; then read-only."""
+    real_home = Path.home()
+    if "PYENV_ROOT" not in os.environ and (real_home / ".pyenv").is_dir():
+        os.environ["PYENV_ROOT"] = str(real_home / ".pyenv")  # pyenv's shims find their interpreters there
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDACTL_")) and k != "XDG_STATE_HOME"}
+    env["HOME"] = str(SUITE_HOME)
+    code = SUITE_SCRATCH / "users-own.zip"
+    with zipfile.ZipFile(code, "w") as zf:
+        zf.writestr("app.py", HELLO_PY)
+    subprocess.run([*lambdactl_command(), "create-function", "--function-name", "users-own", "--runtime",
+                    "python3.12", "--handler", "app.handler", "--role", "arn:aws:iam::123456789012:role/r",
+                    "--zip-file", f"fileb://{code}"], env=env, check=True, capture_output=True)  # fmt: skip
+    assert (SUITE_HOME / ".local/state/lambdactl/lambdactl.db").is_file()
+    os.environ["HOME"] = str(SUITE_HOME)
+    os.environ["XDG_CACHE_HOME"] = str(SUITE_SCRATCH / "cache")  # pip's cache
+    os.environ["npm_config_cache"] = str(SUITE_SCRATCH / "npm")
+    os.environ["RUSTUP_HOME"] = str(SUITE_SCRATCH / "rustup")  # the rustc proxy writes its settings.toml there
+    os.environ["DOCKER_CONFIG"] = str(SUITE_SCRATCH / "docker")
+    _set_read_only(SUITE_HOME, True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["XDG_STATE_HOME"] = str(ISOLATED_XDG_STATE)
     for key in INHERITED_TARGETS:
         os.environ.pop(key, None)
+    _prepare_suite_home()
+    config.stash[SUITE_HOME_BEFORE] = home_tree(SUITE_HOME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(ISOLATED_XDG_STATE, ignore_errors=True)
+    _set_read_only(SUITE_HOME, False)
+    for path in (ISOLATED_XDG_STATE, SUITE_HOME, SUITE_SCRATCH):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 # Where every test runs containers, real pollers, kill -9 rounds or many processes (seconds each): with the
@@ -64,9 +121,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.nodeid.startswith(SLOW_MODULES) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
-
-
-HELLO_PY = 'def handler(event, context):\n    return {"hello": event.get("name", "world")}\n'
+    items.sort(key=lambda item: item.nodeid == HOME_CHECK)  # last: it checks what every other test did
 
 
 def lambdactl_command() -> list[str]:

@@ -3,59 +3,41 @@ and the README's quickstart runs twice in a row in any clone (its own temporary 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import lambdactl_command
+from tests.conftest import SUITE_HOME, SUITE_HOME_BEFORE, home_tree
 
 ROOT = Path(__file__).resolve().parent.parent
-# A slice of the suite that starts lambdactl every way a test does: CLI subprocesses, `serve`, in-process planes.
-SAMPLE = ["tests/ergonomics/test_function_output.py", "tests/server/test_lifecycle.py", "tests/state/test_store.py"]
 
 
-def tree(root: Path) -> dict[str, tuple[int, int, str]]:
-    """Every path under ``root`` with its mode, mtime and content hash: what a write would change."""
-    found = {}
-    for path in sorted(root.rglob("*")):
-        info = path.lstat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-        found[str(path.relative_to(root))] = (info.st_mode, info.st_mtime_ns, digest)
-    return found
+def test_the_suite_left_home_untouched(pytestconfig: pytest.Config) -> None:
+    """Runs last (tests/conftest.py orders it): not a byte of the read-only HOME, and of the function in its
+    default state directory, changed while every other test ran."""
+    assert os.environ["HOME"] == str(SUITE_HOME) and (SUITE_HOME / ".local/state/lambdactl/lambdactl.db").is_file()
+    assert home_tree(SUITE_HOME) == pytestconfig.stash[SUITE_HOME_BEFORE]
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_tests_leave_a_read_only_home_and_its_default_state_dir_untouched(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    user_state = home / ".local" / "state" / "lambdactl"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAMBDACTL_", "AWS_")) and k != "XDG_STATE_HOME"}
-    env.update(HOME=str(home), PYENV_ROOT=os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv")))
-    code = tmp_path / "mine.zip"
-    subprocess.run([sys.executable, "-m", "zipfile", "-c", str(code), str(ROOT / "samples/hello-python/app.py")], check=True)
-    subprocess.run([*lambdactl_command(), "create-function", "--function-name", "users-own", "--runtime", "python3.12",
-                    "--handler", "app.handler", "--zip-file", f"fileb://{code}"],
-                   env=env, check=True, capture_output=True)  # fmt: skip
-    assert (user_state / "lambdactl.db").is_file()  # the default state directory, as the user has it
-    for path in [home, *home.rglob("*")]:  # read-only (binding for anyone but root; the hashes catch root)
-        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-    before = tree(home)
-    try:
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SAMPLE],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=540)  # fmt: skip
-    finally:
-        for path in [home, *home.rglob("*")]:
-            path.chmod(path.stat().st_mode | stat.S_IWUSR)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert re.search(r"\d+ passed", run.stdout)
-    assert tree(home) == {k: (v[0] | stat.S_IWUSR, v[1], v[2]) for k, v in before.items()}
+def test_a_test_that_writes_home_fails_the_suite(tmp_path: Path) -> None:
+    stray = tmp_path / "test_stray.py"
+    stray.write_text("from pathlib import Path\n\n\ndef test_writes_home():\n"
+                     "    (Path.home() / '.local/state/lambdactl/stray').write_text('x')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(stray),
+                          "tests/test_isolation.py::test_the_suite_left_home_untouched"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:]
+    if os.geteuid() == 0:  # root writes through the read-only bits: the hash check is what catches it
+        assert re.search(r"FAILED tests/test_isolation.py::test_the_suite_left_home_untouched", run.stdout), run.stdout
+    else:
+        assert "PermissionError" in run.stdout, run.stdout
 
 
 def quickstart() -> str:
