@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lambdactl import errors
 from lambdactl.templates.resolve import Resource, expand
 
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -58,9 +59,12 @@ def from_sam(template: dict[str, Any]) -> dict[str, Any]:
                                                         "Resource": props["Target"]["Arn"]}]}})
             props["Target"] = {**props["Target"], "RoleArn": {"Fn::GetAtt": [role, "Arn"]}}
         elif resource.type == "AWS::ApiGatewayV2::Api" and "__Routes" in props:
-            _http_api(lid, props.pop("__Routes"), out)
+            _http_api(lid, props.pop("__Routes"), props.pop("__Stage", "$default"), out)
         elif resource.type == "AWS::ApiGateway::RestApi" and "__Routes" in props:
             _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), out)
+        if props.pop("__Auth", None):
+            raise errors.LambdactlError(f"{lid}: authorizers are not written as CloudFormation yet (export --format sam keeps them)")
+        props.pop("__StageVariables", None)
         if resource.depends_on:
             body["DependsOn"] = resource.depends_on
         body["Properties"] = props
@@ -100,7 +104,7 @@ def _after_function(resource: Resource, out: dict[str, Any]) -> None:
     out[f"{lid}Alias{name}"] = {"Type": "AWS::Lambda::Alias", "Properties": alias_props}
 
 
-def _http_api(lid: str, routes: list[dict[str, Any]], out: dict[str, Any]) -> None:
+def _http_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str, Any]) -> None:
     route_ids = []
     for n, route in enumerate(routes, 1):
         integration, route_id = f"{lid}Integration{n}", f"{lid}Route{n}"
@@ -111,8 +115,9 @@ def _http_api(lid: str, routes: list[dict[str, Any]], out: dict[str, Any]) -> No
         out[route_id] = {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
             "ApiId": {"Ref": lid}, "RouteKey": key, "Target": {"Fn::Sub": f"integrations/${{{integration}}}"}}}
         route_ids.append(route_id)
-    out[f"{lid}ApiGatewayDefaultStage"] = {"Type": "AWS::ApiGatewayV2::Stage", "DependsOn": route_ids, "Properties": {
-        "ApiId": {"Ref": lid}, "StageName": "$default", "AutoDeploy": True}}
+    name = "ApiGatewayDefaultStage" if stage == "$default" else f"{stage}Stage"
+    out[f"{lid}{name}"] = {"Type": "AWS::ApiGatewayV2::Stage", "DependsOn": route_ids, "Properties": {
+        "ApiId": {"Ref": lid}, "StageName": stage, "AutoDeploy": True}}
 
 
 def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str, Any]) -> None:

@@ -105,7 +105,8 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
 
     def tell(change: dict[str, Any]) -> None:
         if report:
-            report(f"{change['Action']:<22} {change['LogicalResourceId']} ({change['ResourceType']})")
+            reason = f": {change['Reason']}" if change.get("Reason") else ""
+            report(f"{change['Action']:<22} {change['LogicalResourceId']} ({change['ResourceType']}){reason}")
     for position, resource in enumerate(ordered):
         lid, kind = resource.logical_id, resource.type
         condition = resource.properties.get("__Condition")
@@ -114,7 +115,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         wanted.add(lid)
         if resources.is_skipped(kind):
             applied[lid] = resources.skipped_attributes(ctx, lid, kind)
-            changes.append(_change(lid, kind, "Skip (not run locally)", ""))
+            changes.append({**_change(lid, kind, "Skip (not run locally)", ""), "Reason": resources.skip_reason(kind)})
             tell(changes[-1])
             continue
         old = records.get(lid)

@@ -48,8 +48,12 @@ def expand(template: dict[str, Any]) -> list[Resource]:
     """The template's resources with SAM's expanded, in template order."""
     globals_ = template.get("Globals") or {}
     out: list[Resource] = []
-    http_routes: list[dict[str, Any]] = []
-    rest_routes: list[dict[str, Any]] = []
+    implicit = {"HttpApi": "ServerlessHttpApi", "Api": "ServerlessRestApi"}
+    routes: dict[str, list[dict[str, Any]]] = {  # an API's logical id -> the routes its functions' events add
+        lid: [] for lid, body in template["Resources"].items()
+        if isinstance(body, dict) and body.get("Type") in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")}
+    explicit = {lid: "Api" if template["Resources"][lid]["Type"] == "AWS::Serverless::Api" else "HttpApi" for lid in routes}
+    routes.update({name: [] for name in implicit.values()})
     buckets: dict[str, Resource] = {}
     notifications: list[tuple[str, dict[str, Any], str]] = []
     for lid, body in template["Resources"].items():
@@ -62,7 +66,11 @@ def expand(template: dict[str, Any]) -> list[Resource]:
             props["__Condition"] = body["Condition"]
         if kind == "AWS::Serverless::Function":
             props = _merge_globals(globals_.get("Function") or {}, props)
-            out.extend(_function(lid, props, depends, http_routes, rest_routes, notifications))
+            out.extend(_function(lid, props, depends, routes, explicit, notifications))
+        elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+            api_kind = kind.rsplit(":", 1)[1]
+            props = _merge_globals(globals_.get(api_kind) or {}, props)
+            out.extend(_api(lid, api_kind, props, routes[lid], depends))
         elif kind == "AWS::Serverless::LayerVersion":
             layer = {"LayerName": props.get("LayerName", lid), "Content": {"LocalUri": props.get("ContentUri")},
                      "CompatibleRuntimes": props.get("CompatibleRuntimes"), "Description": props.get("Description"),
@@ -82,12 +90,47 @@ def expand(template: dict[str, Any]) -> list[Resource]:
         configs = bucket.properties.setdefault("NotificationConfiguration", {}).setdefault("LambdaConfigurations", [])
         configs.append(config)
         bucket.depends_on.append(f"{function_id}{config.pop('__Event')}Permission")
-    if http_routes:
+    if routes["ServerlessHttpApi"]:
         out.append(Resource("ServerlessHttpApi", "AWS::ApiGatewayV2::Api",
-                            {"Name": {"Ref": "AWS::StackName"}, "ProtocolType": "HTTP", "__Routes": http_routes}))
-    if rest_routes:
+                            {"Name": {"Ref": "AWS::StackName"}, "ProtocolType": "HTTP", "__Routes": routes["ServerlessHttpApi"]}))
+    if routes["ServerlessRestApi"]:
         out.append(Resource("ServerlessRestApi", "AWS::ApiGateway::RestApi",
-                            {"Name": {"Ref": "AWS::StackName"}, "__Routes": rest_routes}))
+                            {"Name": {"Ref": "AWS::StackName"}, "__Routes": routes["ServerlessRestApi"]}))
+    return out
+
+
+def _api(lid: str, kind: str, props: dict[str, Any], routes: list[dict[str, Any]], depends: list[str]) -> list[Resource]:
+    """An explicit ``AWS::Serverless::Api`` (REST, ``StageName`` required) or ``AWS::Serverless::HttpApi`` (stage
+    ``$default`` unless named): its routes come from the functions' events naming it (``RestApiId``/``ApiId``),
+    its Lambda authorizers from ``Auth`` (each with the permission SAM adds); HTTP APIs take ``CorsConfiguration``."""
+    condition = {"__Condition": props["__Condition"]} if "__Condition" in props else {}
+    stage = props.get("StageName", "$default" if kind == "HttpApi" else None)
+    if not stage:
+        raise TemplateError(f"Resource {lid}: property StageName is required for AWS::Serverless::Api")
+    auth = props.get("Auth") or {}
+    for name, authorizer in (auth.get("Authorizers") or {}).items():
+        if "FunctionArn" not in authorizer:
+            raise TemplateError(f"Resource {lid}: authorizer {name} is not a Lambda authorizer (FunctionArn): "
+                                "lambdactl runs Lambda authorizers only (no Cognito user pools, no JWT issuers here)")
+    api: dict[str, Any] = {"Name": props.get("Name") or {"Ref": "AWS::StackName"}, "__Routes": routes, "__Stage": stage,
+                           "__Auth": auth, **condition}
+    if kind == "HttpApi":
+        api["ProtocolType"] = "HTTP"
+        cors = props.get("CorsConfiguration")
+        if cors is True:
+            cors = {"AllowOrigins": ["*"], "AllowHeaders": ["*"], "AllowMethods": ["*"]}
+        if cors:
+            api["CorsConfiguration"] = cors
+        if props.get("StageVariables"):
+            api["__StageVariables"] = props["StageVariables"]
+    elif props.get("Variables"):
+        api["__StageVariables"] = props["Variables"]
+    out = [Resource(lid, "AWS::ApiGatewayV2::Api" if kind == "HttpApi" else "AWS::ApiGateway::RestApi", api, depends)]
+    for name, authorizer in (auth.get("Authorizers") or {}).items():
+        out.append(Resource(f"{lid}{name}AuthorizerPermission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": authorizer["FunctionArn"], "Principal": "apigateway.amazonaws.com",
+            "SourceArn": {"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${" + lid + "}/authorizers/*"},
+            **condition}))
     return out
 
 
@@ -115,8 +158,8 @@ FUNCTION_PROPERTIES = ("FunctionName", "Handler", "Runtime", "MemorySize", "Time
 DESTINATION_TYPES = ("SQS", "SNS", "Lambda", "EventBridge", "S3Bucket")
 
 
-def _function(lid: str, props: dict[str, Any], depends: list[str], http_routes: list[dict[str, Any]],
-              rest_routes: list[dict[str, Any]], notifications: list[tuple[str, dict[str, Any], str]]) -> list[Resource]:
+def _function(lid: str, props: dict[str, Any], depends: list[str], routes: dict[str, list[dict[str, Any]]],
+              explicit: dict[str, str], notifications: list[tuple[str, dict[str, Any], str]]) -> list[Resource]:
     if "InlineCode" in props:
         code: dict[str, Any] = {"ZipInline": props["InlineCode"]}
     elif props.get("CodeUri") is not None:
@@ -190,9 +233,15 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], http_routes: 
             path = spec.get("Path")
             if kind == "Api" and (not method or not path):
                 raise TemplateError(f"Event {name} of {lid}: Api events need Path and Method")
-            (http_routes if kind == "HttpApi" else rest_routes).append(
-                {"Method": method, "Path": path, "FunctionArn": arn})
+            key = "ApiId" if kind == "HttpApi" else "RestApiId"
+            target = spec.get(key)
             api = "ServerlessHttpApi" if kind == "HttpApi" else "ServerlessRestApi"
+            if target is not None:
+                if not (isinstance(target, dict) and explicit.get(target.get("Ref")) == kind):
+                    raise TemplateError(f"Event {name} of {lid}: {key} must be a !Ref to an AWS::Serverless::{kind} of this template")
+                api = target["Ref"]
+            routes[api].append({"Method": method, "Path": path, "FunctionArn": arn,
+                                **({"Authorizer": spec["Auth"].get("Authorizer")} if isinstance(spec.get("Auth"), dict) else {})})
             out.append(permission(f"{eid}Permission", "apigateway.amazonaws.com",
                                   SourceArn={"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${" + api + "}/*"}))
         else:

@@ -51,8 +51,20 @@ class Context:
         return str(props.get(key) or f"{self.stack}-{logical_id}"[:limit])
 
 
+SKIP_REASONS = {
+    "AWS::IAM::": "IAM is not enforced here: references get a placeholder ARN",
+    "AWS::DynamoDB::": "no DynamoDB here (a table's stream is fed with dynamodbstreams put-record)",
+    "AWS::Serverless::SimpleTable": "no DynamoDB here (a table's stream is fed with dynamodbstreams put-record)",
+}
+
+
 def is_skipped(kind: str) -> bool:
     return kind.startswith(SKIPPED)
+
+
+def skip_reason(kind: str) -> str:
+    return next((reason for prefix, reason in SKIP_REASONS.items() if kind.startswith(prefix)),
+                f"{kind.split('::')[1]} is not run by lambdactl")
 
 
 def skipped_attributes(ctx: Context, logical_id: str, kind: str) -> Attributes:
@@ -520,9 +532,23 @@ class Stream:
         _ignore_missing(ctx.plane, "kinesis:DeleteStream", {"StreamName": record["physical_id"]})
 
 
+def _invocation_uri(ctx: Context, function_arn: str) -> str:
+    return f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def _route_authorizer(route: dict[str, Any], auth: dict[str, Any], ids: dict[str, str]) -> str | None:
+    """The authorizer id a route uses: its event's ``Auth.Authorizer``, else the API's ``DefaultAuthorizer``."""
+    name = route.get("Authorizer") or auth.get("DefaultAuthorizer")
+    if not name or name in ("NONE", "AWS_IAM"):
+        return None
+    if name not in ids:
+        raise TemplateError(f"Authorizer {name} is not defined in the API's Auth.Authorizers")
+    return ids[name]
+
+
 class HttpApi:
-    """An HTTP API (SAM's implicit ``ServerlessHttpApi``: one Lambda proxy route per ``HttpApi`` event,
-    a ``$default`` stage deploying automatically), or a plain ``AWS::ApiGatewayV2::Api`` quick create."""
+    """An HTTP API: SAM's implicit ``ServerlessHttpApi`` or an ``AWS::Serverless::HttpApi`` (one Lambda proxy route per
+    ``HttpApi`` event, its Lambda authorizers, a stage deploying automatically), or a plain ``AWS::ApiGatewayV2::Api``."""
 
     @staticmethod
     def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
@@ -531,15 +557,31 @@ class HttpApi:
         base.setdefault("ProtocolType", "HTTP")
         api = ctx.plane.call("apigatewayv2:CreateApi", base)
         api_id = api["ApiId"]
+        auth = props.get("__Auth") or {}
+        ids = {}
+        for name, spec in (auth.get("Authorizers") or {}).items():
+            identity = (spec.get("Identity") or {}).get("Headers") or []
+            ids[name] = ctx.plane.call("apigatewayv2:CreateAuthorizer", {
+                "ApiId": api_id, "Name": name, "AuthorizerType": "REQUEST", "AuthorizerUri": _invocation_uri(ctx, spec["FunctionArn"]),
+                "AuthorizerPayloadFormatVersion": str(spec.get("AuthorizerPayloadFormatVersion", "2.0")),
+                "EnableSimpleResponses": bool(spec.get("EnableSimpleResponses", False)),
+                "IdentitySource": [f"$request.header.{header}" for header in identity],
+                "AuthorizerResultTtlInSeconds": int((spec.get("Identity") or {}).get("ReauthorizeEvery", 0))})["AuthorizerId"]
         for route in props.get("__Routes", []):
             integration = ctx.plane.call("apigatewayv2:CreateIntegration", {
                 "ApiId": api_id, "IntegrationType": "AWS_PROXY", "IntegrationUri": route["FunctionArn"],
                 "PayloadFormatVersion": "2.0"})
             key = "$default" if not route.get("Path") else f"{route['Method']} {route['Path']}"
-            ctx.plane.call("apigatewayv2:CreateRoute", {"ApiId": api_id, "RouteKey": key,
-                                                         "Target": f"integrations/{integration['IntegrationId']}"})
-        if props.get("__Routes"):
-            ctx.plane.call("apigatewayv2:CreateStage", {"ApiId": api_id, "StageName": "$default", "AutoDeploy": True})
+            params = {"ApiId": api_id, "RouteKey": key, "Target": f"integrations/{integration['IntegrationId']}"}
+            authorizer = _route_authorizer(route, auth, ids)
+            if authorizer:
+                params.update(AuthorizationType="CUSTOM", AuthorizerId=authorizer)
+            ctx.plane.call("apigatewayv2:CreateRoute", params)
+        if props.get("__Routes") or "__Stage" in props:
+            stage = {"ApiId": api_id, "StageName": props.get("__Stage", "$default"), "AutoDeploy": True}
+            if props.get("__StageVariables"):
+                stage["StageVariables"] = props["__StageVariables"]
+            ctx.plane.call("apigatewayv2:CreateStage", stage)
         return api_id, {"Ref": api_id, "ApiEndpoint": api["ApiEndpoint"], "ApiId": api_id}
 
     update = None
@@ -550,14 +592,32 @@ class HttpApi:
 
 
 class RestApi:
-    """SAM's implicit ``ServerlessRestApi``: a resource per path segment, a Lambda proxy method per
-    ``Api`` event, deployed to the ``Prod`` stage as SAM does."""
+    """A REST API: SAM's implicit ``ServerlessRestApi`` (stage ``Prod``) or an ``AWS::Serverless::Api`` (its
+    ``StageName``): a resource per path segment, a Lambda proxy method per ``Api`` event, TOKEN/REQUEST
+    Lambda authorizers from ``Auth``; or a plain ``AWS::ApiGateway::RestApi`` (its parts are resources of their own)."""
 
     @staticmethod
     def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
         api = ctx.plane.call("apigateway:CreateRestApi", {"name": str(props.get("Name") or lid)})
         api_id = api["id"]
         resources = {r["path"]: r["id"] for r in ctx.plane.call("apigateway:GetResources", {"restApiId": api_id})["items"]}
+        auth = props.get("__Auth") or {}
+        ids = {}
+        for name, spec in (auth.get("Authorizers") or {}).items():
+            kind = str(spec.get("FunctionPayloadType", "TOKEN")).upper()
+            identity = spec.get("Identity") or {}
+            params = {"restApiId": api_id, "name": name, "type": kind, "authorizerUri": _invocation_uri(ctx, spec["FunctionArn"]),
+                      "authorizerResultTtlInSeconds": int(identity.get("ReauthorizeEvery", 300))}
+            if kind == "TOKEN":
+                params["identitySource"] = f"method.request.header.{identity.get('Header', 'Authorization')}"
+                if identity.get("ValidationExpression"):
+                    params["identityValidationExpression"] = identity["ValidationExpression"]
+            else:
+                sources = [f"method.request.header.{h}" for h in identity.get("Headers") or []] + [
+                    f"method.request.querystring.{q}" for q in identity.get("QueryStrings") or []]
+                if sources:
+                    params["identitySource"] = ", ".join(sources)
+            ids[name] = ctx.plane.call("apigateway:CreateAuthorizer", params)["id"]
         for route in props.get("__Routes", []):
             path = "/" + str(route["Path"]).strip("/")
             parent = resources["/"]
@@ -568,13 +628,16 @@ class RestApi:
                         "restApiId": api_id, "parentId": parent, "pathPart": part})["id"]
                 parent = resources[sub]
             method = "ANY" if route["Method"] in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else route["Method"]
+            authorizer = _route_authorizer(route, auth, ids)
             ctx.plane.call("apigateway:PutMethod", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
-                                                   "authorizationType": "NONE"})
-            uri = f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{route['FunctionArn']}/invocations"
+                                                   "authorizationType": "CUSTOM" if authorizer else "NONE",
+                                                   **({"authorizerId": authorizer} if authorizer else {})})
             ctx.plane.call("apigateway:PutIntegration", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
-                                                        "type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": uri})
-        if props.get("__Routes"):
-            ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "Prod"})
+                                                        "type": "AWS_PROXY", "integrationHttpMethod": "POST",
+                                                        "uri": _invocation_uri(ctx, route["FunctionArn"])})
+        if props.get("__Routes") or "__Stage" in props:
+            ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": props.get("__Stage", "Prod"),
+                                                           **({"variables": props["__StageVariables"]} if props.get("__StageVariables") else {})})
         return api_id, {"Ref": api_id, "RootResourceId": resources["/"]}
 
     update = None

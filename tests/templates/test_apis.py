@@ -1,0 +1,155 @@
+"""SAM's own API resources: `AWS::Serverless::Api` and `AWS::Serverless::HttpApi` that functions' events name
+(`RestApiId`/`ApiId`), with their stage, CORS and Lambda authorizers, served for real; `SimpleTable` is skipped
+with its reason. Shapes as in SAM's translator inputs (api_with_auth_all_minimum, http_api_lambda_auth)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from templates.test_deploy import changes
+
+APP = '''
+import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"path": event.get("path") or event.get("rawPath"),
+                                                   "stage": event["requestContext"]["stage"]})}
+'''
+AUTH = '''
+def handler(event, context):
+    if event.get("type") == "TOKEN":  # REST TOKEN authorizer: a policy
+        effect = "Allow" if event["authorizationToken"] == "let-me-in" else "Deny"
+        return {"principalId": "user", "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+    return {"isAuthorized": event["headers"].get("authorization") == "let-me-in"}  # HTTP API simple response
+'''
+TEMPLATE = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.handler
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Auth:
+        DefaultAuthorizer: MyLambdaTokenAuth
+        Authorizers:
+          MyLambdaTokenAuth:
+            FunctionArn: !GetAtt MyAuthFn.Arn
+  MyHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration:
+        AllowOrigins: [https://example.com]
+        AllowMethods: [GET]
+      Auth:
+        DefaultAuthorizer: LambdaAuth
+        Authorizers:
+          LambdaAuth:
+            FunctionArn: !GetAtt MyAuthFn.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity:
+              Headers: [Authorization]
+  MyAuthFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: auth
+  MyFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: app
+      Events:
+        LambdaToken:
+          Type: Api
+          Properties:
+            RestApiId: !Ref MyApi
+            Method: get
+            Path: /lambda-token
+        Open:
+          Type: Api
+          Properties:
+            RestApiId: !Ref MyApi
+            Method: get
+            Path: /open
+            Auth:
+              Authorizer: NONE
+        Hello:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref MyHttpApi
+            Method: get
+            Path: /hello
+  Table:
+    Type: AWS::Serverless::SimpleTable
+"""
+
+
+def request(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+@pytest.mark.slow
+def test_explicit_apis_with_stage_cors_and_authorizers_answer_through_serve(cli, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from serving import start_server
+
+    for folder, code in (("app", APP), ("auth", AUTH)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "app.py").write_text(code)
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    result = cli("deploy", "--stack-name", "apis", "--output", "json")
+    plan = {c["LogicalResourceId"]: c for c in json.loads(result.stdout)["Changes"]}
+    assert plan["Table"]["Action"] == "Skip (not run locally)" and "no DynamoDB here" in plan["Table"]["Reason"]
+    assert "Table (AWS::Serverless::SimpleTable): no DynamoDB here" in result.stderr
+    assert {lid: c["Action"] for lid, c in plan.items() if c["Action"] != "Skip (not run locally)"} == {
+        "MyApi": "Add", "MyApiMyLambdaTokenAuthAuthorizerPermission": "Add", "MyHttpApi": "Add",
+        "MyHttpApiLambdaAuthAuthorizerPermission": "Add", "MyAuthFn": "Add", "MyFn": "Add",
+        "MyFnLambdaTokenPermission": "Add", "MyFnOpenPermission": "Add", "MyFnHelloPermission": "Add"}
+    rest = plan["MyApi"]["PhysicalResourceId"]
+    http = plan["MyHttpApi"]["PhysicalResourceId"]
+    assert cli("apigateway", "get-stages", "--rest-api-id", rest, "--query", "item[].stageName").json == ["dev"]
+    assert cli("apigatewayv2", "get-api", "--api-id", http, "--query", "CorsConfiguration.AllowOrigins").json == [
+        "https://example.com"]
+    assert changes(cli("deploy", "--stack-name", "apis", "--output", "json")) == {"Table": "Skip (not run locally)"}
+
+    server = start_server(cli.state_dir, tmp_path / "serve.log")
+    try:
+        base = f"{server.url}/_aws/execute-api"
+        status, _, body = request(f"{base}/{rest}/dev/lambda-token", Authorization="let-me-in")
+        assert (status, json.loads(body)) == (200, {"path": "/lambda-token", "stage": "dev"})
+        assert request(f"{base}/{rest}/dev/lambda-token", Authorization="nope")[0] == 403
+        assert request(f"{base}/{rest}/dev/lambda-token")[0] == 401
+        assert request(f"{base}/{rest}/dev/open")[0] == 200  # Auth: Authorizer: NONE
+
+        status, headers, body = request(f"{base}/{http}/hello", Authorization="let-me-in", Origin="https://example.com")
+        assert (status, json.loads(body)["path"]) == (200, "/hello")
+        assert headers.get("access-control-allow-origin") == "https://example.com"
+        assert request(f"{base}/{http}/hello", Authorization="nope")[0] == 403
+    finally:
+        server.stop()
+
+
+def test_api_event_must_name_an_api_of_the_template(cli, tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/app.py").write_text(APP)
+    bad = TEMPLATE.replace("RestApiId: !Ref MyApi\n            Method: get\n            Path: /open",
+                           "RestApiId: !Ref MyHttpApi\n            Method: get\n            Path: /open")
+    (tmp_path / "template.yaml").write_text(bad)
+    failed = cli("deploy", "--stack-name", "apis", rc=255)
+    assert "Event Open of MyFn: RestApiId must be a !Ref to an AWS::Serverless::Api of this template" in failed.stderr
+    (tmp_path / "template.yaml").write_text(TEMPLATE.replace("      StageName: dev\n", ""))
+    assert "MyApi: property StageName is required" in cli("deploy", "--stack-name", "apis", rc=255).stderr
