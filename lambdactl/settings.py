@@ -160,9 +160,10 @@ LOG_RETENTION_EVENTS: Setting[int] = Setting(
     "log events kept per log group (at most 5% more between trims); a trim gives the space back to the disk"
 )
 CGROUP: Setting[str] = Setting(
-    "LAMBDACTL_CGROUP", one_of("auto", "off"), "auto",
-    "subprocess backend: `auto` = a memory cgroup where one is writable, `off` = never (see Backends; "
-    "`serve --debug` says which mechanism holds functions)",
+    "LAMBDACTL_CGROUP", one_of("auto", "v2", "off"), "auto",
+    "subprocess backend: `auto` = a memory cgroup where one is writable, else a cgroup v2 one that holds "
+    "and kills every process; `v2` = the unified (v2) hierarchy only, on a hybrid host; `off` = never "
+    "(see Backends; `serve --debug` and `lambdactl doctor` say which mechanism holds functions)",
 )  # fmt: skip
 FUNCTION_CREDENTIALS: Setting[str] = Setting(
     "LAMBDACTL_FUNCTION_CREDENTIALS", one_of("placeholder", "profile"), "placeholder",

@@ -1,7 +1,9 @@
 """Holding a subprocess environment's processes together where no memory cgroup can be made.
 
-With a cgroup (``subprocess.Cgroup``) the kernel keeps every descendant in it and limits its
-memory. Without one (the usual cgroup v2 desktop, or ``LAMBDACTL_CGROUP=off``) this module does:
+With a memory cgroup (``subprocess.Cgroup``) the kernel keeps every descendant in it and limits
+its memory. A cgroup v2 one without the memory controller (none delegated to us) still holds every
+descendant and kills them all (``cgroup.kill``); this module then limits memory from its processes'
+resident memory. Without any (``LAMBDACTL_CGROUP=off``, no writable cgroup) this module does both:
 
 * **Every descendant comes back to us.** lambdactl makes itself a child subreaper
   (``PR_SET_CHILD_SUBREAPER``): a double-forked, ``setsid`` daemon is re-parented to lambdactl,
@@ -32,12 +34,20 @@ class Tracked(Protocol):
     pid: int  # the environment's process group leader (the wrapper, then the runtime it execs)
     stream: bytes  # b"AWS_LAMBDA_LOG_STREAM_NAME=..." as in its environ
 
+    def members(self) -> list[int]:
+        """The processes of its cgroup where it has one that holds without limiting (cgroup v2), else []."""
+
     def sampled(self, rss_bytes: int) -> None:
         """The tree's resident memory now (called by the monitor thread every ``SAMPLE_S``)."""
 
 
 def cgroups_allowed() -> bool:
     return settings.CGROUP.get() != "off"
+
+
+def v2_only() -> bool:
+    """Only the unified hierarchy (``LAMBDACTL_CGROUP=v2``): a hybrid host's v1 controllers are left alone."""
+    return settings.CGROUP.get() == "v2"
 
 
 _subreaper: bool | None = None
@@ -57,14 +67,17 @@ def become_subreaper() -> bool:
     return _subreaper
 
 
-def mechanism(cgroup_base: object) -> str:
-    """One line for ``--debug``: how subprocess environments are held and limited."""
+def mechanism(cgroup_base: object, tracking_base: object = None) -> str:
+    """One line for ``--debug`` and ``doctor``: how subprocess environments are held and limited."""
     if cgroup_base:
         return f"subprocess backend: memory cgroup under {cgroup_base} (limit = MemorySize, every descendant killed)"
+    sampled = f"memory = resident memory of the process tree sampled every {SAMPLE_S * 1000:.0f} ms"
+    if tracking_base:
+        return (f"subprocess backend: cgroup v2 under {tracking_base} without a memory controller (none delegated): "
+                f"every descendant held and killed with cgroup.kill, {sampled}")
     why = f"{settings.CGROUP.name}=off" if not cgroups_allowed() else "no writable memory cgroup"
     reaper = "child subreaper" if become_subreaper() else "process group only (PR_SET_CHILD_SUBREAPER refused)"
-    return (f"subprocess backend: {why}: {reaper}, memory = resident memory of the process tree "
-            f"sampled every {SAMPLE_S * 1000:.0f} ms")
+    return f"subprocess backend: {why}: {reaper}, {sampled}"
 
 
 def _table() -> dict[int, tuple[int, int, str, int]]:
@@ -119,6 +132,7 @@ class Monitor:
                     self._orphans[pid] = process
             roots = {pid for pid, owner in self._orphans.items() if owner is process}
         roots |= {pid for pid, (_, pgid, _, _) in table.items() if pgid == process.pid}
+        roots |= set(process.members())
         roots.add(process.pid)
         children: dict[int, list[int]] = {}
         for pid, (ppid, _, _, _) in table.items():

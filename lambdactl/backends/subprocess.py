@@ -37,6 +37,7 @@ from lambdactl.backends import containment
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 
 _MB = 1 << 20
+V2_MOUNTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))  # unified; a hybrid host's v2 hierarchy
 _ADDRESS_SPACE_HEADROOM_MB = {"python": 256, "native": 256, "node": 1024, "java": 4096}
 _WRAPPER = r"""
 cd -- "$1" || exit 126
@@ -59,8 +60,8 @@ class SubprocessBackend:
 
 
 def describe_containment() -> str:
-    """One line for ``serve --debug``: how this machine holds and limits subprocess environments."""
-    return containment.mechanism(Cgroup.base())
+    """One line for ``serve --debug`` and ``doctor``: how this machine holds and limits subprocess environments."""
+    return containment.mechanism(Cgroup.base(), Cgroup._track_base)
 
 
 def cpu_cgroup_base() -> Path | None:
@@ -72,13 +73,14 @@ class HostProcess:
     def __init__(self, launch: Launch, on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
         self._on_exit = on_exit
         self._cgroup = Cgroup.create(launch.label, launch.memory_mb)
+        limited = bool(self._cgroup and self._cgroup.memory)  # else the monitor limits resident memory
         self._oom = False
         self._peak_mb = 0
         self.limit_bytes = launch.memory_mb * _MB
         self.stream = b"AWS_LAMBDA_LOG_STREAM_NAME=" + launch.env.get("AWS_LAMBDA_LOG_STREAM_NAME", "").encode()
         if not self._cgroup:
             containment.become_subreaper()  # before the spawn: its daemons must come back to us
-        address_space_kb = "" if self._cgroup else str(
+        address_space_kb = "" if limited else str(
             (launch.memory_mb + _ADDRESS_SPACE_HEADROOM_MB.get(launch.kind, 256)) * 1024
         )
         out_r, out_w = os.pipe()
@@ -108,7 +110,7 @@ class HostProcess:
         self._killed = False
         self._kill_lock = threading.Lock()
         self._threads = start_threads(str(self.pid), self._output.read_loop, self._wait)
-        if not self._cgroup:
+        if not limited:
             containment.MONITOR.track(self)
 
     # -- output -----------------------------------------------------------------
@@ -139,6 +141,9 @@ class HostProcess:
             peak = max(peak, int(status[start + 6:status.index(b"kB", start)]) * 1024)
         self._peak_mb = max(self._peak_mb, -(-peak // _MB))
         return self._peak_mb
+
+    def members(self) -> list[int]:
+        return self._cgroup.pids() if self._cgroup and not self._cgroup.memory else []
 
     def out_of_memory(self) -> bool:
         return self._oom or bool(self._cgroup and self._cgroup.oom_kills())
@@ -172,7 +177,7 @@ class HostProcess:
             pass
         if self._cgroup:
             self._cgroup.kill_all()
-        else:
+        if not (self._cgroup and self._cgroup.memory):
             containment.MONITOR.kill(self)
         os.close(self._dog_w)
         reader, waiter = self._threads
@@ -187,15 +192,19 @@ class HostProcess:
 
 class Cgroup:
     """A per-environment memory cgroup below our own (plus, where writable, a CPU one: on v1 a
-    directory in the ``cpu`` hierarchy, on v2 the same directory); ``create`` returns None where
-    not allowed."""
+    directory in the ``cpu`` hierarchy, on v2 the same directory). Where no memory controller is
+    ours but our cgroup v2 is writable, a cgroup there without controllers (``memory`` False): it
+    holds every descendant and ``cgroup.kill`` ends them all, memory is the monitor's. ``create``
+    returns None where neither is allowed."""
 
     _base: Path | None | bool = False  # False: not probed yet
     _cpu_base: Path | None = None
+    _track_base: Path | None = None  # the cgroup v2 directory for controller-less cgroups
 
-    def __init__(self, path: Path, v2: bool, memory_mb: int, cpu_path: Path | None) -> None:
+    def __init__(self, path: Path, v2: bool, memory_mb: int, cpu_path: Path | None, memory: bool = True) -> None:
         self.path = path
         self.memory_mb = memory_mb
+        self.memory = memory
         self.v2 = v2
         self.cpu_path = cpu_path
         self.procs_file = str(path / "cgroup.procs")
@@ -210,16 +219,17 @@ class Cgroup:
             allowed = containment.cgroups_allowed()
             cls._base = _probe_base("memory") if allowed else None
             cls._cpu_base = _probe_base("cpu") if allowed else None
-            for base in {cls._base, cls._cpu_base} - {None}:
+            cls._track_base = _probe_base(None) if allowed and not cls._base else None
+            for base in {cls._base, cls._cpu_base, cls._track_base} - {None}:
                 _sweep_stale(base)  # type: ignore[arg-type]
         return cls._base  # type: ignore[return-value]
 
     @classmethod
     def create(cls, label: str, memory_mb: int) -> Cgroup | None:
         base = cls.base()
-        if not base:
-            return None
         name = f"lambdactl-{os.getpid()}-{label}"
+        if not base:
+            return cls._tracking(name, memory_mb)
         path = base / name
         v2 = (base / "cgroup.controllers").exists()
         try:
@@ -237,6 +247,17 @@ class Cgroup:
             _rmdir(path)
             return None
         return cls(path, v2, memory_mb, _cpu_cgroup(cls._cpu_base, path, name, cpu_quota(memory_mb)[1]))
+
+    @classmethod
+    def _tracking(cls, name: str, memory_mb: int) -> Cgroup | None:
+        if cls._track_base is None:
+            return None
+        path = cls._track_base / name
+        try:
+            path.mkdir()
+        except OSError:
+            return None
+        return cls(path, True, memory_mb, None, memory=False)
 
     def limit_cpu(self) -> None:
         """From now on allow MemorySize / 1769 vCPU."""
@@ -280,6 +301,11 @@ class Cgroup:
             return []
 
     def kill_all(self) -> None:
+        if self.v2:  # the kernel kills every process in it at once, a fork loop included (Linux 5.14+)
+            try:
+                (self.path / "cgroup.kill").write_text("1")
+            except OSError:
+                pass
         for _ in range(100):  # bounded: a fork loop could keep refilling it
             pids = self.pids()
             if not pids:
@@ -336,13 +362,14 @@ def _cpu_cgroup(cpu_base: Path | None, memory_path: Path, name: str, period: int
     return path
 
 
-def _probe_base(controller: str) -> Path | None:
-    """Our own ``controller`` ("memory" or "cpu") cgroup directory, if we may create children in it."""
+def _probe_base(controller: str | None) -> Path | None:
+    """Our own ``controller`` ("memory" or "cpu") cgroup directory, if we may create children in it;
+    ``None``: our cgroup v2 directory, for children without controllers."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
         return None
-    for line in lines:
+    for line in lines if controller and not containment.v2_only() else ():
         _, controllers, rel = line.split(":", 2)
         if controller in controllers.split(","):
             mount = Path("/sys/fs/cgroup") / controllers
@@ -350,15 +377,17 @@ def _probe_base(controller: str) -> Path | None:
             break
     else:
         unified = next((rel for line in lines for h, c, rel in [line.split(":", 2)] if h == "0"), None)
-        if unified is None or not Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        root = next((path for path in V2_MOUNTS if (path / "cgroup.controllers").exists()), None)
+        if unified is None or root is None:
             return None
-        base = Path("/sys/fs/cgroup") / unified.lstrip("/")
+        base = root / unified.lstrip("/")
         try:
-            if controller not in (base / "cgroup.subtree_control").read_text().split():
+            if controller and controller not in (base / "cgroup.subtree_control").read_text().split():
                 return None
         except OSError:
             return None
-    return base if base.is_dir() and os.access(base, os.W_OK) else None
+    movable = controller is not None or os.access(base / "cgroup.procs", os.W_OK)  # tasks go to its children
+    return base if base.is_dir() and os.access(base, os.W_OK) and movable else None
 
 
 def _sweep_stale(base: Path) -> None:

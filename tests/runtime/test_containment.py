@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -37,10 +39,18 @@ DAEMON = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(params=["cgroup", "no-cgroup"])
+@pytest.fixture(params=["cgroup", "cgroup-v2", "no-cgroup"])
 def containment(request, monkeypatch) -> str:
     if request.param == "no-cgroup":
         monkeypatch.setattr(Cgroup, "_base", None)  # as on a machine without a writable memory cgroup
+        monkeypatch.setattr(Cgroup, "_track_base", None)
+    elif request.param == "cgroup-v2":  # the unified hierarchy only, as probed on a v2 host
+        monkeypatch.setenv("LAMBDACTL_CGROUP", "v2")
+        monkeypatch.setattr(Cgroup, "_base", False)
+        monkeypatch.setattr(Cgroup, "_cpu_base", None)
+        monkeypatch.setattr(Cgroup, "_track_base", None)
+        if not Cgroup.base() and not Cgroup._track_base:
+            pytest.skip("no writable cgroup v2 directory here")
     elif not _probe_base("memory"):
         pytest.skip("no writable memory cgroup here")
     return request.param
@@ -83,3 +93,28 @@ def test_memory_is_limited_to_memory_size(make_env, tmp_path, containment):
     fits = env2.invoke(request(b'{"mb": 150}'))
     assert json.loads(fits.payload) == 150
     assert 150 <= fits.max_memory_used_mb <= 256
+
+
+def test_a_cgroup_v2_holds_the_daemon_and_says_so(make_env, marker, tmp_path, monkeypatch):
+    """On the unified hierarchy the environment's processes, the daemon that left its process group
+    included, are in its cgroup (no subreaper needed), and the mechanism line names it."""
+    from lambdactl.backends.subprocess import describe_containment
+
+    monkeypatch.setenv("LAMBDACTL_CGROUP", "v2")
+    monkeypatch.setattr(Cgroup, "_base", False)
+    monkeypatch.setattr(Cgroup, "_cpu_base", None)
+    monkeypatch.setattr(Cgroup, "_track_base", None)
+    base = Cgroup.base() or Cgroup._track_base
+    if not base:
+        pytest.skip("no writable cgroup v2 directory here")
+    env = make_env("python3.12", "app.handler", code=_code(tmp_path))
+    env.start()
+    assert json.loads(env.invoke(request()).payload) == "spawned"
+    pids = marker_pids(marker)
+    assert len(pids) >= 2
+    groups = {Path(f"/proc/{pid}/cgroup").read_text().split("0::", 1)[1].split()[0] for pid in pids}
+    assert len(groups) == 1 and groups.pop().rsplit("/", 1)[-1].startswith("lambdactl-"), groups
+    assert "cgroup" in describe_containment() and str(base) in describe_containment()
+    env.stop()
+    wait_until(lambda: not marker_pids(marker), 5)
+    assert not list(base.glob(f"lambdactl-{os.getpid()}-*"))  # its cgroup went with it
