@@ -13,7 +13,7 @@ import string
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control import paging
+from lambdactl.control import paging, tags
 from lambdactl.control.records import now_lambda, parse_target, require_function
 from lambdactl.model import validate
 from lambdactl.plane import ControlPlane, operation
@@ -77,10 +77,17 @@ def create_code_signing_config(plane: ControlPlane, params: dict[str, Any]) -> d
         "CodeSigningPolicies": params.get("CodeSigningPolicies") or dict(DEFAULT_POLICIES),
         "LastModified": now_lambda(),
     }
-    with _store(plane).write() as conn:
+    store = _store(plane)
+    tags.ensure_tables(plane)
+    with store.write() as conn:
         conn.execute("INSERT INTO code_signing_configs (arn, config) VALUES (?, ?)",
                      (config["CodeSigningConfigArn"], json.dumps(config)))  # fmt: skip
+        tags.tag_new_resource(conn, config["CodeSigningConfigArn"], params.get("Tags"))
     return {"CodeSigningConfig": config}
+
+
+def config_exists(plane: ControlPlane, arn: str) -> bool:
+    return _store(plane).read_one("SELECT 1 FROM code_signing_configs WHERE arn = ?", (arn,)) is not None
 
 
 @operation("GetCodeSigningConfig")
@@ -108,7 +115,9 @@ def update_code_signing_config(plane: ControlPlane, params: dict[str, Any]) -> d
 @operation("DeleteCodeSigningConfig")
 def delete_code_signing_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = params["CodeSigningConfigArn"]
-    with _store(plane).write() as conn:
+    store = _store(plane)
+    tags.ensure_tables(plane)
+    with store.write() as conn:
         if conn.execute("SELECT 1 FROM code_signing_configs WHERE arn = ?", (arn,)).fetchone() is None:
             raise _not_found(arn)
         if conn.execute("SELECT 1 FROM function_code_signing WHERE config_arn = ? LIMIT 1", (arn,)).fetchone():
@@ -117,6 +126,7 @@ def delete_code_signing_config(plane: ControlPlane, params: dict[str, Any]) -> d
                 "Remove it from them with DeleteFunctionCodeSigningConfig first."
             )
         conn.execute("DELETE FROM code_signing_configs WHERE arn = ?", (arn,))
+        tags.forget(conn, arn)
     return {}
 
 

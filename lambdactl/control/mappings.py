@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.control import paging
+from lambdactl.control import paging, tags
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_exists, function_not_found
 from lambdactl.model import validate
@@ -184,14 +184,17 @@ def _shown(plane: ControlPlane, row: Any, state: str | None = None) -> dict[str,
         LastModified=round(row["last_modified"], 3),
         State=state,
         StateTransitionReason="User action" if kind in STREAM_KINDS else "USER_INITIATED",
-        EventSourceMappingArn=f"arn:aws:lambda:{plane.settings.region}:{plane.settings.account_id}:"
-                              f"event-source-mapping:{row['uuid']}",
-    )  # fmt: skip
+        EventSourceMappingArn=mapping_arn(plane, row["uuid"]),
+    )
     if kind in STREAM_KINDS:
         out["LastProcessingResult"] = config.get("_LastProcessingResult") or "No records processed"
         out.setdefault("DestinationConfig", {"OnFailure": {}})
     order = {name: index for index, name in enumerate(FIELD_ORDER)}
     return {key: out[key] for key in sorted(out, key=lambda k: order.get(k, len(order))) if not key.startswith("_")}
+
+
+def mapping_arn(plane: ControlPlane, mapping_id: str) -> str:
+    return f"arn:aws:lambda:{plane.settings.region}:{plane.settings.account_id}:event-source-mapping:{mapping_id}"
 
 
 def _row(plane: ControlPlane, mapping_id: str) -> Any:
@@ -244,6 +247,7 @@ def create_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> 
     enabled = params.get("Enabled", True) is not False
     mapping_id, now = str(uuid.uuid4()), time.time()
     function_arn = plane.settings.function_arn(name, qualifier)
+    tags.ensure_tables(plane)
     with plane.store.write() as conn:
         for other in conn.execute(
             "SELECT uuid, function_name, qualifier FROM event_source_mappings WHERE event_source_arn = ?", (arn,)
@@ -255,6 +259,7 @@ def create_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> 
             "last_modified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (mapping_id, name, qualifier, arn, json.dumps(config), "Enabled" if enabled else "Disabled", now, now),
         )
+        tags.tag_new_resource(conn, mapping_arn(plane, mapping_id), params.get("Tags"))
     if enabled:
         _started(plane)
     return _shown(plane, _row(plane, mapping_id), "Creating" if enabled else "Disabled")
@@ -297,8 +302,10 @@ def update_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> 
 @operation("DeleteEventSourceMapping")
 def delete_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     row = _row(plane, params["UUID"])
+    tags.ensure_tables(plane)
     with plane.store.write() as conn:
         conn.execute("DELETE FROM event_source_mappings WHERE uuid = ?", (row["uuid"],))
+        tags.forget(conn, mapping_arn(plane, row["uuid"]))
     return _shown(plane, row, "Deleting")
 
 

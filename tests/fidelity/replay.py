@@ -24,6 +24,15 @@ from tests.serving import ROLE, start_server, zip_bytes  # noqa: E402
 
 F = "replayfn"
 SQS_ARN = "arn:aws:sqs:{region}:111111111111:somequeue"
+ESM_ARN = "{esm}:0b7c5b3c-1e1a-4a34-9d1a-52a3c2b4ae11"  # no such mapping
+CP_ARN = "{esm_prefix}capacity-provider:nothing"
+# Lambda's TaggableResource pattern as it answers it ({{ }}: str.format's braces)
+TAGGABLE = (
+    r"arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{{1}}:\d{{12}}:"
+    r"(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{{17}}"
+    r"|event-source-mapping:[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"
+    r"|capacity-provider:[a-zA-Z0-9-_]+)"
+)
 # (recording, operation, params, HTTP status, error code or None for success, message)
 CASES: list[tuple[str, str, dict, int, str | None, str]] = [
     ("test_permission_exceptions/get_policy_fn_doesnotexist", "get_policy", {"FunctionName": "doesnotexist"},
@@ -140,6 +149,23 @@ CASES: list[tuple[str, str, dict, int, str | None, str]] = [
     ("test_tag_exceptions/tag_lambda_doesnotexist", "tag_resource",
      {"Resource": "{fn}:doesnotexist", "Tags": {"a": "b"}},
      404, "ResourceNotFoundException", "Function not found: {fn}:doesnotexist"),
+    ("TestLambdaTags::test_tag_exceptions/tag_empty_tags", "tag_resource", {"Resource": "{fn}:" + F, "Tags": {}},
+     400, "InvalidParameterValueException", "An error occurred and the request cannot be processed."),
+    ("TestLambdaTags::test_tag_exceptions/tag_lambda_invalidarn", "tag_resource",
+     {"Resource": "arn:aws:something", "Tags": {"a": "b"}},
+     400, "ValidationException", "1 validation error detected: Value 'arn:aws:something' at 'resource' failed to "
+     "satisfy constraint: Member must satisfy regular expression pattern: " + TAGGABLE),
+    ("TestLambdaTag::test_tag_exceptions[event_source_mapping]/not_found_exception_tag", "tag_resource",
+     {"Resource": ESM_ARN, "Tags": {"A": "B"}}, 404, "ResourceNotFoundException", "Event source mapping not found: " + ESM_ARN),
+    ("TestLambdaTag::test_tag_exceptions[event_source_mapping]/not_found_exception_untag", "untag_resource",
+     {"Resource": ESM_ARN, "TagKeys": ["A"]}, 404, "ResourceNotFoundException", "Event source mapping not found: " + ESM_ARN),
+    ("TestLambdaTag::test_tag_exceptions[event_source_mapping]/not_found_exception_list", "list_tags",
+     {"Resource": ESM_ARN}, 404, "ResourceNotFoundException", "Event source mapping not found: " + ESM_ARN),
+    ("TestLambdaTag::test_tag_exceptions[event_source_mapping]/aliased_arn_exception", "list_tags",
+     {"Resource": ESM_ARN + ":alias"}, 400, "ValidationException", "1 validation error detected: Value '" + ESM_ARN
+     + ":alias' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: " + TAGGABLE),
+    ("TestLambdaTag::test_tag_exceptions[capacity_provider]/not_found_exception_list", "list_tags",
+     {"Resource": CP_ARN}, 404, "ResourceNotFoundException", "Capacity provider not found: " + CP_ARN),
     ("test_non_existent_alias_update/update_alias_response", "update_alias",
      {"FunctionName": F, "Name": "non-existent"},
      404, "ResourceNotFoundException", "Alias not found: {fn}:" + F + ":non-existent"),
@@ -245,7 +271,9 @@ def main() -> int:
                 layer = client.publish_layer_version(LayerName="replaylayer", Content={"ZipFile": zip_bytes("")})
             arn = created["FunctionArn"]
             region = arn.split(":")[3]
-            subst = {"fn": arn.rsplit(":", 1)[0], "region": region, "layer": layer["LayerArn"]}
+            prefix = arn.rsplit(":", 2)[0] + ":"  # arn:aws:lambda:<region>:<account>:
+            subst = {"fn": arn.rsplit(":", 1)[0], "region": region, "layer": layer["LayerArn"],
+                     "esm": prefix + "event-source-mapping", "esm_prefix": prefix}
             misses = replay(client, subst)
         finally:
             server.stop()
