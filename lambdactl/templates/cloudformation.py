@@ -61,9 +61,9 @@ def from_sam(template: dict[str, Any]) -> dict[str, Any]:
         elif resource.type == "AWS::ApiGatewayV2::Api" and "__Routes" in props:
             _http_api(lid, props.pop("__Routes"), props.pop("__Stage", "$default"), out)
         elif resource.type == "AWS::ApiGateway::RestApi" and "__Routes" in props:
-            _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), out)
+            _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), props.pop("__Auth", None) or {}, out)
         if props.pop("__Auth", None):
-            raise errors.LambdactlError(f"{lid}: authorizers are not written as CloudFormation yet (export --format sam keeps them)")
+            raise errors.LambdactlError(f"{lid}: HTTP API authorizers are not written as CloudFormation yet (export --format sam keeps them)")
         props.pop("__StageVariables", None)
         if resource.depends_on:
             body["DependsOn"] = resource.depends_on
@@ -120,8 +120,27 @@ def _http_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str,
         "ApiId": {"Ref": lid}, "StageName": stage, "AutoDeploy": True}}
 
 
-def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str, Any]) -> None:
+def _invocation_uri(function_arn: Any) -> dict[str, Any]:
+    return {"Fn::Sub": ["arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Arn}/invocations",
+                        {"Arn": function_arn}]}
+
+
+def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str, Any], out: dict[str, Any]) -> None:
     resources: dict[str, Any] = {"/": {"Fn::GetAtt": [lid, "RootResourceId"]}}
+    authorizers = {}
+    for name, spec in (auth.get("Authorizers") or {}).items():
+        kind, identity = str(spec.get("FunctionPayloadType", "TOKEN")).upper(), spec.get("Identity") or {}
+        props = {"RestApiId": {"Ref": lid}, "Name": name, "Type": kind, "AuthorizerUri": _invocation_uri(spec["FunctionArn"]),
+                 "AuthorizerResultTtlInSeconds": int(identity.get("ReauthorizeEvery", 300))}
+        if kind == "TOKEN":
+            props["IdentitySource"] = f"method.request.header.{identity.get('Header', 'Authorization')}"
+        else:
+            sources = [f"method.request.header.{h}" for h in identity.get("Headers") or []] + [
+                f"method.request.querystring.{q}" for q in identity.get("QueryStrings") or []]
+            if sources:
+                props["IdentitySource"] = ", ".join(sources)
+        authorizers[name] = f"{lid}{name}Authorizer"
+        out[authorizers[name]] = {"Type": "AWS::ApiGateway::Authorizer", "Properties": props}
     methods = []
     for route in routes:
         parts = [p for p in str(route["Path"]).strip("/").split("/") if p]
@@ -134,12 +153,13 @@ def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str,
                 resources[path] = {"Ref": name}
         method = "ANY" if route["Method"] in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else route["Method"]
         method_id = f"{lid}Method{len(methods) + 1}"
-        out[method_id] = {"Type": "AWS::ApiGateway::Method", "Properties": {
-            "RestApiId": {"Ref": lid}, "ResourceId": resources["/" + "/".join(parts)], "HttpMethod": method,
-            "AuthorizationType": "NONE", "Integration": {
-                "Type": "AWS_PROXY", "IntegrationHttpMethod": "POST",
-                "Uri": {"Fn::Sub": ["arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Arn}/invocations",
-                                    {"Arn": route["FunctionArn"]}]}}}}
+        authorizer = route.get("Authorizer") or auth.get("DefaultAuthorizer")
+        method_props = {"RestApiId": {"Ref": lid}, "ResourceId": resources["/" + "/".join(parts)], "HttpMethod": method,
+                        "AuthorizationType": "NONE", "Integration": {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST",
+                                                                     "Uri": _invocation_uri(route["FunctionArn"])}}
+        if authorizer in authorizers:
+            method_props.update(AuthorizationType="CUSTOM", AuthorizerId={"Ref": authorizers[authorizer]})
+        out[method_id] = {"Type": "AWS::ApiGateway::Method", "Properties": method_props}
         methods.append(method_id)
     out[f"{lid}Deployment"] = {"Type": "AWS::ApiGateway::Deployment", "DependsOn": methods,
                                "Properties": {"RestApiId": {"Ref": lid}}}

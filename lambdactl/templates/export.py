@@ -3,8 +3,9 @@
 Everything is read through the control plane (``plane.call``): functions (code written next to the
 template as zips their ``CodeUri`` names), layers, queues, buckets, and each function's event
 sources as SAM events — SQS/Kinesis/DynamoDB mappings, S3 notifications, EventBridge rules
-(schedules and patterns), Scheduler schedules and HTTP API routes (SAM's implicit HTTP API) — plus reserved concurrency, function URLs and
-AutoPublishAlias for a function with exactly one alias. Names are kept (``FunctionName``,
+(schedules and patterns), Scheduler schedules, HTTP API routes (SAM's implicit HTTP API) and REST APIs
+(``AWS::Serverless::Api`` with their stage and Lambda authorizers) — plus reserved and provisioned
+concurrency, event invoke configs, function URLs and AutoPublishAlias for a function with exactly one alias. Names are kept (``FunctionName``,
 ``QueueName``, ``BucketName``) so a deploy of the export recreates the same state.
 """
 
@@ -60,6 +61,51 @@ def _event_invoke_config(config: dict[str, Any], arn_refs: dict[str, Any]) -> di
     if destinations:
         out["DestinationConfig"] = destinations
     return out
+
+
+def _rest_api(plane: Any, api: dict[str, Any], resources: dict[str, Any], taken: set[str], arn_refs: dict[str, Any],
+              events_of: Any) -> None:
+    """A REST API with a stage as an ``AWS::Serverless::Api`` (its first stage, its Lambda authorizers) and each
+    Lambda proxy method as an ``Api`` event of its function naming it (``RestApiId``)."""
+    api_id = api["id"]
+    stages = plane.call("apigateway:GetStages", {"restApiId": api_id}).get("item") or []
+    if not stages:
+        return  # never deployed: nothing serves it
+    lid = _logical_id("Api", api["name"], taken)
+    props: dict[str, Any] = {"Name": api["name"], "StageName": stages[0]["stageName"]}
+    names: dict[str, str] = {}
+    authorizers: dict[str, Any] = {}
+    for authorizer in _all(plane, "apigateway:GetAuthorizers", {"restApiId": api_id}, "items", "position", "position"):
+        function = _function_of(authorizer.get("authorizerUri", ""))
+        sources = [part.strip() for part in (authorizer.get("identitySource") or "").split(",") if part.strip()]
+        identity: dict[str, Any] = {"ReauthorizeEvery": authorizer.get("authorizerResultTtlInSeconds", 300)}
+        if authorizer["type"] == "TOKEN":
+            identity["Header"] = sources[0].rsplit(".", 1)[1] if sources else "Authorization"
+        else:
+            headers = [p.rsplit(".", 1)[1] for p in sources if ".header." in p]
+            queries = [p.rsplit(".", 1)[1] for p in sources if ".querystring." in p]
+            identity.update({"Headers": headers} if headers else {}, **({"QueryStrings": queries} if queries else {}))
+        authorizers[authorizer["name"]] = {"FunctionArn": arn_refs.get(function, function),
+                                           "FunctionPayloadType": authorizer["type"], "Identity": identity}
+        names[authorizer["id"]] = authorizer["name"]
+    if authorizers:
+        props["Auth"] = {"Authorizers": authorizers}
+    resources[lid] = {"Type": "AWS::Serverless::Api", "Properties": props}
+    for resource in _all(plane, "apigateway:GetResources", {"restApiId": api_id}, "items", "position", "position"):
+        for method in resource.get("resourceMethods") or {}:
+            got = plane.call("apigateway:GetMethod", {"restApiId": api_id, "resourceId": resource["id"], "httpMethod": method})
+            events = events_of(_function_of((got.get("methodIntegration") or {}).get("uri", "")))
+            if events is None:
+                continue
+            spec: dict[str, Any] = {"RestApiId": {"Ref": lid}, "Path": resource["path"], "Method": method.lower()}
+            if got.get("authorizationType") == "CUSTOM" and got.get("authorizerId") in names:
+                spec["Auth"] = {"Authorizer": names[got["authorizerId"]]}
+            events[f"ApiEvent{len(events) + 1}"] = {"Type": "Api", "Properties": spec}
+
+
+def _function_of(uri: str) -> str:
+    """The function ARN of an API Gateway Lambda invocation URI (``...:lambda:path/2015-03-31/functions/<arn>/invocations``)."""
+    return uri.partition("/functions/")[2].removesuffix("/invocations")
 
 
 def export(plane: Any, out_dir: Path) -> dict[str, Any]:
@@ -211,6 +257,9 @@ def export(plane: Any, out_dir: Path) -> dict[str, Any]:
         if schedule.get("GroupName", "default") != "default":
             spec["GroupName"] = schedule["GroupName"]
         events[f"ScheduleV2Event{len(events) + 1}"] = {"Type": "ScheduleV2", "Properties": spec}
+
+    for api in _all(plane, "apigateway:GetRestApis", {}, "items", "position", "position"):
+        _rest_api(plane, api, resources, taken, arn_refs, events_of)
 
     for api in _all(plane, "apigatewayv2:GetApis", {}, "Items", "NextToken", "NextToken"):
         if api.get("ProtocolType") != "HTTP":

@@ -720,6 +720,10 @@ HANDLERS: dict[str, Any] = {
     "AWS::ApiGateway::Resource": _child_resource("apigateway:CreateResource", "apigateway:DeleteResource",
                                                  ("RestApiId", "ParentId", "PathPart"), "id", "RestApiId", "ResourceId", True),
     "AWS::ApiGateway::Method": Method,
+    "AWS::ApiGateway::Authorizer": _child_resource(
+        "apigateway:CreateAuthorizer", "apigateway:DeleteAuthorizer",
+        ("RestApiId", "Name", "Type", "AuthorizerUri", "IdentitySource", "IdentityValidationExpression",
+         "AuthorizerResultTtlInSeconds"), "id", "RestApiId", "AuthorizerId", True),
     "AWS::ApiGateway::Deployment": _child_resource("apigateway:CreateDeployment", None,
                                                    ("RestApiId", "Description", "StageName"), "id", "RestApiId", "DeploymentId", True),
     "AWS::ApiGateway::Stage": _child_resource("apigateway:CreateStage", "apigateway:DeleteStage",

@@ -35,6 +35,7 @@ def snapshot(cli: CLI) -> dict:
         "routes": cli("apigatewayv2", "get-routes", "--api-id",
                       cli("apigatewayv2", "get-apis", "--query", "Items[0].ApiId", "--output", "text").stdout.strip(),
                       "--query", "Items[].RouteKey").json,
+        "rest": rest_apis(cli),
         "reserved": {name: cli("get-function", "--function-name", name).json.get("Concurrency") for name in functions},
         "invoke_configs": {name: [{k: v for k, v in c.items() if k != "LastModified"} for c in cli(
             "list-function-event-invoke-configs", "--function-name", name).json["FunctionEventInvokeConfigs"]]
@@ -45,10 +46,74 @@ def snapshot(cli: CLI) -> dict:
     }
 
 
+REST = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ItemsApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      Name: items
+      StageName: dev
+      Auth:
+        Authorizers:
+          TokenAuth:
+            FunctionArn: !GetAtt Auth.Arn
+  Auth:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: rest-auth
+      CodeUri: src/rest
+      Handler: app.handler
+      Runtime: python3.12
+  Items:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: rest-items
+      CodeUri: src/rest
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref ItemsApi
+            Path: /items/{id}
+            Method: get
+            Auth:
+              Authorizer: TokenAuth
+        Post:
+          Type: Api
+          Properties:
+            RestApiId: !Ref ItemsApi
+            Path: /items
+            Method: post
+"""
+
+
+def rest_apis(cli: CLI) -> list:
+    """Each REST API: name, stages, and its methods (path, method, authorization, authorizer's name, function)."""
+    out = []
+    for api in cli("apigateway", "get-rest-apis").json["items"]:
+        rest = ("--rest-api-id", api["id"])
+        authorizers = {a["id"]: (a["name"], a["type"], a.get("identitySource"))
+                       for a in cli("apigateway", "get-authorizers", *rest).json["items"]}
+        methods = []
+        for resource in cli("apigateway", "get-resources", *rest).json["items"]:
+            for method in resource.get("resourceMethods") or {}:
+                got = cli("apigateway", "get-method", *rest, "--resource-id", resource["id"], "--http-method", method).json
+                methods.append((resource["path"], method, got["authorizationType"],
+                                authorizers.get(got.get("authorizerId"), [None])[0], got["methodIntegration"]["uri"]))
+        out.append((api["name"], sorted(s["stageName"] for s in cli("apigateway", "get-stages", *rest).json["item"]),
+                    sorted(authorizers.values()), sorted(methods)))
+    return out
+
+
 def deploy_with_settings(cli, root: Path) -> dict:
     """The sample app, plus concurrency and an invoke config set by hand (export must carry them)."""
     write_app(root)
     cli("deploy", "--stack-name", "app")
+    (root / "rest.yaml").write_text(REST)
+    cli("deploy", "--template", "rest.yaml", "--stack-name", "rest")
     jobs = cli("sqs", "get-queue-attributes", "--queue-url", cli("sqs", "get-queue-url", "--queue-name", "app-Jobs").json[
         "QueueUrl"], "--attribute-names", "QueueArn").json["Attributes"]["QueueArn"]
     cli("put-function-event-invoke-config", "--function-name", "app-Worker", "--maximum-retry-attempts", "1",
@@ -59,6 +124,9 @@ def deploy_with_settings(cli, root: Path) -> dict:
     before = snapshot(cli)
     assert before["mappings"] and before["notifications"] and before["rules"] and before["routes"] == ["GET /hello"]
     assert before["invoke_configs"]["app-Worker"] and before["provisioned"]["app-Web"] and before["reserved"]["app-Worker"]
+    [(name, stages, authorizers, methods)] = before["rest"]
+    assert (name, stages, authorizers) == ("items", ["dev"], [("TokenAuth", "TOKEN", "method.request.header.Authorization")])
+    assert [m[:4] for m in methods] == [("/items", "POST", "NONE", None), ("/items/{id}", "GET", "CUSTOM", "TokenAuth")]
     return before
 
 
@@ -86,7 +154,8 @@ def test_cloudformation_export_lints_without_errors_and_deploys_to_the_same_stat
     kinds = {body["Type"] for body in template["Resources"].values()}
     assert {"AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::Permission",
             "AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig", "AWS::SQS::Queue", "AWS::S3::Bucket",
-            "AWS::Events::Rule", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::IAM::Role"} <= kinds
+            "AWS::Events::Rule", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::IAM::Role",
+            "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Method", "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::Stage"} <= kinds
     assert not any(kind.startswith("AWS::Serverless::") for kind in kinds)
     worker = next(body for body in template["Resources"].values()
                   if body["Type"] == "AWS::Lambda::Function" and body["Properties"]["FunctionName"] == "app-Worker")
