@@ -119,8 +119,8 @@ def delete_stack(globals_: Globals, stack_name: str) -> None:
 
 @click.command(name="build", help="lambdactl extension: build each function of a SAM template as sam build does: "
                "code and dependencies (requirements.txt for the function's Python version and architecture, "
-               "package.json with npm) in .aws-sam/build/<LogicalId>/, plus .aws-sam/build/template.yaml, which "
-               "deploy then uses. Unchanged functions are skipped.",
+               "package.json with npm, Java sources with javac against lib/*.jar) in .aws-sam/build/<LogicalId>/, plus "
+               ".aws-sam/build/template.yaml, which deploy then uses. Unchanged functions are skipped.",
                epilog=epilog("lambdactl build && lambdactl deploy"))
 @click.option("--template", "--template-file", "-t", "template", default=None, metavar="<value>",
               help="The template (default: template.yaml here).")
