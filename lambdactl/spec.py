@@ -38,6 +38,7 @@ class EnvironmentSpec:
     image_config: dict | None = None  # {"EntryPoint": [...], "Command": [...], "WorkingDirectory": "..."}
     initialization_type: str = "on-demand"
     revision_id: str = ""  # the stored configuration's RevisionId: a warm environment of another one is stale
+    debug_port: int | None = None  # --debug-port: a debugger waits for a client there; the timeouts are lifted
 
     def resolve(self) -> EnvironmentSpec:
         return self

@@ -81,6 +81,15 @@ def extra_params(op_name: str, service: str = model.LAMBDA) -> list[click.Parame
                 help="lambdactl extension: print the function's log lines (print output, START/END/REPORT) "
                 "to stderr as it runs, decoded.",
             ),
+            click.Option(
+                ["--debug-port"],
+                type=click.IntRange(1, 65535),
+                default=None,
+                metavar="<port>",
+                help="lambdactl extension, as sam local invoke --debug-port: run the function here in a new environment "
+                "that waits for a debugger on 127.0.0.1:<port> (Python: debugpy, from `lambdactl runtimes "
+                "install-debugger`; Node.js: the inspector), with its timeout lifted.",
+            ),
         ]
     return []
 
@@ -206,6 +215,8 @@ def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_
     outfile = values.get("outfile")
     if not outfile:
         raise errors.UsageError("the following arguments are required: outfile")
+    if values.get("debug_port"):
+        plane = _debugging_plane(globals_, values["debug_port"])
     follower = _follow_logs(plane, params, globals_) if values.get("show_logs") else None
     tail_asked = params.get("LogType") == "Tail"
     if values.get("show_logs") and follower is None:  # a server of another state directory: its tail, after
@@ -229,6 +240,18 @@ def _invoke(plane: Any, params: dict[str, Any], values: dict[str, Any], globals_
     if values.get("fail_on_function_error") and result.get("FunctionError"):
         click.echo(function_error_line(result["FunctionError"], payload), err=True)
         raise click.exceptions.Exit(1)
+
+
+def _debugging_plane(globals_: Globals, port: int) -> Any:
+    """The state directory's own plane, invoking in a fresh environment of this process that waits for a
+    debugger (never a server's or the worker's warm one, started without it)."""
+    from lambdactl.cli.connect import local_plane
+    from lambdactl.control.environments import OneShotEnvironments
+
+    plane = local_plane(globals_)
+    plane.environments = OneShotEnvironments(plane.settings, debug_port=port)
+    click.echo(f"lambdactl: the function waits for a debugger on 127.0.0.1:{port}", err=True)
+    return plane
 
 
 def function_error_line(kind: str, payload: bytes) -> str:

@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
 
 class OneShotEnvironments:
-    """An environment per invoke, in this process (the CLI's own): nothing is kept between invokes."""
+    """An environment per invoke, in this process (the CLI's own): nothing is kept between invokes.
+    ``debug_port`` (``invoke --debug-port``): the environment waits for a debugger there."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, debug_port: int | None = None) -> None:
         self.settings = settings
+        self.debug_port = debug_port
 
     def close(self) -> None:
         """Nothing is kept."""
@@ -45,7 +47,7 @@ class OneShotEnvironments:
                 raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         from lambdactl.server import hosting
 
-        spec = dataclasses.replace(spec.resolve(), endpoints=hosting.endpoints(self.settings))
+        spec = dataclasses.replace(spec.resolve(), endpoints=hosting.endpoints(self.settings), debug_port=self.debug_port)
         from lambdactl.runtime.environment import Environment
 
         environment = Environment(spec)

@@ -21,6 +21,14 @@ Environment variables the function sees (later groups win, as Lambda merges them
 5. ``extra_env`` from the platform (e.g. a custom log group's name).
 
 Nothing else of the host's environment is passed (no HOME, no AWS_PROFILE, no PYENV_*).
+
+Debugging (``spec.debug_port``, ``--debug-port``): Python runtimes start debugpy listening on
+127.0.0.1:port and wait for a client before the handler loads (debugpy from ``lambdactl runtimes
+install-debugger``, after the code and layers, or the function's own); Node.js runs with
+``--inspect-wait=127.0.0.1:port``. The init and invoke timeouts are lifted to ``DEBUG_TIMEOUT_S``, as
+SAM CLI does, so a paused debugger never times the function out. Without a debugger,
+``PYTHONBREAKPOINT=0`` makes ``breakpoint()`` a no-op: stdin is not a terminal, and pdb would end the
+invoke with BdbQuit.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ CONTAINER_TASK_ROOT = "/var/task"
 MAX_LOG_BYTES = 8 << 20  # output kept per invocation (its log); the rest is counted, not kept
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand functions
 _EXIT_GRACE_S = 2.0  # how long to wait for the exit status once the runtime hung up
+DEBUG_TIMEOUT_S = 36000  # init and invoke limits while debugging (SAM CLI's 10 hours)
+DEBUGGABLE = ("python", "nodejs")
 
 
 class _Failure:
@@ -92,6 +102,7 @@ class Environment:
         self._move(State.STARTING)
         contained = self.backend.contained
         try:
+            self._check_debuggable(contained)
             argv, kind = ([], "native") if contained else self._command()
         except errors.LambdactlError:
             self._move(State.DEAD)
@@ -117,7 +128,7 @@ class Environment:
             api.close()
             self._move(State.DEAD)
             raise errors.ServiceException(f"Could not start the runtime: {exc}") from exc
-        api.wait(lambda: api.initialized or api.init_error is not None, INIT_TIMEOUT_S)
+        api.wait(lambda: api.initialized or api.init_error is not None, DEBUG_TIMEOUT_S if self.spec.debug_port else INIT_TIMEOUT_S)
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         if api.initialized:
             self._process.end_init()
@@ -145,7 +156,7 @@ class Environment:
                 raise InvalidStateTransition(self.state, State.INVOKING)
             self._move(State.INVOKING)
             assert self._api is not None and self._process is not None
-            api, timeout = self._api, self.spec.timeout_s
+            api, timeout = self._api, DEBUG_TIMEOUT_S if self.spec.debug_port else self.spec.timeout_s
             invocation = Invocation(request.request_id, request.payload, {
                 "Lambda-Runtime-Aws-Request-Id": request.request_id,
                 "Lambda-Runtime-Deadline-Ms": str(int((time.time() + timeout) * 1000)),
@@ -320,7 +331,8 @@ class Environment:
             from lambdactl.runtime.interpreters import node_for
 
             heap = f"--max-old-space-size={max(self.spec.memory_mb * 9 // 10, 64)}"
-            return [node_for(runtime), heap, str(BOOTSTRAPS_DIR / "node_bootstrap.js")], "node"
+            inspect = [f"--inspect-wait=127.0.0.1:{self.spec.debug_port}"] if self.spec.debug_port else []
+            return [node_for(runtime), heap, *inspect, str(BOOTSTRAPS_DIR / "node_bootstrap.js")], "node"
         if runtime.startswith("provided"):
             return self._custom_bootstrap(), "native"
         if runtime.startswith("java"):
@@ -333,6 +345,16 @@ class Environment:
             f"The runtime parameter of {runtime or 'None'} is not supported by the {self.backend.name} backend."
         )
 
+    def _check_debuggable(self, contained: bool) -> None:
+        if not self.spec.debug_port:
+            return
+        if contained:
+            raise errors.InvalidParameterValueException(
+                "--debug-port needs the subprocess backend: the docker backend does not publish debugger ports")
+        if not (self.spec.runtime or "").startswith(DEBUGGABLE) or (self.spec.image_config or {}).get("EntryPoint"):
+            raise errors.InvalidParameterValueException(
+                f"--debug-port supports the python and nodejs runtimes, not {self.spec.runtime or 'this function'}")
+
     def _custom_bootstrap(self) -> list[str] | _Failure:
         candidates = [d / "bootstrap" for d in (self.spec.code_dir, self.spec.opt_dir) if d]
         for path in candidates:
@@ -344,14 +366,17 @@ class Environment:
                         f"Couldn't find valid bootstrap(s): [{' '.join(map(str, candidates))}]")
 
     def _bundled_sdk(self, env: dict[str, str]) -> None:
-        """The AWS SDK Lambda bundles, if installed: after the code and the layers (a vendored copy wins)."""
+        """The AWS SDK Lambda bundles, if installed: after the code and the layers (a vendored copy wins);
+        debugpy after it when debugging."""
         from lambdactl.runtime import sdk
 
         runtime = self.spec.runtime or ""
         name, found = (("PYTHONPATH", sdk.python_dir(self.spec.state_dir)) if runtime.startswith("python") else
                        ("NODE_PATH", sdk.node_dir(self.spec.state_dir)) if runtime.startswith("nodejs") else ("", None))
-        if found is not None:
-            env[name] = f"{env[name]}:{found}" if name in env else str(found)
+        debugger = sdk.debugpy_dir(self.spec.state_dir) if self.spec.debug_port and runtime.startswith("python") else None
+        for path in (found, debugger):
+            if path is not None:
+                env[name] = f"{env[name]}:{path}" if name in env else str(path)
 
     def _environ(self, api_address: str, tmp: Path, contained: bool = False) -> dict[str, str]:
         """The runtime's variables; ``contained``: the image sets the unreserved defaults, and
@@ -364,6 +389,8 @@ class Environment:
             # (PYTHONPYCACHEPREFIX would also move the stdlib's caches: +300 ms per cold start.)
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        if (spec.runtime or "").startswith("python"):  # breakpoint(): pdb on a stdin that is no terminal is BdbQuit
+            env["PYTHONBREAKPOINT"] = "debugpy.breakpoint" if spec.debug_port else "0"
         for name, sub, sep in (("PATH", "bin", ":"), ("LD_LIBRARY_PATH", "lib", ":"),
                                ("PYTHONPATH", "python", ":"), ("PYTHONPATH", f"python/lib/{spec.runtime}/site-packages", ":"),
                                ("NODE_PATH", "nodejs/node_modules", ":")):
@@ -393,6 +420,8 @@ class Environment:
         })
         if not contained:
             env["TMPDIR"] = str(tmp)
+        if spec.debug_port:
+            env["_LAMBDACTL_DEBUG_PORT"] = str(spec.debug_port)
         if spec.runtime and not spec.runtime.startswith("provided"):
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{spec.runtime}"
         env.update(spec.extra_env)

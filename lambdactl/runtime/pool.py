@@ -89,6 +89,7 @@ class EnvironmentPool:
         self.budget_mb = budget_mb or memory_budget_mb()
         self.extra_env = extra_env or {}
         self.endpoints: Callable[[], dict[str, str]] | None = None  # the embedded services' endpoint variables
+        self.debug_port: int | None = None  # ``serve --debug-port``: environments wait for a debugger there
         self._factory = environment_factory or _default_factory
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)  # memory was released
@@ -360,6 +361,8 @@ class EnvironmentPool:
     def _with_platform_env(self, spec: EnvironmentSpec) -> EnvironmentSpec:
         if self.endpoints is not None and not spec.endpoints:
             spec = dataclasses.replace(spec, endpoints=self.endpoints())
+        if self.debug_port:
+            spec = dataclasses.replace(spec, debug_port=self.debug_port)
         if not self.extra_env:
             return spec
         return dataclasses.replace(spec, extra_env={**self.extra_env, **spec.extra_env})

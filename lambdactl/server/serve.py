@@ -24,10 +24,11 @@ PLACEHOLDER_ENV = {"AWS_ACCESS_KEY_ID": "lambdactl", "AWS_SECRET_ACCESS_KEY": "l
 
 def serve(
     settings: Settings, host: str, port: int, command: list[str], debug: bool = False, request_log: bool = True,
-    project: Any = None,
+    project: Any = None, debug_port: int | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT (exit 0) or, with ``command``, until it ends (its exit code).
-    ``project`` (``templates.names.Project``): deployed before serving, and again on every change."""
+    ``project`` (``templates.names.Project``): deployed before serving, and again on every change.
+    ``debug_port``: every environment started waits for a debugger there (one can listen at a time)."""
     import signal
     import threading
 
@@ -47,6 +48,7 @@ def serve(
     _clean_docker_leftovers(settings)
     sweep_run_dirs(settings.state_dir)  # work dirs (functions' /tmp) of killed lambdactls
     pool, planes = warm_planes(settings)
+    pool.debug_port = debug_port
     try:
         server = listen(settings, pool, host, port)
     except OSError as exc:
@@ -95,6 +97,9 @@ def serve(
         print(f"lambdactl serve: listening on {server.url} (state dir {settings.state_dir})", file=sys.stderr, flush=True)
         print(f"lambdactl serve: function URLs at {server.url}/lambda-url/<url-id>/<path>", file=sys.stderr, flush=True)
         _print_apis(server.planes, server.url)
+        if debug_port:
+            print(f"lambdactl serve: functions wait for a debugger on 127.0.0.1:{debug_port} when their environment "
+                  "starts (Python: debugpy, Node.js: the inspector)", file=sys.stderr, flush=True)
         if debug:
             from lambdactl.backends.subprocess import describe_containment
 

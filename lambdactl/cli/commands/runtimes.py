@@ -30,6 +30,21 @@ def install_sdk(globals_: Globals, languages: tuple[str, ...], scope: str) -> No
         click.echo(line)
 
 
+@runtimes.command(name="install-debugger", epilog=epilog("lambdactl runtimes install-debugger",
+                                                         "lambdactl invoke --function-name f --debug-port 5678 out.json"))
+@click.option("--scope", type=click.Choice(["installation", "state-dir"]), default="installation", show_default=True,
+              help="Install for every state dir of this lambdactl installation, or only for the current state dir.")
+@click.pass_obj
+def install_debugger(globals_: Globals, scope: str) -> None:
+    """Install debugpy (pinned with a hash, from PyPI), which `--debug-port` starts in Python functions;
+    it is never downloaded on the invoke path."""
+    from lambdactl.cli.connect import settings
+    from lambdactl.runtime.sdk.install import default_root, install
+
+    for line in install(default_root(settings(globals_).state_dir, scope), ("debugpy",)):
+        click.echo(line)
+
+
 @runtimes.command(name="java-classpath", epilog=epilog("lambdactl runtimes java-classpath", "javac -cp \"$(lambdactl runtimes java-classpath)\" -d build src/example/Hello.java"))
 @click.option("--runtime", default="java17", show_default=True, help="The Java runtime whose JDK compiles the classes.")
 @click.pass_obj

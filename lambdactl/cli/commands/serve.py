@@ -27,11 +27,14 @@ DEFAULT_PORT = 3001  # as `sam local start-lambda`
 @click.option("--stack-name", default=None, metavar="<value>", help="With --watch: the stack (default: the template's folder name).")
 @click.option("--parameter-overrides", multiple=True, metavar="<Key=Value>", help="With --watch: template parameters.")
 @click.option("--env-vars", default=None, metavar="<file>", help="With --watch: " + ENV_VARS_HELP)
+@click.option("--debug-port", type=click.IntRange(1, 65535), default=None, metavar="<port>",
+              help="As sam local start-api --debug-port: the environments serve starts wait for a debugger on "
+                   "127.0.0.1:<port> (Python: debugpy; Node.js: the inspector), timeouts lifted; one at a time.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- CMD [ARGS]...]")
 @click.pass_obj
 def serve(globals_: Globals, host: str, port: int | None, quiet: bool, watch: bool, template: str | None,
           stack_name: str | None, parameter_overrides: tuple[str, ...], env_vars: str | None,
-          command: tuple[str, ...]) -> int:
+          debug_port: int | None, command: tuple[str, ...]) -> int:
     """Serve the Lambda API (as at lambda.<region>.amazonaws.com) over the state directory.
 
     Other lambdactl commands on the same state directory find the server and invoke
@@ -50,4 +53,4 @@ def serve(globals_: Globals, host: str, port: int | None, quiet: bool, watch: bo
         raise errors.UsageError("--template, --stack-name, --parameter-overrides and --env-vars need --watch")
     watched = project(template, stack_name, parameter_overrides, env_vars, watch=True) if watch else None
     return run_server(settings(globals_), host, DEFAULT_PORT if port is None and not command else port or 0, list(command),
-                      debug=globals_.debug, request_log=not quiet, project=watched)
+                      debug=globals_.debug, request_log=not quiet, project=watched, debug_port=debug_port)

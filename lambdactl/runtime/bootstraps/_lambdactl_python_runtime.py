@@ -543,6 +543,24 @@ def init_error(client: RuntimeClient, error: dict) -> None:
     sys.exit(1)
 
 
+def start_debugger() -> None:
+    """``--debug-port``: debugpy listens on 127.0.0.1:port and waits for a client before the handler loads."""
+    port = os.environ.pop("_LAMBDACTL_DEBUG_PORT", "")
+    if not port:
+        return
+    try:
+        import debugpy
+    except ImportError:
+        raise Fault("Runtime.DebuggerUnavailable", "--debug-port needs debugpy: run `lambdactl runtimes "
+                    "install-debugger` (or vendor debugpy with the function)") from None
+    try:
+        debugpy.listen(("127.0.0.1", int(port)))
+    except Exception as e:  # the port is taken, most often
+        raise Fault("Runtime.DebuggerUnavailable", "debugpy cannot listen on 127.0.0.1:%s: %s" % (port, e)) from None
+    sys.stderr.write("lambdactl: debugpy listening on 127.0.0.1:%s, waiting for a client\n" % port)
+    debugpy.wait_for_client()
+
+
 def main() -> None:
     handler_name = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("_HANDLER", "")
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
@@ -557,6 +575,7 @@ def main() -> None:
     client = RuntimeClient(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
 
     try:
+        start_debugger()
         handler = load_handler(handler_name)
     except Fault as e:
         init_error(client, make_error(e.msg, e.exception_type, e.trace))

@@ -6,6 +6,8 @@ with hashes, through ``pip --require-hashes --no-deps --only-binary :all:``; ``n
 and its ``package-lock.json`` with integrity hashes, through ``npm ci``) into the lambdactl
 installation (``<sys.prefix>/share/lambdactl/sdk``) or, with ``--scope state-dir`` (or where the
 installation is not writable), into ``<state dir>/sdk``. Functions find the state dir's first.
+``lambdactl runtimes install-debugger`` installs debugpy (``python-debugger-requirements.txt``) the
+same way, beside the Python SDK; only environments started with ``--debug-port`` see it.
 
 A function sees the SDK after its own code and its layers, as on Lambda, so a vendored boto3 wins:
 the last entry of ``PYTHONPATH`` / ``NODE_PATH``. The Python SDK is byte-compiled for every host
@@ -20,6 +22,7 @@ from pathlib import Path
 PINS = Path(__file__).parent
 PYTHON_SDK = "boto3-1.44.8"  # as pinned in python-requirements.txt: a new pin is a new directory
 NODE_SDK = "aws-sdk-js-3.1175.0"  # as pinned in node/package.json
+DEBUGPY = "debugpy-1.8.22"  # as pinned in python-debugger-requirements.txt (``runtimes install-debugger``)
 
 
 def installation_root() -> Path:
@@ -29,6 +32,11 @@ def installation_root() -> Path:
 def python_dir(state_dir: Path) -> Path | None:
     """Where the Python SDK is installed (the directory to put on sys.path), or None."""
     return _installed(state_dir, "python", PYTHON_SDK)
+
+
+def debugpy_dir(state_dir: Path) -> Path | None:
+    """Where debugpy is installed (``--debug-port`` puts it on a Python function's path), or None."""
+    return _installed(state_dir, "python", DEBUGPY)
 
 
 def node_dir(state_dir: Path) -> Path | None:

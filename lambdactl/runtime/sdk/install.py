@@ -11,24 +11,28 @@ import tempfile
 from pathlib import Path
 
 from lambdactl import errors
-from lambdactl.runtime.sdk import NODE_SDK, PINS, PYTHON_SDK, installation_root
+from lambdactl.runtime.sdk import DEBUGPY, NODE_SDK, PINS, PYTHON_SDK, installation_root
 
 AGAIN = "and run `lambdactl runtimes install-sdk` again"
 
 
 def install(root: Path, languages: tuple[str, ...]) -> list[str]:
-    """Install the SDKs of ``languages`` ("python", "node") under ``root``; one line per SDK saying where."""
+    """Install the SDKs of ``languages`` ("python", "node"; "debugpy": the Python debugger) under ``root``;
+    one line per SDK saying where."""
     lines = []
     for language in languages:
-        version = PYTHON_SDK if language == "python" else NODE_SDK
-        target = root / language / version
+        version = {"python": PYTHON_SDK, "node": NODE_SDK, "debugpy": DEBUGPY}[language]
+        target = root / ("python" if language == "debugpy" else language) / version
         if target.is_dir():
             lines.append(f"{language}: {version} already installed in {target}")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".install-"))
         try:
-            (_python if language == "python" else _node)(tmp, target)
+            if language == "node":
+                _node(tmp, target)
+            else:
+                _python(tmp, target, language)
             tmp.chmod(0o755)
             os.rename(tmp, target)
         finally:
@@ -52,16 +56,17 @@ def default_root(state_dir: Path, scope: str) -> Path:
     return state_dir / "sdk"
 
 
-def _python(tmp: Path, target: Path) -> None:
+def _python(tmp: Path, target: Path, language: str) -> None:
+    """The Python SDK's pins, or ("debugpy") the debugger's."""
+    pins, what, again = (("python-requirements.txt", f"the AWS SDK for Python ({PYTHON_SDK})", AGAIN) if language == "python"
+                         else ("python-debugger-requirements.txt", DEBUGPY, AGAIN.replace("install-sdk", "install-debugger")))
     done = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--only-binary", ":all:", "--require-hashes", "--no-compile", "--target", str(tmp),
-         "-r", str(PINS / "python-requirements.txt")],
+         "--only-binary", ":all:", "--require-hashes", "--no-compile", "--target", str(tmp), "-r", str(PINS / pins)],
         capture_output=True, text=True, env={**os.environ, "PIP_CONSTRAINT": ""})
     if done.returncode != 0:
         raise errors.LambdactlError(
-            f"Could not install the AWS SDK for Python ({PYTHON_SDK}) with pip: {_reason(done.stderr)}: "
-            f"connect to PyPI (or set PIP_INDEX_URL to a mirror) {AGAIN}")
+            f"Could not install {what} with pip: {_reason(done.stderr)}: connect to PyPI (or set PIP_INDEX_URL to a mirror) {again}")
     for python in _host_pythons():  # functions never write bytecode: compile it now, for each interpreter
         subprocess.run([python, "-m", "compileall", "-q", "-s", str(tmp), "-p", str(target), str(tmp)],
                        capture_output=True)
