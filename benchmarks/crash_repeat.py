@@ -72,7 +72,7 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
 
 
 def start_worker(state: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "lambdactl.events.worker", str(state), "us-east-1"],
+    return subprocess.Popen([sys.executable, "-m", "lambdactl.server.worker", str(state), "us-east-1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
 
 

@@ -121,7 +121,7 @@ class ExecutionEnvironment(Protocol):
 
 class EnvironmentProvider(Protocol):
     """Where the control plane gets an environment for an invocation: one per invoke in the CLI's own
-    process (``control.environments.OneShotEnvironments``), a warm pool under ``serve`` and the worker
+    process (``server.environments.OneShotEnvironments``), a warm pool under ``serve`` and the worker
     (``runtime.pool.EnvironmentPool``)."""
 
     def run(self, spec: EnvironmentSpec | LazySpec, request: InvocationRequest, *, reserved: int | None = None,

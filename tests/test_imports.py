@@ -30,8 +30,6 @@ ROOT = Path(lambdactl.__file__).parent
 NOT_MODULES = ("lambdactl.runtime.bootstraps", "lambdactl.__main__")
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("lambdactl.control", "lambdactl.server"): "warm planes reuse the server's environment hosting",
-    ("lambdactl.events", "lambdactl.server"): "the background worker serves warm CLI invokes over HTTP",
     ("lambdactl.services.apigateway", "lambdactl.services.apigatewayv2"): "one gateway serves both API flavours",
     ("lambdactl.services.apigateway", "lambdactl.server"): "the gateway answers through the server's URL routing",
     ("lambdactl.services.apigatewayv2", "lambdactl.server"): "HTTP APIs answer through the server's URL routing",

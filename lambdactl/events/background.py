@@ -1,7 +1,7 @@
 """The state directory's background worker, as other processes see it: its lock, starting it, finding it.
 
 One worker per region of a state directory (``Settings.region_dir``), guarded by an flock on ``async-worker.lock``. Besides queued
-events and mappings (``events/worker.py``), it runs ``lambdactl invoke``'s synchronous invocations
+events and mappings (``events/worker.py``), the process (``server/worker.py``) runs ``lambdactl invoke``'s synchronous invocations
 in warm environments: it serves the Lambda API on 127.0.0.1 (a port the OS picks) and says where
 in ``worker.json`` (``{"pid", "url", "region"}``; ``url`` is null while it starts). A CLI invoke
 with no worker running runs cold in its own process, as before, and then starts the worker with
@@ -76,7 +76,7 @@ def ensure_running(settings: Settings, warm: tuple[str, str | None] | None = Non
     state_dir, region = settings.region_dir, settings.region
     if not lambdactl_settings.AUTO_WORKER.get() or held(state_dir):
         return
-    argv = [sys.executable, "-m", "lambdactl.events.worker", str(settings.state_dir), region]
+    argv = [sys.executable, "-m", "lambdactl.server.worker", str(settings.state_dir), region]
     if warm:
         argv += [warm[0], warm[1] or ""]
     log = os.open(Path(state_dir) / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OPERATIONS", "AsyncWork", "Caller", "ControlPlane", "Settings", "operation", "service_operations"]
 
-ONE_SHOT_ENVIRONMENTS = "lambdactl.control.environments:OneShotEnvironments"
+ONE_SHOT_ENVIRONMENTS = "lambdactl.server.environments:OneShotEnvironments"
 EVENT_MACHINERY = "lambdactl.events.handoff:EventMachinery"
 Handler = Callable[["ControlPlane", dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}

@@ -40,7 +40,7 @@ def serve(
         raise errors.ConfigurationError(
             f"{settings.state_dir} is already served by pid {running['pid']} at {running['url']}"
         )
-    from lambdactl.control.environments import warm_planes
+    from lambdactl.server.environments import warm_planes
     from lambdactl.events.worker import Worker
 
     from lambdactl.state.leftovers import sweep_run_dirs

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lambdactl.control import logs
-from lambdactl.control.environments import warm_planes
+from lambdactl.server.environments import warm_planes
 from lambdactl.plane import ControlPlane, Settings
 
 HANDLER = 'def handler(event, context):\n    print("version {version}")\n    return {version}\n'

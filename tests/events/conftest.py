@@ -63,7 +63,7 @@ def worker_pids(state_dir: Path) -> list[int]:
                 argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"lambdactl.events.worker" in argv and str(state_dir).encode() in argv:
+            if b"lambdactl.server.worker" in argv and str(state_dir).encode() in argv:
                 try:
                     if Path(f"/proc/{entry}/stat").read_text().split(")")[1].split()[0] != "Z":
                         found.append(int(entry))

@@ -74,7 +74,7 @@ def test_kill_9_of_the_worker_loses_nothing(cli, plane, make_function, monkeypat
     out = tmp_path / "out.jsonl"
     for number in range(200):
         event_invoke(plane, "f", {"out": str(out), "n": number})
-    worker = subprocess.Popen([sys.executable, "-m", "lambdactl.events.worker", str(state_dir), "us-east-1"],
+    worker = subprocess.Popen([sys.executable, "-m", "lambdactl.server.worker", str(state_dir), "us-east-1"],
                               start_new_session=True)  # fmt: skip
     wait_until(lambda: len(lines(out)) >= 30, timeout=60)
     os.kill(worker.pid, signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""The events modules' numeric settings, worker.drain as a library call, and the dead-letter version lookup."""
+"""The events modules' numeric settings, drain as a library call, and the dead-letter version lookup."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from lambdactl import errors
 from lambdactl.events import queue, worker
 from lambdactl.events.pollers import base, manager
+from lambdactl.server import worker as process
 from tests.events.conftest import event_invoke
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -47,7 +48,7 @@ def test_an_int_setting_must_be_finite(monkeypatch):
 
 
 def test_drain_with_nothing_pending(plane):
-    assert worker.drain(plane.settings, 5) == (True, 0, 0)
+    assert process.drain(plane.settings, 5) == (True, 0, 0)
 
 
 def test_drain_reports_what_is_left_on_timeout(plane, make_function, monkeypatch, tmp_path):
@@ -56,7 +57,7 @@ def test_drain_reports_what_is_left_on_timeout(plane, make_function, monkeypatch
     make_function("f")
     monkeypatch.setattr(worker.Worker, "drain", lambda self, timeout: False)  # as if another worker held the lock
     event_invoke(plane, "f", {"out": str(tmp_path / "out.jsonl")})
-    assert worker.drain(plane.settings, 0.1) == (False, 1, 0)
+    assert process.drain(plane.settings, 0.1) == (False, 1, 0)
     assert queue.pending(plane) == 1
 
 

@@ -130,7 +130,7 @@ def worker_pids(state_dir: Path) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"lambdactl.events.worker" in argv and str(state_dir).encode() in argv:
+        if b"lambdactl.server.worker" in argv and str(state_dir).encode() in argv:
             pids.append(int(entry.name))
     return pids
 

@@ -21,7 +21,7 @@ from lambdactl.cli.examples import epilog
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (default: wait).")
 @click.pass_obj
 def drain(globals_: Globals, timeout: float | None) -> None:
-    from lambdactl.events import worker
+    from lambdactl.server import worker
     from lambdactl.render.progress import status
 
     plane = local_plane(globals_)

@@ -54,7 +54,7 @@ def test_killed_at_a_due_time_the_schedule_fires_once_after_restart(cli, state_d
 
     def start() -> subprocess.Popen:
         env = cli.environment(LAMBDACTL_WORKER_IDLE_S="600")
-        return subprocess.Popen([sys.executable, "-m", "lambdactl.events.worker", str(state_dir), "us-east-1"],
+        return subprocess.Popen([sys.executable, "-m", "lambdactl.server.worker", str(state_dir), "us-east-1"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
 
     worker = start()

@@ -1,7 +1,8 @@
-"""Where an invocation gets its execution environment.
+"""Where an invocation gets its execution environment (``plane.environments``).
 
 The CLI starts one cold environment per invoke and stops it afterwards; `serve`
-swaps in a warm pool with the same ``run`` method.
+swaps in a warm pool with the same ``run`` method. Both give the function's SDK the
+embedded services' endpoint, which a server answers (``hosting``), so they live here.
 """
 
 from __future__ import annotations
