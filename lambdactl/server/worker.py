@@ -99,7 +99,7 @@ def main(argv: list[str]) -> None:
         lock.release()
 
 
-def _republish(state_dir: str, publish: Callable[[], None]) -> None:
+def _republish(state_dir: Path, publish: Callable[[], None]) -> None:
     """Say again where we are if a command that started a second worker (which found the lock taken
     and left) wrote its pid over our record."""
     record = discovery.record(state_dir, discovery.WORKER_FILE_NAME)
