@@ -7,7 +7,9 @@ uses them) and, for service errors, how the HTTP API sends it (status, the
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this module (cli/fast_invoke.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 # aws CLI v2 exit codes (awscli/constants.py)
 EXIT_OK = 0

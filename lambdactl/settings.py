@@ -16,14 +16,24 @@ A family (``LAMBDACTL_IMAGE_<RUNTIME>``) is one entry whose name holds a ``<PLAC
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from lambdactl import errors
+
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this module (cli/fast_invoke.py)
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+else:  # what ``class Setting(Generic[T])`` needs at run time
+
+    class Generic:
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    def TypeVar(name: str) -> str:  # noqa: N802 - typing's name
+        return name
 
 T = TypeVar("T")
 
@@ -45,6 +55,8 @@ def number(name: str, value: str) -> float:
 def integer(name: str, value: str) -> int:
     """A number, truncated as int() does (``2.5`` is 2); inf and nan are refused."""
     parsed = number(name, value)
+    import math
+
     if not math.isfinite(parsed):
         raise errors.ConfigurationError(f"{name} must be a number, got '{value}'")
     return int(parsed)

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing's, without importing typing (~2 ms)
 if TYPE_CHECKING:
     from lambdactl.settings import Settings
 

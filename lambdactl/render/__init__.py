@@ -8,10 +8,13 @@ yaml) are imported only when the chosen option needs them.
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
 
 from lambdactl.errors import UsageError
 from lambdactl.render import formats
+
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this module (cli/fast_invoke.py)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 OUTPUTS = ("json", "yaml", "yaml-stream", "text", "table", "off")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this module (cli/fast_invoke.py)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 def write_json(data: Any, stream: TextIO) -> None:

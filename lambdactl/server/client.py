@@ -7,10 +7,14 @@ classes the local plane raises.
 
 from __future__ import annotations
 
-from typing import Any
+import io
 from urllib.parse import urlsplit
 
 from lambdactl import errors
+
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this module (cli/fast_invoke.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 RETRYABLE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
@@ -113,22 +117,9 @@ class _PlainConnection:
         self._file: Any = None
 
     def exchange(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Headers, bytes, bool]:
-        import socket
-
         if self._sock is None:
-            if self._address[0].replace(".", "").isdigit():  # an IPv4 literal: no resolver (and no idna codec)
-                self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                self._sock.settimeout(self._timeout)
-                try:
-                    self._sock.connect(self._address)
-                except OSError:
-                    self._sock.close()
-                    self._sock = None
-                    raise
-            else:
-                self._sock = socket.create_connection(self._address, self._timeout)
-            self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._file = self._sock.makefile("rb")
+            self._sock = self._connect()
+            self._file = io.BufferedReader(_Receiver(self._sock))
         host = self._address[0] if ":" not in self._address[0] else f"[{self._address[0]}]"
         head = [f"{method} {target} HTTP/1.1", f"Host: {host}:{self._address[1]}", f"Content-Length: {len(body)}"]
         head += [f"{name}: {value}" for name, value in headers.items() if name.lower() != "content-length"]
@@ -152,6 +143,28 @@ class _PlainConnection:
             data, will_close = self._file.read(), True
         return status, received, data, will_close
 
+    def _connect(self) -> Any:
+        """A connected socket, without Nagle's delay. For an IPv4 literal (every local endpoint) the C
+        module itself: ``socket`` (its wrapper: makefile, enums, the resolver's helpers) would cost each
+        warm CLI invoke 2 ms of imports (cli/fast_invoke.py); a name needs the resolver, so ``socket``."""
+        import _socket
+
+        sock: Any
+        if not self._address[0].replace(".", "").isdigit():
+            import socket
+
+            sock = socket.create_connection(self._address, self._timeout)
+        else:
+            sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+            sock.settimeout(self._timeout)
+            try:
+                sock.connect(self._address)
+            except OSError:
+                sock.close()
+                raise
+        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        return sock
+
     def _read_exactly(self, size: int) -> bytes:
         data = self._file.read(size)
         if len(data) < size:
@@ -172,6 +185,19 @@ class _PlainConnection:
             self._file.close()
             self._sock.close()
             self._sock = self._file = None
+
+
+class _Receiver(io.RawIOBase):
+    """A socket's receiving side as a raw stream for ``io.BufferedReader`` (``makefile("rb")``'s job)."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._sock.recv_into(buffer)
 
 
 class _TlsConnection:

@@ -7,16 +7,16 @@ spell ARNs): the embedded services' storage and the event sources take one, not 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this package (cli/fast_invoke.py)
+if TYPE_CHECKING:  # Context is for annotations only
+    from typing import Protocol
 
-if TYPE_CHECKING:
     from lambdactl.settings import Settings
     from lambdactl.state.store import Store
 
+    class Context(Protocol):
+        @property
+        def store(self) -> Store: ...
 
-class Context(Protocol):
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def settings(self) -> Settings: ...
+        @property
+        def settings(self) -> Settings: ...

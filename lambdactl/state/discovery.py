@@ -11,7 +11,10 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing: each warm `invoke` loads this module (cli/fast_invoke.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 FILE_NAME = "serve.json"
 WORKER_FILE_NAME = "worker.json"

@@ -169,6 +169,18 @@ def test_other_forms_are_left_to_the_full_command(warm, args):
     assert run(warm, args)[4]
 
 
+def test_the_fast_path_loads_no_heavy_module(warm):
+    """What it costs is what it imports: none of these, unless the interpreter's start-up already did."""
+    heavy = ("click", "typing", "dataclasses", "sqlite3", "socket", "lambdactl.model", "lambdactl.plane")
+    show = f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    before = subprocess.run([sys.executable, "-c", f"import sys; {show}"], capture_output=True, text=True, check=True)
+    code = f"import atexit, sys; atexit.register(lambda: {show}); from lambdactl.cli import main; main(sys.argv[1:])"
+    after = subprocess.run([sys.executable, "-c", code, "invoke", "--function-name", "fn", "out.json"],
+                           env=warm.environment(), cwd=warm.cwd, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert after.returncode == 0, after.stderr
+    assert after.stderr.splitlines()[-1] == before.stderr.strip()
+
+
 def test_no_worker_no_fast_path(cli, make_zip):
     cli("create-function", "--function-name", "fn", "--runtime", "python3.12", "--handler", "app.handler",
         "--zip-file", f"fileb://{make_zip({'app.py': HANDLER})}", env={"LAMBDACTL_AUTO_WORKER": "0"})  # fmt: skip
