@@ -20,7 +20,7 @@ from lambdactl.control.concurrency import reserved_concurrency, unreserved_concu
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_not_found, load_version, parse_target, require_function
 from lambdactl.model import validate
-from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
+from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec, request_id as new_request_id
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -180,7 +180,7 @@ def _prepare(plane: ControlPlane, params: dict[str, Any], target: Target, ref: A
     config, reserved, unreserved = target
     request = InvocationRequest(
         payload=payload,
-        request_id=params.get("_RequestId") or str(uuid.uuid4()),  # an async event keeps its id
+        request_id=params.get("_RequestId") or new_request_id(),  # an async event keeps its id
         invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
         client_context=client_context,
     )

@@ -90,11 +90,16 @@ def _insert(conn: Any, group: str, stream: str, now: int, text: str) -> bool:
     return cutoff is not None
 
 
+BATCH_WINDOW_S = 0.02  # a batch gathers this long: a busy process commits once per window
+
+
 class BatchWriter:
     """A long-running process's log writer: invokes hand their lines over and return; one thread
-    commits whatever has piled up in one transaction, so a busy process writes once per batch,
-    not once per invoke. A crash loses at most the batch not yet committed. Readers in the same
-    process ``flush()`` first, so they see every invoke that returned."""
+    commits whatever has piled up in one transaction: the first lines of a batch wake it, it
+    gathers for BATCH_WINDOW_S (unless a reader waits), so a busy process writes once per window,
+    not once per invoke, and its invokes don't wake it each time. A crash loses at most the batch
+    not yet committed. Readers in the same process ``flush()`` first, so they see every invoke that
+    returned."""
 
     def __init__(self, state_dir: Path) -> None:
         from lambdactl.state.store import Store
@@ -103,6 +108,7 @@ class BatchWriter:
         self._pending: list[tuple[str, str, int, str]] = []
         self._cond = threading.Condition()
         self._submitted = self._committed = 0
+        self._flushing = 0  # readers waiting for the batch: it is committed without waiting out its window
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="lambdactl-log-writer", daemon=True)
         self._thread.start()
@@ -111,12 +117,18 @@ class BatchWriter:
         with self._cond:
             self._pending.append((group, stream, now, text))
             self._submitted += 1
-            self._cond.notify_all()
+            if len(self._pending) == 1:  # a new batch: the writer starts its window
+                self._cond.notify_all()
 
     def flush(self) -> None:
         with self._cond:
             target = self._submitted
-            self._cond.wait_for(lambda: self._committed >= target or not self._thread.is_alive())
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(lambda: self._committed >= target or not self._thread.is_alive())
+            finally:
+                self._flushing -= 1
 
     def close(self) -> None:
         self.flush()
@@ -130,6 +142,7 @@ class BatchWriter:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending or self._closed)
+                self._cond.wait_for(lambda: self._flushing or self._closed, BATCH_WINDOW_S)
                 if not self._pending:
                     return
                 batch, self._pending, upto = self._pending, [], self._submitted

@@ -29,7 +29,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,7 +42,7 @@ from lambdactl.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
 from lambdactl.server import services, trust, urls
 from lambdactl.server.requestlog import RequestLog
-from lambdactl.spec import EnvironmentProvider
+from lambdactl.spec import EnvironmentProvider, request_id
 from lambdactl.state.store import Store
 from lambdactl.services.apigateway import gateway
 
@@ -640,7 +639,7 @@ class Handler(BaseHTTPRequestHandler):
             pairs = list(headers.items())
         if self.server.closing:
             self.close_connection = True
-        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {uuid.uuid4()}"]
+        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, '')}", f"x-amzn-RequestId: {request_id()}"]
         lines += [f"{name}: {value}" for name, value in pairs]
         if not isinstance(payload, (bytes, bytearray)):  # a stream: each piece is sent as it comes
             self._stream(status, lines, payload)
