@@ -246,7 +246,7 @@ def _debugging_plane(globals_: Globals, port: int) -> Any:
     """The state directory's own plane, invoking in a fresh environment of this process that waits for a
     debugger (never a server's or the worker's warm one, started without it)."""
     from lambdactl.cli.connect import local_plane
-    from lambdactl.control.environments import OneShotEnvironments
+    from lambdactl.server.environments import OneShotEnvironments
 
     plane = local_plane(globals_)
     plane.environments = OneShotEnvironments(plane.settings, debug_port=port)
