@@ -16,7 +16,7 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.templates.resolve import Resource, expand
 
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+LAMBDA_TRUST: dict[str, Any] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                         "Principal": {"Service": "lambda.amazonaws.com"}}]}
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 QUEUE_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
@@ -141,7 +141,7 @@ def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str
                 props["IdentitySource"] = ", ".join(sources)
         authorizers[name] = f"{lid}{name}Authorizer"
         out[authorizers[name]] = {"Type": "AWS::ApiGateway::Authorizer", "Properties": props}
-    methods = []
+    methods: list[str] = []
     for route in routes:
         parts = [p for p in str(route["Path"]).strip("/").split("/") if p]
         for depth, part in enumerate(parts):

@@ -234,12 +234,12 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], routes: dict[
             if kind == "Api" and (not method or not path):
                 raise TemplateError(f"Event {name} of {lid}: Api events need Path and Method")
             key = "ApiId" if kind == "HttpApi" else "RestApiId"
-            target = spec.get(key)
+            named = spec.get(key)
             api = "ServerlessHttpApi" if kind == "HttpApi" else "ServerlessRestApi"
-            if target is not None:
-                if not (isinstance(target, dict) and explicit.get(target.get("Ref")) == kind):
+            if named is not None:
+                if not (isinstance(named, dict) and explicit.get(str(named.get("Ref"))) == kind):
                     raise TemplateError(f"Event {name} of {lid}: {key} must be a !Ref to an AWS::Serverless::{kind} of this template")
-                api = target["Ref"]
+                api = named["Ref"]
             routes[api].append({"Method": method, "Path": path, "FunctionArn": arn,
                                 **({"Authorizer": spec["Auth"].get("Authorizer")} if isinstance(spec.get("Auth"), dict) else {})})
             out.append(permission(f"{eid}Permission", "apigateway.amazonaws.com",
