@@ -24,6 +24,7 @@ from lambdactl.protocols.json_values import decode_blobs, dump_json, load_json, 
 # Where Lambda's status differs from the model's responseCode (reference §8 item 2).
 STATUS_OVERRIDES = {("lambda", "DeleteFunction"): 204}
 NO_BODY_STATUSES = {204, 304}
+SEEN_PATHS = 4096  # query-less request paths a Router remembers the match of (then it starts over)
 JSON_TYPE = "application/json"
 
 
@@ -115,8 +116,19 @@ class Router:
             self.routes.setdefault(bound.method, []).append(Route(bound, _compile(bound.path)))
         for routes in self.routes.values():  # most specific first: literal query, then more literal text
             routes.sort(key=lambda r: (-len(r.binding.literal_query), -len(re.sub(r"\{[^}]*\}", "", r.binding.path))))
+        self._seen: dict[tuple[str, str], tuple[Binding, dict[str, str]]] = {}  # matches of query-less requests
 
     def match(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[Binding, dict[str, str]]:
+        if query:
+            return self._match(method, path, query)
+        known = self._seen.get((method, path))  # a warm path asks again and again: one lookup, not ~13 regexes
+        if known is None:
+            if len(self._seen) >= SEEN_PATHS:
+                self._seen.clear()
+            known = self._seen[(method, path)] = self._match(method, path, query)
+        return known[0], dict(known[1])
+
+    def _match(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[Binding, dict[str, str]]:
         for route in self.routes.get(method, ()):
             found = route.pattern.fullmatch(path)
             if found and all(query.get(k, [None])[0] == v for k, v in route.binding.literal_query.items()):

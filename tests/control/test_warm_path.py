@@ -73,3 +73,15 @@ def test_the_generation_file_follows_commits_only(plane, make_zip, state_dir):
         assert other.store.generation_hint() == plane.store.generation() > seen
     finally:
         other.close()
+
+
+def test_request_ids_are_version_4_uuids_and_unique():
+    import uuid
+
+    from lambdactl.spec import request_id
+
+    ids = {request_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    for text in list(ids)[:500]:
+        parsed = uuid.UUID(text)
+        assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)

@@ -31,6 +31,20 @@ def test_every_operation_routes_to_itself(op_name: str) -> None:
     assert params == sample_params(op_name)
 
 
+@pytest.mark.parametrize("op_name", OPERATIONS)
+def test_a_remembered_match_is_the_same_match(op_name: str) -> None:
+    """The router remembers query-less matches (the warm path's): asked again, it answers the same,
+    with labels of the caller's own, and still sends a query to the routes that want one."""
+    router = protocol.Router(OPERATIONS)
+    method, target, _, _ = protocol.build_request(op_name, sample_params(op_name))
+    path, _, query = target.partition("?")
+    first = router.match(method, path, parse_qs(query))
+    first[1]["mutated"] = "by the caller"
+    again = router.match(method, path, parse_qs(query))
+    assert again[0] is first[0] and "mutated" not in again[1]
+    assert again == ROUTER._match(method, path, parse_qs(query))
+
+
 def test_request_round_trip_with_blob_query_list_and_headers() -> None:
     params = {"FunctionName": "f", "Code": {"ZipFile": b"PK\x03\x04"}, "Runtime": "python3.12", "Role": "r"}
     method, target, headers, body = protocol.build_request("CreateFunction", params)
