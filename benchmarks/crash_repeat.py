@@ -11,7 +11,7 @@ to a file (O_APPEND, one line each), so afterwards
                  process killed after the function ran but before the event was marked done runs
                  it again; losing one is the defect)
 
-    python benchmarks/crash_repeat.py [--rounds 3] [--events 300] [--kills 3]
+    python benchmarks/crash_repeat.py [--rounds 3] [--events 300] [--kills 3] [--kinds async-worker,mapping,serve]
 """
 
 from __future__ import annotations
@@ -128,13 +128,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--kinds", default="async-worker,mapping,serve", help="which of the three scenarios to run")
     args = parser.parse_args()
     os.environ["LAMBDACTL_AUTO_WORKER"] = "0"  # only the processes this script starts (and kills) work events
     os.environ.pop("LAMBDACTL_ENDPOINT_URL", None)
     rng = random.Random(args.seed)
     totals = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("async-worker", "mapping", "serve"):
+        for kind in args.kinds.split(","):
             state = Path(tmp) / kind / "state"
             out = Path(tmp) / kind / "seen.txt"
             state.parent.mkdir(parents=True)

@@ -8,12 +8,14 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from lambdactl import errors, settings
 from lambdactl.plane import ControlPlane
 from lambdactl.control.records import function_exists
 
+T = TypeVar("T")
 TAIL_BYTES = 4096
 GROUP_PREFIX = "/aws/lambda/"
 
@@ -105,7 +107,7 @@ class BatchWriter:
         from lambdactl.state.store import Store
 
         self.store = Store(state_dir)
-        self._pending: list[tuple[str, str, int, str]] = []
+        self._pending: list[tuple[str, str, int, str] | _Write] = []
         self._cond = threading.Condition()
         self._submitted = self._committed = 0
         self._flushing = 0  # readers waiting for the batch: it is committed without waiting out its window
@@ -130,6 +132,23 @@ class BatchWriter:
             finally:
                 self._flushing -= 1
 
+    def write(self, write: Callable[[Any], T]) -> T:
+        """``write(conn)`` in the next batch's transaction, after the logs handed over before it (in a
+        savepoint: if it raises, it alone is undone and the exception raised here); returns once
+        committed. Many threads' writes then take the write lock once, with their logs."""
+        job = _Write(write)
+        with self._cond:
+            self._pending.append(job)
+            self._submitted += 1
+            target = self._submitted
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._committed >= target or not self._thread.is_alive())
+        if job.error is not None:
+            raise job.error
+        if not job.done:
+            raise RuntimeError("the log writer stopped before the write was committed")
+        return job.result  # type: ignore[no-any-return]
+
     def close(self) -> None:
         self.flush()
         with self._cond:
@@ -146,17 +165,45 @@ class BatchWriter:
                 if not self._pending:
                     return
                 batch, self._pending, upto = self._pending, [], self._submitted
+            writes = [entry for entry in batch if isinstance(entry, _Write)]
             try:
                 with self.store.write() as conn:
-                    trimmed = [_insert(conn, *entry) for entry in batch]
+                    trimmed = [entry.run(conn) if isinstance(entry, _Write) else _insert(conn, *entry)
+                               for entry in batch]  # fmt: skip
+                for job in writes:
+                    job.done = True
                 if any(trimmed):
                     self.store.reclaim()
             except Exception as exc:  # noqa: BLE001 - the writer must outlive a full disk or a locked database
-                print(f"lambdactl: {len(batch)} invocation logs lost: {type(exc).__name__}: {exc}",
+                for job in writes:
+                    job.error = job.error or exc
+                print(f"lambdactl: {len(batch) - len(writes)} invocation logs lost: {type(exc).__name__}: {exc}",
                       file=sys.stderr, flush=True)  # fmt: skip
             with self._cond:
                 self._committed = upto
                 self._cond.notify_all()
+
+
+class _Write:
+    """A write committed with the logs handed over before it (``BatchWriter.write``)."""
+
+    __slots__ = ("write", "result", "error", "done")
+
+    def __init__(self, write: Callable[[Any], Any]) -> None:
+        self.write = write
+        self.result: Any = None
+        self.error: Exception | None = None
+        self.done = False
+
+    def run(self, conn: Any) -> bool:
+        conn.execute("SAVEPOINT one_write")
+        try:
+            self.result = self.write(conn)
+        except Exception as exc:  # noqa: BLE001 - raised to the caller; the batch goes on
+            conn.execute("ROLLBACK TO one_write")
+            self.error = exc
+        conn.execute("RELEASE one_write")
+        return False  # trimmed no logs
 
 
 _WRITERS: dict[str, BatchWriter] = {}  # state dir -> this process's batch writer for it
@@ -173,6 +220,16 @@ def stop_batching(writer: BatchWriter) -> None:
     if _WRITERS.get(str(writer.store.root)) is writer:
         del _WRITERS[str(writer.store.root)]
     writer.close()
+
+
+def write_after(plane: ControlPlane, write: Callable[[Any], T]) -> T:
+    """``write(conn)`` committed with (or after) every log line this process has handed over: an async
+    event's completion and its log in one transaction, shared with the other events finishing now."""
+    writer = _WRITERS.get(str(plane.settings.region_dir))
+    if writer is not None:
+        return writer.write(write)
+    with plane.store.write() as conn:
+        return write(conn)
 
 
 def flush(plane: ControlPlane) -> None:

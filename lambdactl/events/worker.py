@@ -210,11 +210,10 @@ class Worker:
                                   "InvocationType": "RequestResponse", "_RequestId": event.request_id}  # fmt: skip
         if event.qualifier:
             params["Qualifier"] = event.qualifier
+        from lambdactl.control import logs
+
         try:
             result = plane.call("Invoke", params)
-            from lambdactl.control import logs
-
-            logs.flush(plane)  # its log is readable once the event says it ran (drain, then logs tail)
         except errors.ServiceError as exc:
             if exc.status == 429 or exc.status >= 500:
                 self._defer(plane, event, f"{exc.code}: {exc.message}")
@@ -229,13 +228,18 @@ class Worker:
                     "functionError": result.get("FunctionError"),
                     "payload": bytes(result.get("Payload") or b"null").decode(errors="replace")}  # fmt: skip
         if not response["functionError"]:
-            with plane.store.write() as conn:
+            def succeeded(conn: Any) -> None:
                 if queue.finish(conn, event, self.owner, "succeeded", None, ran=True, response=response):
                     target = _destination(settings, "OnSuccess")
                     if target:
                         self._send(conn, plane, event.id, target, destinations.record(
-                            plane, event, "Success", event.attempts + 1, response))
+                                   plane, event, "Success", event.attempts + 1, response))  # fmt: skip
+
+            # Its log and its completion in one commit, with the other events finishing now: the log is
+            # readable once the event says it ran, and a kill -9 finds few events run but not recorded.
+            logs.write_after(plane, succeeded)
             return
+        logs.flush(plane)  # its log is readable once the event says it ran (drain, then logs tail)
         error = _function_error(response)
         if event.attempts + 1 <= settings.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES):
             delay = RETRY_BASE_S * (event.attempts + 1) * delay_scale()
