@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lambdactl import errors
 from lambdactl.templates.resolve import Resource, expand
 
 LAMBDA_TRUST: dict[str, Any] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -59,11 +58,9 @@ def from_sam(template: dict[str, Any]) -> dict[str, Any]:
                                                         "Resource": props["Target"]["Arn"]}]}})
             props["Target"] = {**props["Target"], "RoleArn": {"Fn::GetAtt": [role, "Arn"]}}
         elif resource.type == "AWS::ApiGatewayV2::Api" and "__Routes" in props:
-            _http_api(lid, props.pop("__Routes"), props.pop("__Stage", "$default"), out)
+            _http_api(lid, props.pop("__Routes"), props.pop("__Stage", "$default"), props.pop("__Auth", None) or {}, out)
         elif resource.type == "AWS::ApiGateway::RestApi" and "__Routes" in props:
             _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), props.pop("__Auth", None) or {}, out)
-        if props.pop("__Auth", None):
-            raise errors.LambdactlError(f"{lid}: HTTP API authorizers are not written as CloudFormation yet (export --format sam keeps them)")
         props.pop("__StageVariables", None)
         if resource.depends_on:
             body["DependsOn"] = resource.depends_on
@@ -104,7 +101,17 @@ def _after_function(resource: Resource, out: dict[str, Any]) -> None:
     out[f"{lid}Alias{name}"] = {"Type": "AWS::Lambda::Alias", "Properties": alias_props}
 
 
-def _http_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str, Any]) -> None:
+def _http_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str, Any], out: dict[str, Any]) -> None:
+    authorizers = {}
+    for name, spec in (auth.get("Authorizers") or {}).items():
+        identity = spec.get("Identity") or {}
+        authorizers[name] = f"{lid}{name}Authorizer"
+        out[authorizers[name]] = {"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {
+            "ApiId": {"Ref": lid}, "Name": name, "AuthorizerType": "REQUEST", "AuthorizerUri": _invocation_uri(spec["FunctionArn"]),
+            "AuthorizerPayloadFormatVersion": str(spec.get("AuthorizerPayloadFormatVersion", "2.0")),
+            "EnableSimpleResponses": bool(spec.get("EnableSimpleResponses", False)),
+            "IdentitySource": [f"$request.header.{header}" for header in identity.get("Headers") or []],
+            "AuthorizerResultTtlInSeconds": int(identity.get("ReauthorizeEvery", 0))}}
     route_ids = []
     for n, route in enumerate(routes, 1):
         integration, route_id = f"{lid}Integration{n}", f"{lid}Route{n}"
@@ -112,8 +119,11 @@ def _http_api(lid: str, routes: list[dict[str, Any]], stage: str, out: dict[str,
             "ApiId": {"Ref": lid}, "IntegrationType": "AWS_PROXY", "IntegrationUri": route["FunctionArn"],
             "PayloadFormatVersion": "2.0"}}
         key = "$default" if not route.get("Path") else f"{route['Method']} {route['Path']}"
-        out[route_id] = {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
-            "ApiId": {"Ref": lid}, "RouteKey": key, "Target": {"Fn::Sub": f"integrations/${{{integration}}}"}}}
+        route_props = {"ApiId": {"Ref": lid}, "RouteKey": key, "Target": {"Fn::Sub": f"integrations/${{{integration}}}"}}
+        authorizer = route.get("Authorizer") or auth.get("DefaultAuthorizer")
+        if authorizer in authorizers:
+            route_props.update(AuthorizationType="CUSTOM", AuthorizerId={"Ref": authorizers[authorizer]})
+        out[route_id] = {"Type": "AWS::ApiGatewayV2::Route", "Properties": route_props}
         route_ids.append(route_id)
     name = "ApiGatewayDefaultStage" if stage == "$default" else f"{stage}Stage"
     out[f"{lid}{name}"] = {"Type": "AWS::ApiGatewayV2::Stage", "DependsOn": route_ids, "Properties": {

@@ -3,8 +3,8 @@
 Everything is read through the control plane (``plane.call``): functions (code written next to the
 template as zips their ``CodeUri`` names), layers, queues, buckets, and each function's event
 sources as SAM events — SQS/Kinesis/DynamoDB mappings, S3 notifications, EventBridge rules
-(schedules and patterns), Scheduler schedules, HTTP API routes (SAM's implicit HTTP API) and REST APIs
-(``AWS::Serverless::Api`` with their stage and Lambda authorizers) — plus reserved and provisioned
+(schedules and patterns), Scheduler schedules, HTTP and REST APIs (``AWS::Serverless::HttpApi``/``Api``
+with their stage, CORS and Lambda authorizers, each route an event of its function) — plus reserved and provisioned
 concurrency, event invoke configs, function URLs and AutoPublishAlias for a function with exactly one alias. Names are kept (``FunctionName``,
 ``QueueName``, ``BucketName``) so a deploy of the export recreates the same state.
 """
@@ -101,6 +101,51 @@ def _rest_api(plane: Any, api: dict[str, Any], resources: dict[str, Any], taken:
             if got.get("authorizationType") == "CUSTOM" and got.get("authorizerId") in names:
                 spec["Auth"] = {"Authorizer": names[got["authorizerId"]]}
             events[f"ApiEvent{len(events) + 1}"] = {"Type": "Api", "Properties": spec}
+
+
+def _http_api(plane: Any, api: dict[str, Any], resources: dict[str, Any], taken: set[str], arn_refs: dict[str, Any],
+              events_of: Any) -> None:
+    """An HTTP API as an ``AWS::Serverless::HttpApi`` (its stage, CORS and Lambda authorizers) and each Lambda proxy
+    route as an ``HttpApi`` event of its function naming it (``ApiId``)."""
+    api_id = api["ApiId"]
+    pages = ("Items", "NextToken", "NextToken")
+    lid = _logical_id("HttpApi", api["Name"], taken)
+    props: dict[str, Any] = {"Name": api["Name"]}
+    stages = [s["StageName"] for s in _all(plane, "apigatewayv2:GetStages", {"ApiId": api_id}, *pages)]
+    if stages and "$default" not in stages:
+        props["StageName"] = stages[0]
+    if api.get("CorsConfiguration"):
+        props["CorsConfiguration"] = api["CorsConfiguration"]
+    names: dict[str, str] = {}
+    authorizers: dict[str, Any] = {}
+    for authorizer in _all(plane, "apigatewayv2:GetAuthorizers", {"ApiId": api_id}, *pages):
+        function = _function_of(authorizer.get("AuthorizerUri", ""))
+        spec: dict[str, Any] = {"FunctionArn": arn_refs.get(function, function),
+                                "AuthorizerPayloadFormatVersion": authorizer["AuthorizerPayloadFormatVersion"],
+                                "EnableSimpleResponses": bool(authorizer.get("EnableSimpleResponses"))}
+        headers = [source.removeprefix("$request.header.") for source in authorizer.get("IdentitySource") or []
+                   if source.startswith("$request.header.")]
+        identity = {**({"Headers": headers} if headers else {}),
+                    **({"ReauthorizeEvery": authorizer["AuthorizerResultTtlInSeconds"]}
+                       if authorizer.get("AuthorizerResultTtlInSeconds") else {})}
+        if identity:
+            spec["Identity"] = identity
+        authorizers[authorizer["Name"]] = spec
+        names[authorizer["AuthorizerId"]] = authorizer["Name"]
+    if authorizers:
+        props["Auth"] = {"Authorizers": authorizers}
+    resources[lid] = {"Type": "AWS::Serverless::HttpApi", "Properties": props}
+    integrations = {i["IntegrationId"]: i for i in _all(plane, "apigatewayv2:GetIntegrations", {"ApiId": api_id}, *pages)}
+    for route in _all(plane, "apigatewayv2:GetRoutes", {"ApiId": api_id}, *pages):
+        integration = integrations.get(str(route.get("Target", "")).removeprefix("integrations/"), {})
+        events = events_of(str(integration.get("IntegrationUri", "")))
+        if events is None:
+            continue
+        method, _, path = route["RouteKey"].partition(" ")
+        event: dict[str, Any] = {"ApiId": {"Ref": lid}, **({"Path": path, "Method": method.lower()} if path else {})}
+        if route.get("AuthorizationType") == "CUSTOM" and route.get("AuthorizerId") in names:
+            event["Auth"] = {"Authorizer": names[route["AuthorizerId"]]}
+        events[f"HttpApiEvent{len(events) + 1}"] = {"Type": "HttpApi", "Properties": event}
 
 
 def _function_of(uri: str) -> str:
@@ -262,18 +307,8 @@ def export(plane: Any, out_dir: Path) -> dict[str, Any]:
         _rest_api(plane, api, resources, taken, arn_refs, events_of)
 
     for api in _all(plane, "apigatewayv2:GetApis", {}, "Items", "NextToken", "NextToken"):
-        if api.get("ProtocolType") != "HTTP":
-            continue
-        integrations = {i["IntegrationId"]: i for i in
-                        _all(plane, "apigatewayv2:GetIntegrations", {"ApiId": api["ApiId"]}, "Items", "NextToken", "NextToken")}
-        for route in _all(plane, "apigatewayv2:GetRoutes", {"ApiId": api["ApiId"]}, "Items", "NextToken", "NextToken"):
-            integration = integrations.get(str(route.get("Target", "")).removeprefix("integrations/"), {})
-            events = events_of(str(integration.get("IntegrationUri", "")))
-            if events is None:
-                continue
-            method, _, path = route["RouteKey"].partition(" ")
-            spec = {"Path": path, "Method": method.lower()} if path else {}
-            events[f"HttpApiEvent{len(events) + 1}"] = {"Type": "HttpApi", "Properties": spec}
+        if api.get("ProtocolType") == "HTTP":
+            _http_api(plane, api, resources, taken, arn_refs, events_of)
 
     return {"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
             "Description": "Exported by lambdactl export", "Resources": resources}

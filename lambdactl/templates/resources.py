@@ -736,6 +736,10 @@ HANDLERS: dict[str, Any] = {
     "AWS::ApiGatewayV2::Route": _child_resource("apigatewayv2:CreateRoute", "apigatewayv2:DeleteRoute",
                                                 ("ApiId", "RouteKey", "Target", "AuthorizationType", "AuthorizerId"),
                                                 "RouteId", "ApiId", "RouteId"),
+    "AWS::ApiGatewayV2::Authorizer": _child_resource(
+        "apigatewayv2:CreateAuthorizer", "apigatewayv2:DeleteAuthorizer",
+        ("ApiId", "Name", "AuthorizerType", "AuthorizerUri", "AuthorizerPayloadFormatVersion", "EnableSimpleResponses",
+         "IdentitySource", "AuthorizerResultTtlInSeconds"), "AuthorizerId", "ApiId", "AuthorizerId"),
     "AWS::ApiGatewayV2::Stage": _child_resource("apigatewayv2:CreateStage", "apigatewayv2:DeleteStage",
                                                 ("ApiId", "StageName", "AutoDeploy", "StageVariables", "Description"),
                                                 "StageName", "ApiId", "StageName"),

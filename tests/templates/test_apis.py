@@ -153,3 +153,40 @@ def test_api_event_must_name_an_api_of_the_template(cli, tmp_path: Path) -> None
     assert "Event Open of MyFn: RestApiId must be a !Ref to an AWS::Serverless::Api of this template" in failed.stderr
     (tmp_path / "template.yaml").write_text(TEMPLATE.replace("      StageName: dev\n", ""))
     assert "MyApi: property StageName is required" in cli("deploy", "--stack-name", "apis", rc=255).stderr
+
+
+def http_apis(cli) -> list:
+    """Each HTTP API: name, CORS, stages, authorizers and routes (key, authorization, authorizer's name)."""
+    out = []
+    for api in cli("apigatewayv2", "get-apis").json["Items"]:
+        api_id = ("--api-id", api["ApiId"])
+        authorizers = {a["AuthorizerId"]: (a["Name"], a["AuthorizerType"], a["AuthorizerPayloadFormatVersion"],
+                                           a.get("EnableSimpleResponses"), a.get("IdentitySource"))
+                       for a in cli("apigatewayv2", "get-authorizers", *api_id).json["Items"]}
+        routes = sorted((r["RouteKey"], r.get("AuthorizationType"), authorizers.get(r.get("AuthorizerId"), [None])[0])
+                        for r in cli("apigatewayv2", "get-routes", *api_id).json["Items"])
+        stages = sorted(s["StageName"] for s in cli("apigatewayv2", "get-stages", *api_id).json["Items"])
+        out.append((api["Name"], api.get("CorsConfiguration"), stages, sorted(authorizers.values()), routes))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dialect", ["sam", "cloudformation"])
+def test_explicit_apis_survive_export_and_redeploy(cli, tmp_path: Path, dialect: str) -> None:
+    from tests.conftest import CLI
+    from templates.test_export import rest_apis
+
+    for folder, code in (("app", APP), ("auth", AUTH)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "app.py").write_text(code)
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    cli("deploy", "--stack-name", "apis")
+    before = (http_apis(cli), rest_apis(cli))
+    [(_, cors, stages, authorizers, routes)] = before[0]
+    assert cors["AllowOrigins"] == ["https://example.com"] and stages == ["$default"]
+    assert [a[:2] for a in authorizers] == [("LambdaAuth", "REQUEST")] and routes == [("GET /hello", "CUSTOM", "LambdaAuth")]
+
+    cli("export", "--format", dialect, "--output-dir", "out")
+    fresh = CLI(tmp_path / "fresh-state", tmp_path / "out")
+    fresh("deploy", "--stack-name", "moved")
+    assert (http_apis(fresh), rest_apis(fresh)) == before
