@@ -103,6 +103,7 @@ InvalidRequestContentException = service_error("InvalidRequestContentException",
 ResourceInUseException = service_error("ResourceInUseException", 400, "Message")
 CodeStorageExceededException = service_error("CodeStorageExceededException", 400)
 PolicyLengthExceededException = service_error("PolicyLengthExceededException", 400)
+AccessDeniedException = service_error("AccessDeniedException", 403, "Message")
 ResourceNotFoundException = service_error("ResourceNotFoundException", 404, "Message")
 ProvisionedConcurrencyConfigNotFoundException = service_error(
     "ProvisionedConcurrencyConfigNotFoundException", 404

@@ -160,14 +160,18 @@ def list_functions_by_code_signing_config(plane: ControlPlane, params: dict[str,
 def put_function_code_signing_config(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     arn = params["CodeSigningConfigArn"]
     ref, _ = parse_target(plane, params)
-    store = _store(plane)
-    if store.read_one("SELECT 1 FROM code_signing_configs WHERE arn = ?", (arn,)) is None:  # checked first (recorded)
-        raise CodeSigningConfigNotFoundException(
-            f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."
-        )
+    require_config(plane, arn)  # checked first (recorded)
     require_function(plane, ref)
     attach(plane, ref.name, arn)
     return {"CodeSigningConfigArn": arn, "FunctionName": ref.name}
+
+
+def require_config(plane: ControlPlane, arn: str) -> None:
+    """A configuration a function is to use must exist (recorded: test_code_signing_not_found_excs)."""
+    if not config_exists(plane, arn):
+        raise CodeSigningConfigNotFoundException(
+            f"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."
+        )
 
 
 def attach(plane: ControlPlane, function_name: str, arn: str) -> None:

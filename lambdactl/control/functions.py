@@ -40,12 +40,16 @@ OPTIONAL_CONFIG = ("Environment", "DeadLetterConfig", "KMSKeyArn", "VpcConfig", 
 ZIP_IMAGE_CONFIG = "ImageConfig is not supported for functions of Zip package type."
 
 
-def _check_config(params: dict[str, Any]) -> None:
+def _check_config(plane: ControlPlane, params: dict[str, Any]) -> None:
     """Service-side checks shared by create and update-function-configuration."""
     if params.get("Runtime") is not None:
         validate.check_runtime(params["Runtime"])
     if params.get("Role") is not None:
         validate.check_role(params["Role"])
+        if params["Role"].split(":")[4] != plane.settings.account_id:
+            # Lambda's answer to a role of another account (AWS, as reported in
+            # aws/aws-toolkit-azure-devops#546 and artilleryio/chaos-lambda#29: 403 AccessDeniedException)
+            raise errors.AccessDeniedException("Cross-account pass role is not allowed.")
     validate.check_range(params.get("Timeout"), "timeout", 1, 900)
     validate.check_range(params.get("MemorySize"), "memorySize", 128, 10240)
     validate.check_range((params.get("EphemeralStorage") or {}).get("Size"), "ephemeralStorage.size", 512, 10240)
@@ -134,7 +138,7 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
         raise errors.InvalidParameterValueException("Unsupported function name: qualifiers are not allowed on create.")
     package_type = params.get("PackageType") or "Zip"
     validate.check_enum(package_type, "packageType", ["Zip", "Image"])
-    _check_config(params)
+    _check_config(plane, params)
     _check_architectures(params.get("Architectures"))
     if package_type == "Zip":
         if not params.get("Runtime"):
@@ -170,6 +174,11 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
     # (a racing create still gets the IntegrityError below; its orphan zip is left to garbage collection).
     if function_exists(plane, ref.name):
         raise errors.ResourceConflictException(f"Function already exist: {ref.name}")
+    signing = params.get("CodeSigningConfigArn")
+    if signing:
+        from lambdactl.control import code_signing
+
+        code_signing.require_config(plane, signing)
     config.update(
         _code_fields(plane, package_type, params.get("Code") or {}),
         LastModified=now_lambda(),
@@ -188,6 +197,8 @@ def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
             _save_latest(conn, ref.name, config)
     except sqlite3.IntegrityError:
         raise errors.ResourceConflictException(f"Function already exist: {ref.name}") from None
+    if signing:  # stored as PutFunctionCodeSigningConfig stores it
+        code_signing.attach(plane, ref.name, signing)
     _warn_if_unavailable(config)
     if params.get("Publish"):
         from lambdactl.control.versions import publish
@@ -321,7 +332,7 @@ def update_function_code(plane: ControlPlane, params: dict[str, Any]) -> dict[st
 @operation("UpdateFunctionConfiguration")
 def update_function_configuration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     ref, _ = parse_target(plane, params, namespaced=False)
-    _check_config(params)
+    _check_config(plane, params)
 
     def change(config: dict[str, Any]) -> None:
         _check_revision(config, params.get("RevisionId"))

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from lambdactl import errors
 from lambdactl.control import logs
 from lambdactl.control.aliases import route
-from lambdactl.control.concurrency import reserved_concurrency, unreserved_concurrency
+from lambdactl.control.concurrency import on_demand_reserved, reserved_concurrency, unreserved_concurrency
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_not_found, load_version, parse_target, require_function
 from lambdactl.model import validate
@@ -184,6 +184,7 @@ def _prepare(plane: ControlPlane, params: dict[str, Any], target: Target, ref: A
         invoked_function_arn=plane.settings.function_arn(ref.name, qualifier),
         client_context=client_context,
     )
+    reserved = on_demand_reserved(plane, ref.name, (qualifier or LATEST, config["Version"]), reserved)
     if reserved == 0:
         raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
     return Prepared(ref.name, config, reserved, unreserved, request)

@@ -17,7 +17,7 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.control import aliases, paging
-from lambdactl.control.concurrency import reserved_concurrency
+from lambdactl.control.concurrency import provisioned_total, reserved_concurrency
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import (
     LATEST,
@@ -165,7 +165,9 @@ def put_provisioned_concurrency_config(plane: ControlPlane, params: dict[str, An
     requested = params["ProvisionedConcurrentExecutions"]
     validate.check_range(requested, "provisionedConcurrentExecutions", 1, 2**31 - 1)
     reserved = reserved_concurrency(plane, name)
-    if reserved is not None and requested > reserved:
+    # the function's provisioned total stays within its reservation (recorded: test_reserved_provisioned_overlap
+    # reserved_equals_provisioned_another_provisioned_exc / _increase_provisioned_exc)
+    if reserved is not None and requested + provisioned_total(plane.store.conn, name, excluding=qualifier) > reserved:
         raise errors.InvalidParameterValueException(
             "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
         )

@@ -78,14 +78,6 @@ SAME_SITE_FETCH = frozenset({"none", "same-origin"})
 CROSS_ORIGIN_MESSAGE = "Cross-origin requests are refused by lambdactl serve"
 
 
-class AccessDeniedException(errors.ServiceError):
-    """A request serve will not take from where it came (Lambda's code for a denied caller)."""
-
-    code = "AccessDeniedException"
-    status = 403
-    message_key = "Message"
-
-
 class BadRequest(errors.ServiceError):
     """A request whose framing (Content-Length, chunk sizes) cannot be read."""
 
@@ -391,19 +383,19 @@ class LambdaServer(ThreadingHTTPServer):
         request. A request without either comes from a program (an SDK, curl), so the emulator's documented
         ``curl -d '{}' .../invocations`` line, whose form Content-Type no SDK sends, is served."""
         if headers.get("Origin") is not None:
-            return AccessDeniedException(CROSS_ORIGIN_MESSAGE)
+            return errors.AccessDeniedException(CROSS_ORIGIN_MESSAGE)
         fetch_site = headers.get("Sec-Fetch-Site")
         if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
-            return AccessDeniedException(CROSS_ORIGIN_MESSAGE)
+            return errors.AccessDeniedException(CROSS_ORIGIN_MESSAGE)
         host = headers.get("Host")
         if host is not None and not self.host_allowed(host):
-            return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Host {host!r} is not this server")
+            return errors.AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Host {host!r} is not this server")
         from_browser = any(name.lower().startswith("sec-fetch-") for name, _ in headers.items())
         if has_body and from_browser:
             media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
             signed_form = media_type == services.FORM_TYPE and services.credential_scope(headers, {}) is not None
             if media_type not in API_CONTENT_TYPES and not signed_form:
-                return AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Content-Type {media_type!r} is not accepted")
+                return errors.AccessDeniedException(f"{CROSS_ORIGIN_MESSAGE}: Content-Type {media_type!r} is not accepted")
         return None
 
     def host_allowed(self, host: str) -> bool:

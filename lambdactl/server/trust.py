@@ -65,16 +65,10 @@ def check(plane: Any, op_name: str, params: dict[str, Any], caller: Caller | Non
         return
     backend = resulting_backend(plane, op_name, params)
     if backend not in (None, "docker"):
-        raise AccessDeniedFromEnvironment(
+        raise errors.AccessDeniedException(
             f"{op_name} from inside an execution environment is refused by lambdactl serve: "
             f"the function would run on the {backend} backend, which is not isolated from the host"
         )
-
-
-class AccessDeniedFromEnvironment(errors.ServiceError):
-    code = "AccessDeniedException"
-    status = 403
-    message_key = "Message"
 
 
 def resulting_backend(plane: Any, op_name: str, params: dict[str, Any]) -> str | None:

@@ -3,8 +3,8 @@
 Each case is a request rebuilt from LocalStack's ``tests/aws/services/lambda_/test_lambda_api.py`` /
 ``test_lambda.py`` and the response recorded from real AWS in the ``.snapshot.json`` beside it (snapshot key
 in the case's first field). ``{fn}`` is the unqualified ARN prefix ``arn:aws:lambda:<region>:<account>:function``,
-``{F}`` the name of the function the script creates first (it also publishes version 1) and ``{layer}``
-the ARN of a layer it publishes twice.
+``{F}`` the name of the function the script creates first (it also publishes version 1), ``F2`` a second
+one with versions 1 (2 provisioned) and 2, and ``{layer}`` the ARN of a layer it publishes twice.
 
     .venv/bin/python tests/fidelity/replay.py        # prints one line per mismatch and "N/M match"
 """
@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.serving import ROLE, start_server, zip_bytes  # noqa: E402
 
 F = "replayfn"
+F2 = "replayfn2"
 SQS_ARN = "arn:aws:sqs:{region}:111111111111:somequeue"
 ESM_ARN = "{esm}:0b7c5b3c-1e1a-4a34-9d1a-52a3c2b4ae11"  # no such mapping
 CP_ARN = "{esm_prefix}capacity-provider:nothing"
@@ -166,6 +167,22 @@ CASES: list[tuple[str, str, dict, int, str | None, str]] = [
      + ":alias' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: " + TAGGABLE),
     ("TestLambdaTag::test_tag_exceptions[capacity_provider]/not_found_exception_list", "list_tags",
      {"Resource": CP_ARN}, 404, "ResourceNotFoundException", "Capacity provider not found: " + CP_ARN),
+    # F2: version 1 with 2 provisioned, version 2 without (test_lambda.snapshot.json, in the recorded order)
+    ("test_reserved_provisioned_overlap/reserved_lower_than_provisioned_exc", "put_function_concurrency",
+     {"FunctionName": F2, "ReservedConcurrentExecutions": 1}, 400, "InvalidParameterValueException",
+     " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2]."),
+    ("test_reserved_provisioned_overlap (put_function_concurrency 2 succeeds)", "put_function_concurrency",
+     {"FunctionName": F2, "ReservedConcurrentExecutions": 2}, 200, None, ""),
+    ("test_reserved_provisioned_overlap/reserved_equals_provisioned_latest_invoke_exc", "invoke",
+     {"FunctionName": F2}, 429, "TooManyRequestsException", "Rate Exceeded."),
+    ("test_reserved_provisioned_overlap/reserved_equals_provisioned_another_provisioned_exc",
+     "put_provisioned_concurrency_config", {"FunctionName": F2, "Qualifier": "2", "ProvisionedConcurrentExecutions": 1},
+     400, "InvalidParameterValueException",
+     "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"),
+    ("test_reserved_provisioned_overlap/reserved_equals_provisioned_increase_provisioned_exc",
+     "put_provisioned_concurrency_config", {"FunctionName": F2, "Qualifier": "1", "ProvisionedConcurrentExecutions": 3},
+     400, "InvalidParameterValueException",
+     "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"),
     ("test_non_existent_alias_update/update_alias_response", "update_alias",
      {"FunctionName": F, "Name": "non-existent"},
      404, "ResourceNotFoundException", "Alias not found: {fn}:" + F + ":non-existent"),
@@ -267,6 +284,16 @@ def main() -> int:
             )  # fmt: skip
             client.get_waiter("function_active_v2").wait(FunctionName=F)
             client.publish_version(FunctionName=F)
+            client.create_function(
+                FunctionName=F2, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                Code={"ZipFile": zip_bytes("def handler(event, context):\n    return event\n")},
+            )  # fmt: skip
+            client.get_waiter("function_active_v2").wait(FunctionName=F2)
+            client.publish_version(FunctionName=F2)
+            client.update_function_configuration(FunctionName=F2, Timeout=15)
+            client.get_waiter("function_updated_v2").wait(FunctionName=F2)
+            client.publish_version(FunctionName=F2)
+            client.put_provisioned_concurrency_config(FunctionName=F2, Qualifier="1", ProvisionedConcurrentExecutions=2)
             for _ in range(2):
                 layer = client.publish_layer_version(LayerName="replaylayer", Content={"ZipFile": zip_bytes("")})
             arn = created["FunctionArn"]
