@@ -1,6 +1,6 @@
 """Event patterns, as EventBridge defines them: check and match, with every operator EventBridge documents.
 
-One matcher serves EventBridge's rules (``services/events/patterns.py``: its errors and caching) and
+One matcher serves EventBridge's rules (``services/events/patterns.py`` adds its error) and
 Lambda's event filters on event source mappings (``events/pollers/filters.py``), which use the same
 syntax: Lambda's filters take the subset ``FILTER_KINDS`` and count an empty array as present for
 ``exists``. It sits at the bottom of the import graph (standard library only), below both.

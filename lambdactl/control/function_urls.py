@@ -1,7 +1,7 @@
 """Function URLs: create-, get-, update-, delete-function-url-config and list-function-url-configs.
 
 A URL belongs to the unqualified function ($LATEST) or an alias. Locally its address is
-``<server>/lambda-url/<url-id>/`` (``server/urls.py`` answers it): under ``serve`` the
+``<server>/lambda-url/<url-id>/`` (``control/url_requests.py`` answers it): under ``serve`` the
 server's own URL, otherwise ``http://127.0.0.1:3001`` (serve's default port).
 The URL id (32 ``[a-z0-9]``, as Lambda's host label) is stable for the life of the config.
 """

@@ -10,7 +10,7 @@ API requests from a web page are refused (403 AccessDeniedException, see ``Lambd
 whatever the service: any ``Origin``, a cross-site ``Sec-Fetch-Site``, a ``Host`` other than the
 loopback names (or the ``--host`` the user chose to bind), or a browser's body whose Content-Type no
 SDK sends (a form only when SigV4-signed: the legacy query protocol). Function URLs and API Gateway
-APIs (``services/apigateway/gateway.py``) stay public, as on AWS.
+APIs (``server/apis.py``) stay public, as on AWS.
 
 Slow and broken clients (``Handler``, ``Connections``): requests are read by ``lambdactl.http11``
 and only complete ones run; a connection idle for IDLE_TIMEOUT_S, a head not sent within
@@ -40,11 +40,12 @@ from lambdactl.control import code_links
 from lambdactl.control.invoke import SYNC_PAYLOAD_LIMIT
 from lambdactl.plane import ControlPlane, Settings
 from lambdactl.protocols import rest_json
-from lambdactl.server import services, trust, urls
+from lambdactl.control import url_requests as urls
+from lambdactl.server import apis, services, trust
+from lambdactl.services.apigateway_common import gateway
 from lambdactl.server.requestlog import RequestLog
 from lambdactl.spec import EnvironmentProvider, request_id
 from lambdactl.state.store import Store
-from lambdactl.services.apigateway import gateway
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 IDLE_TIMEOUT_S = 60.0  # a connection with no request started is closed after this (as ALB, API Gateway)
@@ -618,7 +619,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         elif api:
             api_id, target = api
-            status, pairs, payload = gateway.respond(
+            status, pairs, payload = apis.respond(
                 self.server.planes, api_id, self.command, target, self.headers, body,
                 self.client_address[0], self.request_version,
             )

@@ -150,13 +150,14 @@ def _watch(project: Any, planes: Any, pool: Any, server: Any, stop: Any) -> None
 
 def _print_apis(planes: Any, url: str) -> None:
     """Where API Gateway APIs answer: both URL forms, then each deployed stage's URL."""
-    from lambdactl.services.apigateway import gateway
+    from lambdactl.server.apis import invoke_urls
+    from lambdactl.services.apigateway_common import gateway
 
     port = url.rsplit(":", 1)[-1]
     print(f"lambdactl serve: API Gateway APIs at {url}{gateway.PATH_PREFIX}<api-id>/<stage>/<path> "
           f"and http://<api-id>.execute-api.localhost:{port}/<stage>/<path>", file=sys.stderr)  # fmt: skip
     with planes.lease() as plane:
-        for line in gateway.invoke_urls(plane, url):
+        for line in invoke_urls(plane, url):
             print(f"lambdactl serve:   {line}", file=sys.stderr)
     sys.stderr.flush()
 

@@ -13,8 +13,9 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.model import validate
-from lambdactl.services.apigateway import gateway
-from lambdactl.services.apigateway.documents import Documents, new_id, now, public
+from lambdactl.services.apigateway_common import gateway
+from lambdactl.services.apigateway_common.documents import new_id, now, public
+from lambdactl.services.apigateway_common.resources import ApiResources
 from lambdactl.services.apigateway.schema import MIGRATIONS
 
 SERVICE = "apigateway"
@@ -27,23 +28,20 @@ _TOKEN_SOURCE = re.compile(r"method\.request\.header\.[A-Za-z0-9_-]+")
 _REQUEST_SOURCE = re.compile(r"(method\.request\.(header|querystring)\.[^\s,]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z.]+)")
 
 
-def documents(plane: ControlPlane) -> Documents:
-    return Documents(plane, SERVICE, MIGRATIONS)
+def _page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """apigateway's paging: ``limit`` and an opaque ``position`` (an offset here)."""
+    start = int(params["position"]) if str(params.get("position") or "").isdigit() else 0
+    limit = params.get("limit") or 25
+    page = items[start:start + limit]
+    result: dict[str, Any] = {"items": page}
+    if start + limit < len(items):
+        result["position"] = str(start + limit)
+    return result
 
 
-def _api(plane: ControlPlane, api_id: str) -> dict[str, Any]:
-    api = documents(plane).get(api_id, "api", api_id)
-    if api is None:
-        raise NotFoundException(f"Invalid API identifier specified {plane.settings.account_id}:{api_id}")
-    return api
-
-
-def _child(plane: ControlPlane, api_id: str, kind: str, item_id: str, label: str) -> dict[str, Any]:
-    _api(plane, api_id)
-    doc = documents(plane).get(api_id, kind, item_id)
-    if doc is None:
-        raise NotFoundException(f"Invalid {label} identifier specified {plane.settings.account_id}:{api_id}")
-    return doc
+RESOURCES = ApiResources(SERVICE, MIGRATIONS, "restApiId", NotFoundException, _page,
+                         lambda plane, api_id, _item: f"{plane.settings.account_id}:{api_id}")
+documents, _api, _child = RESOURCES.documents, RESOURCES.api, RESOURCES.child
 
 
 def _patch(doc: dict[str, Any], operations: list[dict[str, Any]], allowed: dict[str, str]) -> dict[str, Any]:
@@ -286,15 +284,10 @@ def create_deployment(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
     return public(deployment)
 
 
-@operation("apigateway:GetDeployment")
-def get_deployment(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["restApiId"], "deployment", params["deploymentId"], "Deployment"))
+get_deployment = operation("apigateway:GetDeployment")(RESOURCES.getter("deployment", "deploymentId", "Deployment"))
 
 
-@operation("apigateway:GetDeployments")
-def get_deployments(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["restApiId"])
-    return _page([public(d) for d in documents(plane).list(params["restApiId"], "deployment")], params)
+get_deployments = operation("apigateway:GetDeployments")(RESOURCES.lister("deployment"))
 
 
 def _show_stage(plane: ControlPlane, api_id: str, stage: dict[str, Any]) -> dict[str, Any]:
@@ -328,9 +321,7 @@ def create_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["stageName"], stage))
 
 
-@operation("apigateway:GetStage")
-def get_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return _show_stage(plane, params["restApiId"], _child(plane, params["restApiId"], "stage", params["stageName"], "Stage"))
+get_stage = operation("apigateway:GetStage")(RESOURCES.getter("stage", "stageName", "Stage", show=_show_stage))
 
 
 @operation("apigateway:GetStages")
@@ -353,11 +344,7 @@ def update_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["stageName"], stage))
 
 
-@operation("apigateway:DeleteStage")
-def delete_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _child(plane, params["restApiId"], "stage", params["stageName"], "Stage")
-    documents(plane).delete(params["restApiId"], "stage", params["stageName"])
-    return {}
+delete_stage = operation("apigateway:DeleteStage")(RESOURCES.deleter("stage", "stageName", "Stage"))
 
 
 @operation("apigateway:CreateAuthorizer")
@@ -399,15 +386,10 @@ def create_authorizer(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
     return documents(plane).put(api_id, "authorizer", authorizer["id"], authorizer)
 
 
-@operation("apigateway:GetAuthorizer")
-def get_authorizer(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["restApiId"], "authorizer", params["authorizerId"], "Authorizer"))
+get_authorizer = operation("apigateway:GetAuthorizer")(RESOURCES.getter("authorizer", "authorizerId", "Authorizer"))
 
 
-@operation("apigateway:GetAuthorizers")
-def get_authorizers(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["restApiId"])
-    return _page([public(a) for a in documents(plane).list(params["restApiId"], "authorizer")], params)
+get_authorizers = operation("apigateway:GetAuthorizers")(RESOURCES.lister("authorizer"))
 
 
 @operation("apigateway:DeleteAuthorizer")
@@ -419,14 +401,3 @@ def delete_authorizer(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
             raise ConflictException("Cannot delete authorizer, is referenced in method")
     documents(plane).delete(api_id, "authorizer", params["authorizerId"])
     return {}
-
-
-def _page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
-    """apigateway's paging: ``limit`` and an opaque ``position`` (an offset here)."""
-    start = int(params["position"]) if str(params.get("position") or "").isdigit() else 0
-    limit = params.get("limit") or 25
-    page = items[start:start + limit]
-    result: dict[str, Any] = {"items": page}
-    if start + limit < len(items):
-        result["position"] = str(start + limit)
-    return result

@@ -13,8 +13,8 @@ import json
 import re
 from typing import Any
 
-from lambdactl.services.apigateway import gateway
-from lambdactl.services.apigateway.gateway import CACHE, Api, Request, Response, answer
+from lambdactl.services.apigateway_common import gateway
+from lambdactl.services.apigateway_common.gateway import CACHE, Api, Request, Response, answer
 
 MISSING_TOKEN = answer(403, "Missing Authentication Token", error_type="MissingAuthenticationTokenException")
 UNAUTHORIZED = answer(401, "Unauthorized")

@@ -2,7 +2,7 @@
 
 An HTTP API is served from its stages: an ``AutoDeploy`` stage serves the API as it is now,
 any other stage the snapshot its deployment took (CreateDeployment). ``ApiEndpoint`` is the
-local host-form URL of the ``serve`` answering this state directory (see ``gateway.py``).
+local host-form URL of the ``serve`` answering this state directory (see ``apigateway_common/gateway.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 from lambdactl import errors
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.model import validate
-from lambdactl.services.apigateway import gateway
-from lambdactl.services.apigateway.documents import Documents, new_id, now, public
+from lambdactl.services.apigateway_common import gateway
+from lambdactl.services.apigateway_common.documents import new_id, now, public
+from lambdactl.services.apigateway_common.resources import ApiResources
 from lambdactl.services.apigatewayv2.schema import MIGRATIONS
 
 SERVICE = "apigatewayv2"
@@ -26,23 +27,19 @@ _SEGMENT = re.compile(r"[^{}/]+|\{[A-Za-z0-9._:-]+\}|\{[A-Za-z0-9._:-]+\+\}")
 SNAPSHOT_KINDS = ("route", "integration", "authorizer")
 
 
-def documents(plane: ControlPlane) -> Documents:
-    return Documents(plane, SERVICE, MIGRATIONS)
+def _page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """apigatewayv2's paging: MaxResults (a string in the model) and an opaque NextToken (an offset)."""
+    start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
+    limit = int(params["MaxResults"]) if str(params.get("MaxResults") or "").isdigit() else None
+    page = items[start:start + limit] if limit else items[start:]
+    result: dict[str, Any] = {"Items": page}
+    if limit and start + limit < len(items):
+        result["NextToken"] = str(start + limit)
+    return result
 
 
-def _api(plane: ControlPlane, api_id: str) -> dict[str, Any]:
-    api = documents(plane).get(api_id, "api", api_id)
-    if api is None:
-        raise NotFoundException(f"Invalid API identifier specified {plane.settings.account_id}:{api_id}")
-    return api
-
-
-def _child(plane: ControlPlane, api_id: str, kind: str, item_id: str, label: str) -> dict[str, Any]:
-    _api(plane, api_id)
-    doc = documents(plane).get(api_id, kind, item_id)
-    if doc is None:
-        raise NotFoundException(f"Invalid {label} identifier specified {item_id}")
-    return doc
+RESOURCES = ApiResources(SERVICE, MIGRATIONS, "ApiId", NotFoundException, _page, lambda _plane, _api_id, item: item)
+documents, _api, _child = RESOURCES.documents, RESOURCES.api, RESOURCES.child
 
 
 def _show_api(plane: ControlPlane, api: dict[str, Any]) -> dict[str, Any]:
@@ -189,15 +186,10 @@ def create_route(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return public(documents(plane).put(api_id, "route", route["RouteId"], route))
 
 
-@operation("apigatewayv2:GetRoute")
-def get_route(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["ApiId"], "route", params["RouteId"], "Route"))
+get_route = operation("apigatewayv2:GetRoute")(RESOURCES.getter("route", "RouteId", "Route"))
 
 
-@operation("apigatewayv2:GetRoutes")
-def get_routes(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["ApiId"])
-    return _page([public(r) for r in documents(plane).list(params["ApiId"], "route")], params)
+get_routes = operation("apigatewayv2:GetRoutes")(RESOURCES.lister("route"))
 
 
 @operation("apigatewayv2:UpdateRoute")
@@ -209,11 +201,7 @@ def update_route(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return public(documents(plane).put(api_id, "route", route["RouteId"], route))
 
 
-@operation("apigatewayv2:DeleteRoute")
-def delete_route(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _child(plane, params["ApiId"], "route", params["RouteId"], "Route")
-    documents(plane).delete(params["ApiId"], "route", params["RouteId"])
-    return {}
+delete_route = operation("apigatewayv2:DeleteRoute")(RESOURCES.deleter("route", "RouteId", "Route"))
 
 
 def _new_integration(params: dict[str, Any], managed: bool = False) -> dict[str, Any]:
@@ -255,15 +243,10 @@ def create_integration(plane: ControlPlane, params: dict[str, Any]) -> dict[str,
     return public(documents(plane).put(params["ApiId"], "integration", integration["IntegrationId"], integration))
 
 
-@operation("apigatewayv2:GetIntegration")
-def get_integration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["ApiId"], "integration", params["IntegrationId"], "Integration"))
+get_integration = operation("apigatewayv2:GetIntegration")(RESOURCES.getter("integration", "IntegrationId", "Integration"))
 
 
-@operation("apigatewayv2:GetIntegrations")
-def get_integrations(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["ApiId"])
-    return _page([public(i) for i in documents(plane).list(params["ApiId"], "integration")], params)
+get_integrations = operation("apigatewayv2:GetIntegrations")(RESOURCES.lister("integration"))
 
 
 @operation("apigatewayv2:UpdateIntegration")
@@ -324,15 +307,10 @@ def create_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["StageName"], stage))
 
 
-@operation("apigatewayv2:GetStage")
-def get_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return _show_stage(plane, params["ApiId"], _child(plane, params["ApiId"], "stage", params["StageName"], "Stage"))
+get_stage = operation("apigatewayv2:GetStage")(RESOURCES.getter("stage", "StageName", "Stage", show=_show_stage))
 
 
-@operation("apigatewayv2:GetStages")
-def get_stages(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["ApiId"])
-    return _page([_show_stage(plane, params["ApiId"], s) for s in documents(plane).list(params["ApiId"], "stage")], params)
+get_stages = operation("apigatewayv2:GetStages")(RESOURCES.lister("stage", show=_show_stage))
 
 
 @operation("apigatewayv2:UpdateStage")
@@ -348,11 +326,7 @@ def update_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     return _show_stage(plane, api_id, documents(plane).put(api_id, "stage", stage["StageName"], stage))
 
 
-@operation("apigatewayv2:DeleteStage")
-def delete_stage(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _child(plane, params["ApiId"], "stage", params["StageName"], "Stage")
-    documents(plane).delete(params["ApiId"], "stage", params["StageName"])
-    return {}
+delete_stage = operation("apigatewayv2:DeleteStage")(RESOURCES.deleter("stage", "StageName", "Stage"))
 
 
 def _deploy(plane: ControlPlane, api_id: str, *, auto: bool = False, description: str | None = None) -> dict[str, Any]:
@@ -382,15 +356,10 @@ def create_deployment(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
     return public(deployment)
 
 
-@operation("apigatewayv2:GetDeployment")
-def get_deployment(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["ApiId"], "deployment", params["DeploymentId"], "Deployment"))
+get_deployment = operation("apigatewayv2:GetDeployment")(RESOURCES.getter("deployment", "DeploymentId", "Deployment"))
 
 
-@operation("apigatewayv2:GetDeployments")
-def get_deployments(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["ApiId"])
-    return _page([public(d) for d in documents(plane).list(params["ApiId"], "deployment")], params)
+get_deployments = operation("apigatewayv2:GetDeployments")(RESOURCES.lister("deployment"))
 
 
 def _authorizer(params: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -428,15 +397,10 @@ def create_authorizer(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
     return public(documents(plane).put(params["ApiId"], "authorizer", authorizer["AuthorizerId"], authorizer))
 
 
-@operation("apigatewayv2:GetAuthorizer")
-def get_authorizer(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    return public(_child(plane, params["ApiId"], "authorizer", params["AuthorizerId"], "Authorizer"))
+get_authorizer = operation("apigatewayv2:GetAuthorizer")(RESOURCES.getter("authorizer", "AuthorizerId", "Authorizer"))
 
 
-@operation("apigatewayv2:GetAuthorizers")
-def get_authorizers(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    _api(plane, params["ApiId"])
-    return _page([public(a) for a in documents(plane).list(params["ApiId"], "authorizer")], params)
+get_authorizers = operation("apigatewayv2:GetAuthorizers")(RESOURCES.lister("authorizer"))
 
 
 @operation("apigatewayv2:UpdateAuthorizer")
@@ -453,15 +417,3 @@ def delete_authorizer(plane: ControlPlane, params: dict[str, Any]) -> dict[str, 
         raise ConflictException(f"Authorizer {params['AuthorizerId']} is used by a route.")
     documents(plane).delete(params["ApiId"], "authorizer", params["AuthorizerId"])
     return {}
-
-
-def _page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
-    """apigatewayv2's paging: MaxResults (a string in the model) and an opaque NextToken (an offset)."""
-    start = int(params["NextToken"]) if str(params.get("NextToken") or "").isdigit() else 0
-    limit = int(params["MaxResults"]) if str(params.get("MaxResults") or "").isdigit() else None
-    page = items[start:start + limit] if limit else items[start:]
-    result: dict[str, Any] = {"Items": page}
-    if limit and start + limit < len(items):
-        result["NextToken"] = str(start + limit)
-    return result
-

@@ -1,5 +1,5 @@
-"""The apigatewayv2 tables: its resources as documents (see services/apigateway/documents.py)."""
+"""The apigatewayv2 tables: its resources as documents (see services/apigateway_common/documents.py)."""
 
-from lambdactl.services.apigateway.documents import migrations
+from lambdactl.services.apigateway_common.documents import migrations
 
 MIGRATIONS = migrations("apigatewayv2")

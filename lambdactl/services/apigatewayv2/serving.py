@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lambdactl.server import urls
-from lambdactl.services.apigateway import gateway
-from lambdactl.services.apigateway.gateway import CACHE, Api, Outcome, Request, Response, answer
+from lambdactl.control import url_requests as urls
+from lambdactl.services.apigateway_common import gateway
+from lambdactl.services.apigateway_common.gateway import CACHE, Api, Outcome, Request, Response, answer
 from lambdactl.services.apigatewayv2 import operations
 
 NOT_FOUND = answer(404, "Not Found")
