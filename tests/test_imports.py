@@ -5,9 +5,9 @@ The graph is built from the code (``ast``): every ``import`` and ``from ... impo
 package is ``lambdactl.<name>`` (a top-level module counts as one), and each embedded service
 ``lambdactl.services.<service>`` is a package of its own.
 
-KNOWN_UPWARD lists the edges that still point up the layering (see docs/architecture.md) and close
-circles today; each says why. The graph without them must have no circle, so a new circle fails
-here, and an entry whose edge is gone fails too, so the list only shrinks.
+The graph has no circle between packages, and every edge points down (or within) the layers of
+LAYERS, the order docs/architecture.md draws: a lower package that needs a higher one is given a
+seam (``plane.environments``, ``plane.async_work``) instead of importing it.
 """
 
 from __future__ import annotations
@@ -29,11 +29,34 @@ ROOT = Path(lambdactl.__file__).parent
 # __main__ runs the CLI when imported.
 NOT_MODULES = ("lambdactl.runtime.bootstraps", "lambdactl.__main__")
 
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("lambdactl.services.apigateway", "lambdactl.services.apigatewayv2"): "one gateway serves both API flavours",
-    ("lambdactl.services.apigateway", "lambdactl.server"): "the gateway answers through the server's URL routing",
-    ("lambdactl.services.apigatewayv2", "lambdactl.server"): "HTTP APIs answer through the server's URL routing",
-}
+# The layers, bottom first (docs/architecture.md draws them): a package imports only packages of its
+# own layer or below. An embedded service not named here is in the services layer.
+LAYERS: list[tuple[str, ...]] = [
+    ("lambdactl.errors", "lambdactl.settings", "lambdactl.spec", "lambdactl.http11", "lambdactl.model",
+     "lambdactl.render", "lambdactl.protocols", "lambdactl.event_patterns", "lambdactl.sample_events"),
+    ("lambdactl.state",),
+    ("lambdactl.plane",),
+    ("lambdactl.backends", "lambdactl.runtime"),
+    ("lambdactl.services", "lambdactl.services.clock", "lambdactl.services.paging",
+     "lambdactl.services.sqs", "lambdactl.services.kinesis", "lambdactl.services.dynamodbstreams"),
+    ("lambdactl.sources",),
+    ("lambdactl.control",),
+    ("SERVICES",),  # every other lambdactl.services.<service>: s3, events, scheduler, apigateway, ...
+    ("lambdactl.events",),
+    ("lambdactl.templates",),
+    ("lambdactl.server",),
+    ("lambdactl.cli",),
+]  # fmt: skip
+
+
+def layer_of(package: str) -> int | None:
+    """The package's layer (its index in LAYERS), None for a package LAYERS does not place."""
+    for index, members in enumerate(LAYERS):
+        if package in members:
+            return index
+    if package.startswith("lambdactl.services."):
+        return LAYERS.index(("SERVICES",))
+    return None
 
 
 def module_name(path: Path) -> str:
@@ -127,24 +150,30 @@ def circles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def describe(graph: dict[str, dict[str, set[str]]], edges: list[tuple[str, str]]) -> str:
+    return "\n".join(f"  {source} -> {target} ({', '.join(sorted(graph[source][target]))})" for source, target in edges)
+
+
 def test_no_import_circle_between_packages() -> None:
     graph = package_graph()
-    edges = {source: {target for target in targets if (source, target) not in KNOWN_UPWARD}
-             for source, targets in graph.items()}  # fmt: skip
-    found = circles(edges)
+    found = circles(graph)
     detail = "\n".join(
-        f"  {' <-> '.join(component)}: "
-        + "; ".join(f"{source} -> {target} ({', '.join(sorted(graph[source][target]))})"
-                    for source in component for target in sorted(edges[source]) if target in component)
+        f"{' <-> '.join(component)}:\n"
+        + describe(graph, [(source, target) for source in component for target in sorted(graph[source])
+                           if target in component])
         for component in found
     )  # fmt: skip
     assert not found, f"import circles between packages:\n{detail}"
 
 
-def test_every_known_upward_edge_still_exists() -> None:
+def test_packages_import_only_their_layer_and_below() -> None:
     graph = package_graph()
-    gone = [edge for edge in KNOWN_UPWARD if edge[1] not in graph.get(edge[0], {})]
-    assert not gone, f"no longer imported, remove from KNOWN_UPWARD: {gone}"
+    unplaced = sorted({package for source, targets in graph.items() for package in (source, *targets)
+                       if layer_of(package) is None})  # fmt: skip
+    assert not unplaced, f"packages LAYERS does not place (add them, see docs/architecture.md): {unplaced}"
+    upward = [(source, target) for source, targets in sorted(graph.items()) for target in sorted(targets)
+              if layer_of(target) > layer_of(source)]  # type: ignore[operator]  # fmt: skip
+    assert not upward, f"imports up the layers (give the lower package a seam instead):\n{describe(graph, upward)}"
 
 
 def test_the_graph_sees_lazy_imports_and_circles() -> None:
@@ -154,6 +183,7 @@ def test_the_graph_sees_lazy_imports_and_circles() -> None:
     graph = package_graph()
     assert "lambdactl.plane" in graph["lambdactl.services.sqs"]  # operations register with @operation
     assert "lambdactl.services.sqs" in graph["lambdactl.sources"]  # a lazy import inside a method
+    assert layer_of("lambdactl.services.newservice") == layer_of("lambdactl.services.s3")
 
 
 @pytest.mark.slow
