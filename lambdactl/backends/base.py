@@ -48,6 +48,7 @@ class Process(Protocol):
     """A started runtime: one process tree that lives and dies as a whole."""
 
     pid: int
+    started: float  # time.perf_counter() when the runtime itself began (its sandbox made): Init Duration's start
 
     def drain(self) -> None:
         """Deliver (synchronously, to ``on_output``) everything the tree has written so far."""

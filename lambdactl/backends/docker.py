@@ -33,19 +33,20 @@ was killed outright are removed by the next docker-backend start in that state d
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import docker
-import docker.errors
-
 from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.backends import images, netns
+from lambdactl.backends.engine import Engine, EngineError
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 from lambdactl.spec import EnvironmentSpec
 
@@ -115,16 +116,18 @@ def _on_host_alias(address: str) -> str:
     return address
 
 
-def connect() -> Any:
+def connect() -> Engine:
     """A client for the engine in DOCKER_HOST (or the default socket); one clear error if none answers."""
-    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     try:
-        client = docker.from_env()
+        client = Engine()
+        host = client.url
         client.ping()
         return client
-    except docker.errors.DockerException as exc:
+    except EngineError as exc:
         text = str(exc)
-        if "Permission denied" in text or "PermissionError" in text:
+        if exc.status_code == 0 and "not supported" in text:
+            raise errors.ServiceException(text) from None
+        if "Permission denied" in text:
             raise errors.ServiceException(
                 f"Permission denied on the Docker engine socket {host}: add your user to the 'docker' group "
                 f"(or run rootless Docker and point DOCKER_HOST at it)."
@@ -139,10 +142,10 @@ class DockerBackend:
     contained = True  # the environment gives container paths (/var/task, /var/runtime) and no host command
 
     def __init__(self) -> None:
-        self._client: Any = None
+        self._client: Engine | None = None
 
     @property
-    def client(self) -> Any:
+    def client(self) -> Engine:
         if self._client is None:
             self._client = connect()
         return self._client
@@ -170,9 +173,9 @@ class Container:
 
     pid = 0  # no host process of ours: the container is the unit
 
-    def __init__(self, client: Any, image: str, image_config: dict[str, Any], launch: Launch, state_dir: Path,
+    def __init__(self, client: Engine, image: str, image_config: dict[str, Any], launch: Launch, state_dir: Path,
                  on_output: Callable[[bytes], None], on_exit: Callable[[int], None]) -> None:
-        self._api = client.api
+        self._api = client
         self._on_exit = on_exit
         self._memory_mb = launch.memory_mb
         self._cpu_limit = setting("cpu_limit", state_dir, "1") != "0"
@@ -193,48 +196,57 @@ class Container:
         fifo.chmod(0o666)  # the container's user is not us
         out = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         self._hold = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # no EOF before the container is gone
-        script = f'exec "$@" >{_LOG_DIR}/out 2>&1'
-        self._go = -1
-        if network == ISOLATED:  # the runtime starts once its network is ready: a line in this FIFO
-            os.mkfifo(log_dir / "go")
-            (log_dir / "go").chmod(0o644)
-            self._go = os.open(log_dir / "go", os.O_RDWR | os.O_NONBLOCK)  # a writer: the shell's open won't block
-            script = f"read go <{_LOG_DIR}/go; {script}"
-        host_config = self._api.create_host_config(
-            network_mode="none" if network == ISOLATED else network,
-            extra_hosts=None if network in ("host", ISOLATED) else {HOST_ALIAS: "host-gateway"},
-            binds={**_binds(spec), str(log_dir): {"bind": _LOG_DIR, "mode": "ro"}},
-            mem_limit=launch.memory_mb * _MB,
-            memswap_limit=launch.memory_mb * _MB,
-            cpu_period=cpu_quota(launch.memory_mb)[1],
-            tmpfs={"/tmp": f"rw,nosuid,nodev,size={spec.ephemeral_storage_mb}m,mode=1777"},
-            read_only=True,
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            privileged=False,
-            pids_limit=1024,
-            ulimits=[docker.types.Ulimit(name="nofile", soft=1024, hard=1024)],
-            log_config=docker.types.LogConfig(type="none"),
-        )
+        # The runtime starts when a line arrives in this FIFO: once the container is up (and its network
+        # set up), so Init Duration counts the runtime's init, not the engine's work.
+        os.mkfifo(log_dir / "go")
+        (log_dir / "go").chmod(0o644)
+        self._go = os.open(log_dir / "go", os.O_RDWR | os.O_NONBLOCK)  # a writer: the shell's open won't block
+        script = f'read go <{_LOG_DIR}/go; exec "$@" >{_LOG_DIR}/out 2>&1'
+        host_config = {
+            "NetworkMode": "none" if network == ISOLATED else network,
+            "ExtraHosts": [] if network in ("host", ISOLATED) else [f"{HOST_ALIAS}:host-gateway"],
+            "Binds": [f"{source}:{target}:ro" for source, target in
+                      {**_binds(spec), str(log_dir): _LOG_DIR}.items()],
+            "Memory": launch.memory_mb * _MB,
+            "MemorySwap": launch.memory_mb * _MB,
+            "CpuPeriod": cpu_quota(launch.memory_mb)[1],
+            "Tmpfs": {"/tmp": f"rw,nosuid,nodev,size={spec.ephemeral_storage_mb}m,mode=1777"},
+            "ReadonlyRootfs": True,
+            "CapDrop": ["ALL"],
+            "SecurityOpt": ["no-new-privileges"],
+            "Privileged": False,
+            "PidsLimit": 1024,
+            "Ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 1024}],
+            "LogConfig": {"Type": "none", "Config": {}},
+            "AutoRemove": True,  # kill() only kills: the engine removes the container, the CLI needn't wait
+        }
         try:
-            created = self._api.create_container(
-                image, entrypoint=["/bin/sh", "-c", script, "lambdactl"],
-                command=_command(spec, image_config), working_dir=(spec.image_config or {}).get("WorkingDirectory"),
-                environment=env, user=setting("user", state_dir, "993:990") or None, labels={
-                    LABEL_STATE_DIR: str(state_dir), LABEL_FUNCTION: spec.function_name, LABEL_OWNER: _owner()},
-                name=f"lambdactl-{spec.function_name}-{launch.label[-12:]}", host_config=host_config,
-            )
+            created = self._api.create_container({
+                "Image": image, "Entrypoint": ["/bin/sh", "-c", script, "lambdactl"],
+                "Cmd": _command(spec, image_config), "WorkingDir": (spec.image_config or {}).get("WorkingDirectory") or "",
+                "Env": [f"{name}={value}" for name, value in env.items()],
+                "User": setting("user", state_dir, "993:990"),
+                "Labels": {LABEL_STATE_DIR: str(state_dir), LABEL_FUNCTION: spec.function_name, LABEL_OWNER: _owner()},
+                "HostConfig": host_config,
+            }, name=f"lambdactl-{spec.function_name}-{launch.label[-12:]}")
             self.id: str = created["Id"]
+            self._exit = self._api.wait_for_exit(self.id)
             self._api.start(self.id)
+            pid = self._api.inspect_container(self.id)["State"]["Pid"]  # its shell, waiting for the go line
+            self._pidfd = _pidfd(pid)
             if network == ISOLATED:
-                self._isolate(env, launch)
-        except (docker.errors.APIError, OSError) as exc:
+                self._isolate(env, launch, pid)
+            self.started = time.perf_counter()
+            os.write(self._go, b"go\n")
+        except (EngineError, OSError) as exc:
+            if getattr(self, "_exit", None):
+                self._exit.close()
             if getattr(self, "id", None):
                 self._remove()
             if self._forwarder is not None:
                 self._forwarder.close()
-            for fd in (out, self._hold, self._go):
-                if fd >= 0:
+            for fd in (out, self._hold, self._go, getattr(self, "_pidfd", None)):
+                if fd is not None:
                     os.close(fd)
             if isinstance(exc, OSError):
                 raise errors.ServiceException(
@@ -244,14 +256,12 @@ class Container:
         self._output = OutputPipe(out, on_output)  # EOF once the container and our hold are gone
         self._threads = start_threads(self.id[:12], self._read_then_exit, self._wait)
 
-    def _isolate(self, env: dict[str, str], launch: Launch) -> None:
-        """Bind the Runtime API and the endpoints in the container's namespace, then let its runtime start."""
+    def _isolate(self, env: dict[str, str], launch: Launch, pid: int) -> None:
+        """Bind the Runtime API and the endpoints in the container's namespace."""
         assert launch.serve_runtime_api is not None, "an isolated container needs the Runtime API's seam"
-        pid = self._api.inspect_container(self.id)["State"]["Pid"]
         if not pid:
             raise OSError("the container exited before its network was set up")
         self._forwarder = netns.serve_isolated(pid, env, launch.serve_runtime_api, self.id[:12])
-        os.write(self._go, b"go\n")
 
     # -- output and exit ---------------------------------------------------------
 
@@ -263,15 +273,19 @@ class Container:
     def _wait(self) -> None:
         """Learn the exit status and OOM flag, then let the reader reach EOF (which reports the exit)."""
         try:
-            self._code = _exit_code(self._api.wait(self.id)["StatusCode"])
+            self._code = _exit_code(self._exit.result()["StatusCode"])
             self._oom = bool(self._api.inspect_container(self.id)["State"].get("OOMKilled"))
-        except (docker.errors.DockerException, OSError, KeyError):
-            pass  # removed under us: kill() did it
+        except EngineError as exc:
+            # Already removed (the engine auto-removes it on exit): only the OOM killer SIGKILLs the
+            # container's PID 1 (from inside, a signal it doesn't handle is ignored) unless kill() did.
+            if exc.status_code == 404 and self._code == -9 and not self._killed:
+                self._oom = True
+        except (OSError, KeyError):
+            pass
         if self._forwarder is not None:
             self._forwarder.close()
         for fd in (self._hold, self._go):
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
 
     def drain(self) -> None:
         self._output.drain()
@@ -292,8 +306,8 @@ class Container:
             except OSError:
                 continue
         try:
-            self._api.update_container(self.id, cpu_quota=quota, cpu_period=period)
-        except docker.errors.APIError:
+            self._api.update_container(self.id, CpuQuota=quota, CpuPeriod=period)
+        except EngineError:
             pass  # gone already: the next invoke reports why
 
     # -- measurement -------------------------------------------------------------
@@ -306,9 +320,9 @@ class Container:
         used = _cgroup_peak(self.id)
         if used is None:
             try:
-                stats = self._api.stats(self.id, stream=False, one_shot=True)["memory_stats"]
+                stats = self._api.stats(self.id)["memory_stats"]
                 used = stats.get("max_usage") or stats.get("usage") or 0
-            except (docker.errors.DockerException, KeyError):
+            except (EngineError, KeyError):
                 used = 0
         self._peak_mb = max(self._peak_mb, -(-used // _MB))
         return self._peak_mb
@@ -324,17 +338,44 @@ class Container:
                 return
             self.max_memory_used_mb()
             self._killed = True
-        self._remove()
+        # The engine removes the container once it has exited (AutoRemove). Where we hold a pidfd of its
+        # first process, SIGKILL through it and wait for that process to end (it ends last: the kernel
+        # kills and reaps the rest of its pid namespace first); the engine's own kill would also wait
+        # for the exit to be processed (50-100 ms more), and so would the waiter, which reports the exit.
+        if self._kill_through_pidfd():
+            return
+        try:
+            self._api.kill(self.id)
+        except EngineError as exc:
+            if exc.status_code not in (404, 409):  # gone, or not running any more
+                raise
         reader, waiter = self._threads
         join_threads((waiter, reader), 10)
+
+    def _kill_through_pidfd(self) -> bool:
+        """SIGKILL the container's first process through its pidfd and wait (≤ 10 s) until it is gone;
+        False if we can't. The pidfd is closed here, once (kill() runs this part once)."""
+        pidfd, self._pidfd = self._pidfd, None
+        if pidfd is None:
+            return False
+        try:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # gone already
+        except OSError:
+            os.close(pidfd)
+            return False  # not ours to signal (another user's container)
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        done = bool(poller.poll(10_000))
+        os.close(pidfd)
+        return done
 
     def _remove(self) -> None:
         try:
             self._api.remove_container(self.id, force=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            if exc.status_code != 409:  # 409: removal already in progress
+        except EngineError as exc:
+            if exc.status_code not in (404, 409):  # 409: removal already in progress
                 raise
 
 
@@ -349,12 +390,13 @@ def _command(spec: EnvironmentSpec, image_config: dict[str, Any]) -> list[str]:
     return [*entrypoint, *command]
 
 
-def _binds(spec: EnvironmentSpec) -> dict[str, dict[str, str]]:
-    binds: dict[str, dict[str, str]] = {}
+def _binds(spec: EnvironmentSpec) -> dict[str, str]:
+    """Host path -> container path, each mounted read-only: the code at /var/task, the layers at /opt."""
+    binds: dict[str, str] = {}
     if spec.code_dir is not None:
-        binds[str(spec.code_dir)] = {"bind": "/var/task", "mode": "ro"}
+        binds[str(spec.code_dir)] = "/var/task"
     if spec.opt_dir is not None:
-        binds[str(spec.opt_dir)] = {"bind": "/opt", "mode": "ro"}
+        binds[str(spec.opt_dir)] = "/opt"
     return binds
 
 
@@ -371,13 +413,21 @@ def _cgroup_peak(container_id: str) -> int | None:
     return None
 
 
+def _pidfd(pid: int) -> int | None:
+    """A pidfd for the container's first process where it is visible here (a local engine, and the rights)."""
+    try:
+        return os.pidfd_open(pid) if pid else None
+    except (OSError, AttributeError):  # another pid namespace or machine, no permission, or an old kernel
+        return None
+
+
 def _exit_code(status: int) -> int:
     """A container's status 128+N means its process died of signal N: negative, as subprocess reports it."""
     return -(status - 128) if 128 < status < 160 else status
 
 
-def _explain(exc: docker.errors.APIError) -> str:
-    return str(getattr(exc, "explanation", None) or exc).strip()
+def _explain(exc: EngineError) -> str:
+    return (exc.explanation or str(exc)).strip()
 
 
 def _start_time(pid: int) -> str | None:
@@ -401,19 +451,19 @@ def _owner_alive(owner: str) -> bool:
     return pid.isdigit() and _start_time(int(pid)) == started
 
 
-def cleanup(client: Any, state_dir: Path | None = None, everything: bool = False) -> list[str]:
+def cleanup(client: Engine, state_dir: Path | None = None, everything: bool = False) -> list[str]:
     """Remove lambdactl's containers whose owner is gone (``everything``: all of them); their names."""
     labels = [LABEL_OWNER] + ([f"{LABEL_STATE_DIR}={state_dir}"] if state_dir else [])
     removed: list[str] = []
     try:
-        found = client.api.containers(all=True, filters={"label": labels})
-    except docker.errors.DockerException:
+        found = client.containers(labels)
+    except EngineError:
         return removed
     for info in found:
         if everything or not _owner_alive(info["Labels"].get(LABEL_OWNER, "")):
             try:
-                client.api.remove_container(info["Id"], force=True)
+                client.remove_container(info["Id"], force=True)
                 removed.append(info["Names"][0].lstrip("/"))
-            except docker.errors.APIError:
+            except EngineError:
                 pass
     return removed

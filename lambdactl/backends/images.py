@@ -88,12 +88,12 @@ def ensure(client: Any, image: str) -> dict[str, Any]:
     with _lock:
         if image not in _present:
             try:
-                _present[image] = client.api.inspect_image(image)["Config"] or {}
-            except Exception as exc:  # docker.errors.ImageNotFound: docker is imported only by the backend
+                _present[image] = client.inspect_image(image)["Config"] or {}
+            except Exception as exc:  # an EngineError: the engine client is imported only by the backend
                 if getattr(exc, "status_code", None) != 404:
                     raise
                 pull(client, image)
-                _present[image] = client.api.inspect_image(image)["Config"] or {}
+                _present[image] = client.inspect_image(image)["Config"] or {}
         return _present[image]
 
 
@@ -106,7 +106,7 @@ def pull(client: Any, image: str) -> None:
         with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), transient=True,
                       console=_stderr_console()) as progress:
             layers: dict[str, Any] = {}
-            for event in client.api.pull(repository, tag=tag or None, stream=True, decode=True):
+            for event in client.pull(repository, tag or None):
                 if "error" in event:
                     raise _PullError(event["error"])
                 detail, layer = event.get("progressDetail") or {}, event.get("id", "")
@@ -114,7 +114,7 @@ def pull(client: Any, image: str) -> None:
                     if layer not in layers:
                         layers[layer] = progress.add_task(f"{image} {layer}", total=detail["total"])
                     progress.update(layers[layer], completed=detail.get("current", 0))
-    except Exception as exc:  # docker's APIError (no such image, no registry) or the stream's own error
+    except Exception as exc:  # an EngineError (no such image, no registry) or the stream's own error
         if not isinstance(exc, _PullError) and getattr(exc, "status_code", None) is None:
             raise
         reason = getattr(exc, "explanation", None) or str(exc)

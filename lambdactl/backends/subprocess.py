@@ -88,6 +88,7 @@ class HostProcess:
         argv = ["/bin/sh", "-c", _WRAPPER, f"lambdactl-{launch.label}", str(launch.cwd),
                 self._cgroup.procs_file if self._cgroup else "",
                 self._cgroup.cpu_procs_file if self._cgroup else "", address_space_kb, *launch.argv]
+        self.started = time.perf_counter()
         try:
             self.pid = os.posix_spawn(
                 "/bin/sh", argv, launch.env, setsid=True,

@@ -46,7 +46,7 @@ def bundled_sdk(state_dir: Path) -> list[Check]:
 
 
 def docker_engine() -> Check:
-    """Whether an engine answers (the docker library is imported here only)."""
+    """Whether an engine answers (the engine client is imported here only)."""
     host = os.environ.get("DOCKER_HOST") or f"unix://{DOCKER_SOCKET}"
     try:
         from lambdactl.backends.docker import connect

@@ -31,6 +31,7 @@ def fail(event, context):
     raise ValueError("boom")
 
 def sleep(event, context):
+    open("/tmp/sleeping", "w").close()  # in_handler() looks for it
     time.sleep(event.get("s", 30))
     return "woke"
 
@@ -159,15 +160,24 @@ def test_code_and_root_are_read_only_tmp_is_not(cli, app_zip, no_leftovers):
         assert body[path] in ("OSError:30", "PermissionError:13"), (path, body[path])  # EROFS / EACCES
 
 
+def in_handler(state_dir: Path, proc) -> None:
+    """Wait (≤ 30 s) until the state dir's container runs the ``sleep`` handler. (Killed earlier, the CLI
+    takes the container's Runtime API with it: the runtime then exits and the engine removes it.)"""
+    deadline = time.monotonic() + 30
+    while True:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        found = our_containers(state_dir)
+        if found and subprocess.run(["docker", "exec", found[0], "/bin/sh", "-c", "test -e /tmp/sleeping"],
+                                    capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+
+
 def test_killed_cli_leaves_no_container(cli, app_zip, state_dir):
     create(cli, "hang", app_zip, "app.sleep", "--memory-size", "1024", "--timeout", "60")
     proc = cli.popen("invoke", "--function-name", "hang", "--cli-binary-format", "raw-in-base64-out",
                      "--payload", '{"s": 600}', "out.json")
-    deadline = time.monotonic() + 30
-    while not our_containers(state_dir):
-        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-        time.sleep(0.1)
-    time.sleep(0.5)
+    in_handler(state_dir, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert our_containers(state_dir), "the container should outlive a SIGKILLed CLI until cleanup"
@@ -181,10 +191,7 @@ def test_next_docker_invoke_cleans_up_leftovers(cli, app_zip, state_dir, no_left
     create(cli, "ok2", app_zip, "app.handler", "--memory-size", "1024")
     proc = cli.popen("invoke", "--function-name", "hang2", "--cli-binary-format", "raw-in-base64-out",
                      "--payload", '{"s": 600}', "out.json")
-    deadline = time.monotonic() + 30
-    while not our_containers(state_dir):
-        assert time.monotonic() < deadline, "no container started"
-        time.sleep(0.1)
+    in_handler(state_dir, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     invoke(cli, "ok2")
