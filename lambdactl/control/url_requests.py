@@ -51,13 +51,15 @@ NOT_FOUND: Response = (404, [("Content-Type", "application/json")], b'{"Message"
 BAD_GATEWAY: Response = (502, [("Content-Type", "application/json")], b"Internal Server Error")
 
 
-def route(target: str, headers: Any) -> tuple[str, str] | None:
-    """(url id, the request's own path?query) when ``target`` is a function URL request, else None."""
-    if target.startswith(URL_PREFIX):
-        url_id, slash, rest = target[len(URL_PREFIX):].partition("/")
+def route(target: str, headers: Any, prefix: str = URL_PREFIX,
+          host: re.Pattern[str] = _HOST_RE) -> tuple[str, str] | None:  # fmt: skip
+    """(url id, the request's own path?query) when ``target`` is a function URL request, else None;
+    API Gateway's requests are told the same way, by its ``prefix`` and ``host`` name."""
+    if target.startswith(prefix):
+        url_id, slash, rest = target[len(prefix):].partition("/")
         url_id, question, query = url_id.partition("?")
         return url_id, "/" + (rest if slash else "") + (question + query if question else "")
-    found = _HOST_RE.match((headers.get("Host") or "").lower())
+    found = host.match((headers.get("Host") or "").lower())
     return (found.group(1), target) if found else None
 
 

@@ -61,12 +61,7 @@ TOO_LARGE = answer(413, "Request Entity Too Large")
 
 def route(target: str, headers: Any) -> tuple[str, str] | None:
     """(api id, the path?query after it) when ``target`` is an execute-api request, else None."""
-    if target.startswith(PATH_PREFIX):
-        api_id, slash, rest = target[len(PATH_PREFIX):].partition("/")
-        api_id, question, query = api_id.partition("?")
-        return api_id, "/" + (rest if slash else "") + (question + query if question else "")
-    found = _HOST_RE.match((headers.get("Host") or "").lower())
-    return (found.group(1), target) if found else None
+    return urls.route(target, headers, PATH_PREFIX, _HOST_RE)
 
 
 def api_endpoint(plane: ControlPlane, api_id: str) -> str:
