@@ -113,7 +113,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         if condition is not None and not resolver.condition(condition):
             continue
         wanted.add(lid)
-        if resources.is_skipped(kind):
+        if resources.is_skipped(kind, resource.properties):
             applied[lid] = resources.skipped_attributes(ctx, lid, kind)
             changes.append({**_change(lid, kind, "Skip (not run locally)", ""), "Reason": resources.skip_reason(kind)})
             tell(changes[-1])

@@ -58,7 +58,10 @@ SKIP_REASONS = {
 }
 
 
-def is_skipped(kind: str) -> bool:
+def is_skipped(kind: str, properties: dict[str, Any] | None = None) -> bool:
+    """Not run here; a DynamoDB table with a ``StreamSpecification`` is, as its embedded stream (``Table``)."""
+    if kind == "AWS::DynamoDB::Table" and (properties or {}).get("StreamSpecification"):
+        return False
     return kind.startswith(SKIPPED)
 
 
@@ -701,6 +704,25 @@ class Method:
         _ignore_missing(ctx.plane, "apigateway:DeleteMethod", {"restApiId": api, "resourceId": resource, "httpMethod": method})
 
 
+class Table:
+    """An ``AWS::DynamoDB::Table`` with a stream: there is no DynamoDB here, but its stream is (the embedded one that
+    ``dynamodbstreams put-record`` feeds), so ``DynamoDB`` events on ``!GetAtt Table.StreamArn`` run for real.
+    Deleting it leaves the stream and its records readable, as AWS keeps a deleted table's stream for 24 hours."""
+
+    @staticmethod
+    def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
+        name = ctx.name(props, "TableName", lid, 255)
+        view = (props.get("StreamSpecification") or {}).get("StreamViewType") or "NEW_AND_OLD_IMAGES"
+        stream = ctx.plane.call("dynamodbstreams:EnableStream", {"TableName": name, "StreamViewType": view})["StreamArn"]
+        return name, {"Ref": name, "Arn": f"arn:aws:dynamodb:{ctx.region}:{ctx.account}:table/{name}", "StreamArn": stream}
+
+    update = None
+
+    @staticmethod
+    def delete(ctx: Context, record: dict[str, Any]) -> None:
+        """Nothing to delete: the stream stays readable (see the class)."""
+
+
 HANDLERS: dict[str, Any] = {
     "AWS::Lambda::Function": Function,
     "AWS::Lambda::LayerVersion": LayerVersion,
@@ -715,6 +737,7 @@ HANDLERS: dict[str, Any] = {
     "AWS::Events::Rule": Rule,
     "AWS::Scheduler::Schedule": Schedule,
     "AWS::Kinesis::Stream": Stream,
+    "AWS::DynamoDB::Table": Table,
     "AWS::ApiGatewayV2::Api": HttpApi,
     "AWS::ApiGateway::RestApi": RestApi,
     "AWS::ApiGateway::Resource": _child_resource("apigateway:CreateResource", "apigateway:DeleteResource",

@@ -118,3 +118,13 @@ def put_record(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     )  # fmt: skip
     plane.async_work.records_added(arn)
     return {"StreamArn": arn, "Record": record}
+
+
+@operation("dynamodbstreams:EnableStream")
+def enable_stream(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """lambdactl extension: give a table its stream (what a table's ``StreamSpecification`` does; the table
+    itself is not kept here). Params: TableName, StreamViewType (default NEW_AND_OLD_IMAGES).
+    Result: ``{"StreamArn": ...}``, the table's existing stream if it has one."""
+    if not params.get("TableName"):
+        raise ValidationException("TableName is required")
+    return {"StreamArn": streams.enable_stream(plane, params["TableName"], params.get("StreamViewType") or "NEW_AND_OLD_IMAGES")}
