@@ -40,7 +40,7 @@ StreamedResponse = tuple[int, Headers, "bytes | Iterator[bytes]"]
 HTTP_INTEGRATION_TYPE = "application/vnd.awslambda.http-integration-response"
 PRELUDE_END = b"\0" * 8  # after the JSON prelude of awslambda.HttpResponseStream
 
-_HOST_RE = re.compile(r"([a-z0-9]{32})\.lambda-url\.")
+_HOST_RE = re.compile(r"([a-z0-9]{32})\.lambda-url\.(?:([a-z]{2}(?:-[a-z]+)+-\d+)\.)?")
 _TEXT_TYPES = ("text/", "json", "xml", "javascript", "yaml")
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
 _FIELD_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
@@ -75,9 +75,23 @@ def respond(planes: Any, url_id: str, method: str, target: str, headers: Any, bo
         return 500, [("Content-Type", "application/json")], b'{"Message":"Internal Server Error"}'
 
 
+def _regional(planes: Any, url_id: str, headers: Any) -> Any:
+    """The planes of the region whose function has the URL: the region its host names
+    (``<url-id>.lambda-url.<region>.``), else the first region of the state directory that has it."""
+    found = _HOST_RE.match((headers.get("Host") or "").lower())
+    named = found.group(2) if found else None
+    for candidate in planes.regions():  # only regions with state: a public request creates none
+        if named and candidate.settings.region != named:
+            continue
+        with candidate.lease() as plane:
+            if lookup(plane, url_id) is not None:
+                return candidate
+    return planes
+
+
 def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, body: bytes,
              source_ip: str, protocol: str) -> StreamedResponse:  # fmt: skip
-    with planes.lease() as plane:
+    with _regional(planes, url_id, headers).lease() as plane:
         found = lookup(plane, url_id)
         if found is None:
             return NOT_FOUND

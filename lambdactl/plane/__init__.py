@@ -86,6 +86,14 @@ class ControlPlane:
         return Store(self.settings.region_dir)
 
     @cached_property
+    def global_store(self) -> Store:
+        """The database of the state directory's home region, which also holds what AWS names in one
+        namespace for all regions (S3's buckets, each recording its own region)."""
+        if self.settings.region_dir == self.settings.state_dir:
+            return self.store
+        return Store(self.settings.state_dir)
+
+    @cached_property
     def code(self) -> CodeStore:
         """The content-addressed code store (its module is loaded by the operations that touch code only)."""
         from lambdactl.state.blobs import CodeStore
@@ -117,8 +125,9 @@ class ControlPlane:
         return handler(self, params)
 
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
+        for name in ("store", "global_store"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
 
 
 def _named(target: str) -> Any:

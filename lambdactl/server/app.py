@@ -109,6 +109,7 @@ class Planes:
         self._all: list[Store] = []
         self._idle: list[Store] = []
         self._regions: dict[str, Planes] = {settings.region: self}
+        self._first = self  # the server's own planes, which know every region's
         # serve sets this: the warm pool (and event worker) of a region its first request opens
         self.open_region: Callable[[Settings], EnvironmentProvider | None] = lambda _settings: None
 
@@ -116,6 +117,8 @@ class Planes:
         """The planes of ``region`` (a request's signing region; None: the server's own), made on first use."""
         if not region or region == self.settings.region:
             return self
+        if self._first is not self:
+            return self._first.region(region)
         with self._cond:
             found = self._regions.get(region)
         if found is not None:
@@ -125,7 +128,15 @@ class Planes:
             found = self._regions.get(region)
             if found is None:
                 found = self._regions[region] = Planes(settings, self.open_region(settings), self.limit)
+                found._first = self
         return found
+
+    @property
+    def home(self) -> Planes:
+        """The planes of the state directory's home region (whose database holds S3's buckets)."""
+        from lambdactl.settings import home_region
+
+        return self._first.region(home_region(self.settings.state_dir, self.settings.region))
 
     def regions(self) -> list[Planes]:
         """The planes of every region with state in the state directory (for URLs naming no region)."""
@@ -179,6 +190,7 @@ class LeasedPlane(ControlPlane):
     def __init__(self, planes: Planes) -> None:
         self._planes = planes
         self._store: Store | None = None
+        self._global: tuple[Planes, Store] | None = None  # another region's request's store of the home region
         super().__init__(planes.settings)
         self.environments = planes.environments
 
@@ -188,10 +200,22 @@ class LeasedPlane(ControlPlane):
             self._store = self._planes.take()
         return self._store
 
+    @property  # type: ignore[override]
+    def global_store(self) -> Store:
+        home = self._planes.home
+        if home is self._planes:
+            return self.store
+        if self._global is None:
+            self._global = home, home.take()
+        return self._global[1]
+
     def release(self) -> None:
         if self._store is not None:
             store, self._store = self._store, None
             self._planes.give_back(store)
+        if self._global is not None:
+            (home, store), self._global = self._global, None
+            home.give_back(store)
 
     close = release  # the pool's store outlives the request
 
@@ -440,8 +464,14 @@ class LambdaServer(ThreadingHTTPServer):
                 b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
                 b"<Message>Request has expired or its signature does not match</Message></Error>"
             )
-        with self.planes.lease() as plane:
-            return 200, {"Content-Type": "application/zip"}, plane.code.read(sha)
+        for planes in self.planes.regions():  # each region keeps its own code: the one holding the zip serves it
+            with planes.lease() as plane:
+                if plane.code.zip_path(sha).exists():
+                    return 200, {"Content-Type": "application/zip"}, plane.code.read(sha)
+        return 404, {"Content-Type": "application/xml"}, (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code>'
+            b"<Message>The specified key does not exist.</Message></Error>"
+        )
 
     def dispatch(
         self, method: str, target: str, headers: Any, body: bytes, caller: trust.Caller | None = None

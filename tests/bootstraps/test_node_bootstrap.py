@@ -88,6 +88,11 @@ def test_handler_error_payload_and_log(start_node, runtime_api):
     body = out.json
     assert (body["errorType"], body["errorMessage"]) == ("Error", "boom")
     assert body["trace"][0] == "Error: boom" and "index.mjs:4" in body["trace"][1]
+    # Lambda's paths, not the host's (docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html:
+    # "    at Runtime.exports.handler (/var/task/index.js:2:3)", "    at Runtime.handleOnce (/var/runtime/Runtime.js:63:25)")
+    assert "file:///var/task/index.mjs:4:" in body["trace"][1]
+    runtime_frames = [line for line in body["trace"][2:] if "node:internal" not in line and "<anonymous>" not in line]
+    assert runtime_frames and all("/var/runtime/" in line for line in runtime_frames), body["trace"]
     proc.wait_for('\treq-err\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"boom","stack":["Error: boom",')
     assert runtime_api.invoke({}).kind == "response"
 

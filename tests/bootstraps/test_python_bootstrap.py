@@ -100,16 +100,17 @@ def test_unhandled_exception_payload_and_log(start_python, runtime_api, tmp_path
     assert out.kind == "error"
     assert out.headers["Lambda-Runtime-Function-Error-Type"] == "ValueError"
     assert json.loads(out.headers["Lambda-Runtime-Function-XRay-Error-Cause"])["exceptions"][0]["type"] == "ValueError"
-    app = str(tmp_path / "task" / "app.py")
+    # Lambda's paths, not the host's (recorded: test_lambda.snapshot.json, TestLambdaErrors::test_lambda_handler_error:
+    # '  File "/var/task/lambda_handler_error.py", line 2, in handler\n    raise Exception("Handler fails")\n')
     assert out.json == {
         "errorMessage": "boom",
         "errorType": "ValueError",
         "requestId": "req-err",
-        "stackTrace": ['  File "%s", line 9, in handler\n    raise ValueError("boom")\n' % app],
+        "stackTrace": ['  File "/var/task/app.py", line 9, in handler\n    raise ValueError("boom")\n'],
     }
     proc.wait_for(
         '[ERROR] ValueError: boom\rTraceback (most recent call last):\r'
-        '\u00a0\u00a0File "%s", line 9, in handler\r\u00a0\u00a0\u00a0\u00a0raise ValueError("boom")\n' % app
+        '\u00a0\u00a0File "/var/task/app.py", line 9, in handler\r\u00a0\u00a0\u00a0\u00a0raise ValueError("boom")\n'
     )
     assert runtime_api.invoke({}).kind == "response"  # the environment survives a function error
 
@@ -144,6 +145,9 @@ def test_init_exception_in_module_code(start_python, runtime_api):
     assert (out.kind, body["errorType"], body["errorMessage"], body["requestId"]) == ("init_error", "KeyError", "'init'", "")
     assert body["stackTrace"][-1].endswith('boom.py", line 2, in <module>\n    raise KeyError(\'init\')\n')
     assert not any("_lambdactl_python_runtime" in frame for frame in body["stackTrace"])
+    # recorded (test_lambda_runtime_error): the task's frame under /var/task, the import machinery's under /var/lang
+    assert body["stackTrace"][-1].startswith('  File "/var/task/boom.py"')
+    assert re.match(r'  File "/var/lang/lib/python3\.\d+/importlib/__init__\.py"', body["stackTrace"][0]), body["stackTrace"]
     assert proc.wait_exit() == 1
 
 

@@ -34,6 +34,7 @@ TAGGABLE = (
     r"|event-source-mapping:[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"
     r"|capacity-provider:[a-zA-Z0-9-_]+)"
 )
+WRONG_REGION_ARN = "arn:aws:lambda:eu-central-1:{account}:function:" + F
 # (recording, operation, params, HTTP status, error code or None for success, message)
 CASES: list[tuple[str, str, dict, int, str | None, str]] = [
     ("test_permission_exceptions/get_policy_fn_doesnotexist", "get_policy", {"FunctionName": "doesnotexist"},
@@ -240,6 +241,13 @@ CASES: list[tuple[str, str, dict, int, str | None, str]] = [
     ("test_layer_policy_exceptions/layer_permission_nopolicy_get", "get_layer_version_policy",
      {"LayerName": "replaylayer", "VersionNumber": 1},
      404, "ResourceNotFoundException", "No policy is associated with the given resource."),
+] + [
+    # an ARN of another region than the request's (the client's) is not looked up there
+    (f"test_get_function_wrong_region[{op}]/wrong_region_exception", op, {"FunctionName": WRONG_REGION_ARN},
+     404, "ResourceNotFoundException", "Functions from 'eu-central-1' are not reachable in this region ('{region}')")
+    for op in ("get_function", "get_function_configuration", "get_function_url_config",
+               "get_function_code_signing_config", "get_function_event_invoke_config", "get_function_concurrency",
+               "delete_function", "invoke")
 ]
 
 
@@ -300,7 +308,8 @@ def main() -> int:
             region = arn.split(":")[3]
             prefix = arn.rsplit(":", 2)[0] + ":"  # arn:aws:lambda:<region>:<account>:
             subst = {"fn": arn.rsplit(":", 1)[0], "region": region, "layer": layer["LayerArn"],
-                     "esm": prefix + "event-source-mapping", "esm_prefix": prefix}
+                     "esm": prefix + "event-source-mapping", "esm_prefix": prefix,
+                     "account": arn.split(":")[4]}
             misses = replay(client, subst)
         finally:
             server.stop()

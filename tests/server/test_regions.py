@@ -9,7 +9,7 @@ import json
 
 import pytest
 from botocore.config import Config
-from .conftest import boto3, create, lambdactl, zip_bytes
+from .conftest import ROLE, boto3, create, lambdactl, wait_until, zip_bytes
 
 EU = "eu-west-1"
 
@@ -79,3 +79,44 @@ def test_cli_takes_region_from_flag_and_environment_through_serve(server, client
     assert "regional-cli" in json.loads(by_env.stdout)
     home = lambdactl("get-function", "--function-name", "regional-cli", env=env)
     assert home.returncode == 254 and "Function not found" in home.stderr
+
+
+def test_buckets_are_one_namespace_each_in_its_region(server) -> None:
+    """S3 bucket names are global; a bucket keeps the region it was created in (AWS: ListBuckets lists the
+    account's buckets of every region, GetBucketLocation names the bucket's)."""
+    europe, home = regional(server, "s3", EU), regional(server, "s3", "us-east-1")
+    europe.create_bucket(Bucket="regional-bucket", CreateBucketConfiguration={"LocationConstraint": EU})
+    assert "regional-bucket" in [b["Name"] for b in home.list_buckets()["Buckets"]]
+    assert home.get_bucket_location(Bucket="regional-bucket")["LocationConstraint"] == EU
+    with pytest.raises(home.exceptions.BucketAlreadyOwnedByYou):
+        home.create_bucket(Bucket="regional-bucket")
+
+
+def test_urls_async_events_and_mappings_run_in_their_region(server, tmp_path) -> None:
+    europe = regional(server, "lambda", EU)
+    source = ("import json, os\n"
+              "def handler(event, context):\n"
+              "    for record in event.get('Records', [event]):\n"
+              "        body = json.loads(record.get('body', 'null')) or record\n"
+              "        if 'out' in body:\n"
+              "            open(body['out'], 'w').write(os.environ['AWS_REGION'])\n"
+              "    return {'statusCode': 200, 'body': os.environ['AWS_REGION']}\n")
+    europe.create_function(FunctionName="regional-runner", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                           Code={"ZipFile": zip_bytes(source)})
+    url = europe.create_function_url_config(FunctionName="regional-runner", AuthType="NONE")["FunctionUrl"]
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:  # the path form names no region: found in its own
+        assert response.read() == EU.encode()
+    async_out = tmp_path / "async"
+    europe.invoke(FunctionName="regional-runner", InvocationType="Event", Payload=json.dumps({"out": str(async_out)}))
+    wait_until(async_out.exists, timeout=60, what="the eu-west-1 async event ran")
+    assert async_out.read_text() == EU
+    sqs = regional(server, "sqs", EU)
+    queue = sqs.create_queue(QueueName="regional-source")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    europe.create_event_source_mapping(FunctionName="regional-runner", EventSourceArn=arn, BatchSize=1)
+    mapped_out = tmp_path / "mapped"
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"out": str(mapped_out)}))
+    wait_until(mapped_out.exists, timeout=60, what="the eu-west-1 mapping delivered the message")
+    assert mapped_out.read_text() == EU

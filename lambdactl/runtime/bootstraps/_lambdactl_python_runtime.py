@@ -434,7 +434,7 @@ def load_handler(handler: str):
     except ImportError as e:
         raise Fault(Fault.IMPORT_MODULE_ERROR, "Unable to import module '%s': %s" % (modname, e)) from None
     except SyntaxError as e:
-        trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
+        trace = ['  File "%s" Line %s\n    %s' % (lambda_path(e.filename or ""), e.lineno, e.text)]
         raise Fault(Fault.USER_CODE_SYNTAX_ERROR, "Syntax error in module '%s': %s" % (modname, e), trace) from None
     try:
         return getattr(module, fname)
@@ -453,7 +453,19 @@ def user_frames(tb) -> list[tuple]:
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     while frames and frames[0][0] == __file__:
         frames.pop(0)
-    return frames
+    return [(lambda_path(path), *rest) for path, *rest in frames]
+
+
+def lambda_path(path: str) -> str:
+    """A source file as Lambda names it: the function's code under /var/task, the runtime under
+    /var/runtime, the standard library under /var/lang/lib/pythonX.Y (where they are on Lambda; here
+    they may be anywhere on the host)."""
+    places = ((os.environ.get("LAMBDA_TASK_ROOT"), "/var/task"), (os.path.dirname(__file__), "/var/runtime"),
+              (os.path.dirname(os.__file__), "/var/lang/lib/python%d.%d" % sys.version_info[:2]))
+    for host, lambda_dir in places:
+        if host and path.startswith(host.rstrip("/") + "/"):
+            return lambda_dir + path[len(host.rstrip("/")):]
+    return path
 
 
 def error_from_exception(exc: BaseException, request_id: str = "") -> tuple[dict, dict]:

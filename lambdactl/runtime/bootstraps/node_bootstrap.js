@@ -69,11 +69,21 @@ function runtimeError(name, message) {
   return new runtimeErrorClasses[name](message);
 }
 
+/** A stack as Lambda shows it: the function's code under /var/task, the runtime under /var/runtime
+ * (where they are on Lambda; here they may be anywhere on the host). */
+function lambdaStack(stack) {
+  const taskRoot = process.env.LAMBDA_TASK_ROOT;
+  let text = String(stack);
+  if (taskRoot && taskRoot !== '/var/task') text = text.split(taskRoot.replace(/\/$/, '') + '/').join('/var/task/');
+  if (__dirname !== '/var/runtime') text = text.split(__dirname + '/').join('/var/runtime/');
+  return text.split('\n');
+}
+
 /** The payload posted to /error: {errorType, errorMessage, trace}. */
 function toRapidResponse(error) {
   try {
     if (util.types.isNativeError(error) || (error instanceof Object && typeof error.stack === 'string')) {
-      return { errorType: error.name, errorMessage: error.message, trace: String(error.stack).split('\n') };
+      return { errorType: error.name, errorMessage: error.message, trace: lambdaStack(error.stack) };
     }
     return { errorType: typeof error, errorMessage: String(error), trace: [] };
   } catch (_) {
@@ -90,7 +100,7 @@ function toFormatted(error) {
   const withProperties = (_key, value) => {
     if (!(value instanceof Error)) return value;
     const out = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
-    if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
+    if (typeof value.stack === 'string') out.stack = lambdaStack(value.stack);
     return out;
   };
   try {

@@ -383,7 +383,7 @@ def put_bucket_notification_configuration(plane: ControlPlane, params: dict[str,
     config = notifications.validate(
         plane, bucket, params.get("NotificationConfiguration"), bool(params.get("SkipDestinationValidation"))
     )
-    with plane.store.write() as conn:
+    with storage.database(plane).write() as conn:
         storage.bucket_row(plane, bucket, conn)
         conn.execute("UPDATE s3_buckets SET notification = ? WHERE name = ?", (json.dumps(config) if config else None, bucket))
     notifications.send_test_events(plane, bucket, config)

@@ -25,6 +25,7 @@ from lambdactl.plane import ControlPlane
 from lambdactl.services.s3 import errors as s3errors
 from lambdactl.services.s3.schema import MIGRATIONS
 from lambdactl.state.blobs import BlobStore
+from lambdactl.state.store import Store
 
 CHUNK = 1 << 20
 MAX_PUT_SIZE = 5 * 1024**3  # S3's limit for one PUT (and one part)
@@ -42,9 +43,12 @@ def blobs(plane: ControlPlane) -> BlobStore:
     return BlobStore(plane.settings.state_dir)
 
 
-def ready(plane: ControlPlane) -> ControlPlane:
-    plane.store.ensure_schema("s3", MIGRATIONS)
-    return plane
+def database(plane: ControlPlane) -> Store:
+    """S3's tables, whatever region a request is for: bucket names are one namespace across regions
+    (each bucket records its own), so they live in the state directory's home database."""
+    found = plane.global_store
+    found.ensure_schema("s3", MIGRATIONS)
+    return found
 
 
 @dataclass
@@ -86,7 +90,7 @@ def check_bucket_name(name: str) -> None:
 
 
 def bucket_row(plane: ControlPlane, name: str, conn: sqlite3.Connection | None = None) -> sqlite3.Row:
-    row = (conn or ready(plane).store.conn).execute("SELECT * FROM s3_buckets WHERE name = ?", (name,)).fetchone()
+    row = (conn or database(plane).conn).execute("SELECT * FROM s3_buckets WHERE name = ?", (name,)).fetchone()
     if row is None:
         raise s3errors.no_such_bucket(name)
     return row
@@ -95,7 +99,7 @@ def bucket_row(plane: ControlPlane, name: str, conn: sqlite3.Connection | None =
 def create_bucket(plane: ControlPlane, name: str, region: str | None = None) -> None:
     check_bucket_name(name)
     region = region or plane.settings.region
-    with ready(plane).store.write() as conn:
+    with database(plane).write() as conn:
         existing = conn.execute("SELECT region FROM s3_buckets WHERE name = ?", (name,)).fetchone()
         if existing is not None:
             if existing["region"] == "us-east-1" == region:
@@ -107,7 +111,7 @@ def create_bucket(plane: ControlPlane, name: str, region: str | None = None) -> 
 
 
 def delete_bucket(plane: ControlPlane, name: str) -> None:
-    with ready(plane).store.write() as conn:
+    with database(plane).write() as conn:
         bucket_row(plane, name, conn)
         if conn.execute("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
             raise s3errors.BucketNotEmpty("The bucket you tried to delete is not empty", BucketName=name)
@@ -119,7 +123,7 @@ def delete_bucket(plane: ControlPlane, name: str) -> None:
 
 
 def list_buckets(plane: ControlPlane, prefix: str = "") -> list[sqlite3.Row]:
-    return ready(plane).store.read(
+    return database(plane).read(
         "SELECT * FROM s3_buckets WHERE substr(name, 1, ?) = ? ORDER BY name", (len(prefix), prefix)
     )
 
@@ -211,7 +215,7 @@ def commit_object(plane: ControlPlane, obj: StoredObject, event_name: str) -> No
     """Make a stored blob visible as ``obj`` and enqueue what its notifications send, at once."""
     from lambdactl.services.s3 import notifications
 
-    with plane.store.write() as conn:
+    with database(plane).write() as conn:
         bucket = bucket_row(plane, obj.bucket, conn)  # it may have gone while the bytes streamed in
         old = conn.execute("SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?", (obj.bucket, obj.key)).fetchone()
         conn.execute(
@@ -227,7 +231,7 @@ def commit_object(plane: ControlPlane, obj: StoredObject, event_name: str) -> No
 
 
 def get_object(plane: ControlPlane, bucket: str, key: str) -> StoredObject:
-    row = ready(plane).store.read_one("SELECT * FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+    row = database(plane).read_one("SELECT * FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
     if row is None:
         bucket_row(plane, bucket)
         raise s3errors.no_such_key(key)
@@ -245,7 +249,7 @@ def delete_objects(plane: ControlPlane, bucket: str, keys: list[str]) -> list[st
 
     actions = []
     removed: list[StoredObject] = []
-    with ready(plane).store.write() as conn:
+    with database(plane).write() as conn:
         row = bucket_row(plane, bucket, conn)
         for key in keys:
             found = conn.execute("SELECT * FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key)).fetchone()
@@ -297,7 +301,7 @@ def list_objects(
 
     ``after`` is an item a previous page ended with: a key, or a common prefix whose keys are all skipped.
     """
-    ready(plane)
+    database(plane)
     bucket_row(plane, bucket)
     objects: list[StoredObject] = []
     prefixes: list[str] = []
@@ -305,7 +309,7 @@ def list_objects(
     skip_prefix = after if after and delimiter and after.endswith(delimiter) and after.startswith(prefix) else None
     last: str | None = None
     while True:
-        rows = plane.store.read(
+        rows = database(plane).read(
             "SELECT * FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ? ORDER BY key LIMIT 1000",
             (bucket, cursor, prefix),
         )
@@ -344,7 +348,7 @@ def create_upload(
 ) -> str:
     check_key(key)
     upload_id = base64.urlsafe_b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode().rstrip("=")
-    with ready(plane).store.write() as conn:
+    with database(plane).write() as conn:
         bucket_row(plane, bucket, conn)
         conn.execute(
             "INSERT INTO s3_uploads (id, bucket, key, created_at, headers, metadata) VALUES (?, ?, ?, ?, ?, ?)",
@@ -355,7 +359,7 @@ def create_upload(
 
 def upload_row(plane: ControlPlane, bucket: str, key: str, upload_id: str, conn: sqlite3.Connection | None = None
                ) -> sqlite3.Row:  # fmt: skip
-    row = (conn or ready(plane).store.conn).execute(
+    row = (conn or database(plane).conn).execute(
         "SELECT * FROM s3_uploads WHERE id = ? AND bucket = ? AND key = ?", (upload_id, bucket, key)
     ).fetchone()
     if row is None:
@@ -378,7 +382,7 @@ def upload_part(
                                      "Your proposed upload exceeds the maximum allowed size"))  # fmt: skip
     try:
         _check_md5(content_md5, blob.md5)
-        with plane.store.write() as conn:
+        with database(plane).write() as conn:
             upload_row(plane, bucket, key, upload_id, conn)
             old = conn.execute("SELECT blob FROM s3_parts WHERE upload_id = ? AND number = ?", (upload_id, number)).fetchone()
             conn.execute(
@@ -395,7 +399,7 @@ def upload_part(
 
 def list_parts(plane: ControlPlane, bucket: str, key: str, upload_id: str) -> list[sqlite3.Row]:
     upload_row(plane, bucket, key, upload_id)
-    return plane.store.read("SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY number", (upload_id,))
+    return database(plane).read("SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY number", (upload_id,))
 
 
 def complete_upload(
@@ -440,7 +444,7 @@ def complete_upload(
     digest = hashlib.md5(b"".join(bytes.fromhex(row["etag"]) for row in parts)).hexdigest()
     obj = StoredObject(bucket, key, blob.sha256, blob.size, f"{digest}-{len(parts)}", time.time(),
                        json.loads(upload["headers"]), json.loads(upload["metadata"]), len(parts))  # fmt: skip
-    with plane.store.write() as conn:
+    with database(plane).write() as conn:
         upload_row(plane, bucket, key, upload_id, conn)  # a racing complete or abort fails here
         conn.execute("DELETE FROM s3_uploads WHERE id = ?", (upload_id,))
     commit_object(plane, obj, "ObjectCreated:CompleteMultipartUpload")
@@ -449,7 +453,7 @@ def complete_upload(
 
 
 def abort_upload(plane: ControlPlane, bucket: str, key: str, upload_id: str) -> None:
-    with ready(plane).store.write() as conn:
+    with database(plane).write() as conn:
         upload_row(plane, bucket, key, upload_id, conn)
         shas = [row[0] for row in conn.execute("SELECT blob FROM s3_parts WHERE upload_id = ?", (upload_id,))]
         conn.execute("DELETE FROM s3_uploads WHERE id = ?", (upload_id,))
@@ -458,7 +462,7 @@ def abort_upload(plane: ControlPlane, bucket: str, key: str, upload_id: str) -> 
 
 def list_uploads(plane: ControlPlane, bucket: str, prefix: str = "") -> list[sqlite3.Row]:
     bucket_row(plane, bucket)
-    return plane.store.read(
+    return database(plane).read(
         "SELECT * FROM s3_uploads WHERE bucket = ? AND substr(key, 1, ?) = ? ORDER BY key, created_at",
         (bucket, len(prefix), prefix),
     )
@@ -467,7 +471,7 @@ def list_uploads(plane: ControlPlane, bucket: str, prefix: str = "") -> list[sql
 def _discard_unreferenced(plane: ControlPlane, shas: list[str]) -> None:
     store = blobs(plane)
     for sha in set(shas):
-        if plane.store.read_one(
+        if database(plane).read_one(
             "SELECT 1 FROM s3_objects WHERE blob = ? UNION ALL SELECT 1 FROM s3_parts WHERE blob = ? LIMIT 1", (sha, sha)
         ) is None:
             store.discard(sha)
