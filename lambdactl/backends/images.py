@@ -97,6 +97,27 @@ def ensure(client: Any, image: str) -> dict[str, Any]:
         return _present[image]
 
 
+def resolved_digest(image: str) -> str | None:
+    """``sha256:<hex>`` that ``image`` names on the local engine now (Lambda resolves an ImageUri to
+    its digest when the code is set: ``ResolvedImageUri`` is ``repo@sha256:...``): the registry's
+    manifest digest when the engine has one for the image's repository (a pulled image's RepoDigests),
+    else the image's own content digest (its Id: an image built here was never pushed, so it has no
+    manifest digest). None when no engine answers or it doesn't have the image (nothing is pulled)."""
+    try:
+        import docker
+
+        attrs = docker.from_env(timeout=10).api.inspect_image(image)
+    except Exception:  # no docker SDK, no engine, no such image: the ImageUri stays unresolved
+        return None
+    repository = _split(image)[0].partition("@")[0]
+    for entry in attrs.get("RepoDigests") or ():
+        name, _, digest = entry.partition("@")
+        if name == repository and digest.startswith("sha256:"):
+            return digest
+    identity = attrs.get("Id") or ""
+    return identity if identity.startswith("sha256:") else None
+
+
 def pull(client: Any, image: str) -> None:
     """Pull ``image`` with a progress bar on stderr; one clear error if it can't be had."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn

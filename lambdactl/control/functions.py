@@ -104,8 +104,19 @@ def _code_fields(plane: ControlPlane, package_type: str, code: dict[str, Any], *
         image = code.get("ImageUri")
         if not image:
             raise errors.InvalidParameterValueException("Please provide ImageUri when updating a function with packageType Image.")
-        _, sha_b64 = code_sha256(image.encode())
-        return {"CodeSize": 0, "CodeSha256": sha_b64, "_ImageUri": image, "_CodeSha": None}
+        from lambdactl.backends.images import resolved_digest
+
+        digest = resolved_digest(image)
+        if digest is None:  # not on the local engine: described by its URI until it is
+            _, sha_b64 = code_sha256(image.encode())
+            return {"CodeSize": 0, "CodeSha256": sha_b64, "_ImageUri": image, "_ResolvedImageUri": None, "_CodeSha": None}
+        # Lambda's recorded form (test_lambda_image_crud): CodeSha256 is the digest's hex, and
+        # ResolvedImageUri the repository at that digest
+        repository = image.partition("@")[0]
+        if ":" in repository.rpartition("/")[2]:
+            repository = repository.rpartition(":")[0]
+        return {"CodeSize": 0, "CodeSha256": digest.removeprefix("sha256:"), "_ImageUri": image,
+                "_ResolvedImageUri": f"{repository}@{digest}", "_CodeSha": None}
     if code.get("ImageUri"):
         raise errors.InvalidParameterValueException(
             "Please don't provide ImageUri when updating a function with packageType Zip."
@@ -225,7 +236,8 @@ def get_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     name = config["FunctionName"]
     stored = load_version(plane, name, config["Version"]) or {}
     if config["PackageType"] == "Image":
-        code = {"RepositoryType": "ECR", "ImageUri": stored["_ImageUri"], "ResolvedImageUri": stored["_ImageUri"]}
+        code = {"RepositoryType": "ECR", "ImageUri": stored["_ImageUri"],
+                "ResolvedImageUri": stored.get("_ResolvedImageUri") or stored["_ImageUri"]}
     else:
         from lambdactl.control.code_links import location
 

@@ -48,33 +48,37 @@ def respond(planes: Any, api_id: str, method: str, target: str, headers: Any, bo
         from lambdactl.services.apigateway import operations as rest
         from lambdactl.services.apigatewayv2 import operations as http
 
-        with planes.lease() as plane:
-            key = (str(plane.settings.region_dir), api_id)
-            cached = _APIS.get(key)
-            flavour: Any
-            docs: dict[str, Any]
-            if cached is not None and cached[0] == plane.store.generation_hint():
-                flavour, docs = cached[1]
-            else:
-                http_docs = http.documents(plane)  # creates the tables (and their triggers) on first use
-                rest_docs = rest.documents(plane)
-                generation = plane.store.generation()  # read before the documents: a change in between re-reads
-                flavour, docs = http, http_docs.of_api(api_id)
-                if not docs:
-                    flavour, docs = rest, rest_docs.of_api(api_id)
-                docs["_deployments"] = {}  # filled as requests need them (a deployment never changes)
-                if docs.get("api"):
-                    _APIS[key] = (generation, (flavour, docs))
-            api = Api(api_id, docs, plane.settings.account_id, plane.settings.region, flavour.documents)
+        flavour: Any = None
+        docs: dict[str, Any] = {}
+        regional = planes
+        for regional in planes.regions():  # the region whose state holds the API (its URL names none)
+            with regional.lease() as plane:
+                key = (str(plane.settings.region_dir), api_id)
+                cached = _APIS.get(key)
+                if cached is not None and cached[0] == plane.store.generation_hint():
+                    flavour, docs = cached[1]
+                else:
+                    http_docs = http.documents(plane)  # creates the tables (and their triggers) on first use
+                    rest_docs = rest.documents(plane)
+                    generation = plane.store.generation()  # read before the documents: a change in between re-reads
+                    flavour, docs = http, http_docs.of_api(api_id)
+                    if not docs:
+                        flavour, docs = rest, rest_docs.of_api(api_id)
+                    docs["_deployments"] = {}  # filled as requests need them (a deployment never changes)
+                    if docs.get("api"):
+                        _APIS[key] = (generation, (flavour, docs))
+                api = Api(api_id, docs, plane.settings.account_id, plane.settings.region, flavour.documents)
+            if docs.get("api"):
+                break
         if not docs.get("api"):
             return answer(404, "Not Found")
         if flavour is http:
             from lambdactl.services.apigatewayv2 import serving as http_serving
 
-            return http_serving.respond(planes, api, request)
+            return http_serving.respond(regional, api, request)
         from lambdactl.services.apigateway import serving as rest_serving
 
-        return rest_serving.respond(planes, api, request)
+        return rest_serving.respond(regional, api, request)
     except Exception:  # noqa: BLE001 - the HTTP edge: a bug becomes a 500, the server lives on
         traceback.print_exc(file=sys.stderr)
         return answer(500, "Internal server error")

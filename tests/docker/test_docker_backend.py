@@ -100,8 +100,17 @@ def test_zip_function_runs_in_the_runtime_image(cli, app_zip, no_leftovers):
 
 
 def test_image_function_with_command_override(cli, no_leftovers):
-    cli("create-function", "--function-name", "img", "--package-type", "Image", "--code", f"ImageUri={FUNCTION_TAG}",
-        "--memory-size", "1024")
+    created = cli("create-function", "--function-name", "img", "--package-type", "Image", "--code",
+                  f"ImageUri={FUNCTION_TAG}", "--memory-size", "1024").json
+    # Lambda resolves the tag when the code is set (recorded: test_lambda_image_crud, "ResolvedImageUri":
+    # "<repo_uri>@sha256:<code-sha256:1>", CodeSha256 the same hex): an image built here has no registry
+    # digest, so its content digest (Id) stands for it
+    image_id = subprocess.run(["docker", "image", "inspect", FUNCTION_TAG, "--format", "{{.Id}}"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert created["CodeSha256"] == image_id.removeprefix("sha256:")
+    code = cli("get-function", "--function-name", "img").json["Code"]
+    assert code == {"RepositoryType": "ECR", "ImageUri": FUNCTION_TAG,
+                    "ResolvedImageUri": f"lambdactl-test/image-function@{image_id}"}
     meta, body = invoke(cli, "img", '{"k": 1}')
     assert body == {"from": "image", "cwd": "/var/task", "handler": "app.handler"}
     cli("update-function-configuration", "--function-name", "img", "--image-config", 'Command=["app.other"]')

@@ -120,3 +120,19 @@ def test_urls_async_events_and_mappings_run_in_their_region(server, tmp_path) ->
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"out": str(mapped_out)}))
     wait_until(mapped_out.exists, timeout=60, what="the eu-west-1 mapping delivered the message")
     assert mapped_out.read_text() == EU
+
+
+def test_an_http_api_of_another_region_answers_on_its_url(server) -> None:
+    europe = regional(server, "lambda", EU)
+    europe.create_function(FunctionName="regional-api", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                           Code={"ZipFile": zip_bytes("import os\ndef handler(event, context):\n"
+                                                      "    return {'statusCode': 200, 'body': os.environ['AWS_REGION']}\n")})
+    europe.add_permission(FunctionName="regional-api", StatementId="apigw", Action="lambda:InvokeFunction",
+                          Principal="apigateway.amazonaws.com")
+    apis = regional(server, "apigatewayv2", EU)
+    api = apis.create_api(Name="regional", ProtocolType="HTTP",
+                          Target=f"arn:aws:lambda:{EU}:123456789012:function:regional-api")
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server.url}/_aws/execute-api/{api['ApiId']}/", timeout=30) as response:
+        assert response.read() == EU.encode()
