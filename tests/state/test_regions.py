@@ -50,3 +50,18 @@ def test_racing_first_commands_agree_on_the_home_region(tmp_path):
     other = "eu-west-1" if seen[0] != "eu-west-1" else "us-east-1"
     assert Settings(state_dir=state_dir, region=other).region_dir == state_dir / "regions" / other
     assert Settings(state_dir=state_dir, region=seen[0]).region_dir == state_dir
+
+
+def test_async_invokes_of_another_region_run_in_its_worker(cli, make_zip, tmp_path):
+    """No serve: an Event invoke in eu-west-1 is queued in eu-west-1's state and run by that region's
+    background worker (``drain --region`` waits for it), with eu-west-1 inside the function."""
+    code = make_zip({"app.py": "import os\ndef handler(event, context):\n"
+                               "    open(event['out'], 'w').write(os.environ['AWS_REGION'] + ' ' + context.invoked_function_arn)\n"})
+    cli("list-functions")  # us-east-1 first: it holds the top, eu-west-1 lives in regions/
+    cli.create("later", code, "--region", "eu-west-1")
+    out = tmp_path / "ran"
+    cli("invoke", "--function-name", "later", "--invocation-type", "Event", "--region", "eu-west-1",
+        "--cli-binary-format", "raw-in-base64-out", "--payload", f'{{"out": "{out}"}}', str(tmp_path / "resp"))
+    cli("drain", "--region", "eu-west-1", "--timeout", "60")
+    assert out.read_text() == "eu-west-1 arn:aws:lambda:eu-west-1:123456789012:function:later"
+    assert (cli.state_dir / "regions" / "eu-west-1" / "async-worker.lock").exists()
