@@ -103,11 +103,11 @@ def resolved_digest(image: str) -> str | None:
     manifest digest when the engine has one for the image's repository (a pulled image's RepoDigests),
     else the image's own content digest (its Id: an image built here was never pushed, so it has no
     manifest digest). None when no engine answers or it doesn't have the image (nothing is pulled)."""
-    try:
-        import docker
+    from lambdactl.backends.engine import Engine, EngineError
 
-        attrs = docker.from_env(timeout=10).api.inspect_image(image)
-    except Exception:  # no docker SDK, no engine, no such image: the ImageUri stays unresolved
+    try:
+        attrs = Engine().inspect_image(image)
+    except (EngineError, OSError):  # no engine, or no such image: the ImageUri stays unresolved
         return None
     repository = _split(image)[0].partition("@")[0]
     for entry in attrs.get("RepoDigests") or ():

@@ -189,7 +189,7 @@ def _worker_url(where: Settings) -> str | None:
 
     if discovery.find(where.state_dir) is not None:
         return None
-    record = discovery.find(where.state_dir, discovery.WORKER_FILE_NAME)
+    record = discovery.find(where.region_dir, discovery.WORKER_FILE_NAME)  # each region has its worker
     if not record or not record.get("url") or record.get("region") != where.region:
         return None
     return record["url"] if record.get("settings") == fingerprint() else None
