@@ -99,7 +99,8 @@ def test_unhandled_exception_payload_and_log(start_python, runtime_api, tmp_path
     out = runtime_api.invoke({"fail": True}, request_id="req-err")
     assert out.kind == "error"
     assert out.headers["Lambda-Runtime-Function-Error-Type"] == "ValueError"
-    assert json.loads(out.headers["Lambda-Runtime-Function-XRay-Error-Cause"])["exceptions"][0]["type"] == "ValueError"
+    cause = json.loads(out.headers["Lambda-Runtime-Function-XRay-Error-Cause"])
+    assert cause["exceptions"][0]["type"] == "ValueError" and cause["paths"] == ["/var/task/app.py"]
     # Lambda's paths, not the host's (recorded: test_lambda.snapshot.json, TestLambdaErrors::test_lambda_handler_error:
     # '  File "/var/task/lambda_handler_error.py", line 2, in handler\n    raise Exception("Handler fails")\n')
     assert out.json == {

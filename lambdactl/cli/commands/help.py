@@ -10,7 +10,8 @@ from lambdactl.cli.examples import epilog
 TOPICS: dict[str, str] = {
     "state-dir": """\
 The state directory holds everything lambdactl knows: functions, versions, aliases, event source
-mappings, queues, logs and code. Commands sharing one state directory see the same Lambda.
+mappings, queues, logs and code, each region apart. Commands sharing one state directory (and
+region: --region, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1) see the same Lambda.
 
 Where: --state-dir DIR, else LAMBDACTL_STATE_DIR, else $XDG_STATE_HOME/lambdactl
 (~/.local/state/lambdactl). A fresh directory is created on first use; delete it to start over.
@@ -27,6 +28,8 @@ Inside:
   generation          a counter of configuration changes, mapped by long-running processes
   concurrency/        reserved-concurrency slot files (flock'd by running invocations)
   docker.json         docker backend settings and images (`lambdactl docker set-image`)
+  region              the region whose state all the above is (the first that used the directory)
+  regions/<region>/   every other region's state, laid out the same (database, code, worker, ...)
 """,
     "backends": """\
 A function runs on one of two backends, chosen with `create-function --backend`:

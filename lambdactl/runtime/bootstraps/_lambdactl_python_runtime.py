@@ -463,8 +463,9 @@ def lambda_path(path: str) -> str:
     places = ((os.environ.get("LAMBDA_TASK_ROOT"), "/var/task"), (os.path.dirname(__file__), "/var/runtime"),
               (os.path.dirname(os.__file__), "/var/lang/lib/python%d.%d" % sys.version_info[:2]))
     for host, lambda_dir in places:
-        if host and path.startswith(host.rstrip("/") + "/"):
-            return lambda_dir + path[len(host.rstrip("/")):]
+        host = (host or "").rstrip("/")
+        if host and (path == host or path.startswith(host + "/")):
+            return lambda_dir + path[len(host):]
     return path
 
 
@@ -480,7 +481,7 @@ def error_from_exception(exc: BaseException, request_id: str = "") -> tuple[dict
 def xray_cause(error_type: str, message: str, frames: list[tuple]) -> dict:
     stack = [{"label": name, "path": path, "line": line} for path, line, name, _ in frames]
     exception = {"message": message, "type": error_type, "stack": stack}
-    return {"working_directory": os.getcwd(), "exceptions": [exception], "paths": list({f[0]: 0 for f in frames})}
+    return {"working_directory": lambda_path(os.getcwd()), "exceptions": [exception], "paths": list({f[0]: 0 for f in frames})}
 
 
 def parse_header_json(value: "str | None", what: str) -> "dict | None":
