@@ -12,6 +12,9 @@ blobs as bytes, timestamps as ``datetime`` or epoch numbers.
     query      query.py      SQS's legacy protocol (older SDKs)
     rest-xml   rest_xml.py   S3
 
+An event-stream output (InvokeWithResponseStream's) is framed by ``eventstream.py``: its body is an
+iterator of messages, which ``serve`` sends chunked as they come.
+
 A new protocol is a module here with a ``Codec`` class (see ``Codec`` below) and a line in
 ``MODULES``. Which service a request is for is ``lambdactl.server.services``' business.
 """

@@ -8,6 +8,10 @@ and chunked bodies read by ``lambdactl.http11``, as ``serve`` reads them, ``Expe
 with a thread per connection: ``http.server``
 would cost ~30 ms of imports on every CLI start and the API has only four routes.
 
+A response posted with ``Lambda-Runtime-Function-Response-Mode: streaming`` is read chunk by chunk,
+each handed to the invocation's ``on_chunk`` as it arrives (InvokeWithResponseStream, RESPONSE_STREAM
+URLs); an error met mid-stream comes in its trailers.
+
 The environment drives it from the other side: ``dispatch()`` hands an invocation to the
 parked ``/next``, writing the reply on the runtime's connection itself (one thread wake-up
 fewer on the hot path); ``wait()`` blocks on one condition until the runtime answers, the

@@ -212,3 +212,15 @@ def test_cli_invoke_with_response_stream(tmp_path: Path) -> None:
     assert "(ResourceNotFoundException) when calling the InvokeWithResponseStream operation" in missing.stderr
     no_outfile = run("invoke-with-response-stream", "--function-name", "n")
     assert no_outfile.returncode == 252 and "outfile" in no_outfile.stderr
+
+
+def test_cli_against_serve_decodes_the_event_stream(client, server, tmp_path: Path) -> None:
+    """``--endpoint-url``: the CLI reads serve's event stream (protocols/eventstream.py's decoder)."""
+    name = node_function(client, "chunks")
+    out = tmp_path / "out.txt"
+    done = subprocess.run([PYTHON, "-m", "lambdactl", "--endpoint-url", server.url, "invoke-with-response-stream",
+                           "--function-name", name, "--cli-binary-format", "raw-in-base64-out", "--payload",
+                           '{"fail": true}', str(out)], capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["InvokeComplete"] == {"ErrorCode": "Error", "ErrorDetails": "midstream boom"}
+    assert out.read_bytes() == b"first, second,"
