@@ -70,6 +70,7 @@ def serve(
         (Lambda's concurrency is per region) and event worker, its functions pointed at this server."""
         region_pool, region_planes = warm_planes(region_settings)
         region_pool.endpoints = pool.endpoints
+        region_pool.debug_port = debug_port
         warm_all(region_planes)
         region_worker = Worker(region_planes)
         workers.append(region_worker)
