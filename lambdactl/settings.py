@@ -349,7 +349,8 @@ class Settings:
         endpoint_url: str = "",  # set by `serve` to its own URL (function URLs are answered there)
         observer: InvocationObserver | None = None,  # set by `serve`: told of each invocation (its request log)
     ) -> None:
-        self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
+        # Absolute: environments, the background worker and serve run functions from other working directories.
+        self.state_dir = Path(os.path.abspath(state_dir if state_dir is not None else default_state_dir()))
         self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         self.account_id = account_id or ACCOUNT_ID.get()
         self.endpoint_url = endpoint_url
