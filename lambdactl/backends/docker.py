@@ -46,7 +46,7 @@ from typing import Any
 from lambdactl import settings as lambdactl_settings
 from lambdactl import errors
 from lambdactl.backends import images, netns
-from lambdactl.backends.engine import Engine, EngineError
+from lambdactl.backends.engine import Engine, EngineError, Pending
 from lambdactl.backends.base import Launch, OutputPipe, join_threads, start_threads, cpu_quota
 from lambdactl.spec import EnvironmentSpec
 
@@ -188,6 +188,8 @@ class Container:
         network = network_mode(state_dir)
         env = container_env(launch.env, network)
         self._forwarder: netns.Forwarder | None = None
+        self._exit: Pending | None = None  # the engine's answer to "wait for its exit"
+        self._pidfd: int | None = None  # its first process, where visible from here
         log_dir = spec.work_dir / "log"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_dir.chmod(0o755)
@@ -239,13 +241,13 @@ class Container:
             self.started = time.perf_counter()
             os.write(self._go, b"go\n")
         except (EngineError, OSError) as exc:
-            if getattr(self, "_exit", None):
+            if self._exit is not None:
                 self._exit.close()
             if getattr(self, "id", None):
                 self._remove()
             if self._forwarder is not None:
                 self._forwarder.close()
-            for fd in (out, self._hold, self._go, getattr(self, "_pidfd", None)):
+            for fd in (out, self._hold, self._go, self._pidfd):
                 if fd is not None:
                     os.close(fd)
             if isinstance(exc, OSError):
@@ -272,6 +274,7 @@ class Container:
 
     def _wait(self) -> None:
         """Learn the exit status and OOM flag, then let the reader reach EOF (which reports the exit)."""
+        assert self._exit is not None
         try:
             self._code = _exit_code(self._exit.result()["StatusCode"])
             self._oom = bool(self._api.inspect_container(self.id)["State"].get("OOMKilled"))
