@@ -237,7 +237,7 @@ class Container:
             pid = self._api.inspect_container(self.id)["State"]["Pid"]  # its shell, waiting for the go line
             self._pidfd = _pidfd(pid)
             if network == ISOLATED:
-                self._isolate(env, launch, pid)
+                self._isolate(env, launch, spec, pid)
             self.started = time.perf_counter()
             os.write(self._go, b"go\n")
         except (EngineError, OSError) as exc:
@@ -258,12 +258,13 @@ class Container:
         self._output = OutputPipe(out, on_output)  # EOF once the container and our hold are gone
         self._threads = start_threads(self.id[:12], self._read_then_exit, self._wait)
 
-    def _isolate(self, env: dict[str, str], launch: Launch, pid: int) -> None:
+    def _isolate(self, env: dict[str, str], launch: Launch, spec: EnvironmentSpec, pid: int) -> None:
         """Bind the Runtime API and the endpoints in the container's namespace."""
         assert launch.serve_runtime_api is not None, "an isolated container needs the Runtime API's seam"
         if not pid:
             raise OSError("the container exited before its network was set up")
-        self._forwarder = netns.serve_isolated(pid, env, launch.serve_runtime_api, self.id[:12])
+        self._forwarder = netns.serve_isolated(pid, env["AWS_LAMBDA_RUNTIME_API"], spec.endpoints.values(),
+                                               launch.serve_runtime_api, self.id[:12])
 
     # -- output and exit ---------------------------------------------------------
 

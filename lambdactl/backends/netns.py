@@ -46,20 +46,18 @@ def unavailable() -> str | None:
     return None
 
 
-def loopback_ports(env: dict[str, str]) -> tuple[int | None, list[int]]:
-    """The Runtime API's port and the host-loopback ports of the endpoint variables in ``env``."""
-    api = env.get("AWS_LAMBDA_RUNTIME_API", "")
-    api_port = int(api.rpartition(":")[2]) if api.rpartition(":")[0] in _LOOPBACK else None
+def loopback_ports(api_address: str, endpoints: Iterable[str]) -> tuple[int | None, list[int]]:
+    """The Runtime API's port (``host:port``) and the host-loopback ports of the endpoint URLs."""
+    host, _, port = api_address.rpartition(":")
+    api_port = int(port) if host in _LOOPBACK and port.isdigit() else None
     ports: set[int] = set()
-    for name, value in env.items():
-        if name.startswith("AWS_ENDPOINT_URL") or name == "LAMBDACTL_ENDPOINT_URL":
-            try:
-                url = urlsplit(value)
-                if url.hostname in _LOOPBACK and url.port:
-                    ports.add(url.port)
-            except ValueError:
-                continue
-    ports.discard(api_port)  # type: ignore[arg-type]
+    for value in endpoints:
+        try:
+            url = urlsplit(value)
+            if url.hostname in _LOOPBACK and url.port and url.port != api_port:
+                ports.add(url.port)
+        except ValueError:
+            continue
     return api_port, sorted(ports)
 
 
@@ -170,10 +168,12 @@ def _shutdown(sock: socket.socket, how: int = socket.SHUT_RDWR) -> None:
         pass
 
 
-def serve_isolated(pid: int, env: dict[str, str], serve_runtime_api: Callable[[socket.socket], None],
-                   label: str) -> Forwarder:
-    """Give process ``pid``'s namespace the Runtime API (served by ``serve_runtime_api``) and the endpoints."""
-    api_port, ports = loopback_ports(env)
+def serve_isolated(pid: int, api_address: str, endpoints: Iterable[str],
+                   serve_runtime_api: Callable[[socket.socket], None], label: str) -> Forwarder:
+    """Give process ``pid``'s namespace the Runtime API (served by ``serve_runtime_api``) and the
+    endpoints lambdactl serves: only those, never a port a function's own variables name (a function
+    that may change its configuration would otherwise open any port of the host to itself)."""
+    api_port, ports = loopback_ports(api_address, endpoints)
     if api_port is None:
         raise OSError("the Runtime API is not on the host's loopback")
     api, *forwarded = listen_in(pid, [api_port, *ports])

@@ -56,9 +56,11 @@ def host_port():
 
 
 def run_probe(cli, tmp_path: Path, listener: socket.socket, name: str) -> dict:
+    # The function's own endpoint variable naming the port opens nothing: only served endpoints are forwarded.
+    variables = json.dumps({"Variables": {"AWS_ENDPOINT_URL_ELASTICACHE": f"http://127.0.0.1:{listener.getsockname()[1]}"}})
     cli("create-function", "--function-name", name, "--runtime", "python3.12", "--handler", "app.handler",
         "--role", "arn:aws:iam::123456789012:role/r", "--zip-file", f"fileb://{probe_zip(tmp_path)}",
-        "--timeout", "30", "--backend", "docker")
+        "--timeout", "30", "--backend", "docker", "--environment", variables)
     payload = json.dumps({"port": listener.getsockname()[1]})
     meta, reply = invoke(cli, name, payload)
     assert "FunctionError" not in meta, (meta, reply)
