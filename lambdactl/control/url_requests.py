@@ -115,6 +115,7 @@ def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, b
             if streaming:
                 started = stream(plane, params)
                 assert started is not None  # not a DryRun
+                pieces = started[1]
             else:
                 result = plane.call("Invoke", params)
         except errors.TooManyRequestsException:
@@ -122,7 +123,7 @@ def _respond(planes: Any, url_id: str, method: str, target: str, headers: Any, b
         except errors.RequestEntityTooLargeException:
             return 413, [("Content-Type", "application/json")], b'{"Message":"Request Entity Too Large"}'
     if streaming:
-        status, out_headers, payload = stream_response(started[1])
+        status, out_headers, payload = stream_response(pieces)
     else:
         status, out_headers, payload = BAD_GATEWAY if result.get("FunctionError") else map_response(result["Payload"])
     if cors and origin:
@@ -157,6 +158,7 @@ def stream_response(pieces: Iterator[Piece]) -> StreamedResponse:
             if piece.function_error and not head:
                 return BAD_GATEWAY
             break
+        assert isinstance(piece, bytes)  # the one StreamStart came first
         head += piece
         if content_type != HTTP_INTEGRATION_TYPE or PRELUDE_END in head:
             break

@@ -286,7 +286,8 @@ class RuntimeAPI:
         content_type = headers.get(b"content-type", b"").decode("latin-1") or None
         if invocation.on_start is not None:
             invocation.on_start(content_type)
-        sink, kept, total = invocation.on_chunk, [], 0
+        sink, total = invocation.on_chunk, 0
+        kept: list[bytes] = []
         try:
             if http11.is_chunked(headers.get(b"transfer-encoding", b"").decode("latin-1")):
                 for size in http11.chunk_sizes(rfile):
