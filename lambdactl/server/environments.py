@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec
@@ -37,13 +36,13 @@ class OneShotEnvironments:
     ) -> InvocationResult:
         """Start, invoke, stop; holding one of the function's reserved slots, shared with other processes.
         The function's SDK reaches the embedded services at this process's endpoint."""
-        lease, slots = None, None
+        slots = None
         if reserved is not None:
             from lambdactl import errors
             from lambdactl.runtime.slots import ReservedSlots
 
             slots = ReservedSlots(self.settings.region_dir)
-            if (lease := slots.take(spec.function_name, reserved)) is None:
+            if slots.take(spec.function_name, reserved) is None:  # else held until slots.close()
                 slots.close()
                 raise errors.throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         from lambdactl.server import hosting

@@ -53,7 +53,6 @@ class S3ApiCommand(OperationCommand):
         globals_: Globals = click.get_current_context().obj
         values.pop("generate_cli_skeleton")
         params = self.collect(values, globals_)
-        from lambdactl.cli.factory import write_bytes
         from lambdactl.cli.timestamps import iso_timestamps
         from lambdactl.render import render
         from lambdactl.cli.connect import service_plane
