@@ -48,6 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "LAMBDACTL_STATE_DIR": tmp, "LAMBDACTL_WARM_INVOKE": "0"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed lambdactl has its bytecode cached
         archive = Path(tmp) / "hello.zip"
         with zipfile.ZipFile(archive, "w") as z:
             info = zipfile.ZipInfo("app.py")

@@ -37,6 +37,7 @@ def main() -> None:
     lambdactl = str(BIN / "lambdactl")
     with tempfile.TemporaryDirectory() as state:
         env = {**os.environ, "LAMBDACTL_STATE_DIR": state}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed lambdactl has its bytecode cached, as aws has
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "aws --version": [aws, "--version"],
