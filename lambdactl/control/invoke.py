@@ -200,15 +200,22 @@ def _run(plane: ControlPlane, prepared: Prepared) -> InvocationResult:
     return result
 
 
-@operation("Invoke")
-def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+def _checked(
+    plane: ControlPlane, params: dict[str, Any], invocation_types: list[str],
+) -> tuple[str, Any, str | None, Target, bytes, str | None]:
+    """Invoke's and InvokeWithResponseStream's checks, in Lambda's order: (invocation type, function ref,
+    qualifier, target, payload, client context)."""
     ref, qualifier = parse_target(plane, params)
     invocation_type = params.get("InvocationType") or "RequestResponse"
-    validate.check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
+    validate.check_enum(invocation_type, "invocationType", invocation_types)
     validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
     target = _target(plane, ref, qualifier)
-    payload = _payload(params)
-    client_context = _client_context(params)
+    return invocation_type, ref, qualifier, target, _payload(params), _client_context(params)
+
+
+@operation("Invoke")
+def invoke(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    invocation_type, ref, qualifier, target, payload, client_context = _checked(plane, params, INVOCATION_TYPES)
     if invocation_type == "DryRun":
         return {"StatusCode": 204}
     if invocation_type == "Event":
@@ -253,13 +260,7 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
     its pieces), or None for a DryRun. Validation, a missing function and throttling are raised here;
     the invocation runs in a thread of its own and this returns once its first piece is known.
     (A buffered runtime's response is its result's payload.)"""
-    ref, qualifier = parse_target(plane, params)
-    invocation_type = params.get("InvocationType") or "RequestResponse"
-    validate.check_enum(invocation_type, "invocationType", STREAM_INVOCATION_TYPES)
-    validate.check_enum(params.get("LogType"), "logType", ["None", "Tail"])
-    target = _target(plane, ref, qualifier)
-    payload = _payload(params)
-    client_context = _client_context(params)
+    invocation_type, ref, qualifier, target, payload, client_context = _checked(plane, params, STREAM_INVOCATION_TYPES)
     if invocation_type == "DryRun":
         return None
     pieces: SimpleQueue[Any] = SimpleQueue()
