@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdactl import errors
+from lambdactl.control.logs import flush
 from lambdactl.model import validate
 from lambdactl.plane import ControlPlane, operation
 
@@ -30,6 +31,7 @@ def _group(plane: ControlPlane, params: dict[str, Any]) -> str:
     if bool(name) == bool(identifier):
         raise InvalidParameterException("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
     group = name or re.sub(r"^arn:[^:]+:logs:[^:]*:[^:]*:log-group:(.*?)(:\*)?$", r"\1", str(identifier))
+    flush(plane)  # what this process's invocations handed to the log writer, committed before it is read
     if plane.store.read_one("SELECT 1 FROM log_events WHERE log_group = ? LIMIT 1", (group,)) is None:
         raise ResourceNotFoundException("The specified log group does not exist.")
     return group
@@ -64,6 +66,7 @@ def describe_log_groups(plane: ControlPlane, params: dict[str, Any]) -> dict[str
     prefix, pattern = params.get("logGroupNamePrefix"), params.get("logGroupNamePattern")
     if prefix and pattern:
         raise InvalidParameterException("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+    flush(plane)
     rows = plane.store.read(
         "SELECT log_group, MIN(ts) AS created, SUM(LENGTH(message)) AS bytes FROM log_events "
         "GROUP BY log_group ORDER BY log_group"
