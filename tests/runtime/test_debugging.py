@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from lambdactl import errors
 from lambdactl.runtime import sdk
 from tests.conftest import clean_env, create_args, lambdactl_command
 from tests.runtime.conftest import request, wait_until
@@ -139,12 +140,19 @@ def test_python_debug_port_without_debugpy_says_how_to_install_it(make_env, tmp_
     (code / "app.py").write_text(BREAKPOINT_PY)
     env = make_env("python3.12", "app.handler", code=code)
     env.spec = dataclasses.replace(env.spec, debug_port=free_port())
-    env.start()
-    result = env.invoke(request())
-    assert result.function_error == "Unhandled"
-    error = json.loads(result.payload)
-    assert error["errorType"] == "Runtime.DebuggerUnavailable"
-    assert "lambdactl runtimes install-debugger" in error["errorMessage"]
+    with pytest.raises(errors.LambdactlError, match="run `lambdactl runtimes install-debugger`"):
+        env.start()  # refused before anything starts, not a function error
+
+
+def test_debug_port_in_use_is_refused_before_the_invoke(cli, make_zip) -> None:
+    cli.create("bp", make_zip({"app.py": BREAKPOINT_PY}))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("invoke", "--function-name", "bp", "--debug-port", str(port), "out.json", rc=255)
+    assert result.stderr.strip() == f"--debug-port {port}: 127.0.0.1:{port} is not free (Address already in use)"
+    assert not (cli.cwd / "out.json").exists()  # nothing ran, and nobody was told to attach
 
 
 def websocket_call(url: str, message: dict[str, Any]) -> socket.socket:
