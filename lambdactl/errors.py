@@ -119,6 +119,27 @@ InvalidRuntimeException = service_error("InvalidRuntimeException", 502, "Message
 InvalidZipFileException = service_error("InvalidZipFileException", 502, "Message")
 
 
+class ForeignAccountError(ServiceError):
+    """An ARN naming another account's resource: IAM refuses before Lambda looks (403, recorded:
+    LocalStack test_lambda_api.snapshot.json test_function_arns function_arn_other_account_exc).
+    ``ControlPlane.call`` names the refused action; ``lambda:*`` until then."""
+
+    code = "AccessDeniedException"
+    status = 403
+    message_key = "Message"
+
+    def __init__(self, resource: str, caller_account: str, action: str = "lambda:*") -> None:
+        super().__init__(
+            f"User: arn:aws:iam::{caller_account}:root is not authorized to perform: {action} on resource: "
+            f"{resource} because no resource-based policy allows the {action} action"
+        )
+        self.resource, self.caller_account, self.action = resource, caller_account, action
+
+    def for_action(self, action: str) -> ForeignAccountError:
+        """This refusal for ``action``, unless an inner call named its own already."""
+        return self if self.action != "lambda:*" else ForeignAccountError(self.resource, self.caller_account, action)
+
+
 def validation_error(value: Any, field: str, constraint: str) -> ServiceError:
     """AWS's wording for a regex/enum/length failure (sent as ValidationException)."""
     return ValidationException(

@@ -73,7 +73,7 @@ def _check(plane: ControlPlane, name: str, params: dict[str, Any]) -> None:
 
 def _destination_function(plane: ControlPlane, arn: str) -> str | None:
     try:
-        return validate.parse_function_name(arn, plane.settings.region).name
+        return validate.parse_function_name(arn, plane.settings).name
     except errors.ServiceError:
         return None
 
@@ -170,7 +170,7 @@ def delete_function_event_invoke_config(plane: ControlPlane, params: dict[str, A
 
 @operation("ListFunctionEventInvokeConfigs")
 def list_function_event_invoke_configs(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings)
     if not function_exists(plane, ref.name):
         raise errors.ResourceNotFoundException(NO_FUNCTION)
     limit = paging.limit(params)

@@ -113,7 +113,7 @@ SCALING_LIMIT = 15000  # FunctionScalingConfigExecutionEnvironments: 0..15000
 def _published_version(plane: ControlPlane, params: dict[str, Any]) -> tuple[str, str]:
     """(function name, version) of a scaling-config call: a published version number, or
     ``$LATEST.PUBLISHED`` for the newest one (the model's PublishedFunctionQualifier)."""
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings, namespaced=False)
     qualifier = params["Qualifier"]
     if not re.fullmatch(PUBLISHED_QUALIFIER_PATTERN, qualifier):
         raise errors.validation_error(

@@ -173,7 +173,7 @@ def delete_function_url_config(plane: ControlPlane, params: dict[str, Any]) -> d
 
 @operation("ListFunctionUrlConfigs")
 def list_function_url_configs(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings, namespaced=False)
     if not function_exists(plane, ref.name):
         raise errors.ResourceNotFoundException(NO_FUNCTION)
     limit = paging.limit(params)

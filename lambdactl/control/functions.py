@@ -144,7 +144,7 @@ def _save_latest(conn: sqlite3.Connection, name: str, config: dict[str, Any]) ->
 
 @operation("CreateFunction")
 def create_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False, create=True)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings, namespaced=False, create=True)
     if ref.qualifier:
         raise errors.InvalidParameterValueException("Unsupported function name: qualifiers are not allowed on create.")
     package_type = params.get("PackageType") or "Zip"

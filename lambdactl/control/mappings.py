@@ -47,7 +47,7 @@ def source_kind(arn: str) -> str | None:
 
 
 def _function(plane: ControlPlane, value: str) -> tuple[str, str | None]:
-    ref = validate.parse_function_name(value, plane.settings.region)
+    ref = validate.parse_function_name(value, plane.settings)
     if not function_exists(plane, ref.name):
         raise function_not_found(plane, ref.name, ref.qualifier)
     if ref.qualifier and ref.qualifier != LATEST:
@@ -231,7 +231,7 @@ def create_event_source_mapping(plane: ControlPlane, params: dict[str, Any]) -> 
     arn = params.get("EventSourceArn")
     if not arn:  # recorded: test_event_source_mapping_exceptions create_no_event_source_arn
         raise errors.InvalidParameterValueException("Unrecognized event source.")
-    if not function_exists(plane, validate.parse_function_name(params["FunctionName"], plane.settings.region).name):
+    if not function_exists(plane, validate.parse_function_name(params["FunctionName"], plane.settings).name):
         # a 400, not a 404 (recorded: test_event_source_mapping_exceptions create_unknown_params)
         raise errors.InvalidParameterValueException("Function does not exist")
     name, qualifier = _function(plane, params["FunctionName"])
@@ -316,7 +316,7 @@ def list_event_source_mappings(plane: ControlPlane, params: dict[str, Any]) -> d
         where.append("event_source_arn = ?")
         args.append(params["EventSourceArn"])
     if params.get("FunctionName"):
-        ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+        ref = validate.parse_function_name(params["FunctionName"], plane.settings)
         where.append("function_name = ?")
         args.append(ref.name)
         if ref.qualifier:

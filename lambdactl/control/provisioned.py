@@ -205,7 +205,7 @@ def get_provisioned_concurrency_config(plane: ControlPlane, params: dict[str, An
 
 @operation("ListProvisionedConcurrencyConfigs")
 def list_provisioned_concurrency_configs(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings, namespaced=False)
     if not function_exists(plane, ref.name):
         raise function_not_found(plane, ref.name)
     limit = paging.limit(params)

@@ -57,7 +57,7 @@ def function_not_found(plane: ControlPlane, name: str, qualifier: str | None = N
 def parse_target(plane: ControlPlane, params: dict[str, Any], *, namespaced: bool = True) -> tuple[FunctionRef, str | None]:
     """A call's FunctionName (name, partial ARN or ARN) and its effective qualifier (from the name and/or
     the Qualifier parameter), with Lambda's validation errors. Existence is the caller's to check."""
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=namespaced)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings, namespaced=namespaced)
     return ref, validate.resolve_qualifier(ref, params.get("Qualifier"))
 
 

@@ -57,7 +57,7 @@ def _resource(plane: ControlPlane, resource: str) -> tuple[str, str]:
         )
     kind = resource.split(":")[5]
     if kind == "function":
-        ref = validate.parse_function_name(resource, plane.settings.region)
+        ref = validate.parse_function_name(resource, plane.settings)
         if ref.qualifier:
             raise errors.InvalidParameterValueException(
                 "Tags on function aliases and versions are not supported. Please specify a function ARN."

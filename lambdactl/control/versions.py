@@ -78,7 +78,7 @@ def _publish(
 
 @operation("PublishVersion")
 def publish_version(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region, namespaced=False)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings, namespaced=False)
     validate.check_length(params.get("Description"), "description", 256)
     config = _publish(
         plane, ref.name, params.get("Description"), params.get("CodeSha256"), params.get("RevisionId")
@@ -94,7 +94,7 @@ def _sort_key(version: str) -> int:
 
 @operation("ListVersionsByFunction")
 def list_versions_by_function(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    ref = validate.parse_function_name(params["FunctionName"], plane.settings.region)
+    ref = validate.parse_function_name(params["FunctionName"], plane.settings)
     limit = paging.limit(params, maximum=paging.MAX_ITEMS)
     rows = plane.store.read("SELECT version, config FROM versions WHERE function_name = ?", (ref.name,))
     if not rows:

@@ -89,7 +89,7 @@ def deliver(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: bytes
         kind = {"sns": "lambdactl has no SNS", "s3": "S3 bucket destinations are not available locally"}
         return f"destination {arn} not reached: {kind.get(service, 'not a destination lambdactl knows')}"
     try:
-        ref = validate.parse_function_name(arn, plane.settings.region)
+        ref = validate.parse_function_name(arn, plane.settings)
     except errors.ServiceError as exc:
         return f"destination {arn} not reached: {exc.message}"
     if ref.qualifier not in (None, "$LATEST") and not _qualifier_exists(conn, ref.name, ref.qualifier):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from lambdactl import errors
 
@@ -51,6 +51,16 @@ RESERVED_ENV_KEYS = {
 }  # fmt: skip
 
 
+class Home(Protocol):
+    """The region and account a control plane works for (``Settings`` is one)."""
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def account_id(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class FunctionRef:
     """A function named by name, partial ARN or ARN, with the qualifier it carried (if any)."""
@@ -59,8 +69,12 @@ class FunctionRef:
     qualifier: str | None = None
 
 
-def parse_function_name(value: str, region: str, *, namespaced: bool = True, create: bool = False) -> FunctionRef:
-    """Split any accepted FunctionName form into name and qualifier, with AWS's errors."""
+def parse_function_name(value: str, home: Home, *, namespaced: bool = True, create: bool = False) -> FunctionRef:
+    """Split any accepted FunctionName form into name and qualifier, with AWS's errors.
+
+    ``home`` is where the calling plane works: an ARN naming another region or account never reaches its functions.
+    """
+    region = home.region
     limit = 256 if namespaced else 140
     match = FUNCTION_NAME_RE.fullmatch(value)
     if match is None or (not namespaced and "." in match.group("name")):
@@ -82,6 +96,11 @@ def parse_function_name(value: str, region: str, *, namespaced: bool = True, cre
         raise errors.ResourceNotFoundException(
             f"Functions from '{arn_region}' are not reachable in this region ('{region}')"
         )
+    arn_account = (match.group("account") or "").rstrip(":")
+    if arn_account and arn_account != home.account_id:
+        qualifier = match.group("qualifier")
+        resource = f"arn:aws:lambda:{region}:{arn_account}:function:{name}" + (f":{qualifier}" if qualifier else "")
+        raise errors.ForeignAccountError(resource, home.account_id)
     return FunctionRef(name, match.group("qualifier"))
 
 

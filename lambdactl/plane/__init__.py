@@ -122,7 +122,10 @@ class ControlPlane:
 
     def call(self, op_name: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(op_name) or _load(op_name)
-        return handler(self, params)
+        try:
+            return handler(self, params)
+        except errors.ForeignAccountError as exc:
+            raise exc.for_action(op_name if ":" in op_name else f"lambda:{op_name}") from None
 
     def close(self) -> None:
         for name in ("store", "global_store"):

@@ -227,3 +227,29 @@ def test_waiter_failure_exits_255(cli):
     result = cli("wait", "function-active", "--function-name", "missing", rc=255, timeout=30)
     assert result.stderr.startswith("Waiter FunctionActive failed: ")
     assert "ResourceNotFoundException" in result.stderr
+
+
+@pytest.mark.parametrize("form", ["arn:aws:lambda:us-east-1:999999999999:function:mine", "999999999999:function:mine",
+                                  "arn:aws:lambda:us-east-1:999999999999:function:mine:live"])
+def test_another_accounts_arn_never_reaches_our_function(cli, hello_zip, form):
+    """IAM refuses another account's function before Lambda looks (recorded: LocalStack test_function_arns
+    function_arn_other_account_exc, AccessDeniedException 403), whatever the operation: nothing of ours changes."""
+    cli.create("mine", hello_zip)
+    cli("create-alias", "--function-name", "mine", "--name", "live", "--function-version", "$LATEST")
+    resource = "arn:aws:lambda:us-east-1:999999999999:function:mine" + (":live" if form.endswith(":live") else "")
+    for command, action in [("delete-function", "DeleteFunction"), ("get-function", "GetFunction"),
+                            ("invoke", "Invoke"), ("update-function-configuration", "UpdateFunctionConfiguration")]:
+        extra = {"invoke": ["/dev/null"], "update-function-configuration": ["--timeout", "9"]}.get(command, [])
+        refused = cli(command, "--function-name", form, *extra, rc=254)
+        assert refused.stderr.strip() == (
+            f"An error occurred (AccessDeniedException) when calling the {action} operation: User: "
+            f"arn:aws:iam::123456789012:root is not authorized to perform: lambda:{action} on resource: {resource} "
+            f"because no resource-based policy allows the lambda:{action} action"
+        )
+    refused = cli("add-permission", "--function-name", form, "--statement-id", "s", "--action", "lambda:InvokeFunction",
+                  "--principal", "s3.amazonaws.com", rc=254)
+    assert "(AccessDeniedException)" in refused.stderr
+    assert cli("get-function-configuration", "--function-name", "mine").json["Timeout"] == 3
+    cli("get-policy", "--function-name", "mine", rc=254)  # no policy was written
+    # our own account's ARN still reaches it
+    assert cli("get-function", "--function-name", ARN + "mine").json["Configuration"]["FunctionName"] == "mine"

@@ -136,3 +136,20 @@ def test_an_http_api_of_another_region_answers_on_its_url(server) -> None:
 
     with urllib.request.urlopen(f"{server.url}/_aws/execute-api/{api['ApiId']}/", timeout=30) as response:
         assert response.read() == EU.encode()
+
+
+def test_another_accounts_arn_is_refused_not_served(server, client) -> None:
+    """Recorded (LocalStack test_function_arns function_arn_other_account_exc): AccessDeniedException 403."""
+    create(client, "account-own")
+    foreign = "arn:aws:lambda:us-east-1:999999999999:function:account-own"
+    for call, kwargs in [(client.delete_function, {}), (client.get_function, {}), (client.invoke, {}),
+                         (client.add_permission, {"StatementId": "s", "Action": "lambda:InvokeFunction",
+                                                  "Principal": "s3.amazonaws.com"})]:
+        with pytest.raises(client.exceptions.ClientError) as caught:
+            call(FunctionName=foreign, **kwargs)
+        assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert f"on resource: {foreign} because" in caught.value.response["Error"]["Message"]
+    assert client.get_function(FunctionName="account-own")["Configuration"]["FunctionName"] == "account-own"
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_policy(FunctionName="account-own")

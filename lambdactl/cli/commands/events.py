@@ -23,6 +23,6 @@ def list_async_events(globals_: Globals, function_name: str | None, status: str 
     from lambdactl.render import render
 
     plane = local_plane(globals_)
-    name = validate.parse_function_name(function_name, plane.settings.region).name if function_name else None
+    name = validate.parse_function_name(function_name, plane.settings).name if function_name else None
     render({"AsyncEvents": queue.list_events(plane, name, status)}, output=globals_.output or "json",
            query=globals_.query)

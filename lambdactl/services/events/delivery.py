@@ -63,7 +63,7 @@ def _invoke(conn: sqlite3.Connection, plane: ControlPlane, arn: str, body: str, 
     from lambdactl.control.policies import may_invoke
 
     try:
-        ref = validate.parse_function_name(arn, plane.settings.region)
+        ref = validate.parse_function_name(arn, plane.settings)
     except errors.ServiceError as exc:
         return exc.message
     if conn.execute("SELECT 1 FROM functions WHERE name = ?", (ref.name,)).fetchone() is None:
