@@ -249,8 +249,9 @@ def _debugging_plane(globals_: Globals, port: int) -> Any:
     from lambdactl.server.environments import OneShotEnvironments
 
     plane = local_plane(globals_)
-    plane.environments = OneShotEnvironments(plane.settings, debug_port=port)
-    click.echo(f"lambdactl: the function waits for a debugger on 127.0.0.1:{port}", err=True)
+    plane.environments = OneShotEnvironments(
+        plane.settings, debug_port=port,
+        announce=lambda port: click.echo(f"lambdactl: the function waits for a debugger on 127.0.0.1:{port}", err=True))
     return plane
 
 

@@ -102,7 +102,7 @@ class Environment:
         self._move(State.STARTING)
         contained = self.backend.contained
         try:
-            self._check_debuggable(contained)
+            self.check_debuggable()
             argv, kind = ([], "native") if contained else self._command()
         except errors.LambdactlError:
             self._move(State.DEAD)
@@ -345,15 +345,31 @@ class Environment:
             f"The runtime parameter of {runtime or 'None'} is not supported by the {self.backend.name} backend."
         )
 
-    def _check_debuggable(self, contained: bool) -> None:
-        if not self.spec.debug_port:
+    def check_debuggable(self) -> None:
+        """With ``debug_port``: refused unless a debugger can wait there for this function (backend, runtime,
+        debugpy for Python, a free port), before anything starts and before anyone is told to attach."""
+        port = self.spec.debug_port
+        if not port:
             return
-        if contained:
+        if self.backend.contained:
             raise errors.InvalidParameterValueException(
                 "--debug-port needs the subprocess backend: the docker backend does not publish debugger ports")
-        if not (self.spec.runtime or "").startswith(DEBUGGABLE) or (self.spec.image_config or {}).get("EntryPoint"):
+        runtime = self.spec.runtime or ""
+        if not runtime.startswith(DEBUGGABLE) or (self.spec.image_config or {}).get("EntryPoint"):
             raise errors.InvalidParameterValueException(
-                f"--debug-port supports the python and nodejs runtimes, not {self.spec.runtime or 'this function'}")
+                f"--debug-port supports the python and nodejs runtimes, not {runtime or 'this function'}")
+        from lambdactl.runtime import sdk
+
+        vendored = any(d and (d / "debugpy").is_dir() for d in (self.spec.code_dir, self.spec.opt_dir))
+        if runtime.startswith("python") and not vendored and sdk.debugpy_dir(self.spec.state_dir) is None:
+            raise errors.LambdactlError("--debug-port needs debugpy: run `lambdactl runtimes install-debugger`")
+        import socket
+
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise errors.LambdactlError(f"--debug-port {port}: 127.0.0.1:{port} is not free ({exc.strerror})") from None
 
     def _custom_bootstrap(self) -> list[str] | _Failure:
         candidates = [d / "bootstrap" for d in (self.spec.code_dir, self.spec.opt_dir) if d]

@@ -21,11 +21,14 @@ if TYPE_CHECKING:
 
 class OneShotEnvironments:
     """An environment per invoke, in this process (the CLI's own): nothing is kept between invokes.
-    ``debug_port`` (``invoke --debug-port``): the environment waits for a debugger there."""
+    ``debug_port`` (``invoke --debug-port``): the environment waits for a debugger there, and ``announce``
+    is told once the environment passed its checks and is about to wait."""
 
-    def __init__(self, settings: Settings, debug_port: int | None = None) -> None:
+    def __init__(self, settings: Settings, debug_port: int | None = None,
+                 announce: Callable[[int], None] | None = None) -> None:
         self.settings = settings
         self.debug_port = debug_port
+        self.announce = announce
 
     def close(self) -> None:
         """Nothing is kept."""
@@ -52,6 +55,9 @@ class OneShotEnvironments:
 
         environment = Environment(spec)
         try:
+            if self.debug_port and self.announce is not None:
+                environment.check_debuggable()
+                self.announce(self.debug_port)
             environment.start()
             return environment.invoke(request)
         finally:

@@ -172,9 +172,7 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], routes: dict[
     function["Code"] = code
     out = [Resource(lid, "AWS::Lambda::Function", function, depends)]
     condition = {"__Condition": props["__Condition"]} if "__Condition" in props else {}
-    # SAM points every event source, permission and integration at the AutoPublishAlias when there is one
-    ref = arn = {"Fn::GetAtt": [lid, "Alias"]} if props.get("AutoPublishAlias") else None
-    ref, arn = ref or {"Ref": lid}, arn or {"Fn::GetAtt": [lid, "Arn"]}
+    ref, arn = {"Ref": lid}, {"Fn::GetAtt": [lid, "Arn"]}
 
     def permission(name: str, principal: str, **extra: Any) -> Resource:
         return Resource(name, "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "FunctionName": ref,
