@@ -1,4 +1,4 @@
-"""Defaults the aws CLI reads from its config file (``output``, ``cli_binary_format``).
+"""Defaults the aws CLI reads from its config file (``region``, ``output``, ``cli_binary_format``).
 
 Separate from ``globals.py`` so that ``fast_invoke`` can read them without loading the rest."""
 
@@ -23,3 +23,9 @@ def value(key: str) -> str | None:
     profile = os.environ.get("AWS_PROFILE") or "default"
     section = "default" if profile == "default" else f"profile {profile}"
     return parser.get(section, key, fallback=None)
+
+
+def region() -> str | None:
+    """The region a command without ``--region`` works in, as the aws CLI finds it: ``AWS_REGION``,
+    ``AWS_DEFAULT_REGION``, else ``region`` in the config file's profile."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or value("region")

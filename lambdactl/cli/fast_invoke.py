@@ -55,7 +55,10 @@ def run(args: list[str]) -> int | None:
         if not (settings.FAST_INVOKE.get() and settings.WARM_INVOKE.get()) or settings.ENDPOINT_URL.get():
             return None
         request = _request(params, options)
-        url = _worker_url(settings.Settings(options.get("state_dir") or None, options.get("region") or ""))
+        from lambdactl.cli import awsconfig
+
+        region = options.get("region") or awsconfig.region() or ""
+        url = _worker_url(settings.Settings(options.get("state_dir") or None, region))
     except errors.LambdactlError:  # a setting or region the full command reports
         return None
     if request is None or url is None or os.environ.get("AWS_ENDPOINT_URL_LAMBDA"):

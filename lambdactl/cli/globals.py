@@ -61,6 +61,7 @@ class Globals:
 
     def resolve(self) -> None:
         """Fill defaults from the environment and ~/.aws/config, as the aws CLI does."""
+        self.region = self.region or awsconfig.region()
         self.output = self.output or os.environ.get("AWS_DEFAULT_OUTPUT") or awsconfig.value("output") or "json"
         from lambdactl.render import OUTPUTS
 

@@ -71,6 +71,22 @@ def test_region_and_account_from_flags_and_env(cli, hello_zip):
     assert "Function not found: arn:aws:lambda:ap-south-1:123456789012:function:r1" in missing.stderr
 
 
+
+@pytest.mark.parametrize("fast", ["1", "0"], ids=["fast-invoke", "click"])
+def test_region_from_the_aws_config_file_after_flag_and_env(cli, hello_zip, tmp_path, fast):
+    """As the aws CLI: --region, else AWS_REGION / AWS_DEFAULT_REGION, else the profile's ``region``."""
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = eu-west-1\n\n[profile other]\nregion = ap-south-1\n")
+    cli.env.update(AWS_CONFIG_FILE=str(config), LAMBDACTL_FAST_INVOKE=fast)
+    assert cli.create("c", hello_zip).json["FunctionArn"] == "arn:aws:lambda:eu-west-1:123456789012:function:c"
+    for _ in range(2):  # the second goes to the region's warm worker (the fast path, when on)
+        cli("invoke", "--function-name", "c", "out.json")
+        assert (cli.cwd / "out.json").read_text() == '{"hello": "world"}'
+    assert cli("list-functions", "--region", "us-east-1").json["Functions"] == []
+    assert cli("list-functions", env={"AWS_REGION": "us-east-1"}).json["Functions"] == []
+    assert cli("list-functions", env={"AWS_PROFILE": "other"}).json["Functions"] == []
+
+
 def test_get_function_and_configuration(cli, hello_zip):
     created = cli.create("g", hello_zip).json
     got = cli("get-function", "--function-name", "g").json
