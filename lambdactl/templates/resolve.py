@@ -172,7 +172,10 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], routes: dict[
     function["Code"] = code
     out = [Resource(lid, "AWS::Lambda::Function", function, depends)]
     condition = {"__Condition": props["__Condition"]} if "__Condition" in props else {}
-    ref, arn = {"Ref": lid}, {"Fn::GetAtt": [lid, "Arn"]}
+    ref: dict[str, Any] = {"Ref": lid}
+    arn: dict[str, Any] = {"Fn::GetAtt": [lid, "Arn"]}
+    if props.get("AutoPublishAlias"):  # as SAM: every event source, permission and integration on the alias (its ARN)
+        ref = arn = {"Fn::GetAtt": [lid, "Alias"]}
 
     def permission(name: str, principal: str, **extra: Any) -> Resource:
         return Resource(name, "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "FunctionName": ref,

@@ -392,3 +392,51 @@ def test_deploy_watch_picks_up_an_edit(cli, tmp_path: Path) -> None:
 
 def _exists(cli) -> bool:
     return "w-Fn" in cli("list-functions", "--query", "Functions[].FunctionName", "--output", "text").stdout
+
+
+ALIASED = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/worker
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      ProvisionedConcurrencyConfig:
+        ProvisionedConcurrentExecutions: 1
+      Events:
+        Queue:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: rate(1 day)
+"""
+
+
+@pytest.mark.slow
+def test_auto_publish_alias_points_every_event_source_at_the_alias(cli, tmp_path: Path) -> None:
+    write_app(tmp_path)
+    (tmp_path / "aliased.yaml").write_text(ALIASED)
+    cli("deploy", "--template", "aliased.yaml", "--stack-name", "app", "--output", "json")
+    (tmp_path / "src/worker/app.py").write_text(WORKER.replace("WORKER", "WORKER2"))
+    cli("deploy", "--template", "aliased.yaml", "--stack-name", "app", "--output", "json")
+    alias_arn = "arn:aws:lambda:us-east-1:123456789012:function:app-Fn:live"
+    assert cli("list-event-source-mappings", "--query", "EventSourceMappings[].FunctionArn").json == [alias_arn]
+    rule = cli("events", "list-rules", "--query", "Rules[0].Name", "--output", "text").stdout.strip()
+    assert cli("events", "list-targets-by-rule", "--rule", rule, "--query", "Targets[].Arn").json == [alias_arn]
+    policy = json.loads(cli("get-policy", "--function-name", "app-Fn", "--qualifier", "live").json["Policy"])
+    assert [s["Principal"] for s in policy["Statement"]] == [{"Service": "events.amazonaws.com"}]
+
+    queue = cli("sqs", "get-queue-url", "--queue-name", "app-Jobs").json["QueueUrl"]
+    cli("sqs", "send-message", "--queue-url", queue, "--message-body", "job")
+    cli("drain", "--timeout", "60")
+    logs = cli("logs", "tail", "/aws/lambda/app-Fn", "--format", "short").stdout
+    assert "WORKER2 None aws:sqs" in logs
+    assert re.findall(r"START RequestId: \S+ Version: (\S+)", logs) == ["2"]
