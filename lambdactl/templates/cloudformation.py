@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lambdactl.templates.resolve import Resource, expand
+from lambdactl.templates.resolve import Resource, expand, references
 
 LAMBDA_TRUST: dict[str, Any] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                         "Principal": {"Service": "lambda.amazonaws.com"}}]}
@@ -43,10 +43,17 @@ def from_sam(template: dict[str, Any]) -> dict[str, Any]:
     """``template`` (SAM, as export writes it) as CloudFormation with the same resources."""
     out: dict[str, Any] = {}
     expanded = expand(template)
-    mappings = {r.properties["FunctionName"]["Ref"] for r in expanded if r.type == "AWS::Lambda::EventSourceMapping"}
+    mappings = set().union(*(references(r.properties["FunctionName"]) for r in expanded if r.type == "AWS::Lambda::EventSourceMapping"))
+    aliases = {r.logical_id: f"{r.logical_id}Alias{r.properties['AutoPublishAlias']}" for r in expanded
+               if r.type == "AWS::Lambda::Function" and r.properties.get("AutoPublishAlias")}
     for resource in expanded:
-        lid, props = resource.logical_id, dict(resource.properties)
+        lid, props = resource.logical_id, _to_alias_refs(dict(resource.properties), aliases)
         body: dict[str, Any] = {"Type": resource.type}
+        depends = list(resource.depends_on)
+        if resource.type == "AWS::Lambda::EventInvokeConfig":
+            alias = aliases.get(str((props.get("FunctionName") or {}).get("Ref")))
+            if alias and alias.endswith(f"Alias{props.get('Qualifier')}"):
+                depends.append(alias)  # as SAM's transform: the alias its Qualifier names exists first
         if resource.type == "AWS::Lambda::Function":
             _function(lid, props, out, lid in mappings)
         elif resource.type == "AWS::Lambda::LayerVersion":
@@ -62,14 +69,27 @@ def from_sam(template: dict[str, Any]) -> dict[str, Any]:
         elif resource.type == "AWS::ApiGateway::RestApi" and "__Routes" in props:
             _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), props.pop("__Auth", None) or {}, out)
         props.pop("__StageVariables", None)
-        if resource.depends_on:
-            body["DependsOn"] = resource.depends_on
+        if depends:
+            body["DependsOn"] = depends
         body["Properties"] = props
-        out[lid] = body if props or resource.depends_on else {"Type": resource.type}
+        out[lid] = body if props or depends else {"Type": resource.type}
         _after_function(resource, out)
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Description": "Exported by lambdactl export --format cloudformation",
                 "Resources": _ordered(out, [r.logical_id for r in expanded])}
     return json.loads(json.dumps(template))  # no shared nodes: YAML aliases are rejected by CloudFormation
+
+
+def _to_alias_refs(node: Any, aliases: dict[str, str]) -> Any:
+    """``node`` with each function's ``Alias`` attribute (deploy's AutoPublishAlias) as a ``Ref`` to the
+    ``AWS::Lambda::Alias`` this export writes for it (a Ref to an alias is its ARN)."""
+    if isinstance(node, list):
+        return [_to_alias_refs(item, aliases) for item in node]
+    if not isinstance(node, dict):
+        return node
+    target = node.get("Fn::GetAtt")
+    if len(node) == 1 and isinstance(target, list) and target[1:] == ["Alias"] and target[0] in aliases:
+        return {"Ref": aliases[target[0]]}
+    return {key: _to_alias_refs(value, aliases) for key, value in node.items()}
 
 
 def _function(lid: str, props: dict[str, Any], out: dict[str, Any], polls_queue: bool) -> None:

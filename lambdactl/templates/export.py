@@ -1,7 +1,7 @@
 """``lambdactl export``: the state directory as a SAM template, for ``sam deploy`` to AWS Lambda.
 
 Everything is read through the control plane (``plane.call``): functions (code written next to the
-template as zips their ``CodeUri`` names), layers, queues, buckets, and each function's event
+template as zips their ``CodeUri`` names), layers, queues, tables with streams, buckets, and each function's event
 sources as SAM events — SQS/Kinesis/DynamoDB mappings, S3 notifications, EventBridge rules
 (schedules and patterns), Scheduler schedules, HTTP and REST APIs (``AWS::Serverless::HttpApi``/``Api``
 with their stage, CORS and Lambda authorizers, each route an event of its function) — plus reserved and provisioned
@@ -61,6 +61,20 @@ def _event_invoke_config(config: dict[str, Any], arn_refs: dict[str, Any]) -> di
     if destinations:
         out["DestinationConfig"] = destinations
     return out
+
+
+def _table(plane: Any, stream: dict[str, Any], resources: dict[str, Any], taken: set[str]) -> dict[str, Any]:
+    """A table's stream as the ``AWS::DynamoDB::Table`` whose ``StreamSpecification`` made it (no table is kept
+    here, so its key schema is the minimal valid one, a string ``id``); its ``StreamArn`` is what events name."""
+    name = stream["TableName"]
+    view = plane.call("dynamodbstreams:DescribeStream", {"StreamArn": stream["StreamArn"]})["StreamDescription"]["StreamViewType"]
+    lid = next((lid for lid, body in resources.items() if body["Type"] == "AWS::DynamoDB::Table"
+                and body["Properties"]["TableName"] == name), None) or _logical_id("Table", name, taken)
+    resources[lid] = {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "StreamSpecification": {"StreamViewType": view}}}
+    return {"Fn::GetAtt": [lid, "StreamArn"]}
 
 
 def _rest_api(plane: Any, api: dict[str, Any], resources: dict[str, Any], taken: set[str], arn_refs: dict[str, Any],
@@ -172,6 +186,9 @@ def export(plane: Any, out_dir: Path) -> dict[str, Any]:
             props["FifoQueue"] = True
         resources[lid] = {"Type": "AWS::SQS::Queue", "Properties": props}
         arn_refs[attributes["QueueArn"]] = {"Fn::GetAtt": [lid, "Arn"]}
+
+    for stream in _all(plane, "dynamodbstreams:ListStreams", {}, "Streams", "ExclusiveStartStreamArn", "LastEvaluatedStreamArn"):
+        arn_refs[stream["StreamArn"]] = _table(plane, stream, resources, taken)  # a later stream of a table replaces it
 
     bucket_ids: dict[str, str] = {}
     for bucket in plane.call("s3:ListBuckets", {}).get("Buckets") or []:

@@ -28,8 +28,9 @@ def snapshot(cli: CLI) -> dict:
         "buckets": cli("s3api", "list-buckets", "--query", "Buckets[].Name").json,
         "notifications": cli("s3api", "get-bucket-notification-configuration", "--bucket", "app-uploads",
                              "--query", "LambdaFunctionConfigurations[].[LambdaFunctionArn, Events]").json,
-        "mappings": sorted((m["EventSourceArn"], m["FunctionArn"], m["BatchSize"])
-                           for m in cli("list-event-source-mappings").json["EventSourceMappings"]),
+        "mappings": sorted((re.sub(r"/stream/.*", "/stream/<label>", m["EventSourceArn"]), m["FunctionArn"], m["BatchSize"])
+                           for m in cli("list-event-source-mappings").json["EventSourceMappings"]),  # a new table's stream: a new label
+        "streams": cli("dynamodbstreams", "list-streams", "--query", "Streams[].TableName").json,
         "rules": cli("events", "list-rules", "--query", "Rules[].[Name, ScheduleExpression, State]").json,
         "targets": cli("events", "list-targets-by-rule", "--rule", "app-WorkerNightly", "--query", "Targets[].Arn").json,
         "routes": cli("apigatewayv2", "get-routes", "--api-id",
@@ -90,6 +91,36 @@ Resources:
 """
 
 
+STREAMS = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification:
+        StreamViewType: NEW_IMAGE
+  OnOrder:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: on-order
+      CodeUri: src/worker
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 3
+"""
+
+
 def rest_apis(cli: CLI) -> list:
     """Each REST API: name, stages, and its methods (path, method, authorization, authorizer's name, function)."""
     out = []
@@ -114,14 +145,19 @@ def deploy_with_settings(cli, root: Path) -> dict:
     cli("deploy", "--stack-name", "app")
     (root / "rest.yaml").write_text(REST)
     cli("deploy", "--template", "rest.yaml", "--stack-name", "rest")
+    (root / "streams.yaml").write_text(STREAMS)
+    cli("deploy", "--template", "streams.yaml", "--stack-name", "streams")
     jobs = cli("sqs", "get-queue-attributes", "--queue-url", cli("sqs", "get-queue-url", "--queue-name", "app-Jobs").json[
         "QueueUrl"], "--attribute-names", "QueueArn").json["Attributes"]["QueueArn"]
     cli("put-function-event-invoke-config", "--function-name", "app-Worker", "--maximum-retry-attempts", "1",
         "--destination-config", f'{{"OnFailure": {{"Destination": "{jobs}"}}}}')
     cli("put-function-concurrency", "--function-name", "app-Worker", "--reserved-concurrent-executions", "7")
+    cli("put-function-event-invoke-config", "--function-name", "app-Web", "--qualifier", "live", "--maximum-retry-attempts", "0")
     cli("put-provisioned-concurrency-config", "--function-name", "app-Web", "--qualifier", "live",
         "--provisioned-concurrent-executions", "1")
     before = snapshot(cli)
+    assert ("arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/<label>",
+            "arn:aws:lambda:us-east-1:123456789012:function:on-order:live", 3) in before["mappings"]
     assert before["mappings"] and before["notifications"] and before["rules"] and before["routes"] == ["GET /hello"]
     assert before["invoke_configs"]["app-Worker"] and before["provisioned"]["app-Web"] and before["reserved"]["app-Worker"]
     [(name, stages, authorizers, methods)] = before["rest"]
@@ -139,6 +175,9 @@ def test_export_lints_clean_and_deploys_to_the_same_state(cli, tmp_path: Path) -
     lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(template)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
+    exported = yaml.safe_load(template.read_text())["Resources"]
+    [table] = [body["Properties"] for body in exported.values() if body["Type"] == "AWS::DynamoDB::Table"]
+    assert table["TableName"] == "orders" and table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     fresh = CLI(tmp_path / "fresh-state", tmp_path / "out")
     fresh("deploy", "--stack-name", "moved")
     assert snapshot(fresh) == before
@@ -161,6 +200,9 @@ def test_cloudformation_export_lints_without_errors_and_deploys_to_the_same_stat
                   if body["Type"] == "AWS::Lambda::Function" and body["Properties"]["FunctionName"] == "app-Worker")
     assert worker["Properties"]["Code"] == "code/app-Worker.zip"  # what aws cloudformation package uploads
     assert (tmp_path / "cfn" / worker["Properties"]["Code"]).is_file()
+    [web_config] = [body for body in template["Resources"].values() if body["Type"] == "AWS::Lambda::EventInvokeConfig"
+                    and body["Properties"].get("Qualifier") == "live"]
+    assert [template["Resources"][lid]["Type"] for lid in web_config["DependsOn"]] == ["AWS::Lambda::Alias"]  # as SAM's
     lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(tmp_path / "cfn/template.yaml")],
                           capture_output=True, text=True)
     assert lint.returncode & 2 == 0, lint.stdout + lint.stderr  # bit 2: errors; W3002 (package's local paths) is expected
