@@ -399,6 +399,10 @@ Transform: AWS::Serverless-2016-10-31
 Resources:
   Jobs:
     Type: AWS::SQS::Queue
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: aliased-uploads
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -417,6 +421,16 @@ Resources:
           Type: Schedule
           Properties:
             Schedule: rate(1 day)
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+        Hello:
+          Type: HttpApi
+          Properties:
+            Path: /hello
+            Method: get
 """
 
 
@@ -432,11 +446,19 @@ def test_auto_publish_alias_points_every_event_source_at_the_alias(cli, tmp_path
     rule = cli("events", "list-rules", "--query", "Rules[0].Name", "--output", "text").stdout.strip()
     assert cli("events", "list-targets-by-rule", "--rule", rule, "--query", "Targets[].Arn").json == [alias_arn]
     policy = json.loads(cli("get-policy", "--function-name", "app-Fn", "--qualifier", "live").json["Policy"])
-    assert [s["Principal"] for s in policy["Statement"]] == [{"Service": "events.amazonaws.com"}]
+    assert sorted(s["Principal"]["Service"] for s in policy["Statement"]) == [
+        "apigateway.amazonaws.com", "events.amazonaws.com", "s3.amazonaws.com"]
+    assert cli("s3api", "get-bucket-notification-configuration", "--bucket", "aliased-uploads",
+               "--query", "LambdaFunctionConfigurations[].LambdaFunctionArn").json == [alias_arn]
+    api = cli("apigatewayv2", "get-apis", "--query", "Items[0].ApiId", "--output", "text").stdout.strip()
+    [uri] = cli("apigatewayv2", "get-integrations", "--api-id", api, "--query", "Items[].IntegrationUri").json
+    assert alias_arn in uri
 
     queue = cli("sqs", "get-queue-url", "--queue-name", "app-Jobs").json["QueueUrl"]
     cli("sqs", "send-message", "--queue-url", queue, "--message-body", "job")
+    (tmp_path / "f.txt").write_text("x\n")
+    cli("s3", "cp", "f.txt", "s3://aliased-uploads/f.txt")
     cli("drain", "--timeout", "60")
     logs = cli("logs", "tail", "/aws/lambda/app-Fn", "--format", "short").stdout
-    assert "WORKER2 None aws:sqs" in logs
-    assert re.findall(r"START RequestId: \S+ Version: (\S+)", logs) == ["2"]
+    assert sorted(re.findall(r"WORKER2 None (\S+)", logs)) == ["aws:s3", "aws:sqs"]
+    assert re.findall(r"START RequestId: \S+ Version: (\S+)", logs) == ["2", "2"]
