@@ -349,6 +349,8 @@ class Settings:
         endpoint_url: str = "",  # set by `serve` to its own URL (function URLs are answered there)
         observer: InvocationObserver | None = None,  # set by `serve`: told of each invocation (its request log)
     ) -> None:
+        if state_dir is not None and not os.fspath(state_dir):  # os.path.abspath("") is the working directory
+            raise errors.ConfigurationError("The state directory must not be empty (--state-dir, LAMBDACTL_STATE_DIR)")
         # Absolute: environments, the background worker and serve run functions from other working directories.
         self.state_dir = Path(os.path.abspath(state_dir if state_dir is not None else default_state_dir()))
         self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
@@ -399,15 +401,20 @@ def home_region(state_dir: Path, region: str) -> str:
         return home
     except FileNotFoundError:
         pass
-    for folder in reversed([state_dir, *state_dir.parents]):  # what lambdactl creates is private (0700)
-        if not folder.exists():
-            try:
-                folder.mkdir(mode=0o700)
-            except FileExistsError:  # a racing command made it
-                pass
     tmp = state_dir / f".{REGION_FILE}.{os.getpid()}.{os.urandom(4).hex()}"
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
-        handle.write(region + "\n")
+    try:
+        for folder in reversed([state_dir, *state_dir.parents]):  # what lambdactl creates is private (0700)
+            if not folder.exists():
+                try:
+                    folder.mkdir(mode=0o700)
+                except FileExistsError:  # a racing command made it
+                    pass
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(region + "\n")
+    except OSError as exc:
+        raise errors.ConfigurationError(
+            f"The state directory {state_dir} cannot be used: {exc.strerror} (--state-dir, LAMBDACTL_STATE_DIR)"
+        ) from None
     try:
         os.link(tmp, path)
     except FileExistsError:  # another command claimed it first

@@ -64,6 +64,8 @@ def complete_function_names(ctx: click.Context, param: click.Parameter, incomple
     from lambdactl.settings import default_state_dir
     from lambdactl.state.store import DB_NAME
 
+    if _state_dir == "":  # refused by the command itself
+        return []
     database = Path(_state_dir or default_state_dir()) / DB_NAME
     if not database.is_file():
         return []

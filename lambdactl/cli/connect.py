@@ -20,12 +20,13 @@ def settings(globals_: Globals) -> Settings:
     from lambdactl.plane import Settings
     from lambdactl.settings import default_state_dir
 
-    state_dir = Path(globals_.state_dir or default_state_dir())
-    if state_dir.exists() and not state_dir.is_dir():
+    state_dir = default_state_dir() if globals_.state_dir is None else globals_.state_dir
+    where = Settings(state_dir=state_dir, region=globals_.region or "")  # which refuses an empty one
+    if where.state_dir.exists() and not where.state_dir.is_dir():
         from lambdactl import errors
 
         raise errors.ConfigurationError(f"The state directory {state_dir} is not a directory (--state-dir, LAMBDACTL_STATE_DIR)")
-    return Settings(state_dir=state_dir, region=globals_.region or "")
+    return where
 
 
 def local_plane(globals_: Globals) -> ControlPlane:

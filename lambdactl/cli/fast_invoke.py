@@ -58,7 +58,7 @@ def run(args: list[str]) -> int | None:
         from lambdactl.cli import awsconfig
 
         region = options.get("region") or awsconfig.region() or ""
-        url = _worker_url(settings.Settings(options.get("state_dir") or None, region))
+        url = _worker_url(settings.Settings(options.get("state_dir"), region))
     except errors.LambdactlError:  # a setting or region the full command reports
         return None
     if request is None or url is None or os.environ.get("AWS_ENDPOINT_URL_LAMBDA"):
