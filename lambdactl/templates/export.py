@@ -245,11 +245,10 @@ def export(plane: Any, out_dir: Path) -> dict[str, Any]:
             qualifier = (invoke["FunctionArn"].split(":")[7:] or ["$LATEST"])[0]
             if qualifier == (props.get("AutoPublishAlias") or "$LATEST"):  # where SAM's EventInvokeConfig puts it
                 props["EventInvokeConfig"] = invoke  # written once every exported ARN is known (below)
-        try:
-            url = plane.call("GetFunctionUrlConfig", {"FunctionName": name})
+        urls = _all(plane, "ListFunctionUrlConfigs", {"FunctionName": name}, "FunctionUrlConfigs")
+        for url in sorted(urls, key=lambda url: url["FunctionArn"].endswith(f":{props.get('AutoPublishAlias')}")):
+            # SAM's is on the AutoPublishAlias (else the function): that one if there is one
             props["FunctionUrlConfig"] = {"AuthType": url["AuthType"], **({"Cors": url["Cors"]} if url.get("Cors") else {})}
-        except errors.ResourceNotFoundException:
-            pass
         resources[lid] = {"Type": "AWS::Serverless::Function", "Properties": props}
         functions[config["FunctionArn"]] = props
         arn_refs[config["FunctionArn"]] = {"Fn::GetAtt": [lid, "Arn"]}

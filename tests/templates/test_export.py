@@ -30,6 +30,8 @@ def snapshot(cli: CLI) -> dict:
                              "--query", "LambdaFunctionConfigurations[].[LambdaFunctionArn, Events]").json,
         "mappings": sorted((re.sub(r"/stream/.*", "/stream/<label>", m["EventSourceArn"]), m["FunctionArn"], m["BatchSize"])
                            for m in cli("list-event-source-mappings").json["EventSourceMappings"]),  # a new table's stream: a new label
+        "urls": {name: [(c["FunctionArn"], c["AuthType"]) for c in cli("list-function-url-configs", "--function-name", name).json[
+            "FunctionUrlConfigs"]] for name in functions},
         "streams": cli("dynamodbstreams", "list-streams", "--query", "Streams[].TableName").json,
         "rules": cli("events", "list-rules", "--query", "Rules[].[Name, ScheduleExpression, State]").json,
         "targets": cli("events", "list-targets-by-rule", "--rule", "app-WorkerNightly", "--query", "Targets[].Arn").json,
@@ -111,6 +113,8 @@ Resources:
       Handler: app.handler
       Runtime: python3.12
       AutoPublishAlias: live
+      FunctionUrlConfig:
+        AuthType: NONE
       Events:
         Stream:
           Type: DynamoDB
@@ -158,6 +162,7 @@ def deploy_with_settings(cli, root: Path) -> dict:
     before = snapshot(cli)
     assert ("arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/<label>",
             "arn:aws:lambda:us-east-1:123456789012:function:on-order:live", 3) in before["mappings"]
+    assert before["urls"]["on-order"] == [("arn:aws:lambda:us-east-1:123456789012:function:on-order:live", "NONE")]
     assert before["mappings"] and before["notifications"] and before["rules"] and before["routes"] == ["GET /hello"]
     assert before["invoke_configs"]["app-Worker"] and before["provisioned"]["app-Web"] and before["reserved"]["app-Worker"]
     [(name, stages, authorizers, methods)] = before["rest"]
