@@ -166,6 +166,9 @@ def help_request(args: list[str]) -> list[str]:
     return args
 
 
+EXTRA_OPERATIONS = {"logs": "FilterLogEvents", "delete-stack": "DeleteStack"}  # commands that stand for an API call
+
+
 def _operation_for(args: list[str]) -> str | None:
     """The API operation name for error messages (`when calling the GetFunction operation`)."""
     words = [arg for arg in args if not arg.startswith("-")][:2]
@@ -174,8 +177,8 @@ def _operation_for(args: list[str]) -> str | None:
     if words[0] in SERVICE_GROUPS and len(words) > 1:
         from lambdactl.cli.commands.services import operation_for
 
-        return operation_for(words[0], words[1]) or {"logs": "FilterLogEvents"}.get(words[0])
-    return {"logs": "FilterLogEvents"}.get(words[0]) or _operation_commands().get(words[0])
+        return operation_for(words[0], words[1]) or EXTRA_OPERATIONS.get(words[0])
+    return EXTRA_OPERATIONS.get(words[0]) or _operation_commands().get(words[0])
 
 
 def _usage_text(exc: click.exceptions.UsageError) -> str:

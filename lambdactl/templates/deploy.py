@@ -182,11 +182,12 @@ def _change(lid: str, kind: str, action: str, physical: str) -> dict[str, Any]:
 
 
 def delete_stack(plane: Any, stack: str) -> dict[str, Any]:
-    """Delete every resource ``stack`` recorded (in reverse order), then the stack."""
+    """Delete every resource ``stack`` recorded (in reverse order), then the stack. A stack that does
+    not exist is no error, as CloudFormation's DeleteStack has it."""
     records = _records(plane, stack)
     exists = plane.store.conn.execute("SELECT 1 FROM stacks WHERE name = ?", (stack,)).fetchone()
     if not exists:
-        raise errors.ValidationException(f"Stack with id {stack} does not exist")
+        return {"StackName": stack, "Changes": []}
     ctx = resources.Context(plane, stack, Path.cwd())
     changes = []
     for lid, old in sorted(records.items(), key=lambda item: -item[1]["position"]):

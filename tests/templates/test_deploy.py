@@ -282,7 +282,18 @@ def test_bad_parameter_override_and_stack_name(cli, tmp_path: Path) -> None:
     assert "is not Key=Value" in cli("deploy", "--parameter-overrides", "oops", rc=252).stderr
     assert "Parameters: ['Nope'] do not exist" in cli("deploy", "--parameter-overrides", "Nope=1", rc=255).stderr
     assert "stackName" in cli("deploy", "--stack-name", "1bad", rc=254).stderr
-    cli("delete-stack", "--stack-name", "never", rc=254)
+    result = cli("delete-stack", "--stack-name", "never")  # as CloudFormation: deleting no stack is no error
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_delete_stack_errors_name_the_delete_stack_operation(cli, tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    cli("deploy", "--stack-name", "app")
+    (tmp_path / "f").write_text("x")
+    cli("s3api", "put-object", "--bucket", "app-b", "--key", "f", "--body", str(tmp_path / "f"))
+    failed = cli("delete-stack", "--stack-name", "app", rc=254)
+    assert failed.stderr.strip() == ("An error occurred (BucketNotEmpty) when calling the DeleteStack operation: "
+                                     "The bucket you tried to delete is not empty")
 
 
 def test_half_failed_deploy_reports_what_applied_and_rerun_converges(cli, tmp_path: Path) -> None:

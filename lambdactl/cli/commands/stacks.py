@@ -114,7 +114,8 @@ def delete_stack(globals_: Globals, stack_name: str) -> None:
     from lambdactl.templates import deploy as stacks
 
     result = stacks.delete_stack(local_plane(globals_), stack_name)
-    render({"Changes": result["Changes"]}, operation="DeleteStack", **_output(globals_))
+    if result["Changes"]:  # deleting a stack that does not exist prints nothing, as aws cloudformation does
+        render({"Changes": result["Changes"]}, operation="DeleteStack", **_output(globals_))
 
 
 @click.command(name="build", help="lambdactl extension: build each function of a SAM template as sam build does: "
