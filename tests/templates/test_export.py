@@ -218,3 +218,12 @@ def test_cloudformation_export_lints_without_errors_and_deploys_to_the_same_stat
     assert snapshot(fresh) == before
     again = json.loads(fresh("deploy", "--stack-name", "moved", "--output", "json").stdout or "{}")
     assert {c["Action"] for c in again.get("Changes", [])} <= {"Skip (not run locally)"}
+
+
+@pytest.mark.parametrize("target", ["a-file", "/proc/nope"])
+def test_export_to_a_path_that_is_no_folder_fails_in_one_line(cli, tmp_path: Path, target: str) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    result = cli("export", "--output-dir", target, rc=255)
+    assert result.stderr.strip().startswith(f"Cannot write the export to {target}: [Errno ")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Error:" not in result.stderr
+    assert (tmp_path / "a-file").read_text() == "not a folder"

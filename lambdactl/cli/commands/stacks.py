@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from lambdactl import errors
 from lambdactl.cli.connect import local_plane
 from lambdactl.cli.examples import epilog
 from lambdactl.cli.globals import Globals
@@ -147,10 +148,13 @@ def export(globals_: Globals, output_dir: str, format_: str) -> None:
     from lambdactl.templates.export import export as export_state
 
     out = Path(output_dir)
-    template = export_state(local_plane(globals_), out)
-    if format_ == "cloudformation":
-        from lambdactl.templates.cloudformation import from_sam
+    try:
+        template = export_state(local_plane(globals_), out)
+        if format_ == "cloudformation":
+            from lambdactl.templates.cloudformation import from_sam
 
-        template = from_sam(template)
-    (out / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+            template = from_sam(template)
+        (out / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+    except OSError as exc:  # not a folder, not writable: one line, as the aws CLI reports a file it cannot write
+        raise errors.LambdactlError(f"Cannot write the export to {output_dir}: {exc}") from None
     click.echo(f"Wrote {out / 'template.yaml'} ({len(template['Resources'])} resources)", err=True)
