@@ -76,7 +76,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
     expanded = resolve.expand(template)
     if expect:
         expect(len(expanded))
-    unknown = sorted({r.type for r in expanded if r.type not in resources.HANDLERS and not resources.is_skipped(r.type)})
+    unknown = sorted({r.type for r in expanded if r.type not in resources.HANDLERS and not resources.is_skipped(r.type, r.properties)})
     if unknown:
         raise TemplateError(f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]")
     ctx = resources.Context(plane, stack, template_path.resolve().parent)
@@ -115,7 +115,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         wanted.add(lid)
         if resources.is_skipped(kind, resource.properties):
             applied[lid] = resources.skipped_attributes(ctx, lid, kind)
-            changes.append({**_change(lid, kind, "Skip (not run locally)", ""), "Reason": resources.skip_reason(kind)})
+            changes.append({**_change(lid, kind, "Skip (not run locally)", ""), "Reason": resources.skip_reason(kind, resource.properties)})
             tell(changes[-1])
             continue
         old = records.get(lid)

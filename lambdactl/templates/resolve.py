@@ -156,6 +156,20 @@ FUNCTION_PROPERTIES = ("FunctionName", "Handler", "Runtime", "MemorySize", "Time
                        "ImageUri", "LoggingConfig", "ReservedConcurrentExecutions", "AutoPublishAlias",
                        "DeadLetterQueue", "ProvisionedConcurrencyConfig", "__Condition")  # fmt: skip
 DESTINATION_TYPES = ("SQS", "SNS", "Lambda", "EventBridge", "S3Bucket")
+# SAM event types lambdactl cannot run the way AWS does: the resource SAM would make for each, listed as
+# skipped with the reason (the rest of the template deploys)
+SKIP = "__Skip"  # the property naming why a resource is skipped (resources.is_skipped)
+SKIPPED_EVENTS = {
+    "SNS": ("AWS::SNS::Subscription", "no SNS here"),
+    "CloudWatchLogs": ("AWS::Logs::SubscriptionFilter", "no CloudWatch Logs subscription filters here"),
+    "IoTRule": ("AWS::IoT::TopicRule", "no AWS IoT here"),
+    "AlexaSkill": ("AWS::Lambda::Permission", "no Alexa Skills Kit here"),
+    "Cognito": ("AWS::Lambda::Permission", "no Cognito user pools here (their triggers never run)"),
+    "MSK": ("AWS::Lambda::EventSourceMapping", "no Amazon MSK (Kafka) here"),
+    "MQ": ("AWS::Lambda::EventSourceMapping", "no Amazon MQ here"),
+    "SelfManagedKafka": ("AWS::Lambda::EventSourceMapping", "no Kafka poller here"),
+    "DocumentDB": ("AWS::Lambda::EventSourceMapping", "no DocumentDB here"),
+}
 
 
 def _function(lid: str, props: dict[str, Any], depends: list[str], routes: dict[str, list[dict[str, Any]]],
@@ -194,7 +208,10 @@ def _function(lid: str, props: dict[str, Any], depends: list[str], routes: dict[
     for name, event in (props.get("Events") or {}).items():
         kind, spec = event.get("Type"), dict(event.get("Properties") or {})
         eid = f"{lid}{name}"
-        if kind in ("SQS", "Kinesis", "DynamoDB", "MSK", "MQ"):
+        if kind in SKIPPED_EVENTS:
+            made, reason = SKIPPED_EVENTS[kind]
+            out.append(Resource(eid, made, {**spec, SKIP: reason, **condition}))
+        elif kind in ("SQS", "Kinesis", "DynamoDB"):
             source = spec.pop("Queue", None) or spec.pop("Stream", None)
             mapping = {"FunctionName": ref, "EventSourceArn": source, **spec, **condition}
             out.append(Resource(eid, "AWS::Lambda::EventSourceMapping", mapping))

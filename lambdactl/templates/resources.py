@@ -22,12 +22,13 @@ from typing import Any
 
 from lambdactl import errors
 from lambdactl.templates.loader import TemplateError
+from lambdactl.templates.resolve import SKIP
 
 Attributes = dict[str, Any]
 SKIPPED = ("AWS::IAM::", "AWS::KMS::", "AWS::EC2::", "AWS::DynamoDB::", "AWS::SNS::", "AWS::Logs::", "AWS::CloudWatch::",
            "AWS::SSM::", "AWS::SecretsManager::", "AWS::Serverless::SimpleTable", "AWS::StepFunctions::",
            "AWS::Serverless::StateMachine", "AWS::Cognito::", "AWS::CloudFront::", "AWS::Route53::",
-           "AWS::CertificateManager::")  # fmt: skip
+           "AWS::CertificateManager::", "AWS::IoT::", "AWS::MSK::", "AWS::AmazonMQ::", "AWS::DocDB::")  # fmt: skip
 WAIT_S = 120.0
 
 
@@ -52,6 +53,7 @@ class Context:
 
 
 SKIP_REASONS = {
+    "AWS::SNS::": "no SNS here",
     "AWS::IAM::": "IAM is not enforced here: references get a placeholder ARN",
     "AWS::DynamoDB::": "no DynamoDB here (a table's stream is fed with dynamodbstreams put-record)",
     "AWS::Serverless::SimpleTable": "no DynamoDB here (a table's stream is fed with dynamodbstreams put-record)",
@@ -59,13 +61,18 @@ SKIP_REASONS = {
 
 
 def is_skipped(kind: str, properties: dict[str, Any] | None = None) -> bool:
-    """Not run here; a DynamoDB table with a ``StreamSpecification`` is, as its embedded stream (``Table``)."""
+    """Not run here; a DynamoDB table with a ``StreamSpecification`` is, as its embedded stream (``Table``).
+    A resource made for a SAM event lambdactl cannot run carries its reason as ``__Skip`` (resolve.py)."""
+    if SKIP in (properties or {}):
+        return True
     if kind == "AWS::DynamoDB::Table" and (properties or {}).get("StreamSpecification"):
         return False
     return kind.startswith(SKIPPED)
 
 
-def skip_reason(kind: str) -> str:
+def skip_reason(kind: str, properties: dict[str, Any] | None = None) -> str:
+    if SKIP in (properties or {}):
+        return str((properties or {})[SKIP])
     return next((reason for prefix, reason in SKIP_REASONS.items() if kind.startswith(prefix)),
                 f"{kind.split('::')[1]} is not run by lambdactl")
 

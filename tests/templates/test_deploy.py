@@ -473,3 +473,44 @@ def test_auto_publish_alias_points_every_event_source_at_the_alias(cli, tmp_path
     logs = cli("logs", "tail", "/aws/lambda/app-Fn", "--format", "short").stdout
     assert sorted(re.findall(r"WORKER2 None (\S+)", logs)) == ["aws:s3", "aws:sqs"]
     assert re.findall(r"START RequestId: \S+ Version: (\S+)", logs) == ["2", "2"]
+
+
+SKIPPED_EVENTS = {  # SAM event type -> its properties, the resource SAM makes for it, the reason listed
+    "SNS": ({"Topic": {"Ref": "Topic"}}, "AWS::SNS::Subscription", "no SNS here"),
+    "CloudWatchLogs": ({"LogGroupName": "g", "FilterPattern": ""}, "AWS::Logs::SubscriptionFilter", "no CloudWatch Logs"),
+    "IoTRule": ({"Sql": "SELECT * FROM 't'"}, "AWS::IoT::TopicRule", "no AWS IoT here"),
+    "AlexaSkill": ({}, "AWS::Lambda::Permission", "no Alexa"),
+    "Cognito": ({"UserPool": {"Ref": "Pool"}, "Trigger": "PreSignUp"}, "AWS::Lambda::Permission", "no Cognito"),
+    "MSK": ({"Stream": "arn:aws:kafka:us-east-1:123456789012:cluster/c/1", "Topics": ["t"],
+             "StartingPosition": "LATEST"}, "AWS::Lambda::EventSourceMapping", "no Amazon MSK"),
+    "MQ": ({"Broker": "arn:aws:mq:us-east-1:123456789012:broker:b:1", "Queues": ["q"],
+            "SourceAccessConfigurations": []}, "AWS::Lambda::EventSourceMapping", "no Amazon MQ here"),
+    "SelfManagedKafka": ({"KafkaBootstrapServers": ["k:9092"], "Topics": ["t"]}, "AWS::Lambda::EventSourceMapping",
+                         "no Kafka"),
+    "DocumentDB": ({"Cluster": "arn:aws:rds:us-east-1:123456789012:cluster:d", "DatabaseName": "d",
+                    "SecretsManagerKmsKeyId": "k"}, "AWS::Lambda::EventSourceMapping", "no DocumentDB here"),
+}
+
+
+def test_events_lambdactl_cannot_run_are_skipped_with_their_reason_and_the_rest_deploys(cli, tmp_path: Path) -> None:
+    import yaml
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/app.py").write_text("def handler(e, c):\n    return 1\n")
+    events = {f"E{kind}": {"Type": kind, "Properties": props} for kind, (props, _, _) in SKIPPED_EVENTS.items()}
+    events["Queued"] = {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Jobs", "Arn"]}}}
+    (tmp_path / "template.yaml").write_text(yaml.safe_dump({
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "Pool": {"Type": "AWS::Cognito::UserPool"},
+            "Jobs": {"Type": "AWS::SQS::Queue"},
+            "Fn": {"Type": "AWS::Serverless::Function",
+                   "Properties": {"CodeUri": "src", "Handler": "app.handler", "Runtime": "python3.12", "Events": events}}}}))
+    listed = {c["LogicalResourceId"]: c for c in json.loads(deploy(cli).stdout)["Changes"]}
+    for kind, (_, made, reason) in SKIPPED_EVENTS.items():
+        change = listed[f"FnE{kind}"]
+        assert (change["Action"], change["ResourceType"]) == ("Skip (not run locally)", made), kind
+        assert change["Reason"].startswith(reason), (kind, change["Reason"])
+    assert listed["Fn"]["Action"] == listed["FnQueued"]["Action"] == "Add"
+    assert len(cli("list-event-source-mappings", "--function-name", "app-Fn").json["EventSourceMappings"]) == 1
