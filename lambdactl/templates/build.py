@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,11 +73,18 @@ def _install(folder: Path, target: Path, runtime: str, architecture: str, name: 
     _run(command, target, name)
 
 
-def _run(command: list[str], cwd: Path, name: str) -> None:
+JAVAC_DIAGNOSTIC = re.compile(r"^.+?\.java:\d+: (?:error|warning): .*$", re.MULTILINE)  # file:line: error: message
+
+
+def _run(command: list[str], cwd: Path, name: str, diagnostics: re.Pattern[str] | None = None) -> None:
+    """Run a build tool; on failure its last line, after the lines ``diagnostics`` picks from its output
+    (one per diagnostic: the compiler's file:line: message, not the source and caret lines it adds)."""
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or ["(no output)"])[-1]
-        raise BuildFailed(f"Build of {name} failed: {Path(command[0]).name} exited {done.returncode}: {last}")
+        found = diagnostics.findall(done.stderr + done.stdout) if diagnostics else []
+        raise BuildFailed("".join(f"{line}\n" for line in found)
+                          + f"Build of {name} failed: {Path(command[0]).name} exited {done.returncode}: {last}")
 
 
 def _build_java(folder: Path, target: Path, runtime: str, name: str) -> None:
@@ -103,8 +111,9 @@ def _build_java(folder: Path, target: Path, runtime: str, name: str) -> None:
     if not jdk.javac.exists():
         raise BuildFailed(f"Build of {name} failed: {jdk.home} has no javac (install the JDK, not only the JRE)")
     core = jvm.SOURCES / "core"  # compiled against, never into the build (-implicit:none)
-    _run([str(jdk.javac), "-nowarn", "-encoding", "UTF-8", "-implicit:none", "-sourcepath", str(core),
-          "-cp", os.pathsep.join(map(str, jars)), "-d", str(target), *sources], target, name)
+    release = str(jvm.required_major(runtime))  # class files the runtime's JVM loads, whatever the JDK's version
+    _run([str(jdk.javac), "-nowarn", "-Xlint:-options", "--release", release, "-encoding", "UTF-8", "-implicit:none", "-sourcepath",
+          str(core), "-cp", os.pathsep.join(map(str, jars)), "-d", str(target), *sources], target, name, JAVAC_DIAGNOSTIC)
 
 
 def _plan(template: dict[str, Any], base: Path) -> dict[str, dict[str, Any]]:

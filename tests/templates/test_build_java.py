@@ -3,6 +3,7 @@ jars in lib/; then deploy and invoke it."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -92,4 +93,21 @@ def test_java_compile_error_is_one_line_and_leaves_no_build(cli, tmp_path: Path)
     (tmp_path / "template.yaml").write_text(TEMPLATE.replace("example.Hello", "Hello"))
     result = cli("build", rc=255, timeout=180)
     assert result.stderr.strip().splitlines()[-1].startswith("Build of HelloFunction failed: javac exited 1:")
+    diagnostics = [line for line in result.stderr.splitlines() if ".java:" in line]
+    assert len(diagnostics) >= 1 and all(re.fullmatch(r".*Hello\.java:1: error: .+", line) for line in diagnostics)
+    assert "^" not in result.stderr and "oops }" not in result.stderr  # javac's source and caret lines left out
     assert not (tmp_path / ".aws-sam/build/HelloFunction").exists()
+
+
+NEWER_JDKS = [jdk for jdk in (jvm.find(f"java{major}") for major in (21, 25)) if jdk is not None and jdk.javac.exists()]
+
+
+@pytest.mark.skipif(not NEWER_JDKS, reason="needs a JDK newer than 17")
+def test_java_classes_target_the_runtime_version_whatever_the_jdk(cli, tmp_path: Path) -> None:
+    """A java17 function built by a newer javac (here the JDK LAMBDACTL_JAVA_17 names) loads on Java 17."""
+    (tmp_path / "HelloFunction").mkdir()
+    (tmp_path / "HelloFunction/Hello.java").write_text("public class Hello { public String handleRequest() { return \"hi\"; } }\n")
+    (tmp_path / "template.yaml").write_text(TEMPLATE.replace("example.Hello", "Hello"))
+    cli("build", env={"LAMBDACTL_JAVA_17": str(NEWER_JDKS[-1].home)}, timeout=180)
+    header = (tmp_path / ".aws-sam/build/HelloFunction/Hello.class").read_bytes()[:8]
+    assert int.from_bytes(header[6:8], "big") == 61  # class file version 61: Java 17
