@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import textwrap
@@ -514,3 +515,61 @@ def test_events_lambdactl_cannot_run_are_skipped_with_their_reason_and_the_rest_
         assert change["Reason"].startswith(reason), (kind, change["Reason"])
     assert listed["Fn"]["Action"] == listed["FnQueued"]["Action"] == "Add"
     assert len(cli("list-event-source-mappings", "--function-name", "app-Fn").json["EventSourceMappings"]) == 1
+
+
+DEPLOY_LINE = re.compile(r"^(Successfully deployed stack|No changes to deploy|Deploy failed, still watching)", re.M)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("log", ["watch.log", "fn/watch.log"])
+def test_deploy_watch_logging_into_the_project_deploys_once_per_edit(cli, tmp_path: Path, log: str) -> None:
+    """`deploy --watch > watch.log 2>&1` in the project (even in the code folder): its own lines start no deploy;
+    an edit deploys once, whether it changes something, nothing (No changes) or breaks the template."""
+    import subprocess
+    import time
+
+    from lambdactl.templates.watch import POLL_S
+    from tests.conftest import clean_env, lambdactl_command
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from serving import wait_until
+
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn/app.py").write_text("def handler(event, context):\n    return 'before'\n")
+    good = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+            "    Properties:\n      CodeUri: fn\n      Handler: app.handler\n      Runtime: python3.12\n")
+    (tmp_path / "template.yaml").write_text(good)
+    with open(tmp_path / log, "wb") as out:
+        watcher = subprocess.Popen([*lambdactl_command(), "deploy", "--watch", "--stack-name", "w"], cwd=tmp_path,
+                                   env=clean_env(cli.state_dir), stdout=out, stderr=subprocess.STDOUT)
+    deploys = lambda: DEPLOY_LINE.findall((tmp_path / log).read_text())  # noqa: E731
+    edits = [lambda: (tmp_path / "fn/app.py").write_text("def handler(event, context):\n    return 'after'\n"),
+             lambda: os.utime(tmp_path / "fn/app.py", ns=(1, 1)),  # a touch: No changes to deploy
+             lambda: (tmp_path / "template.yaml").write_text(good.replace("Runtime", "Runtime: [")),
+             lambda: (tmp_path / "template.yaml").write_text(good)]
+
+    def no_more_than(n: int) -> bool:
+        """Whether no deploy line beyond the n-th comes while the watcher polls ~10 times (its own output
+        looped back as a change would show at its next poll)."""
+        deadline = time.monotonic() + 10 * POLL_S
+        while time.monotonic() < deadline:
+            if len(deploys()) > n:
+                return False
+            time.sleep(POLL_S / 4)
+        return True
+
+    try:
+        wait_until(lambda: len(deploys()) >= 1, timeout=60, what="the first deploy")
+        assert no_more_than(1), (tmp_path / log).read_text()
+        for n, edit in enumerate(edits, start=2):
+            edit()
+            wait_until(lambda: len(deploys()) >= n, timeout=60, what=f"deploy {n}")
+            assert no_more_than(n), (tmp_path / log).read_text()
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+    expected = ["Successfully deployed stack", "Successfully deployed stack", "No changes to deploy",
+                "Deploy failed, still watching", "No changes to deploy"]
+    if log.startswith("fn/"):  # the log is code there: each deploy zips it as it grew
+        expected = [line.replace("No changes to deploy", "Successfully deployed stack") for line in expected]
+    assert deploys() == expected, (tmp_path / log).read_text()
