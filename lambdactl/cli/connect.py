@@ -79,11 +79,11 @@ def control_plane(globals_: Globals) -> Caller:
 def _remote(url: str, globals_: Globals, region: str | None = None) -> Caller:
     """A server's plane; ``region`` (else ``--region`` / AWS_REGION / AWS_DEFAULT_REGION if set) is
     the one its requests are for, as an SDK's."""
-    from lambdactl.server.client import RemotePlane
+    from lambdactl.server.client import RemotePlane, timeout_option
 
     region = region or globals_.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    # As the aws CLI: 0 means no timeout (a socket timeout of 0 would be a non-blocking socket).
-    return RemotePlane(url, timeout=float(globals_.cli_read_timeout or 0) or None, region=region or None)
+    return RemotePlane(url, timeout=timeout_option(globals_.cli_read_timeout), region=region or None,
+                       connect_timeout=timeout_option(globals_.cli_connect_timeout))
 
 
 class ServedPlane:

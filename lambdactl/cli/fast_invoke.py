@@ -7,6 +7,7 @@ process's invokes (``events/background.py``), ``run`` sends the invocation to it
 takes only these forms (global options anywhere, ``--flag=value`` too)::
 
     lambdactl [--region R] [--output json] [--state-dir DIR] [--cli-binary-format F]
+              [--cli-read-timeout S] [--cli-connect-timeout S]
         invoke --function-name NAME [--qualifier Q] [--payload P] [--log-type Tail|None]
                [--invocation-type RequestResponse|Event] OUTFILE
 
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from lambdactl.settings import Settings
 
 GLOBAL_OPTIONS = {"--region": "region", "--output": "output", "--state-dir": "state_dir",
-                  "--cli-binary-format": "binary_format"}  # fmt: skip
+                  "--cli-binary-format": "binary_format", "--cli-read-timeout": "read_timeout",
+                  "--cli-connect-timeout": "connect_timeout"}  # fmt: skip
 INVOKE_OPTIONS = {"--function-name": "FunctionName", "--qualifier": "Qualifier", "--payload": "Payload",
                   "--invocation-type": "InvocationType", "--log-type": "LogType"}  # fmt: skip
 CHOICES = {"InvocationType": ("RequestResponse", "Event"), "LogType": ("Tail", "None")}
@@ -63,11 +65,16 @@ def run(args: list[str]) -> int | None:
         return None
     if request is None or url is None or os.environ.get("AWS_ENDPOINT_URL_LAMBDA"):
         return None
-    from lambdactl.server.client import EndpointConnectionError, RemotePlane
+    from lambdactl.server.client import EndpointConnectionError, RemotePlane, timeout_option
 
     try:
+        read_timeout, connect_timeout = timeout_option(options.get("read_timeout")), timeout_option(options.get("connect_timeout"))
+    except ValueError:  # not a number: the full command reports it
+        return None
+    try:
         try:
-            status, headers, body = RemotePlane(url).send("POST", *request)
+            plane = RemotePlane(url, timeout=read_timeout, connect_timeout=connect_timeout)
+            status, headers, body = plane.send("POST", *request)
         except EndpointConnectionError as exc:
             if not exc.sent:
                 return None  # the worker is gone: the full command runs the invoke (and starts a worker)

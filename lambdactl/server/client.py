@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 RETRYABLE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+DEFAULT_TIMEOUT = 60.0  # the aws CLI's connect and read timeouts (--cli-connect-timeout, --cli-read-timeout)
+
+
+def timeout_option(value: str | None) -> float | None:
+    """A ``--cli-read-timeout`` / ``--cli-connect-timeout`` value in seconds, as the aws CLI takes it:
+    absent is 60 s, 0 is no timeout (a socket timeout of 0 would be a non-blocking socket).
+    Raises ValueError for a value that is not a number."""
+    return DEFAULT_TIMEOUT if value is None else float(value) or None
 
 
 class EndpointConnectionError(errors.LambdactlError):
@@ -31,14 +39,15 @@ class RemotePlane:
     """``region``: the region the requests are for, named as SDKs name it, in a SigV4 credential scope
     (a lambdactl server reads it and verifies no signature); None: the server's own region."""
 
-    def __init__(self, endpoint_url: str, timeout: float | None = None, region: str | None = None) -> None:
+    def __init__(self, endpoint_url: str, timeout: float | None = DEFAULT_TIMEOUT, region: str | None = None,
+                 connect_timeout: float | None = DEFAULT_TIMEOUT) -> None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise errors.UsageError(f"Invalid endpoint: {endpoint_url}")
         self.endpoint_url = endpoint_url.rstrip("/")
         self._scheme, self._host, self._port = parts.scheme, str(parts.hostname), parts.port
         self._prefix = parts.path.rstrip("/")
-        self._timeout = timeout
+        self._timeout, self._connect_timeout = timeout, connect_timeout
         self._region = region
         self._conn: Any = None
 
@@ -72,6 +81,14 @@ class RemotePlane:
                 self.close()
                 message = f'Could not connect to the endpoint URL: "{self.endpoint_url}{target}"'
                 raise EndpointConnectionError(message, sent=False) from None
+            except ConnectTimeout:
+                self.close()
+                raise EndpointConnectionError(f'Connect timeout on endpoint URL: "{self.endpoint_url}{target}"',
+                                              sent=False) from None
+            except TimeoutError:  # the endpoint took the request and did not answer in time, as botocore says it
+                self.close()
+                raise EndpointConnectionError(f'Read timeout on endpoint URL: "{self.endpoint_url}{target}"',
+                                              sent=True) from None
             except (Disconnected, *RETRYABLE):
                 self.close()
                 if fresh or attempt == 2:  # a kept-alive connection may have been closed by the server: once more
@@ -86,7 +103,7 @@ class RemotePlane:
     def _connection(self) -> Any:
         if self._conn is None:
             factory = _TlsConnection if self._scheme == "https" else _PlainConnection
-            self._conn = factory(self._host, self._port, self._timeout)
+            self._conn = factory(self._host, self._port, self._timeout, self._connect_timeout)
         return self._conn
 
     def close(self) -> None:
@@ -97,6 +114,10 @@ class RemotePlane:
 
 class Disconnected(ConnectionError):
     """The server closed the connection before answering."""
+
+
+class ConnectTimeout(Exception):
+    """The endpoint did not accept the connection in time (nothing was sent)."""
 
 
 class Headers(dict):
@@ -110,9 +131,9 @@ class _PlainConnection:
     """HTTP/1.1 with keep-alive over a plain socket. ``http.client`` would cost a CLI invoke ~10 ms
     of imports (``email``, ``ssl``) before its first byte; a local endpoint needs none of it."""
 
-    def __init__(self, host: str, port: int | None, timeout: float | None) -> None:
+    def __init__(self, host: str, port: int | None, timeout: float | None, connect_timeout: float | None) -> None:
         self._address = (host, port or 80)
-        self._timeout = timeout
+        self._timeout, self._connect_timeout = timeout, connect_timeout
         self._sock: Any = None
         self._file: Any = None
 
@@ -150,18 +171,22 @@ class _PlainConnection:
         import _socket
 
         sock: Any
-        if not self._address[0].replace(".", "").isdigit():
-            import socket
+        try:
+            if not self._address[0].replace(".", "").isdigit():
+                import socket
 
-            sock = socket.create_connection(self._address, self._timeout)
-        else:
-            sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
-            sock.settimeout(self._timeout)
-            try:
-                sock.connect(self._address)
-            except OSError:
-                sock.close()
-                raise
+                sock = socket.create_connection(self._address, self._connect_timeout)
+            else:
+                sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+                sock.settimeout(self._connect_timeout)
+                try:
+                    sock.connect(self._address)
+                except OSError:
+                    sock.close()
+                    raise
+        except TimeoutError:
+            raise ConnectTimeout() from None
+        sock.settimeout(self._timeout)
         sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         return sock
 
@@ -203,7 +228,7 @@ class _Receiver(io.RawIOBase):
 class _TlsConnection:
     """https endpoints: the standard library's client."""
 
-    def __init__(self, host: str, port: int | None, timeout: float | None) -> None:
+    def __init__(self, host: str, port: int | None, timeout: float | None, connect_timeout: float | None) -> None:
         import http.client
 
         self._conn = http.client.HTTPSConnection(host, port, timeout=timeout)

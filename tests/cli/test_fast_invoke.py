@@ -61,6 +61,7 @@ FAST = [  # forms the fast path takes
     ("invoke", "--function-name", "fn", "--invocation-type", "Event", "out.json"),
     ("invoke", "--function-name", "fn", "no/such/dir/out.json"),  # invoked, then the outfile fails
     ("invoke", "--function-name", "fn", "--payload", "{not json", *RAW, "out.json"),
+    ("--cli-read-timeout", "30", "invoke", "--function-name", "fn", "--cli-connect-timeout=0", "out.json"),
 ]
 FULL = [  # forms left to the full command
     ("invoke", "--function-name", "fn", "--output", "text", "out.json"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -130,3 +131,22 @@ def test_reserved_concurrency_one_holds_across_cli_processes(cli, make_zip, tmp_
     out, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert json.loads(Path(cli.cwd / "first.json").read_text())["version"] == 1
+
+
+@pytest.mark.slow
+def test_a_stopped_worker_is_a_read_timeout_as_the_aws_cli_says_it(cli, make_zip):
+    """A worker that takes the connection and never answers (SIGSTOP) times out after --cli-read-timeout
+    (60 s by default, as the aws CLI's), through the fast path and the full command alike."""
+    create(cli, make_zip)
+    invoke(cli)
+    record = wait_until(lambda: (found := worker_record(cli)) and found.get("url") and found)
+    os.kill(record["pid"], signal.SIGSTOP)
+    try:
+        for fast in ("1", "0"):
+            result = cli("--cli-read-timeout", "2", "invoke", "--function-name", "fn", "out.json", rc=255,
+                         env={"LAMBDACTL_FAST_INVOKE": fast})
+            assert result.stderr.strip().splitlines() == [
+                f'Read timeout on endpoint URL: "{record["url"]}/2015-03-31/functions/fn/invocations"']
+    finally:
+        os.kill(record["pid"], signal.SIGCONT)
+    assert invoke(cli)[0]["version"] == 1  # the worker, resumed, answers again
