@@ -155,7 +155,9 @@ def fail(exc: BaseException, args: list[str], debug: bool = False) -> NoReturn:
         sys.exit(0)
     if debug:  # else anything unexpected is shown as one line too
         raise exc
-    _fail(f"\n{type(exc).__name__}: {exc}", errors.EXIT_GENERAL)
+    # An OSError as the aws CLI shows any exception (clidriver's write_exception: str(e) alone), its errno and
+    # path say what went wrong; anything else is a lambdactl bug, where the class name is the clue.
+    _fail(f"\n{exc}" if isinstance(exc, OSError) else f"\n{type(exc).__name__}: {exc}", errors.EXIT_GENERAL)
 
 
 def help_request(args: list[str]) -> list[str]:

@@ -53,3 +53,13 @@ def test_docker_set_image_wants_a_lambda_runtime(cli, state_dir):
     result = cli("docker", "set-image", "--runtime", "python9", "my/python:9", rc=252)
     assert "'python9' is not a Lambda runtime" in result.stderr
     assert not (state_dir / "docker.json").exists()
+
+
+def test_an_outfile_that_cannot_be_written_is_the_os_error_alone_as_the_aws_cli_prints_it(cli, make_zip, tmp_path):
+    cli("create-function", "--function-name", "e", "--runtime", "python3.12", "--handler", "app.handler",
+        "--zip-file", f"fileb://{make_zip()}")
+    missing = tmp_path / "no" / "dir" / "out.json"
+    result = cli("invoke", "--function-name", "e", str(missing), rc=255)
+    assert result.stderr.strip().splitlines() == [f"[Errno 2] No such file or directory: '{missing}'"]
+    result = cli("invoke", "--function-name", "e", str(tmp_path), rc=255)
+    assert result.stderr.strip().splitlines() == [f"[Errno 21] Is a directory: '{tmp_path}'"]
