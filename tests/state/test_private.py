@@ -17,7 +17,7 @@ def test_everything_is_created_private(cli, make_zip, tmp_path):
     xdg = tmp_path / "xdg" / "state"  # neither exists: lambdactl creates both
     env = {"XDG_STATE_HOME": str(xdg), "LAMBDACTL_STATE_DIR": ""}
     cli("create-function", "--function-name", "secret", "--runtime", "python3.12", "--handler", "app.handler",
-        "--zip-file", f"fileb://{make_zip()}", "--environment", "Variables={TOKEN=hunter2}", "--state-dir", "",
+        "--zip-file", f"fileb://{make_zip()}", "--environment", "Variables={TOKEN=hunter2}",
         env=env)
     state = xdg / "lambdactl"
     assert (mode(xdg), mode(state)) == (0o700, 0o700)
