@@ -358,11 +358,6 @@ class Environment:
         if not runtime.startswith(DEBUGGABLE) or (self.spec.image_config or {}).get("EntryPoint"):
             raise errors.InvalidParameterValueException(
                 f"--debug-port supports the python and nodejs runtimes, not {runtime or 'this function'}")
-        from lambdactl.runtime import sdk
-
-        vendored = any(d and (d / "debugpy").is_dir() for d in (self.spec.code_dir, self.spec.opt_dir))
-        if runtime.startswith("python") and not vendored and sdk.debugpy_dir(self.spec.state_dir) is None:
-            raise errors.LambdactlError("--debug-port needs debugpy: run `lambdactl runtimes install-debugger`")
         import socket
 
         with socket.socket() as probe:
@@ -370,6 +365,11 @@ class Environment:
                 probe.bind(("127.0.0.1", port))
             except OSError as exc:
                 raise errors.LambdactlError(f"--debug-port {port}: 127.0.0.1:{port} is not free ({exc.strerror})") from None
+        from lambdactl.runtime import sdk
+
+        vendored = any(d and (d / "debugpy").is_dir() for d in (self.spec.code_dir, self.spec.opt_dir))
+        if runtime.startswith("python") and not vendored and sdk.debugpy_dir(self.spec.state_dir) is None:
+            raise errors.LambdactlError("--debug-port needs debugpy: run `lambdactl runtimes install-debugger`")
 
     def _custom_bootstrap(self) -> list[str] | _Failure:
         candidates = [d / "bootstrap" for d in (self.spec.code_dir, self.spec.opt_dir) if d]
