@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lambdactl import errors
@@ -155,8 +156,15 @@ def add_permission(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any
 
 @operation("GetPolicy")
 def get_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    return _stored_policy(plane, params, _target)
+
+
+def _stored_policy(plane: ControlPlane, params: dict[str, Any],
+                   target: Callable[[ControlPlane, dict[str, Any]], tuple[str, str | None]]) -> dict[str, Any]:
+    """GetPolicy's and GetResourcePolicy's answer: the policy stored for ``target``'s function and qualifier;
+    a missing function, qualifier or policy are all the same recorded not-found."""
     try:
-        name, qualifier = _target(plane, params)
+        name, qualifier = target(plane, params)
     except errors.ResourceNotFoundException:
         raise errors.ResourceNotFoundException(NO_RESOURCE) from None
     row = plane.store.read_one(
@@ -247,16 +255,7 @@ def put_resource_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str
 
 @operation("GetResourcePolicy")
 def get_resource_policy(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
-    try:
-        name, qualifier = _policy_target(plane, params)
-    except errors.ResourceNotFoundException:
-        raise errors.ResourceNotFoundException(NO_RESOURCE) from None
-    row = plane.store.read_one(
-        "SELECT statements, revision_id FROM policies WHERE function_name = ? AND qualifier = ?", (name, qualifier or "")
-    )
-    if row is None:
-        raise errors.ResourceNotFoundException(NO_RESOURCE)
-    return {"Policy": document(json.loads(row["statements"])), "RevisionId": row["revision_id"]}
+    return _stored_policy(plane, params, _policy_target)
 
 
 @operation("DeleteResourcePolicy")
