@@ -171,6 +171,11 @@ LOG_RETENTION_EVENTS: Setting[int] = Setting(
     "LAMBDACTL_LOG_RETENTION_EVENTS", integer, 10000,
     "log events kept per log group (at most 5% more between trims); a trim gives the space back to the disk"
 )
+STREAM_RESPONSE_MAX_BYTES: Setting[int] = Setting(
+    "LAMBDACTL_STREAM_RESPONSE_MAX_BYTES", integer, 209_715_200,
+    "the most bytes a streamed response (InvokeWithResponseStream, a `RESPONSE_STREAM` URL) may send: past "
+    "it the stream ends with `Function.ResponseSizeTooLarge` (Lambda's 200 MB default, a soft limit)",
+)  # fmt: skip
 CGROUP: Setting[str] = Setting(
     "LAMBDACTL_CGROUP", one_of("auto", "v2", "off"), "auto",
     "subprocess backend: `auto` = a memory cgroup where one is writable, else a cgroup v2 one that holds "

@@ -8,9 +8,9 @@ import dataclasses
 import json
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from queue import SimpleQueue
 from typing import Any, NamedTuple
 
 from lambdactl import errors
@@ -19,6 +19,7 @@ from lambdactl.control.aliases import route
 from lambdactl.control.concurrency import on_demand_reserved, reserved_concurrency, unreserved_concurrency
 from lambdactl.plane import ControlPlane, operation
 from lambdactl.control.records import LATEST, function_not_found, load_version, parse_target, require_function
+from lambdactl.control.stream_buffer import StreamBuffer
 from lambdactl.model import validate
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult, LazySpec, request_id as new_request_id
 
@@ -263,10 +264,11 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
     invocation_type, ref, qualifier, target, payload, client_context = _checked(plane, params, STREAM_INVOCATION_TYPES)
     if invocation_type == "DryRun":
         return None
-    pieces: SimpleQueue[Any] = SimpleQueue()
+    pieces = StreamBuffer()
     prepared = _prepare(plane, params, target, ref, qualifier, payload, client_context)
     prepared = prepared._replace(request=dataclasses.replace(
-        prepared.request, on_chunk=pieces.put, on_stream_start=lambda content_type: pieces.put(StreamStart(content_type))))
+        prepared.request, on_chunk=pieces.put_bytes,
+        on_stream_start=lambda content_type: pieces.put(StreamStart(content_type))))
 
     # The invocation outlives this call (and, under serve, the request's plane): it gets a plane of its own.
     own = ControlPlane(plane.settings)
@@ -274,9 +276,9 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
 
     def run() -> None:
         try:
-            pieces.put(_run(own, prepared))
+            pieces.put(_run(own, prepared), last=True)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised in its thread
-            pieces.put(exc)
+            pieces.put(exc, last=True)
         finally:
             own.close()
 
@@ -296,7 +298,10 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
             plane.settings.observer(prepared.config, item)
         yield item
 
-    return prepared.config, rest()
+    iterator = rest()
+    # Dropped (the client gone, whether or not it was read from): the function runs on, unheard.
+    weakref.finalize(iterator, pieces.close)
+    return prepared.config, iterator
 
 
 @operation("InvokeWithResponseStream")

@@ -141,7 +141,7 @@ def stream_response(pieces: Iterator[Piece]) -> StreamedResponse:
     own, status 200. A function that does not stream has its payload sent as it is, unmapped (recorded:
     test_lambda.snapshot.json test_lambda_url_echo_invoke[RESPONSE_STREAM], whose body is the
     function's whole return value; test_function_url_with_response_streaming: 200, "Hello, world!").
-    A failure before the first byte is 502; after it, the response just ends.
+    A failure before the first byte is 502; after it, the connection is cut (``StreamCut``).
     """
     content_type = None
     for piece in pieces:
@@ -180,12 +180,19 @@ def stream_response(pieces: Iterator[Piece]) -> StreamedResponse:
     return status, headers, _bytes_of(pieces, rest)
 
 
+class StreamCut(Exception):
+    """A streamed response failed after its first bytes: its connection is cut, not ended, the one way
+    an HTTP client learns the body is incomplete (Lambda's URLs cut it, e.g. past the 200 MB limit)."""
+
+
 def _bytes_of(pieces: Iterator[Piece], first: bytes = b"") -> Iterator[bytes]:
     if first:
         yield first
     for piece in pieces:
         if isinstance(piece, bytes):
             yield piece
+        elif isinstance(piece, InvocationResult) and piece.function_error:
+            raise StreamCut(piece.payload.decode("utf-8", "replace"))
 
 
 def build_event(url_id: str, method: str, target: str, headers: Any, body: bytes, source_ip: str,

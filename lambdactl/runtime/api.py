@@ -10,7 +10,7 @@ would cost ~30 ms of imports on every CLI start and the API has only four routes
 
 A response posted with ``Lambda-Runtime-Function-Response-Mode: streaming`` is read chunk by chunk,
 each handed to the invocation's ``on_chunk`` as it arrives (InvokeWithResponseStream, RESPONSE_STREAM
-URLs); an error met mid-stream comes in its trailers.
+URLs), only as fast as ``on_chunk`` takes it; an error met mid-stream comes in its trailers.
 
 The environment drives it from the other side: ``dispatch()`` hands an invocation to the
 parked ``/next``, writing the reply on the runtime's connection itself (one thread wake-up
@@ -23,14 +23,15 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from lambdactl import http11
+from lambdactl import http11, settings
 from lambdactl.runtime import error_types
 from lambdactl.runtime.error_types import api_error
 
 MAX_RESPONSE_BYTES = 6291556  # 6 MiB + 100 bytes, as Lambda and RIE
+STREAM_SLICE = 1 << 16  # a streamed response is handed on in pieces of at most this many bytes
 _PREFIX = "/2018-06-01/runtime/"
 _ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
 _REASONS = {100: b"Continue", 200: b"OK", 202: b"Accepted", 400: b"Bad Request", 403: b"Forbidden",
@@ -63,7 +64,7 @@ class Invocation:
     """One event handed to the runtime, and what the runtime answered."""
 
     __slots__ = ("request_id", "payload", "headers", "outcome", "body", "error_type", "on_chunk", "on_start",
-                 "streamed", "content_type")
+                 "streamed", "content_type", "limit")
 
     def __init__(self, request_id: str, payload: bytes, headers: dict[str, str | None],
                  on_chunk: Callable[[bytes], None] | None = None,
@@ -79,6 +80,7 @@ class Invocation:
             for k, v in headers.items() if v
         )
         self.outcome: str | None = None  # "response" | "error" | "too_large"
+        self.limit = MAX_RESPONSE_BYTES  # the size the response was too large for
         self.body = b""
         self.error_type: str | None = None
 
@@ -271,9 +273,11 @@ class RuntimeAPI:
 
     def _stream(self, request_id: str, rfile, conn: socket.socket, headers: dict[bytes, bytes]) -> tuple:
         """A streamed response (``Lambda-Runtime-Function-Response-Mode: streaming``, chunked): each chunk
-        goes to the invocation's ``on_chunk`` as it arrives; an error the runtime meets mid-stream comes in
+        goes to the invocation's ``on_chunk`` as it arrives (which may wait for the client: this thread
+        then stops reading, and TCP holds the runtime back); an error the runtime meets mid-stream comes in
         the trailers ``Lambda-Runtime-Function-Error-Type`` / ``-Error-Body`` (base64 JSON), as the Node.js
-        runtime interface client sends them."""
+        runtime interface client sends them. Past ``LAMBDACTL_STREAM_RESPONSE_MAX_BYTES`` (Lambda's
+        200 MB) nothing more is read: the invocation fails with ``Function.ResponseSizeTooLarge``."""
         with self._cond:
             invocation = self._current
             if invocation is None:
@@ -286,28 +290,32 @@ class RuntimeAPI:
         content_type = headers.get(b"content-type", b"").decode("latin-1") or None
         if invocation.on_start is not None:
             invocation.on_start(content_type)
-        sink, total = invocation.on_chunk, 0
+        sink, total, limit = invocation.on_chunk, 0, settings.STREAM_RESPONSE_MAX_BYTES.get()
         kept: list[bytes] = []
+        trailers: dict[str, str] = {}
         try:
-            if http11.is_chunked(headers.get(b"transfer-encoding", b"").decode("latin-1")):
-                for size in http11.chunk_sizes(rfile):
-                    total += size
-                    _deliver(http11.read_exactly(rfile, size), sink, kept, total)
-                trailers = {name.lower(): value for name, value in http11.read_headers(rfile)}
-            else:
-                length = http11.content_length(headers.get(b"content-length", b"").decode("latin-1"))
-                total = length
-                _deliver(http11.read_exactly(rfile, length), sink, kept, total)
-                trailers = {}
+            for data in _streamed_body(rfile, headers, trailers):
+                total += len(data)
+                if sink is None:  # collected for the payload (Invoke), while within MAX_RESPONSE_BYTES
+                    if total <= MAX_RESPONSE_BYTES:
+                        kept.append(data)
+                elif total > limit:  # the client gets the bytes up to the limit, then the error
+                    sink(data[:len(data) - (total - limit)])
+                    break
+                else:
+                    sink(data)
         except http11.Malformed:
             return (*_BAD_REQUEST, b"", "unread")
+        over = sink is not None and total > limit  # no more was read: the runtime is told, and hung up on
         error_type = trailers.get(ERROR_TYPE_TRAILER)
         with self._cond:
             if self._current is not invocation:  # the invocation ended (timed out) while it streamed
                 return _transition_error("Ready", "ResponseSent")
             self._current = None
             invocation.content_type = content_type
-            if error_type:
+            if over:
+                invocation.outcome, invocation.limit = "too_large", limit
+            elif error_type:
                 invocation.outcome, invocation.error_type = "error", error_type_from_header(error_type)
                 invocation.body = _trailer_body(trailers.get(ERROR_BODY_TRAILER, ""))
             elif sink is None and total > MAX_RESPONSE_BYTES:
@@ -315,7 +323,7 @@ class RuntimeAPI:
             else:
                 invocation.outcome, invocation.body = "response", b"".join(kept)
             self._cond.notify_all()
-        return _ACCEPTED
+        return (*api_error("RequestEntityTooLarge", limit=limit), b"", "unread") if over else _ACCEPTED
 
     def _init_error(self, body: bytes | None, error_type: str | None) -> tuple:
         with self._cond:
@@ -326,13 +334,22 @@ class RuntimeAPI:
         return _ACCEPTED
 
 
-def _deliver(data: bytes, sink: Callable[[bytes], None] | None, kept: list[bytes], total: int) -> None:
-    """A streamed chunk to its sink, or kept for the payload while within MAX_RESPONSE_BYTES."""
-    if sink is not None:
-        if data:
-            sink(data)
-    elif total <= MAX_RESPONSE_BYTES:
-        kept.append(data)
+def _streamed_body(rfile, headers: dict[bytes, bytes], trailers: dict[str, str]) -> Iterator[bytes]:
+    """A streamed response's bytes as they arrive, in pieces of at most STREAM_SLICE (a runtime's one
+    huge chunk is never held whole); a chunked body's trailer fields go into ``trailers``."""
+    if http11.is_chunked(headers.get(b"transfer-encoding", b"").decode("latin-1")):
+        for size in http11.chunk_sizes(rfile):
+            yield from _slices(rfile, size)
+        trailers.update((name.lower(), value) for name, value in http11.read_headers(rfile))
+    else:
+        yield from _slices(rfile, http11.content_length(headers.get(b"content-length", b"").decode("latin-1")))
+
+
+def _slices(rfile, size: int) -> Iterator[bytes]:
+    while size > 0:
+        data = http11.read_exactly(rfile, min(size, STREAM_SLICE))
+        size -= len(data)
+        yield data
 
 
 def _trailer_body(value: str) -> bytes:

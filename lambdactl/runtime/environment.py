@@ -42,7 +42,7 @@ from pathlib import Path
 from lambdactl import errors
 from lambdactl.backends.base import Backend, Launch, Process, describe_exit, get_backend
 from lambdactl.runtime import credentials, error_types, reports
-from lambdactl.runtime.api import MAX_RESPONSE_BYTES, Invocation, RuntimeAPI
+from lambdactl.runtime.api import Invocation, RuntimeAPI
 from lambdactl.spec import EnvironmentSpec, InvocationRequest, InvocationResult
 from lambdactl.runtime.states import InvalidStateTransition, State, check_transition
 
@@ -221,7 +221,7 @@ class Environment:
         if invocation.outcome == "too_large":
             # The runtime clients exit once their response is refused: this environment is done, and
             # the next invocation gets a fresh one (not the Runtime.ExitError of a dead runtime).
-            too_large = error_types.TOO_LARGE_MESSAGE.format(limit=MAX_RESPONSE_BYTES)
+            too_large = error_types.TOO_LARGE_MESSAGE.format(limit=invocation.limit)
             payload = json.dumps({"errorMessage": too_large, "errorType": error_types.RESPONSE_TOO_LARGE},
                                  separators=(",", ":")).encode()  # the emulator's member order
             assert self._process is not None

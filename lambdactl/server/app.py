@@ -686,18 +686,22 @@ class Handler(BaseHTTPRequestHandler):
         if chunked and self.close_connection:
             lines.append("Connection: close")
         self.status = status
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         try:
+            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
             for piece in pieces:
                 if piece:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-        except OSError:  # the client went away: what is left of the stream is dropped
+        except (OSError, urls.StreamCut):  # the client went away, or the stream failed: cut it short
             self.close_connection = True
             return
         except Exception:  # noqa: BLE001 - a bug mid-stream: the status is sent, so the response is cut short
             traceback.print_exc(file=sys.stderr)
             self.close_connection = True
             return
+        finally:  # whatever is left of the stream is dropped now (the function runs on, unheard)
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
 

@@ -46,13 +46,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert running.stop() == 0
 
 
-@pytest.fixture(scope="module")
-def client(server: Server):  # type: ignore[no-untyped-def]
+def make_client(server: Server):  # type: ignore[no-untyped-def]
+    """A boto3 Lambda client of ``server``, never retrying."""
     return boto3.client(
         "lambda", endpoint_url=server.url, region_name="us-east-1",
         aws_access_key_id="test", aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 1}),
     )
+
+
+@pytest.fixture(scope="module")
+def client(server: Server):  # type: ignore[no-untyped-def]
+    return make_client(server)
 
 
 @pytest.fixture(scope="module")

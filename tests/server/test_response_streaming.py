@@ -22,6 +22,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import PYTHON, ROLE, create
+from .conftest import PYTHON, ROLE, create, make_client, start_server, wait_until
 
 pytestmark = pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
 
@@ -45,6 +46,22 @@ exports.chunks = awslambda.streamifyResponse(async (event, responseStream) => {
   responseStream.write(' second,');
   if (event.fail) throw new Error('midstream boom');
   responseStream.end(' last');
+});
+
+// `size` bytes, written as fast as the stream takes them (awaiting 'drain'); `progress` tells how many
+// were taken so far, `done` is written once all were
+exports.big = awslambda.streamifyResponse(async (event, responseStream) => {
+  if (event.body) event = JSON.parse(event.body); // through a function URL
+  const block = Buffer.alloc(65536, 120);
+  let sent = 0;
+  while (sent < event.size) {
+    const piece = block.subarray(0, Math.min(block.length, event.size - sent));
+    if (!responseStream.write(piece)) await new Promise((r) => responseStream.once('drain', r));
+    sent += piece.length;
+    if (event.progress) fs.writeFileSync(event.progress, String(sent));
+  }
+  await new Promise((r) => responseStream.end(r));
+  if (event.done) fs.writeFileSync(event.done, String(sent));
 });
 
 // LocalStack's functions/lambda_response_streaming.js, recorded on AWS (with a gate before the body's end)
@@ -68,10 +85,10 @@ def node_zip() -> bytes:
     return buf.getvalue()
 
 
-def node_function(client, handler: str) -> str:  # type: ignore[no-untyped-def]
+def node_function(client, handler: str, **extra) -> str:  # type: ignore[no-untyped-def]
     name = f"stream-{uuid.uuid4().hex[:8]}"
     client.create_function(FunctionName=name, Runtime="nodejs20.x", Role=ROLE, Handler=f"index.{handler}",
-                           Code={"ZipFile": node_zip()})  # fmt: skip
+                           Code={"ZipFile": node_zip()}, **extra)  # fmt: skip
     return name
 
 
@@ -161,13 +178,22 @@ def test_response_stream_url_sends_bytes_before_the_function_returns(client, tmp
 
 
 def _dechunk(body: bytes) -> bytes:
-    out = b""
-    while True:
+    data, ended = _chunks(body)
+    assert ended, "the chunked body has no last chunk"
+    return data
+
+
+def _chunks(body: bytes) -> tuple[bytes, bool]:
+    """The data of a chunked body, as far as it goes, and whether its last (empty) chunk came."""
+    out = []
+    while b"\r\n" in body:
         size_line, _, body = body.partition(b"\r\n")
         size = int(size_line, 16)
         if not size:
-            return out
-        out, body = out + body[:size], body[size + 2:]
+            return b"".join(out), True
+        out.append(body[:size])
+        body = body[size + 2:]
+    return b"".join(out), False
 
 
 def test_response_stream_url_of_a_buffered_function(client) -> None:
@@ -224,3 +250,141 @@ def test_cli_against_serve_decodes_the_event_stream(client, server, tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["InvokeComplete"] == {"ErrorCode": "Error", "ErrorDetails": "midstream boom"}
     assert out.read_bytes() == b"first, second,"
+
+
+# -- bounds: a slow client, a client gone, the size limit ---------------------------------------------------
+
+MIB = 1 << 20
+GROWTH_BOUND_MB = 25  # serve's memory while 50-64 MB stream through it: a few MB of buffers, far below the stream
+
+
+def _status(pid: int, field: str) -> int:
+    """A field of /proc/<pid>/status (VmRSS and VmHWM in kB, Threads a count)."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+@pytest.fixture
+def fresh(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A serve of the test's own (with a client): its peak memory is this test's."""
+    running = start_server(tmp_path / "state", tmp_path / "serve.log")
+    yield running, make_client(running)
+    assert running.stop() == 0
+
+
+def _body_and_end(events) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    """How many payload bytes an event stream carried (all b"x"), and its InvokeComplete."""
+    size, complete = 0, None
+    for event in events:
+        if "PayloadChunk" in event:
+            payload = event["PayloadChunk"]["Payload"]
+            assert payload.count(b"x") == len(payload)
+            size += len(payload)
+        else:
+            complete = event["InvokeComplete"]
+    return size, complete
+
+
+def _taken(progress: Path) -> int:
+    text = progress.read_text() if progress.exists() else ""
+    return int(text) if text else 0
+
+
+def _until_held_back(progress: Path, size: int) -> int:
+    """How far the function got while nothing was read: once it sent all, or once it has made no
+    progress for a second (held back). Which it was is for the caller to assert."""
+    last, since = -1, time.monotonic()
+    while (taken := _taken(progress)) < size:
+        if taken != last:
+            last, since = taken, time.monotonic()
+        elif taken and time.monotonic() - since > 1.0:
+            break
+        time.sleep(0.05)
+    return taken
+
+
+@pytest.mark.slow
+def test_a_client_that_does_not_read_holds_the_function_back(fresh, tmp_path: Path) -> None:
+    """50 MB streamed to a client that reads nothing for a while: the function gets only as far as a
+    few MB of buffers let it (the Runtime API reads its POST as fast as the client takes the stream),
+    serve's memory stays bounded, and then every byte arrives."""
+    server, client = fresh
+    pid, size, progress = server.process.pid, 50 * MIB, tmp_path / "progress"
+    name = node_function(client, "big", Timeout=120)
+    assert _body_and_end(client.invoke_with_response_stream(FunctionName=name, Payload=b'{"size": 1}')["EventStream"]) == (1, {})
+    before_kb = _status(pid, "VmRSS")
+    response = client.invoke_with_response_stream(FunctionName=name,
+                                                  Payload=json.dumps({"size": size, "progress": str(progress)}))  # fmt: skip
+    held = _until_held_back(progress, size)
+    assert 0 < held < size / 2, f"the function sent {held} of {size} bytes to a client that read none"
+    assert _body_and_end(response["EventStream"]) == (size, {})
+    grown_mb = (_status(pid, "VmHWM") - before_kb) / 1024
+    assert grown_mb < GROWTH_BOUND_MB, f"serve grew {grown_mb:.0f} MB streaming {size >> 20} MB"
+
+
+@pytest.mark.slow
+def test_a_client_gone_mid_stream_leaves_the_function_to_finish(fresh, tmp_path: Path) -> None:
+    """The client takes one chunk and hangs up: the function runs on to its end, what it sends dropped
+    (as Lambda runs it on, its client gone); serve's memory stays bounded, its threads go back to what
+    they were, and the same (warm) environment serves the next call."""
+    server, client = fresh
+    pid, size, done = server.process.pid, 64 * MIB, tmp_path / "done"
+    name = node_function(client, "big", Timeout=120)
+    assert _body_and_end(client.invoke_with_response_stream(FunctionName=name, Payload=b'{"size": 1}')["EventStream"]) == (1, {})
+    before_kb, threads = _status(pid, "VmRSS"), _status(pid, "Threads")
+    response = client.invoke_with_response_stream(FunctionName=name, Payload=json.dumps({"size": size, "done": str(done)}))
+    assert "PayloadChunk" in next(iter(response["EventStream"]))
+    response["EventStream"].close()
+    assert wait_until(lambda: done.exists() and done.read_text(), timeout=60, what="the function's end") == str(size)
+    wait_until(lambda: _status(pid, "Threads") <= threads, what=f"serve's threads back to {threads}")
+    again = client.invoke_with_response_stream(FunctionName=name, Payload=b'{"size": 3}', LogType="Tail")
+    events = list(again["EventStream"])
+    assert events[0] == {"PayloadChunk": {"Payload": b"xxx"}}
+    assert "Init Duration" not in __import__("base64").b64decode(events[-1]["InvokeComplete"]["LogResult"]).decode()
+    grown_mb = (_status(pid, "VmHWM") - before_kb) / 1024
+    assert grown_mb < GROWTH_BOUND_MB, f"serve grew {grown_mb:.0f} MB for a client gone"
+
+
+LIMIT = MIB  # LAMBDACTL_STREAM_RESPONSE_MAX_BYTES of the `limited` serve (Lambda's: 200 MB)
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A serve whose streamed responses may be LIMIT bytes, and a client of it."""
+    root = tmp_path_factory.mktemp("limited")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LAMBDACTL_STREAM_RESPONSE_MAX_BYTES", str(LIMIT))
+        running = start_server(root / "state", root / "serve.log")
+    yield running, make_client(running)
+    assert running.stop() == 0
+
+
+def test_a_stream_past_the_limit_ends_with_response_size_too_large(limited) -> None:
+    """The client gets the bytes up to the limit, then InvokeComplete with Function.ResponseSizeTooLarge
+    (the buffered limit's error type and message, with the streaming limit); a response of exactly the
+    limit is whole, and the function serves on."""
+    _, client = limited
+    name = node_function(client, "big", Timeout=60)
+    over = client.invoke_with_response_stream(FunctionName=name, Payload=json.dumps({"size": 3 * LIMIT}))
+    assert _body_and_end(over["EventStream"]) == (LIMIT, {
+        "ErrorCode": "Function.ResponseSizeTooLarge",
+        "ErrorDetails": f"Response payload size exceeded maximum allowed payload size ({LIMIT} bytes).",
+    })  # fmt: skip
+    whole = client.invoke_with_response_stream(FunctionName=name, Payload=json.dumps({"size": LIMIT}))
+    assert _body_and_end(whole["EventStream"]) == (LIMIT, {})
+
+
+def test_a_url_stream_past_the_limit_is_cut(limited) -> None:
+    """Through a RESPONSE_STREAM URL: the bytes up to the limit, then the connection is cut (no last
+    chunk: the client can tell the body is incomplete); within the limit the response ends properly."""
+    _, client = limited
+    name = node_function(client, "big", Timeout=60)
+    url = client.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="RESPONSE_STREAM")
+    for size, ended in ((3 * LIMIT, False), (LIMIT, True)):
+        sock, received = _open_url(url["FunctionUrl"], json.dumps({"size": size}).encode())
+        with sock:  # read to the last chunk, or to the end of the connection
+            while not received.endswith(b"\r\n0\r\n\r\n") and (data := sock.recv(1 << 16)):
+                received += data
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and b"transfer-encoding: chunked" in head.lower()
+        assert _chunks(body) == (b"x" * LIMIT, ended)
