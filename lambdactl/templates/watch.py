@@ -160,6 +160,10 @@ class Watcher:
 
 
 def watch(plane: Any, project: Project, report: Callable[[str], None]) -> None:
-    """``deploy --watch``: deploy now and after every change, until interrupted."""
+    """``deploy --watch``: deploy now and after every change, until interrupted. Ctrl-C ends it with exit 0, as it
+    ends ``sam sync --watch`` (and ``serve``, with or without ``--watch``, as ``sam local start-api``)."""
     report(f"Watching {project.template.resolve()} and the code it names for changes (Ctrl-C to stop)")
-    Watcher(plane, project, report).run()
+    try:
+        Watcher(plane, project, report).run()
+    except KeyboardInterrupt:
+        report("Stopped watching")

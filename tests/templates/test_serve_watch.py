@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -132,3 +133,25 @@ def test_serve_watch_reports_a_broken_template_and_keeps_serving(serve, project:
 def test_serve_template_options_need_watch(cli) -> None:
     result = cli("serve", "--template", "template.yaml", rc=252)
     assert result.stderr.strip().splitlines()[-1] == "--template, --stack-name, --parameter-overrides and --env-vars need --watch"
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_serve_watch_and_deploy_watch_alike_with_exit_0(serve, project: Path, state_dir: Path, tmp_path: Path) -> None:
+    """As sam sync --watch (it catches KeyboardInterrupt, says it stopped) and sam local start-api (werkzeug's
+    serve_forever swallows it): both exit 0 on Ctrl-C."""
+    watched = serve()
+    watched.process.send_signal(signal.SIGINT)
+    assert watched.process.wait(30) == 0
+    log = tmp_path / "deploy-watch.log"
+    with open(log, "wb") as err:
+        deploying = subprocess.Popen([*lambdactl_command(), "deploy", "--watch"], cwd=project, env=clean_env(state_dir),
+                                     stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: "No changes to deploy" in log.read_text(), timeout=60, what="the first deploy (serve made the stack)")
+        deploying.send_signal(signal.SIGINT)
+        assert deploying.wait(30) == 0, log.read_text()
+    finally:
+        if deploying.poll() is None:
+            deploying.kill()
+            deploying.wait()
+    assert log.read_text().splitlines()[-1] == "Stopped watching" and "Traceback" not in log.read_text()
