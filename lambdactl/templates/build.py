@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.templates import loader
+from lambdactl.templates import loader, properties
 from lambdactl.templates.loader import TemplateError
 
 BUILD_DIR = Path(".aws-sam") / "build"
@@ -138,7 +138,8 @@ def _plan(template: dict[str, Any], base: Path) -> dict[str, dict[str, Any]]:
 
 
 def build(template_path: Path, report: Callable[[str], None], expect: Callable[[int], None] | None = None) -> Path:
-    """Build every function of ``template_path``; returns the built template's path.
+    """Build every function of ``template_path``; returns the built template's path (``report`` gets one
+    line per function, the steps ``expect`` counted: saying the build succeeded is the caller's).
 
     ``build.json`` keeps what the last build planned and each function's source digest: when the template
     is byte for byte the same, the plan is reused without parsing it, and only changed sources are built.
@@ -161,6 +162,7 @@ def build(template_path: Path, report: Callable[[str], None], expect: Callable[[
         plan = previous["functions"]
     else:
         template = loader.load(template_path)
+        properties.check(template)
         plan = _plan(template, base)
     if expect:
         expect(len(plan))
@@ -201,5 +203,4 @@ def build(template_path: Path, report: Callable[[str], None], expect: Callable[[
     state = {"template": template_key, "functions": functions}
     if state != previous:
         state_file.write_text(json.dumps(state, indent=1))
-    report(f"Build Succeeded: {built_template}")
     return built_template

@@ -16,13 +16,53 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import errors
-from lambdactl.templates import envvars, loader, noop, resolve, resources
+from lambdactl.templates import envvars, loader, noop, properties, resolve, resources
 from lambdactl.templates.loader import TemplateError
 from lambdactl.templates.schema import MIGRATIONS
 
 
 class DeployFailed(errors.LambdactlError):
-    """A resource failed to apply; what was applied before it stays recorded (exit 255)."""
+    """A resource failed to apply (what was applied before it stays recorded), or CloudFormation would fail it
+    (then nothing is applied): SAM CLI's ``Failed to create/update the stack`` line (exit 255)."""
+
+    def __init__(self, stack: str, reason: str) -> None:
+        super().__init__(f"Error: Failed to create/update the stack: {stack}, {reason}")
+
+
+class ChangeSetFailed(TemplateError):
+    """CloudFormation refused the template before any change: SAM CLI's ``Failed to create changeset`` line around
+    CreateChangeSet's ValidationError, or around the failed change set's reason when SAM's transform refused it."""
+
+    def __init__(self, stack: str, exc: TemplateError) -> None:
+        if isinstance(exc, properties.TransformError):
+            reason = ('ex: Waiter ChangeSetCreateComplete failed: Waiter encountered a terminal failure state: For expression '
+                      f'"Status" we matched expected path: "FAILED" Status: FAILED. Reason: Transform {resolve.SAM_TRANSFORM} '
+                      f"failed with: {exc.message}")
+        else:
+            reason = f"An error occurred (ValidationError) when calling the CreateChangeSet operation: {exc.message}"
+        super().__init__(f"Error: Failed to create changeset for the stack: {stack}, {reason}")
+
+
+class _Calls:
+    """The plane, remembering the last operation called: the one a failure names (``when calling the X operation``)."""
+
+    def __init__(self, plane: Any) -> None:
+        self._plane = plane
+        self.last = ""
+
+    def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.last = op.rpartition(":")[2]
+        return self._plane.call(op, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._plane, name)
+
+
+def _reason(exc: errors.LambdactlError, operation: str) -> str:
+    """A failure as the aws CLI words a service error: ``An error occurred (Code) when calling the Op operation: ...``."""
+    if isinstance(exc, errors.ServiceError) and operation:
+        return f"An error occurred ({exc.code}) when calling the {operation} operation: {exc.message.strip()}"
+    return exc.message.strip()
 
 
 def _records(plane: Any, stack: str) -> dict[str, dict[str, Any]]:
@@ -73,13 +113,6 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
     ``env_vars``: ``--env-vars`` overrides of the functions' declared variables (``envvars.py``).
     """
     template = loader.load(template_path)
-    expanded = resolve.expand(template)
-    if expect:
-        expect(len(expanded))
-    unknown = sorted({r.type for r in expanded if r.type not in resources.HANDLERS and not resources.is_skipped(r.type, r.properties)})
-    if unknown:
-        raise TemplateError(f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]")
-    ctx = resources.Context(plane, stack, template_path.resolve().parent)
     applied: dict[str, dict[str, Any]] = {}
 
     def attributes(lid: str) -> dict[str, Any]:
@@ -87,8 +120,22 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
             raise TemplateError(f"Template error: {lid} is not created (its Condition is false) but is referenced")
         return applied[lid]
 
-    resolver = resolve.Resolver(template, overrides, stack, plane.settings.region, plane.settings.account_id, attributes)
-    ordered = resolve.order(expanded, set(resolver.parameters))
+    try:  # what CloudFormation checks before it makes any change
+        properties.check(template)
+        expanded = resolve.expand(template)
+        unknown = sorted({r.type for r in expanded if r.type not in resources.HANDLERS and not resources.is_skipped(r.type, r.properties)})
+        if unknown:
+            raise TemplateError(f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]")
+        resolver = resolve.Resolver(template, overrides, stack, plane.settings.region, plane.settings.account_id, attributes)
+        ordered = resolve.order(expanded, set(resolver.parameters))
+    except properties.UnsupportedProperty as exc:
+        raise DeployFailed(stack, f"resource {exc.logical_id} ({exc.kind}) failed: {exc.reason}. Nothing was applied.") from None
+    except TemplateError as exc:
+        raise ChangeSetFailed(stack, exc) from None
+    if expect:
+        expect(len(expanded))
+    calls = _Calls(plane)
+    ctx = resources.Context(calls, stack, template_path.resolve().parent)
     records = _records(plane, stack)
     status = plane.store.conn.execute("SELECT status FROM stacks WHERE name = ?", (stack,)).fetchone()
     started = False
@@ -111,6 +158,8 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         lid, kind = resource.logical_id, resource.type
         condition = resource.properties.get("__Condition")
         if condition is not None and not resolver.condition(condition):
+            if report:
+                report("")  # not created: one step done, nothing to say
             continue
         wanted.add(lid)
         if resources.is_skipped(kind, resource.properties):
@@ -143,28 +192,27 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
                     _forget(plane, stack, lid)
                 physical, attrs = handler.create(ctx, lid, props)
                 action = "Replace" if old else "Add"
-        except TemplateError:
-            if started:
-                _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
-            raise
         except errors.LambdactlError as exc:
-            if started:
-                _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED")
+            if started:  # as CloudFormation names a failed first deployment (no rollback here: re-run to converge)
+                _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED" if records else "CREATE_FAILED")
             done = ", ".join(f"{c['LogicalResourceId']} ({c['Action']})" for c in changes if not c["Action"].startswith("Skip"))
-            raise DeployFailed(f"Deploy of stack {stack} failed at {lid} ({kind}): {exc.message.strip()}. "
-                               f"Applied before it: {done or 'nothing'}. Fix it and deploy again to converge.") from None
+            reason = _reason(exc, "" if isinstance(exc, TemplateError) else calls.last)
+            raise DeployFailed(stack, f"resource {lid} ({kind}) failed: {reason}. Applied before it: {done or 'nothing'}. "
+                               "Fix it and deploy again to converge.") from None
         applied[lid] = attrs
         _record(plane, stack, lid, kind, physical, digest, attrs, position)
         changes.append(_change(lid, kind, action, physical))
         tell(changes[-1])
-    for lid, old in sorted(records.items(), key=lambda item: -item[1]["position"]):
-        if lid not in wanted:
-            begin()
-            if old["type"] in resources.HANDLERS:
-                resources.HANDLERS[old["type"]].delete(ctx, old)
-            _forget(plane, stack, lid)
-            changes.append(_change(lid, old["type"], "Delete", old["physical_id"]))
-            tell(changes[-1])
+    gone = sorted((item for item in records.items() if item[0] not in wanted), key=lambda item: -item[1]["position"])
+    if gone and expect:
+        expect(len(expanded) + len(gone))  # each deletion is a step too
+    for lid, old in gone:
+        begin()
+        if old["type"] in resources.HANDLERS:
+            resources.HANDLERS[old["type"]].delete(ctx, old)
+        _forget(plane, stack, lid)
+        changes.append(_change(lid, old["type"], "Delete", old["physical_id"]))
+        tell(changes[-1])
     if started or status is None or status[0].endswith(("FAILED", "IN_PROGRESS")):
         _save_stack(plane, stack, str(template_path), overrides, "UPDATE_COMPLETE" if records else "CREATE_COMPLETE")
     made = [c for c in changes if not c["Action"].startswith("Skip")]

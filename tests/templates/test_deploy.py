@@ -319,13 +319,20 @@ def test_half_failed_deploy_reports_what_applied_and_rerun_converges(cli, tmp_pa
         """)
     (tmp_path / "template.yaml").write_text(template % "python9.9")
     failed = cli("deploy", "--stack-name", "half", rc=255)
-    assert "Deploy of stack half failed at F (AWS::Lambda::Function)" in failed.stderr
+    # SAM CLI's line around the failed call as the aws CLI words it
+    assert ("Error: Failed to create/update the stack: half, resource F (AWS::Lambda::Function) failed: An error "
+            "occurred (InvalidParameterValueException) when calling the CreateFunction operation: Value python9.9") in failed.stderr
     assert "Applied before it: Q (Add)" in failed.stderr
-    assert cli("list-stacks", "--query", "StackSummaries[0].StackStatus", "--output", "text").stdout.strip() == "UPDATE_FAILED"
+    status = ["list-stacks", "--query", "StackSummaries[0].StackStatus", "--output", "text"]
+    assert cli(*status).stdout.strip() == "CREATE_FAILED"  # its first deployment, as CloudFormation names it
     (tmp_path / "template.yaml").write_text(template % "python3.12")
     fixed = changes(cli("deploy", "--stack-name", "half", "--output", "json"))
     assert fixed == {"F": "Add", "FQ": "Add"}  # the queue was recorded: not made twice
     assert changes(cli("deploy", "--stack-name", "half", "--output", "json")) == {}
+    assert cli(*status).stdout.strip() == "UPDATE_COMPLETE"
+    (tmp_path / "template.yaml").write_text(template % "python9.9")
+    cli("deploy", "--stack-name", "half", rc=255)
+    assert cli(*status).stdout.strip() == "UPDATE_FAILED"  # a later one's failure
 
 
 LAYER_TEMPLATE = """

@@ -55,3 +55,29 @@ def test_terminal_build_and_deploy_draw_a_rich_progress_display(cli, tmp_path: P
     drawn = on_terminal(cli, tmp_path, "deploy", "--stack-name", "tty")
     assert "\x1b[?25l" in drawn  # rich's live display hides the cursor while it draws
     assert "Fn (AWS::Lambda::Function)" in ANSI.sub("", drawn)
+
+
+COUNTER = re.compile(r"\b(\d+)/(\d+)\b")
+
+
+def counters(drawn: str) -> list[tuple[int, int]]:
+    """Every ``done/total`` the progress bar drew."""
+    return [(int(done), int(total)) for done, total in COUNTER.findall(ANSI.sub("", drawn))]
+
+
+def test_terminal_progress_counts_each_step_once(cli, tmp_path: Path) -> None:
+    write(tmp_path)
+    drawn = on_terminal(cli, tmp_path, "build")
+    assert counters(drawn) and all(done <= total == 1 for done, total in counters(drawn)), counters(drawn)
+    assert "Build Succeeded" in drawn  # said once the bar is done, not counted as a step
+    template = (tmp_path / "template.yaml").read_text()
+    (tmp_path / "template.yaml").write_text(template.replace("Resources:", (
+        "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Extra:\n    Type: AWS::SQS::Queue\n"
+        "  Skipped:\n    Type: AWS::SQS::Queue\n    Condition: Never\n"), 1))
+    drawn = on_terminal(cli, tmp_path, "deploy", "--template", "template.yaml", "--stack-name", "count")
+    # Role (skipped), Extra, Skipped (its condition is false: nothing to do, still a step) and Fn
+    assert (4, 4) in counters(drawn) and all(done <= total == 4 for done, total in counters(drawn)), counters(drawn)
+    (tmp_path / "template.yaml").write_text(template)  # Extra goes: its deletion is a step of its own
+    drawn = on_terminal(cli, tmp_path, "deploy", "--template", "template.yaml", "--stack-name", "count")
+    assert "Delete" in drawn and (3, 3) in counters(drawn), counters(drawn)
+    assert all(done <= total for done, total in counters(drawn)), counters(drawn)

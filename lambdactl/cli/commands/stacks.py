@@ -131,7 +131,8 @@ def build(template: str | None) -> None:
     from lambdactl.templates import build as builder
 
     with steps() as progress:
-        builder.build(_template(template), progress.step, progress.expect)
+        built = builder.build(_template(template), progress.step, progress.expect)
+    click.echo(f"Build Succeeded: {built}", err=True)  # not a step: the progress bar counts the functions
 
 
 @click.command(name="export", help="lambdactl extension: write this state directory as a template "

@@ -1,0 +1,215 @@
+"""The properties each resource type takes, so a misspelled one is refused before anything is deployed,
+as SAM's translator and CloudFormation refuse it (they never ignore one).
+
+``AWS::Serverless::*``: the ``property_types`` of SAM's ``samtranslator/model/sam_resources.py``
+(aws/serverless-application-model at 7000d0a3); SAM says ``property Runtme not defined for resource of
+type AWS::Serverless::Function``. Plain types: the writable ``properties`` of CloudFormation's resource
+schemas (as cfn-lint 1.58.0 ships them for us-east-1), for the types lambdactl deploys; CloudFormation says
+``Encountered unsupported property Runtme``. Types lambdactl skips (IAM, SNS...) are not checked here.
+Resource attributes (``DependsOn``, ``Condition``, ``Metadata``...) sit beside ``Properties``, not in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdactl.templates.loader import TemplateError
+
+ATTRIBUTES = {"Type", "Properties", "DependsOn", "Condition", "Metadata", "DeletionPolicy", "UpdateReplacePolicy",
+              "UpdatePolicy", "CreationPolicy"}  # fmt: skip
+SAM_ATTRIBUTES = {"IgnoreGlobals", "Connectors"}  # SAM's own, consumed by its transform
+
+SAM = {
+    "AWS::Serverless::Api": (
+        "AccessLogSetting AlwaysDeploy ApiKeySourceType Auth BinaryMediaTypes CacheClusterEnabled "
+        "CacheClusterSize CanarySetting Cors DefinitionBody DefinitionUri Description "
+        "DisableExecuteApiEndpoint Domain EndpointAccessMode EndpointConfiguration FailOnWarnings "
+        "GatewayResponses MergeDefinitions MethodSettings MinimumCompressionSize Mode Models Name "
+        "OpenApiVersion Policy PropagateTags SecurityPolicy StageName Tags TracingEnabled Variables"
+    ),
+    "AWS::Serverless::Application": "Location NotificationARNs Parameters Tags TemplateUrl TimeoutInMinutes",
+    "AWS::Serverless::CapacityProvider": (
+        "CapacityProviderName InstanceRequirements KmsKeyArn OperatorRole PropagateTags ScalingConfig Tags "
+        "VpcConfig"
+    ),
+    "AWS::Serverless::Connector": "Destination Permissions Source",
+    "AWS::Serverless::Function": (
+        "Architectures AssumeRolePolicyDocument AutoPublishAlias AutoPublishAliasAllProperties "
+        "AutoPublishCodeSha256 CapacityProviderConfig CodeSigningConfigArn CodeUri DeadLetterQueue "
+        "DeploymentPreference Description DurableConfig Environment EphemeralStorage EventInvokeConfig Events "
+        "FileSystemConfigs FunctionName FunctionScalingConfig FunctionUrlConfig Handler ImageConfig ImageUri "
+        "InlineCode KmsKeyArn Layers LoggingConfig MemorySize PackageType PermissionsBoundary Policies "
+        "PropagateTags ProvisionedConcurrencyConfig PublishToLatestPublished RecursiveLoop "
+        "ReservedConcurrentExecutions Role RolePath Runtime RuntimeManagementConfig SnapStart SourceKMSKeyArn "
+        "Tags TenancyConfig Timeout Tracing VersionDeletionPolicy VersionDescription VpcConfig"
+    ),
+    "AWS::Serverless::GraphQLApi": (
+        "ApiKeys Auth Cache DataSources DomainName Functions IntrospectionConfig Logging Name OwnerContact "
+        "QueryDepthLimit ResolverCountLimit Resolvers SchemaInline SchemaUri Tags Visibility XrayEnabled"
+    ),
+    "AWS::Serverless::HttpApi": (
+        "AccessLogSettings Auth CorsConfiguration DefaultRouteSettings DefinitionBody DefinitionUri "
+        "Description DisableExecuteApiEndpoint Domain FailOnWarnings Name PropagateTags RouteSettings "
+        "StageName StageVariables Tags"
+    ),
+    "AWS::Serverless::LayerVersion": (
+        "CompatibleArchitectures CompatibleRuntimes ContentUri Description LayerName LicenseInfo "
+        "PublishLambdaVersion RetentionPolicy"
+    ),
+    "AWS::Serverless::SimpleTable": "PointInTimeRecoverySpecification PrimaryKey ProvisionedThroughput SSESpecification TableName Tags",
+    "AWS::Serverless::StateMachine": (
+        "AutoPublishAlias Definition DefinitionSubstitutions DefinitionUri DeploymentPreference Events "
+        "Logging Name PermissionsBoundary Policies PropagateTags Role RolePath Tags Tracing Type "
+        "UseAliasAsEventTarget"
+    ),
+    "AWS::Serverless::WebSocketApi": (
+        "AccessLogSettings ApiKeySelectionExpression Auth DefaultRouteSettings Description "
+        "DisableExecuteApiEndpoint DisableSchemaValidation Domain FailOnWarnings IpAddressType Name "
+        "PropagateTags RouteSelectionExpression RouteSettings Routes StageName StageVariables Tags"
+    ),
+}
+CLOUDFORMATION = {
+    "AWS::ApiGateway::Authorizer": (
+        "AuthType AuthorizerCredentials AuthorizerResultTtlInSeconds AuthorizerUri IdentitySource "
+        "IdentityValidationExpression Name ProviderARNs RestApiId Type"
+    ),
+    "AWS::ApiGateway::Deployment": "DeploymentCanarySettings Description RestApiId StageDescription StageName",
+    "AWS::ApiGateway::Method": (
+        "ApiKeyRequired AuthorizationScopes AuthorizationType AuthorizerId HttpMethod Integration "
+        "MethodResponses OperationName RequestModels RequestParameters RequestValidatorId ResourceId "
+        "RestApiId"
+    ),
+    "AWS::ApiGateway::Resource": "ParentId PathPart RestApiId",
+    "AWS::ApiGateway::RestApi": (
+        "ApiKeySourceType BinaryMediaTypes Body BodyS3Location CloneFrom Description "
+        "DisableExecuteApiEndpoint EndpointAccessMode EndpointConfiguration FailOnWarnings "
+        "MinimumCompressionSize Mode Name Parameters Policy SecurityPolicy Tags Version"
+    ),
+    "AWS::ApiGateway::Stage": (
+        "AccessLogSetting CacheClusterEnabled CacheClusterSize CanarySetting ClientCertificateId DeploymentId "
+        "Description DocumentationVersion MethodSettings RestApiId StageName Tags TracingEnabled Variables"
+    ),
+    "AWS::ApiGatewayV2::Api": (
+        "ApiKeySelectionExpression BasePath Body BodyS3Location CorsConfiguration CredentialsArn Description "
+        "DisableExecuteApiEndpoint DisableSchemaValidation FailOnWarnings IpAddressType Name ProtocolType "
+        "RouteKey RouteSelectionExpression Tags Target Version"
+    ),
+    "AWS::ApiGatewayV2::Authorizer": (
+        "ApiId AuthorizerCredentialsArn AuthorizerPayloadFormatVersion AuthorizerResultTtlInSeconds "
+        "AuthorizerType AuthorizerUri EnableSimpleResponses IdentitySource IdentityValidationExpression "
+        "JwtConfiguration Name"
+    ),
+    "AWS::ApiGatewayV2::Integration": (
+        "ApiId ConnectionId ConnectionType ContentHandlingStrategy CredentialsArn Description "
+        "IntegrationMethod IntegrationSubtype IntegrationType IntegrationUri PassthroughBehavior "
+        "PayloadFormatVersion RequestParameters RequestTemplates ResponseParameters "
+        "TemplateSelectionExpression TimeoutInMillis TlsConfig"
+    ),
+    "AWS::ApiGatewayV2::Route": (
+        "ApiId ApiKeyRequired AuthorizationScopes AuthorizationType AuthorizerId ModelSelectionExpression "
+        "OperationName RequestModels RequestParameters RouteKey RouteResponseSelectionExpression Target"
+    ),
+    "AWS::ApiGatewayV2::Stage": (
+        "AccessLogSettings ApiId AutoDeploy ClientCertificateId DefaultRouteSettings DeploymentId Description "
+        "RouteSettings StageName StageVariables Tags"
+    ),
+    "AWS::DynamoDB::Table": (
+        "AttributeDefinitions BillingMode ContributorInsightsSpecification DeletionProtectionEnabled "
+        "GlobalSecondaryIndexes ImportSourceSpecification KeySchema KinesisStreamSpecification "
+        "LocalSecondaryIndexes OnDemandThroughput PointInTimeRecoverySpecification ProvisionedThroughput "
+        "ResourcePolicy SSESpecification StreamSpecification TableClass TableName Tags "
+        "TimeToLiveSpecification VectorIndexes WarmThroughput"
+    ),
+    "AWS::Events::Rule": "Description EventBusName EventPattern Name RoleArn ScheduleExpression State Tags Targets",
+    "AWS::Kinesis::Stream": (
+        "DesiredShardLevelMetrics MaxRecordSizeInKiB Name RecordDistributionStrategy RetentionPeriodHours "
+        "ShardCount StreamEncryption StreamModeDetails Tags WarmThroughputMiBps"
+    ),
+    "AWS::Lambda::Alias": "Description FunctionName FunctionVersion Name ProvisionedConcurrencyConfig RoutingConfig",
+    "AWS::Lambda::EventInvokeConfig": "DestinationConfig FunctionName MaximumEventAgeInSeconds MaximumRetryAttempts Qualifier",
+    "AWS::Lambda::EventSourceMapping": (
+        "AmazonManagedKafkaEventSourceConfig BatchSize BisectBatchOnFunctionError DestinationConfig "
+        "DocumentDBEventSourceConfig Enabled EventSourceArn FilterCriteria FunctionName FunctionResponseTypes "
+        "KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds MaximumRecordAgeInSeconds "
+        "MaximumRetryAttempts MetricsConfig ParallelizationFactor ProvisionedPollerConfig Queues "
+        "ScalingConfig SelfManagedEventSource SelfManagedKafkaEventSourceConfig SourceAccessConfigurations "
+        "StartingPosition StartingPositionTimestamp Tags Topics TumblingWindowInSeconds"
+    ),
+    "AWS::Lambda::Function": (
+        "Architectures CapacityProviderConfig Code CodeSigningConfigArn DeadLetterConfig Description "
+        "DurableConfig Environment EphemeralStorage FileSystemConfigs FunctionName FunctionScalingConfig "
+        "Handler ImageConfig KmsKeyArn Layers LoggingConfig MemorySize PackageType PublishToLatestPublished "
+        "RecursiveLoop ReservedConcurrentExecutions Role Runtime RuntimeManagementConfig SnapStart Tags "
+        "TenancyConfig Timeout TracingConfig VpcConfig"
+    ),
+    "AWS::Lambda::LayerVersion": "CompatibleArchitectures CompatibleRuntimes Content Description LayerName LicenseInfo",
+    "AWS::Lambda::Permission": (
+        "Action EventSourceToken FunctionName FunctionUrlAuthType InvokedViaFunctionUrl Principal "
+        "PrincipalOrgID SourceAccount SourceArn"
+    ),
+    "AWS::Lambda::Url": "AuthType Cors InvokeMode Qualifier TargetFunctionArn",
+    "AWS::Lambda::Version": "CodeSha256 Description FunctionName FunctionScalingConfig ProvisionedConcurrencyConfig RuntimePolicy",
+    "AWS::S3::Bucket": (
+        "AbacStatus AccelerateConfiguration AccessControl AnalyticsConfigurations BucketEncryption BucketName "
+        "BucketNamePrefix BucketNamespace CorsConfiguration IntelligentTieringConfigurations "
+        "InventoryConfigurations LifecycleConfiguration LoggingConfiguration MetadataConfiguration "
+        "MetadataTableConfiguration MetricsConfigurations NotificationConfiguration ObjectLockConfiguration "
+        "ObjectLockEnabled OwnershipControls PublicAccessBlockConfiguration ReplicationConfiguration Tags "
+        "VersioningConfiguration WebsiteConfiguration"
+    ),
+    "AWS::SQS::Queue": (
+        "ContentBasedDeduplication DeduplicationScope DelaySeconds FifoQueue FifoThroughputLimit "
+        "KmsDataKeyReusePeriodSeconds KmsMasterKeyId MaximumMessageSize MessageRetentionPeriod QueueName "
+        "ReceiveMessageWaitTimeSeconds RedriveAllowPolicy RedrivePolicy SqsManagedSseEnabled Tags "
+        "VisibilityTimeout"
+    ),
+    "AWS::Scheduler::Schedule": (
+        "Description EndDate FlexibleTimeWindow GroupName KmsKeyArn Name ScheduleExpression "
+        "ScheduleExpressionTimezone StartDate State Target"
+    ),
+}
+
+
+class TransformError(TemplateError):
+    """SAM's translator refused the template (its ``InvalidDocumentException``, every cause in one line)."""
+
+
+class UnsupportedProperty(TemplateError):
+    """CloudFormation would fail resource ``logical_id`` with ``reason``."""
+
+    def __init__(self, logical_id: str, kind: str, reason: str) -> None:
+        super().__init__(f"Resource {logical_id} ({kind}): {reason}")
+        self.logical_id, self.kind, self.reason = logical_id, kind, reason
+
+
+def check(template: dict[str, Any]) -> None:
+    """Refuse a resource key no resource has (CloudFormation's ValidationError), then every ``AWS::Serverless::*``
+    property SAM does not define (all such resources in one TransformError, as SAM reports them), then the first
+    property of a plain type CloudFormation does not support."""
+    causes = []
+    unsupported = None
+    for lid, body in template["Resources"].items():
+        if not isinstance(body, dict):
+            continue
+        kind = str(body.get("Type"))
+        serverless = kind.startswith("AWS::Serverless::")
+        for key in body:
+            if key not in ATTRIBUTES and not (serverless and key in SAM_ATTRIBUTES):
+                raise TemplateError(f"Invalid template resource property '{key}'")
+        props = body.get("Properties") or {}
+        known = SAM.get(kind) if serverless else CLOUDFORMATION.get(kind)
+        if known is None or not isinstance(props, dict):
+            continue
+        allowed = set(known.split())
+        extra = next((name for name in props if name not in allowed), None)
+        if extra is None:
+            continue
+        if serverless:
+            causes.append(f"Resource with id [{lid}] is invalid. property {extra} not defined for resource of type {kind}")
+        elif unsupported is None:
+            unsupported = UnsupportedProperty(lid, kind, f"Encountered unsupported property {extra}")
+    if causes:
+        raise TransformError(f"Invalid Serverless Application Specification document. Number of errors found: {len(causes)}. "
+                             + " ".join(causes))
+    if unsupported is not None:
+        raise unsupported
