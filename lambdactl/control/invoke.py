@@ -276,9 +276,12 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
 
     def run() -> None:
         try:
-            pieces.put(_run(own, prepared), last=True)
+            result = _run(own, prepared)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised in its thread
             pieces.put(exc, last=True)
+        else:
+            if not pieces.put(result, last=True) and plane.settings.observer is not None:
+                plane.settings.observer(prepared.config, result)  # its client is gone: reported on its own
         finally:
             own.close()
 

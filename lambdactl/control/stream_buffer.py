@@ -38,15 +38,16 @@ class StreamBuffer:
             self._bytes += len(data)
             self._cond.notify_all()
 
-    def put(self, item: Any, last: bool = False) -> None:
+    def put(self, item: Any, last: bool = False) -> bool:
         """Anything else the reader is told (the stream's start; ``last``: the result or an exception),
-        never waiting for room."""
+        never waiting for room; False when the reader is gone."""
         with self._cond:
             if self._closed:
-                return
+                return False
             self._ended = self._ended or last
             self._items.append(item)
             self._cond.notify_all()
+            return True
 
     def get(self) -> Any:
         """The next item, waiting for one."""

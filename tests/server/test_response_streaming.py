@@ -326,7 +326,7 @@ def test_a_client_that_does_not_read_holds_the_function_back(fresh, tmp_path: Pa
 def test_a_client_gone_mid_stream_leaves_the_function_to_finish(fresh, tmp_path: Path) -> None:
     """The client takes one chunk and hangs up: the function runs on to its end, what it sends dropped
     (as Lambda runs it on, its client gone); serve's memory stays bounded, its threads go back to what
-    they were, and the same (warm) environment serves the next call."""
+    they were, its log still reports the invocation, and the same (warm) environment serves the next call."""
     server, client = fresh
     pid, size, done = server.process.pid, 64 * MIB, tmp_path / "done"
     name = node_function(client, "big", Timeout=120)
@@ -337,6 +337,8 @@ def test_a_client_gone_mid_stream_leaves_the_function_to_finish(fresh, tmp_path:
     response["EventStream"].close()
     assert wait_until(lambda: done.exists() and done.read_text(), timeout=60, what="the function's end") == str(size)
     wait_until(lambda: _status(pid, "Threads") <= threads, what=f"serve's threads back to {threads}")
+    reports = lambda: server.log.read_text().count("| REPORT RequestId")  # noqa: E731
+    wait_until(lambda: reports() == 2, what="serve's log reporting the invocation its client left")
     again = client.invoke_with_response_stream(FunctionName=name, Payload=b'{"size": 3}', LogType="Tail")
     events = list(again["EventStream"])
     assert events[0] == {"PayloadChunk": {"Payload": b"xxx"}}
