@@ -95,6 +95,8 @@ class InvocationRequest:
     # RESPONSE_STREAM function URL); without it a streamed response is collected into the payload.
     on_chunk: Callable[[bytes], None] | None = field(default=None, compare=False)
     on_stream_start: Callable[[str | None], None] | None = field(default=None, compare=False)  # its Content-Type
+    # The most bytes ``on_chunk`` is given: past them the invocation fails (Function.ResponseSizeTooLarge).
+    max_stream_bytes: int | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lambdactl import errors
+from lambdactl import errors, settings
 from lambdactl.control import logs
 from lambdactl.control.aliases import route
 from lambdactl.control.concurrency import on_demand_reserved, reserved_concurrency, unreserved_concurrency
@@ -267,7 +267,7 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
     pieces = StreamBuffer()
     prepared = _prepare(plane, params, target, ref, qualifier, payload, client_context)
     prepared = prepared._replace(request=dataclasses.replace(
-        prepared.request, on_chunk=pieces.put_bytes,
+        prepared.request, on_chunk=pieces.put_bytes, max_stream_bytes=settings.STREAM_RESPONSE_MAX_BYTES.get(),
         on_stream_start=lambda content_type: pieces.put(StreamStart(content_type))))
 
     # The invocation outlives this call (and, under serve, the request's plane): it gets a plane of its own.

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from lambdactl import http11, settings
+from lambdactl import http11
 from lambdactl.runtime import error_types
 from lambdactl.runtime.error_types import api_error
 
@@ -64,15 +64,17 @@ class Invocation:
     """One event handed to the runtime, and what the runtime answered."""
 
     __slots__ = ("request_id", "payload", "headers", "outcome", "body", "error_type", "on_chunk", "on_start",
-                 "streamed", "content_type", "limit")
+                 "streamed", "content_type", "stream_limit", "limit")
 
     def __init__(self, request_id: str, payload: bytes, headers: dict[str, str | None],
                  on_chunk: Callable[[bytes], None] | None = None,
-                 on_start: Callable[[str | None], None] | None = None) -> None:  # fmt: skip
+                 on_start: Callable[[str | None], None] | None = None,
+                 stream_limit: int | None = None) -> None:  # fmt: skip
         self.request_id = request_id
         self.payload = payload
         self.on_chunk = on_chunk  # where a streamed response's bytes go as they arrive (else: into body)
         self.on_start = on_start  # told a streamed response's Content-Type before its first byte
+        self.stream_limit = stream_limit  # the most bytes on_chunk is given (None: no limit)
         self.streamed = False
         self.content_type: str | None = None
         self.headers = b"".join(
@@ -276,8 +278,8 @@ class RuntimeAPI:
         goes to the invocation's ``on_chunk`` as it arrives (which may wait for the client: this thread
         then stops reading, and TCP holds the runtime back); an error the runtime meets mid-stream comes in
         the trailers ``Lambda-Runtime-Function-Error-Type`` / ``-Error-Body`` (base64 JSON), as the Node.js
-        runtime interface client sends them. Past ``LAMBDACTL_STREAM_RESPONSE_MAX_BYTES`` (Lambda's
-        200 MB) nothing more is read: the invocation fails with ``Function.ResponseSizeTooLarge``."""
+        runtime interface client sends them. Past the invocation's ``stream_limit`` (Lambda's 200 MB)
+        nothing more is read: the invocation fails with ``Function.ResponseSizeTooLarge``."""
         with self._cond:
             invocation = self._current
             if invocation is None:
@@ -290,7 +292,7 @@ class RuntimeAPI:
         content_type = headers.get(b"content-type", b"").decode("latin-1") or None
         if invocation.on_start is not None:
             invocation.on_start(content_type)
-        sink, total, limit = invocation.on_chunk, 0, settings.STREAM_RESPONSE_MAX_BYTES.get()
+        sink, total, limit = invocation.on_chunk, 0, invocation.stream_limit
         kept: list[bytes] = []
         trailers: dict[str, str] = {}
         try:
@@ -299,14 +301,14 @@ class RuntimeAPI:
                 if sink is None:  # collected for the payload (Invoke), while within MAX_RESPONSE_BYTES
                     if total <= MAX_RESPONSE_BYTES:
                         kept.append(data)
-                elif total > limit:  # the client gets the bytes up to the limit, then the error
+                elif limit is not None and total > limit:  # the bytes up to the limit are sent, then the error
                     sink(data[:len(data) - (total - limit)])
                     break
                 else:
                     sink(data)
         except http11.Malformed:
             return (*_BAD_REQUEST, b"", "unread")
-        over = sink is not None and total > limit  # no more was read: the runtime is told, and hung up on
+        over = sink is not None and limit is not None and total > limit  # no more was read: the runtime is hung up on
         error_type = trailers.get(ERROR_TYPE_TRAILER)
         with self._cond:
             if self._current is not invocation:  # the invocation ended (timed out) while it streamed

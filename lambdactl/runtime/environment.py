@@ -164,7 +164,7 @@ class Environment:
                 "Lambda-Runtime-Trace-Id": request.trace_id,
                 "Lambda-Runtime-Client-Context": request.client_context,
                 "Lambda-Runtime-Cognito-Identity": request.cognito_identity,
-            }, on_chunk=request.on_chunk, on_start=request.on_stream_start)
+            }, on_chunk=request.on_chunk, on_start=request.on_stream_start, stream_limit=request.max_stream_bytes)
             started = time.perf_counter()
             api.dispatch(invocation)
             answered = api.wait(lambda: invocation.outcome is not None, timeout)
