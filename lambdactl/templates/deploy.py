@@ -44,22 +44,26 @@ class ChangeSetFailed(TemplateError):
 
 
 class _Calls:
-    """The plane, remembering the last operation called: the one a failure names (``when calling the X operation``)."""
+    """The plane, naming on a service error the operation that raised it (``when calling the X operation``),
+    even when the handler calls another one (a clean-up) before the error reaches the deploy."""
 
     def __init__(self, plane: Any) -> None:
         self._plane = plane
-        self.last = ""
 
     def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.last = op.rpartition(":")[2]
-        return self._plane.call(op, params)
+        try:
+            return self._plane.call(op, params)
+        except errors.ServiceError as exc:
+            exc.__dict__.setdefault("operation", op.rpartition(":")[2])
+            raise
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plane, name)
 
 
-def _reason(exc: errors.LambdactlError, operation: str) -> str:
+def _reason(exc: errors.LambdactlError) -> str:
     """A failure as the aws CLI words a service error: ``An error occurred (Code) when calling the Op operation: ...``."""
+    operation = getattr(exc, "operation", None)
     if isinstance(exc, errors.ServiceError) and operation:
         return f"An error occurred ({exc.code}) when calling the {operation} operation: {exc.message.strip()}"
     return exc.message.strip()
@@ -134,8 +138,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
         raise ChangeSetFailed(stack, exc) from None
     if expect:
         expect(len(expanded))
-    calls = _Calls(plane)
-    ctx = resources.Context(calls, stack, template_path.resolve().parent)
+    ctx = resources.Context(_Calls(plane), stack, template_path.resolve().parent)
     records = _records(plane, stack)
     status = plane.store.conn.execute("SELECT status FROM stacks WHERE name = ?", (stack,)).fetchone()
     started = False
@@ -196,7 +199,7 @@ def deploy(plane: Any, template_path: Path, stack: str, overrides: dict[str, str
             if started:  # as CloudFormation names a failed first deployment (no rollback here: re-run to converge)
                 _save_stack(plane, stack, str(template_path), overrides, "UPDATE_FAILED" if records else "CREATE_FAILED")
             done = ", ".join(f"{c['LogicalResourceId']} ({c['Action']})" for c in changes if not c["Action"].startswith("Skip"))
-            reason = _reason(exc, "" if isinstance(exc, TemplateError) else calls.last)
+            reason = _reason(exc)
             raise DeployFailed(stack, f"resource {lid} ({kind}) failed: {reason}. Applied before it: {done or 'nothing'}. "
                                "Fix it and deploy again to converge.") from None
         applied[lid] = attrs

@@ -174,6 +174,12 @@ class TransformError(TemplateError):
     """SAM's translator refused the template (its ``InvalidDocumentException``, every cause in one line)."""
 
 
+def invalid_resource(logical_id: str, message: str) -> TransformError:
+    """SAM's refusal of one resource (its ``InvalidResourceException``)."""
+    return TransformError("Invalid Serverless Application Specification document. Number of errors found: 1. "
+                          f"Resource with id [{logical_id}] is invalid. {message}")
+
+
 class UnsupportedProperty(TemplateError):
     """CloudFormation would fail resource ``logical_id`` with ``reason``."""
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambdactl.templates import properties
 from lambdactl.templates.loader import TemplateError
 
 NO_VALUE = object()
@@ -94,15 +95,19 @@ def expand(template: dict[str, Any]) -> list[Resource]:
         out.append(Resource("ServerlessHttpApi", "AWS::ApiGatewayV2::Api",
                             {"Name": {"Ref": "AWS::StackName"}, "ProtocolType": "HTTP", "__Routes": routes["ServerlessHttpApi"]}))
     if routes["ServerlessRestApi"]:
-        out.append(Resource("ServerlessRestApi", "AWS::ApiGateway::RestApi",
-                            {"Name": {"Ref": "AWS::StackName"}, "__Routes": routes["ServerlessRestApi"]}))
+        api = {"Name": {"Ref": "AWS::StackName"}, "__Routes": routes["ServerlessRestApi"]}
+        cors = (globals_.get("Api") or {}).get("Cors")  # SAM's Globals reach its implicit API too
+        if cors is not None:
+            api["__Cors"] = rest_cors("ServerlessRestApi", cors)
+        out.append(Resource("ServerlessRestApi", "AWS::ApiGateway::RestApi", api))
     return out
 
 
 def _api(lid: str, kind: str, props: dict[str, Any], routes: list[dict[str, Any]], depends: list[str]) -> list[Resource]:
     """An explicit ``AWS::Serverless::Api`` (REST, ``StageName`` required) or ``AWS::Serverless::HttpApi`` (stage
     ``$default`` unless named): its routes come from the functions' events naming it (``RestApiId``/``ApiId``),
-    its Lambda authorizers from ``Auth`` (each with the permission SAM adds); HTTP APIs take ``CorsConfiguration``."""
+    its Lambda authorizers from ``Auth`` (each with the permission SAM adds); HTTP APIs take ``CorsConfiguration``,
+    REST APIs ``Cors`` (SAM's preflight methods)."""
     condition = {"__Condition": props["__Condition"]} if "__Condition" in props else {}
     stage = props.get("StageName", "$default" if kind == "HttpApi" else None)
     if not stage:
@@ -123,8 +128,11 @@ def _api(lid: str, kind: str, props: dict[str, Any], routes: list[dict[str, Any]
             api["CorsConfiguration"] = cors
         if props.get("StageVariables"):
             api["__StageVariables"] = props["StageVariables"]
-    elif props.get("Variables"):
-        api["__StageVariables"] = props["Variables"]
+    else:
+        if props.get("Variables"):
+            api["__StageVariables"] = props["Variables"]
+        if props.get("Cors") is not None:
+            api["__Cors"] = rest_cors(lid, props["Cors"])
     out = [Resource(lid, "AWS::ApiGatewayV2::Api" if kind == "HttpApi" else "AWS::ApiGateway::RestApi", api, depends)]
     for name, authorizer in (auth.get("Authorizers") or {}).items():
         out.append(Resource(f"{lid}{name}AuthorizerPermission", "AWS::Lambda::Permission", {
@@ -132,6 +140,26 @@ def _api(lid: str, kind: str, props: dict[str, Any], routes: list[dict[str, Any]
             "SourceArn": {"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${" + lid + "}/authorizers/*"},
             **condition}))
     return out
+
+
+CORS_KEYS = ("AllowMethods", "AllowHeaders", "AllowOrigin", "MaxAge", "AllowCredentials")  # SAM's CorsProperties
+
+
+def rest_cors(lid: str, cors: Any) -> dict[str, Any]:
+    """A REST API's ``Cors`` as SAM reads it (a string is ``AllowOrigin``; values are API Gateway's quoted literals,
+    ``"'*'"``): what its preflight ``OPTIONS`` methods answer (``resources.RestApi`` makes them)."""
+    if isinstance(cors, str) or (isinstance(cors, dict) and len(cors) == 1 and next(iter(cors)).startswith(("Fn::", "Ref"))):
+        cors = {"AllowOrigin": cors}
+    if not isinstance(cors, dict):
+        raise properties.invalid_resource(lid, "Invalid value for 'Cors' property")
+    for key in cors:
+        if key not in CORS_KEYS:
+            raise properties.invalid_resource(lid, f"Invalid key '{key}' for 'Cors' property.")
+    spec = {"AllowOrigin": "'*'", "AllowCredentials": False, **cors}
+    if spec["AllowCredentials"] is True and spec["AllowOrigin"] == "'*'":
+        raise properties.invalid_resource(lid, "Unable to add Cors configuration because 'AllowCredentials' can not be "
+                                               "true when 'AllowOrigin' is \"'*'\" or not set")
+    return spec
 
 
 def _local_code(lid: str, props: dict[str, Any], key: str) -> dict[str, Any]:

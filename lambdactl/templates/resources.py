@@ -608,8 +608,15 @@ class RestApi:
 
     @staticmethod
     def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
-        api = ctx.plane.call("apigateway:CreateRestApi", {"name": str(props.get("Name") or lid)})
-        api_id = api["id"]
+        api_id = ctx.plane.call("apigateway:CreateRestApi", {"name": str(props.get("Name") or lid)})["id"]
+        try:
+            return api_id, RestApi._fill(ctx, api_id, props)
+        except errors.LambdactlError:  # never half an API left behind, unrecorded
+            RestApi.delete(ctx, {"physical_id": api_id})
+            raise
+
+    @staticmethod
+    def _fill(ctx: Context, api_id: str, props: dict[str, Any]) -> Attributes:
         resources = {r["path"]: r["id"] for r in ctx.plane.call("apigateway:GetResources", {"restApiId": api_id})["items"]}
         auth = props.get("__Auth") or {}
         ids = {}
@@ -628,6 +635,7 @@ class RestApi:
                 if sources:
                     params["identitySource"] = ", ".join(sources)
             ids[name] = ctx.plane.call("apigateway:CreateAuthorizer", params)["id"]
+        methods: dict[str, set[str]] = {}  # a resource id -> its methods
         for route in props.get("__Routes", []):
             path = "/" + str(route["Path"]).strip("/")
             parent = resources["/"]
@@ -638,6 +646,7 @@ class RestApi:
                         "restApiId": api_id, "parentId": parent, "pathPart": part})["id"]
                 parent = resources[sub]
             method = "ANY" if route["Method"] in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else route["Method"]
+            methods.setdefault(parent, set()).add(method)
             authorizer = _route_authorizer(route, auth, ids)
             ctx.plane.call("apigateway:PutMethod", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
                                                    "authorizationType": "CUSTOM" if authorizer else "NONE",
@@ -645,16 +654,46 @@ class RestApi:
             ctx.plane.call("apigateway:PutIntegration", {"restApiId": api_id, "resourceId": parent, "httpMethod": method,
                                                         "type": "AWS_PROXY", "integrationHttpMethod": "POST",
                                                         "uri": _invocation_uri(ctx, route["FunctionArn"])})
+        if props.get("__Cors"):  # as SAM: unless the path has its own OPTIONS, with the DefaultAuthorizer unless told not to
+            preflight = {"Authorizer": None if auth.get("AddDefaultAuthorizerToCorsPreflight", True) is not False else "NONE"}
+            for resource_id, has in methods.items():
+                if "OPTIONS" not in has:
+                    _cors_preflight(ctx, api_id, resource_id, has, props["__Cors"], _route_authorizer(preflight, auth, ids))
         if props.get("__Routes") or "__Stage" in props:
             ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": props.get("__Stage", "Prod"),
                                                            **({"variables": props["__StageVariables"]} if props.get("__StageVariables") else {})})
-        return api_id, {"Ref": api_id, "RootResourceId": resources["/"]}
+        return {"Ref": api_id, "RootResourceId": resources["/"]}
 
     update = None
 
     @staticmethod
     def delete(ctx: Context, record: dict[str, Any]) -> None:
         _ignore_missing(ctx.plane, "apigateway:DeleteRestApi", {"restApiId": record["physical_id"]})
+
+
+CORS_METHODS = ("OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")  # what SAM allows for an ANY method
+
+
+def _cors_preflight(ctx: Context, api_id: str, resource_id: str, methods: set[str], cors: dict[str, Any],
+                    authorizer: str | None) -> None:
+    """SAM's CORS preflight on one path (its swagger editor's ``add_cors``): an ``OPTIONS`` method whose MOCK
+    integration answers 200 with the ``Access-Control-*`` headers; ``AllowMethods`` defaults to the path's methods
+    and OPTIONS (every method for ``ANY``). The functions' own responses get no header from it: Lambda proxy
+    responses pass as they are, as on AWS."""
+    allow_methods = cors.get("AllowMethods") or "'{}'".format(",".join(sorted(set(CORS_METHODS) if "ANY" in methods else methods | {"OPTIONS"})))
+    headers = {"Access-Control-Allow-Origin": cors["AllowOrigin"], "Access-Control-Allow-Headers": cors.get("AllowHeaders"),
+               "Access-Control-Allow-Methods": allow_methods, "Access-Control-Max-Age": cors.get("MaxAge"),
+               "Access-Control-Allow-Credentials": "'true'" if cors.get("AllowCredentials") is True else None}
+    parameters = {f"method.response.header.{name}": str(value) for name, value in headers.items() if value not in (None, "")}
+    target = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": "OPTIONS"}
+    ctx.plane.call("apigateway:PutMethod", {**target, "authorizationType": "CUSTOM" if authorizer else "NONE",
+                                            **({"authorizerId": authorizer} if authorizer else {})})
+    ctx.plane.call("apigateway:PutIntegration", {**target, "type": "MOCK",
+                                                 "requestTemplates": {"application/json": '{\n  "statusCode" : 200\n}\n'}})
+    ctx.plane.call("apigateway:PutMethodResponse", {**target, "statusCode": "200",
+                                                    "responseParameters": {name: False for name in parameters}})
+    ctx.plane.call("apigateway:PutIntegrationResponse", {**target, "statusCode": "200", "responseParameters": parameters,
+                                                         "responseTemplates": {"application/json": "{}\n"}})
 
 
 def _child_resource(create_op: str, delete_op: str | None, keys: tuple[str, ...], id_key: str, parent: str,

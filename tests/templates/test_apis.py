@@ -95,11 +95,7 @@ Resources:
 
 
 def request(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+    return request_method("GET", url, **headers)
 
 
 @pytest.mark.slow
@@ -190,3 +186,112 @@ def test_explicit_apis_survive_export_and_redeploy(cli, tmp_path: Path, dialect:
     fresh = CLI(tmp_path / "fresh-state", tmp_path / "out")
     fresh("deploy", "--stack-name", "moved")
     assert (http_apis(fresh), rest_apis(fresh)) == before
+
+
+CORS_APP = '''
+import json
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"X-From": "fn"}, "body": json.dumps({"path": event["path"]})}
+'''
+CORS_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.handler
+    CodeUri: app
+  Api:
+    Cors: "'*'"
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Cors:
+        AllowOrigin: %s
+        AllowHeaders: "'Content-Type,Authorization'"
+        MaxAge: "'600'"
+        AllowCredentials: true
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref MyApi, Path: /items, Method: get}
+        Post:
+          Type: Api
+          Properties: {RestApiId: !Ref MyApi, Path: /items, Method: post}
+        Any:
+          Type: Api
+          Properties: {RestApiId: !Ref MyApi, Path: /any, Method: any}
+        Implicit:
+          Type: Api
+          Properties: {Path: /hello, Method: get}
+"""
+
+
+def cors_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith("access-control-")}
+
+
+@pytest.mark.slow
+def test_rest_api_cors_answers_preflights_as_sams_mock_options_methods(cli, tmp_path: Path) -> None:
+    """SAM's ``Cors`` on a REST API (and ``Globals: Api: Cors`` on the implicit one) adds to each path an OPTIONS
+    method whose MOCK integration answers 200 with the configured headers, whatever the request's Origin; the
+    functions' own responses pass as they are (SAM's add_cors: proxy responses are the function's to set)."""
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from serving import start_server
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/app.py").write_text(CORS_APP)
+    (tmp_path / "template.yaml").write_text(CORS_TEMPLATE % "\"'https://example.com'\"")
+    plan = {c["LogicalResourceId"]: c for c in json.loads(cli("deploy", "--stack-name", "cors", "--output", "json").stdout)["Changes"]}
+    rest, implicit = plan["MyApi"]["PhysicalResourceId"], plan["ServerlessRestApi"]["PhysicalResourceId"]
+    items = next(r["id"] for r in cli("apigateway", "get-resources", "--rest-api-id", rest).json["items"] if r["path"] == "/items")
+    options = cli("apigateway", "get-method", "--rest-api-id", rest, "--resource-id", items, "--http-method", "OPTIONS").json
+    assert options["methodIntegration"]["type"] == "MOCK"
+    assert options["methodIntegration"]["integrationResponses"]["200"]["responseParameters"][
+        "method.response.header.Access-Control-Allow-Origin"] == "'https://example.com'"
+
+    server = start_server(cli.state_dir, tmp_path / "serve.log")
+    try:
+        base = f"{server.url}/_aws/execute-api"
+        preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"}
+        status, headers, body = request_method("OPTIONS", f"{base}/{rest}/dev/items", **preflight)
+        assert (status, body, headers["content-type"]) == (200, b"{}\n", "application/json")
+        assert cors_headers(headers) == {
+            "access-control-allow-origin": "https://example.com", "access-control-allow-headers": "Content-Type,Authorization",
+            "access-control-allow-methods": "GET,OPTIONS,POST", "access-control-max-age": "600",
+            "access-control-allow-credentials": "true"}
+        status, headers, _ = request_method("OPTIONS", f"{base}/{rest}/dev/any")
+        assert (status, headers["access-control-allow-methods"]) == (200, "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+        status, headers, _ = request_method("OPTIONS", f"{base}/{implicit}/Prod/hello", **preflight)
+        assert (status, cors_headers(headers)) == (200, {"access-control-allow-origin": "*",
+                                                          "access-control-allow-methods": "GET,OPTIONS"})
+        status, headers, body = request(f"{base}/{rest}/dev/items", Origin="https://example.com")
+        assert (status, json.loads(body), headers["x-from"]) == (200, {"path": "/items"}, "fn")
+        assert cors_headers(headers) == {}
+    finally:
+        server.stop()
+
+    apis = cli("apigateway", "get-rest-apis", "--query", "sort(items[].id)").json
+    (tmp_path / "template.yaml").write_text(CORS_TEMPLATE % "https://example.com")  # not a quoted literal: API Gateway refuses it
+    failed = cli("deploy", "--stack-name", "cors", rc=255)
+    assert ("resource MyApi (AWS::ApiGateway::RestApi) failed: An error occurred (BadRequestException) when calling the "
+            "PutIntegrationResponse operation: Invalid mapping expression specified: Validation Result: warnings : [], "
+            "errors : [Invalid mapping expression specified: https://example.com]") in failed.stderr
+    remaining = cli("apigateway", "get-rest-apis", "--query", "sort(items[].id)").json
+    assert set(remaining) <= set(apis) and implicit in remaining  # the half-made API is gone, the replaced one too
+    (tmp_path / "template.yaml").write_text(CORS_TEMPLATE % "\"'*'\"")
+    assert cli("deploy", "--stack-name", "cors", rc=255).stderr.endswith(
+        "Resource with id [MyApi] is invalid. Unable to add Cors configuration because 'AllowCredentials' can not be "
+        "true when 'AllowOrigin' is \"'*'\" or not set\n")
+
+
+def request_method(method: str, url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers, method=method), timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()

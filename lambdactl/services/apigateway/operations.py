@@ -219,8 +219,17 @@ def delete_method(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]
 def put_integration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
     resource, method = _method(plane, params)
     validate.check_enum(params["type"], "type", ["HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY"])
+    if params["type"] == "MOCK":  # answered from its integration responses (SAM's CORS preflight is one)
+        integration = {"type": "MOCK", "passthroughBehavior": params.get("passthroughBehavior") or "WHEN_NO_MATCH",
+                       "timeoutInMillis": params.get("timeoutInMillis", 29000), "cacheNamespace": params.get("cacheNamespace") or resource["id"],
+                       "cacheKeyParameters": params.get("cacheKeyParameters") or []}  # fmt: skip
+        if params.get("requestTemplates"):
+            integration["requestTemplates"] = params["requestTemplates"]
+        method["methodIntegration"] = integration
+        documents(plane).put(params["restApiId"], "resource", resource["id"], resource)
+        return integration
     if params["type"] != "AWS_PROXY":
-        raise BadRequestException("lambdactl serves AWS_PROXY (Lambda proxy) integrations only.")
+        raise BadRequestException("lambdactl serves AWS_PROXY (Lambda proxy) and MOCK integrations only.")
     if not params.get("integrationHttpMethod"):
         raise BadRequestException("Enumeration value for HttpMethod must be non-empty")
     uri = params.get("uri") or ""
@@ -240,6 +249,52 @@ def put_integration(plane: ControlPlane, params: dict[str, Any]) -> dict[str, An
     method["methodIntegration"] = integration
     documents(plane).put(params["restApiId"], "resource", resource["id"], resource)
     return integration
+
+
+_STATUS_CODE = re.compile(r"[1-5]\d\d")
+# what a response parameter may be mapped from: a quoted literal or one of API Gateway's mapping expressions
+_RESPONSE_SOURCE = re.compile(r"'[^']*'|(integration\.response\.(header|multivalueheader|body)|method\.request\.(header|querystring|"
+                              r"path|multivalueheader|multivaluequerystring)|stageVariables|context)\.[^\s]+|integration\.response\.body")
+
+
+@operation("apigateway:PutMethodResponse")
+def put_method_response(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    resource, method = _method(plane, params)
+    if not _STATUS_CODE.fullmatch(params["statusCode"]):
+        raise BadRequestException("Invalid status code specified")
+    response = {"statusCode": params["statusCode"]}
+    for key in ("responseParameters", "responseModels"):
+        if params.get(key):
+            response[key] = params[key]
+    method.setdefault("methodResponses", {})[params["statusCode"]] = response
+    documents(plane).put(params["restApiId"], "resource", resource["id"], resource)
+    return response
+
+
+@operation("apigateway:PutIntegrationResponse")
+def put_integration_response(plane: ControlPlane, params: dict[str, Any]) -> dict[str, Any]:
+    """One of an integration's responses; its ``responseParameters`` map ``method.response.header.X`` (a header
+    the method response declares) from a quoted literal (``"'*'"``) or a mapping expression."""
+    resource, method = _method(plane, params)
+    integration = method.get("methodIntegration")
+    if integration is None:
+        raise NotFoundException("Invalid Integration identifier specified")
+    declared = ((method.get("methodResponses") or {}).get(params["statusCode"]) or {})
+    if not declared:
+        raise NotFoundException("Invalid Response status code specified")
+    allowed = declared.get("responseParameters") or {}
+    for target, source in (params.get("responseParameters") or {}).items():
+        error = (f"Invalid mapping expression parameter specified: {target}" if target not in allowed else
+                 None if _RESPONSE_SOURCE.fullmatch(str(source)) else f"Invalid mapping expression specified: {source}")
+        if error:
+            raise BadRequestException(f"Invalid mapping expression specified: Validation Result: warnings : [], errors : [{error}]")
+    response = {"statusCode": params["statusCode"]}
+    for key in ("selectionPattern", "responseParameters", "responseTemplates", "contentHandling"):
+        if params.get(key) is not None:
+            response[key] = params[key]
+    integration.setdefault("integrationResponses", {})[params["statusCode"]] = response
+    documents(plane).put(params["restApiId"], "resource", resource["id"], resource)
+    return response
 
 
 @operation("apigateway:GetIntegration")

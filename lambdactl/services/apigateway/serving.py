@@ -1,5 +1,6 @@
 """``serve`` answering REST APIs: stage, resource and method selection, TOKEN/REQUEST Lambda
-authorizers returning IAM policies, binary media types, and the payload 1.0 proxy event.
+authorizers returning IAM policies, binary media types, the payload 1.0 proxy event, and MOCK integrations
+(SAM's CORS preflight ``OPTIONS`` methods).
 
 Precedence (as API Gateway): exact resource paths before greedy ``{proxy+}`` ones, literal
 segments before ``{params}``; a method the resource lacks falls back to its ``ANY``. An
@@ -64,6 +65,8 @@ def respond(planes: Any, api: Api, request: Request) -> Response:
         if denial is not None:
             return denial
         context["authorizer"] = authorized
+    if integration["type"] == "MOCK":
+        return mock(integration)
     outcome = gateway.invoke(planes, integration["uri"], event, method_arn, integration["timeoutInMillis"] / 1000, variables)
     if outcome.kind == "timeout":
         return TIMED_OUT
@@ -73,6 +76,29 @@ def respond(planes: Any, api: Api, request: Request) -> Response:
         return BAD_GATEWAY
     accept = (request.header("Accept") or "").split(",")[0].strip()
     return gateway.map_response_v1(outcome.payload, media_matches(accept, binary_types)) or BAD_GATEWAY
+
+
+def mock(integration: dict[str, Any]) -> Response:
+    """A MOCK integration's answer: the status its request template names (``{"statusCode": 200}``, else 200)
+    selects the integration response (``selectionPattern`` matching it, else the one without), whose literal
+    ``method.response.header.*`` parameters are the headers and whose template (static here) is the body."""
+    template = (integration.get("requestTemplates") or {}).get("application/json") or ""
+    try:
+        status = str(json.loads(template).get("statusCode", 200)) if template.strip() else "200"
+    except (ValueError, AttributeError):
+        return SERVER_ERROR
+    responses = list((integration.get("integrationResponses") or {}).values())
+    chosen = next((r for r in responses if r.get("selectionPattern") and re.fullmatch(r["selectionPattern"], status)), None)
+    chosen = chosen or next((r for r in responses if not r.get("selectionPattern")), None)
+    if chosen is None:
+        return SERVER_ERROR
+    headers = [("Content-Type", "application/json")]
+    for target, source in (chosen.get("responseParameters") or {}).items():
+        name = target.removeprefix("method.response.header.")
+        if name != target and len(source) >= 2 and source[0] == source[-1] == "'":
+            headers.append((name, source[1:-1]))
+    body = str((chosen.get("responseTemplates") or {}).get("application/json") or "")
+    return int(chosen["statusCode"]), headers, body.encode()
 
 
 def select_resource(resources: list[dict[str, Any]], path: str) -> tuple[dict[str, Any], dict[str, str]] | None:

@@ -269,3 +269,29 @@ def test_stage_variables_pick_the_integration_function(served: Any, backend: str
     assert status == 200 and event_of(data)["stageVariables"] == {"fn": "backend"}
     status, _, data = request(server, "GET", f"/_aws/execute-api/{api_id}/bad/pick")
     assert (status, json.loads(data)) == (500, {"message": "Internal server error"})
+
+
+def test_mock_integration_answers_from_its_integration_response(served: Any, backend: str) -> None:
+    """A MOCK integration (SAM's CORS preflight is one): the status its request template names selects the
+    integration response, whose quoted literals become the headers and whose template the body."""
+    server, plane = served
+    api_id, ids = rest_api(plane, "/items")
+    target = {"restApiId": api_id, "resourceId": ids["/items"], "httpMethod": "OPTIONS"}
+    plane.call("apigateway:PutMethod", {**target, "authorizationType": "NONE"})
+    plane.call("apigateway:PutIntegration", {**target, "type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}})
+    header = "method.response.header.Access-Control-Allow-Origin"
+    with pytest.raises(errors.ServiceError) as raised:  # no method response for 200 yet
+        plane.call("apigateway:PutIntegrationResponse", {**target, "statusCode": "200", "responseParameters": {header: "'*'"}})
+    assert (raised.value.code, raised.value.message) == ("NotFoundException", "Invalid Response status code specified")
+    plane.call("apigateway:PutMethodResponse", {**target, "statusCode": "200", "responseParameters": {header: False}})
+    with pytest.raises(errors.ServiceError) as raised:  # a literal is quoted: '*'
+        plane.call("apigateway:PutIntegrationResponse", {**target, "statusCode": "200", "responseParameters": {header: "*"}})
+    assert raised.value.message == ("Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+                                    "[Invalid mapping expression specified: *]")
+    plane.call("apigateway:PutIntegrationResponse", {**target, "statusCode": "200", "responseParameters": {header: "'*'"},
+                                                    "responseTemplates": {"application/json": "{}\n"}})
+    assert plane.call("apigateway:GetIntegration", target)["integrationResponses"]["200"]["responseParameters"] == {header: "'*'"}
+    plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": "dev"})
+    status, headers, body = request(server, "OPTIONS", f"/_aws/execute-api/{api_id}/dev/items")
+    assert (status, body) == (200, b"{}\n")
+    assert headers["access-control-allow-origin"] == "*"
