@@ -169,6 +169,38 @@ CLOUDFORMATION = {
     ),
 }
 
+# what each section of SAM's Globals takes, in the order SAM lists them (samtranslator/plugins/globals/globals.py)
+GLOBALS = {
+    "Function": (
+        "Handler Runtime CodeUri DeadLetterQueue Description MemorySize Timeout VpcConfig Environment Tags "
+        "PropagateTags Tracing KmsKeyArn AutoPublishAlias AutoPublishAliasAllProperties Layers "
+        "DeploymentPreference RolePath PermissionsBoundary ReservedConcurrentExecutions "
+        "ProvisionedConcurrencyConfig AssumeRolePolicyDocument EventInvokeConfig FileSystemConfigs "
+        "CodeSigningConfigArn Architectures SnapStart EphemeralStorage FunctionUrlConfig "
+        "RuntimeManagementConfig LoggingConfig RecursiveLoop SourceKMSKeyArn TenancyConfig DurableConfig "
+        "CapacityProviderConfig FunctionScalingConfig PublishToLatestPublished VersionDeletionPolicy"
+    ),
+    "Api": (
+        "Auth Name DefinitionUri CacheClusterEnabled CacheClusterSize MergeDefinitions Variables "
+        "EndpointConfiguration MethodSettings BinaryMediaTypes MinimumCompressionSize Cors GatewayResponses "
+        "AccessLogSetting CanarySetting TracingEnabled OpenApiVersion Domain AlwaysDeploy PropagateTags "
+        "SecurityPolicy EndpointAccessMode"
+    ),
+    "HttpApi": (
+        "Auth AccessLogSettings StageVariables Tags CorsConfiguration DefaultRouteSettings Domain "
+        "RouteSettings FailOnWarnings PropagateTags"
+    ),
+    "SimpleTable": "SSESpecification",
+    "StateMachine": "PropagateTags",
+    "LayerVersion": "PublishLambdaVersion",
+    "CapacityProvider": "VpcConfig OperatorRole Tags InstanceRequirements ScalingConfig KmsKeyArn PropagateTags",
+    "WebSocketApi": (
+        "AccessLogSettings ApiKeySelectionExpression DefaultRouteSettings DisableExecuteApiEndpoint "
+        "DisableSchemaValidation Domain FailOnWarnings IpAddressType PropagateTags RouteSelectionExpression "
+        "RouteSettings StageVariables Tags"
+    ),
+}
+
 
 class TransformError(TemplateError):
     """SAM's translator refused the template (its ``InvalidDocumentException``, every cause in one line)."""
@@ -188,10 +220,33 @@ class UnsupportedProperty(TemplateError):
         self.logical_id, self.kind, self.reason = logical_id, kind, reason
 
 
+def _check_globals(sections: Any) -> None:
+    """SAM's Globals plugin, which runs first: an unknown section or property is the one error it reports."""
+    if sections is None:
+        return
+
+    def invalid(message: str) -> TransformError:
+        return TransformError("Invalid Serverless Application Specification document. Number of errors found: 1. "
+                              f"'Globals' section is invalid. {message}")
+
+    if not isinstance(sections, dict):
+        raise invalid("It must be a non-empty dictionary")
+    for section, values in sections.items():
+        if section not in GLOBALS:
+            raise invalid(f"'{section}' is not supported. Must be one of the following values - {sorted(GLOBALS)}")
+        if not isinstance(values, dict):
+            raise invalid("Value of ${section} must be a dictionary")  # sic: SAM's f-string lacks its f
+        supported = GLOBALS[section].split()
+        for key in values:
+            if key not in supported:
+                raise invalid(f"'{key}' is not a supported property of '{section}'. Must be one of the following values - {supported}")
+
+
 def check(template: dict[str, Any]) -> None:
-    """Refuse a resource key no resource has (CloudFormation's ValidationError), then every ``AWS::Serverless::*``
-    property SAM does not define (all such resources in one TransformError, as SAM reports them), then the first
-    property of a plain type CloudFormation does not support."""
+    """Refuse what SAM's Globals do not take, a resource key no resource has (CloudFormation's ValidationError),
+    every ``AWS::Serverless::*`` property SAM does not define (all such resources in one TransformError, as SAM
+    reports them), then the first property of a plain type CloudFormation does not support."""
+    _check_globals(template.get("Globals"))
     causes = []
     unsupported = None
     for lid, body in template["Resources"].items():

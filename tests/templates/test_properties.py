@@ -132,3 +132,15 @@ Resources:
     cli("deploy", "--stack-name", "ok")
     assert cli("list-stacks", "--query", "StackSummaries[0].StackStatus", "--output", "text").stdout.strip() == "CREATE_COMPLETE"
     cli("build")
+
+
+def test_a_misspelled_globals_property_is_refused_as_sams_globals_plugin_refuses_it(cli, tmp_path: Path) -> None:
+    _project(tmp_path, "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Timeot: 5\nResources:\n"
+                       "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: code\n"
+                       "      Handler: app.handler\n      Runtime: python3.12\n")
+    refused = cli("build", rc=255).stderr
+    assert refused.startswith("Invalid Serverless Application Specification document. Number of errors found: 1. 'Globals' "
+                              "section is invalid. 'Timeot' is not a supported property of 'Function'. Must be one of the "
+                              "following values - ['Handler', 'Runtime', 'CodeUri', ")
+    assert refused in cli("deploy", "--stack-name", "app", rc=255).stderr
+    _nothing_deployed(cli)
