@@ -346,7 +346,7 @@ class Resolver:
     def _parameters(declared: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
         unknown = sorted(set(overrides) - set(declared))
         if unknown:
-            raise TemplateError(f"Parameters: {unknown} do not exist in the template")
+            raise TemplateError(f"Parameters: [{', '.join(unknown)}] do not exist in the template")  # CloudFormation's words
         values: dict[str, Any] = {}
         for name, spec in declared.items():
             if name in overrides:

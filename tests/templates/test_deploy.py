@@ -281,7 +281,9 @@ def test_bad_templates_fail_in_one_line_and_change_nothing(cli, tmp_path: Path, 
 def test_bad_parameter_override_and_stack_name(cli, tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
     assert "is not Key=Value" in cli("deploy", "--parameter-overrides", "oops", rc=252).stderr
-    assert "Parameters: ['Nope'] do not exist" in cli("deploy", "--parameter-overrides", "Nope=1", rc=255).stderr
+    assert cli("deploy", "--stack-name", "app", "--parameter-overrides", "Nope=1", rc=255).stderr == (
+        "Error: Failed to create changeset for the stack: app, An error occurred (ValidationError) when calling the "
+        "CreateChangeSet operation: Parameters: [Nope] do not exist in the template\n")
     assert "stackName" in cli("deploy", "--stack-name", "1bad", rc=254).stderr
     result = cli("delete-stack", "--stack-name", "never")  # as CloudFormation: deleting no stack is no error
     assert (result.stdout, result.stderr) == ("", "")
