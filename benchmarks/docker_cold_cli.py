@@ -1,9 +1,9 @@
 """A cold `lambdactl invoke` of the Python hello at 128 MB on the docker backend, against a bare
 ``docker run --rm --entrypoint python3 IMAGE -c pass`` (the floor: a container start and an
 interpreter), interleaved in one run; with the REPORT's Init Duration. Twice: on the default
-``isolated`` network (the container's own network namespace: on Docker 20.10 the engine spends
-~100-200 ms more starting such a container, its libnetwork-setkey hook re-executing dockerd) and
-with ``LAMBDACTL_DOCKER_NETWORK=host``.
+``isolated`` network (the container's own network namespace: ``--network none``, or on an engine
+without a bridge network, as .ci/docker.sh starts it, the engine's ``default``, the same namespace
+made ~70 ms sooner on Docker 20.10) and with ``LAMBDACTL_DOCKER_NETWORK=host``.
 
 Targets: the CLI invoke within 2x the bare run, Init Duration ≤ 300 ms (Lambda's init runs
 unthrottled; only the invocation gets MemorySize / 1769 vCPU).

@@ -104,6 +104,15 @@ class Engine:
     def remove_container(self, container: str, force: bool = False) -> None:
         self.call("DELETE", f"/containers/{container}", {"force": "true"} if force else None)
 
+    def has_network(self, name: str) -> bool:
+        try:
+            self.call("GET", f"/networks/{quote(name, safe='')}")
+        except EngineError as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
+
     def containers(self, labels: list[str]) -> list[dict[str, Any]]:
         return self.call("GET", "/containers/json", {"all": "true", "filters": json.dumps({"label": labels})})
 

@@ -1,6 +1,7 @@
 """A container network that holds only what a function needs: the Runtime API and the served endpoints.
 
-The docker backend's default network (``isolated``) runs the container with ``--network none``: its
+The docker backend's default network (``isolated``) runs the container with ``--network none`` (or, on an
+engine without a bridge network, the engine's ``default``, which there is the same): its
 own network namespace with nothing but ``lo``. Before the runtime starts (the container's shell waits
 on a FIFO), lambdactl enters that namespace from a short-lived thread (``setns`` on
 ``/proc/<pid>/ns/net``), binds ``127.0.0.1:<port>`` there for the Runtime API and for each served

@@ -34,7 +34,7 @@ def handler(event, context):
 
     url = sqs("CreateQueue", {"QueueName": "from-the-container"})["QueueUrl"]
     sqs("SendMessage", {"QueueUrl": url, "MessageBody": "hello from inside"})
-    return {"reached": reached, "queue": url}
+    return {"reached": reached, "queue": url, "interfaces": sorted(os.listdir("/sys/class/net"))}
 '''
 
 
@@ -72,6 +72,7 @@ def run_probe(cli, tmp_path: Path, listener: socket.socket, name: str) -> dict:
 def test_a_docker_function_reaches_only_the_runtime_api_and_the_endpoints(cli, tmp_path, host_port, no_leftovers):
     reply = run_probe(cli, tmp_path, host_port, "probe")
     assert reply["reached"] == "ConnectionRefusedError", reply
+    assert reply["interfaces"] == ["lo"], reply  # its own namespace, whichever NetworkMode made it
     with pytest.raises(BlockingIOError):
         host_port.accept()  # nothing got through
 
@@ -130,3 +131,22 @@ def test_without_the_capability_containers_share_the_host_network_with_a_warning
     assert warnings == ["lambdactl: warning: docker functions share the host's network (they reach every port on "
                         "its loopback): entering a container's network namespace needs CAP_SYS_ADMIN and "
                         "CAP_SYS_PTRACE (root has them)"], result.stderr
+
+
+def test_an_isolated_container_that_got_an_address_is_refused():
+    from lambdactl.backends.docker import _check_isolated
+
+    _check_isolated({"NetworkSettings": {"Networks": {"bridge": {"IPAddress": "", "EndpointID": ""}}}})
+    with pytest.raises(OSError, match="bridge network"):
+        _check_isolated({"NetworkSettings": {"Networks": {"bridge": {"IPAddress": "172.17.0.2"}}}})
+
+
+def test_the_isolated_mode_follows_the_engine_s_bridge():
+    """`none` where a bridge exists (`default` would join it); `default` where none does (the same namespace)."""
+    from lambdactl.backends.docker import isolated_mode
+    from lambdactl.backends.engine import Engine
+
+    engine = Engine()
+    bridged = engine.has_network("bridge")
+    assert engine.has_network("none") and not engine.has_network("no-such-network-here")
+    assert isolated_mode(engine) == ("none" if bridged else "default")
