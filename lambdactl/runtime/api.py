@@ -12,17 +12,23 @@ A response posted with ``Lambda-Runtime-Function-Response-Mode: streaming`` is r
 each handed to the invocation's ``on_chunk`` as it arrives (InvokeWithResponseStream, RESPONSE_STREAM
 URLs), only as fast as ``on_chunk`` takes it; an error met mid-stream comes in its trailers.
 
-The environment drives it from the other side: ``dispatch()`` hands an invocation to the
-parked ``/next``, writing the reply on the runtime's connection itself (one thread wake-up
-fewer on the hot path); ``wait()`` blocks on one condition until the runtime answers, the
-process is reported gone, or the deadline passes. No polling.
+The environment drives it from the other side with ``run()``, in the invoking thread. A connection
+whose ``/next`` is parked is handed over by its thread (which ends): ``run()`` writes the event on it
+and reads the runtime's answer from it itself, then leaves it with its next request (the following
+``/next``) unread until the next ``run()``. So a warm invoke wakes no other thread: the invoking
+thread blocks on the runtime's socket, as a client would. Answers on other connections (a runtime
+that opens one per request), a runtime gone, and streamed invocations (whose chunks a thread feeds to
+the reader) go through one condition instead, which ``wait()`` blocks on. No polling.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import select
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -87,13 +93,35 @@ class Invocation:
         self.error_type: str | None = None
 
 
+class _Conn:
+    """A runtime's connection, read by one thread at a time: its own, or (handed over) an invoker's."""
+
+    __slots__ = ("sock", "rfile", "keep_alive", "parked", "poller")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.rfile = sock.makefile("rb")
+        self.keep_alive = True
+        self.parked = False  # a /next was read and waits for its event; else its next request is unread
+        self.poller: select.poll | None = None  # its socket and the API's wake-up, for run()
+
+    def close(self) -> None:
+        self.rfile.close()
+        self.sock.close()
+
+
+_MORE, _HANDED, _CLOSED = "more", "handed", "closed"  # what serving one request left the connection in
+
+
 class RuntimeAPI:
     def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
         self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
         self._cond = threading.Condition()
         self._pending: Invocation | None = None  # dispatched, not yet taken by /next
-        self._parked: tuple[socket.socket, bool] | None = None  # a /next waiting: (connection, keep-alive)
+        self._handed: _Conn | None = None  # no thread reads it: its /next is parked, or its next request unread
+        self._reading: _Conn | None = None  # the handed-over connection run() reads the answer from
+        self._wake: int | None = None  # an eventfd that interrupts run()'s wait on ``_reading``
         self._current: Invocation | None = None  # taken by /next, not yet answered
         self._conns: set[socket.socket] = set()
         self.initialized = False  # the runtime has called /next once: init is over
@@ -115,20 +143,76 @@ class RuntimeAPI:
 
     # -- environment side -------------------------------------------------------------
 
-    def dispatch(self, invocation: Invocation) -> None:
+    def run(self, invocation: Invocation, timeout: float) -> bool:
+        """Hand the invocation to the runtime and wait for its answer; False on timeout or a runtime gone
+        first. With a handed-over connection (and no stream to feed) the answer is read here."""
         with self._cond:
-            parked, self._parked = self._parked, None
-            if parked is None:
-                self._pending = invocation  # the runtime's /next takes it when it comes
-                return
-            self._current = invocation
-        conn, keep_alive = parked
+            conn, self._handed = self._handed, None
+            if conn is not None and conn.parked:
+                self._current = invocation
+            else:
+                self._pending = invocation  # the runtime's next /next takes it
+            if conn is not None and invocation.on_chunk is None:
+                self._reading = conn
+        if conn is None:
+            return self.wait(lambda: invocation.outcome is not None, timeout)
+        if conn.parked:
+            conn.parked = False
+            try:
+                conn.sock.sendall(_reply(200, invocation.payload, invocation.headers, conn.keep_alive))
+            except OSError:  # the runtime hung up: its exit is reported by the process watcher
+                pass
+        if invocation.on_chunk is not None:  # a thread feeds the stream to its reader meanwhile
+            conn.sock.settimeout(None)
+            threading.Thread(target=self._serve_conn, args=(conn,), daemon=True).start()
+            return self.wait(lambda: invocation.outcome is not None, timeout)
         try:
-            conn.sendall(_reply(200, invocation.payload, invocation.headers, keep_alive))
-            if not keep_alive:
-                conn.shutdown(socket.SHUT_WR)
-        except OSError:  # the runtime hung up: its exit is reported by the process watcher
-            pass
+            return self._read_answer(conn, invocation, timeout)
+        finally:
+            with self._cond:
+                self._reading = None
+
+    def _read_answer(self, conn: _Conn, invocation: Invocation, timeout: float) -> bool:
+        """run()'s wait: serve the handed-over connection's requests here until the invocation is answered.
+        It waits on the socket and the wake-up that an answer on another connection (or the runtime
+        gone) signals, so those end the wait at once."""
+        if conn.poller is None:
+            if self._wake is None:
+                self._wake = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+            conn.poller = select.poll()
+            conn.poller.register(conn.sock, select.POLLIN)
+            conn.poller.register(self._wake, select.POLLIN)
+        deadline = time.monotonic() + timeout
+        left = timeout
+        while invocation.outcome is None and not self.gone:
+            conn.sock.settimeout(0)
+            if not conn.rfile.peek(1):  # nothing buffered or readable yet (a closed socket polls readable)
+                ready = conn.poller.poll(max(left * 1000, 0))
+                if not ready:
+                    self._drop(conn)
+                    return False
+                if any(fd == self._wake for fd, _ in ready):
+                    _drain(self._wake)
+                    continue
+            conn.sock.settimeout(left)
+            try:
+                after = self._serve_one(conn)
+            except (OSError, ValueError):  # a TimeoutError too: the connection is mid-request, so done with
+                after = _CLOSED
+            if after != _MORE:  # closed, or its /next parked again (the invocation went elsewhere)
+                if after == _CLOSED:
+                    self._drop(conn)
+                return self.wait(lambda: invocation.outcome is not None, max(deadline - time.monotonic(), 0))
+            left = deadline - time.monotonic()
+        if invocation.outcome is None:  # gone
+            self._drop(conn)
+            return False
+        with self._cond:  # its next request (the runtime's next /next) is read by the next run()
+            if self._handed is None and not self.gone:
+                self._handed, conn = conn, None
+        if conn is not None:
+            self._drop(conn)
+        return True
 
     def wait(self, done: Callable[[], bool], timeout: float) -> bool:
         """Block until ``done()`` or the runtime is gone; False on timeout or gone-before-done."""
@@ -141,12 +225,14 @@ class RuntimeAPI:
         with self._cond:
             self.gone = True
             self._cond.notify_all()
+            self._wake_reader(None)
 
     def close(self) -> None:
         self.runtime_gone()
         with self._cond:
             conns, self._conns = self._conns, set()
             listeners = list(self._listeners)
+            handed, self._handed = self._handed, None
         for listener in listeners:
             try:
                 listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
@@ -158,6 +244,12 @@ class RuntimeAPI:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        if handed is not None:  # no thread of its own to close it
+            handed.close()
+        with self._cond:
+            wake, self._wake = self._wake, None
+        if wake is not None:
+            os.close(wake)
 
     def __enter__(self) -> RuntimeAPI:
         return self
@@ -181,43 +273,57 @@ class RuntimeAPI:
                 self._conns.add(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
-        rfile = conn.makefile("rb")
+    def _serve(self, sock: socket.socket) -> None:
+        self._serve_conn(_Conn(sock))
+
+    def _serve_conn(self, conn: _Conn) -> None:
+        """Serve a connection's requests until it closes or is handed over (its /next parked)."""
         try:
-            while True:
-                line = rfile.readline(http11.MAX_LINE)
-                if not line:
-                    return
-                if line in (b"\r\n", b"\n"):
-                    continue
-                try:
-                    method, target, version = line.split()
-                    headers = {name.lower().encode("latin-1"): value.encode("latin-1")
-                               for name, value in http11.read_headers(rfile)}
-                except (ValueError, http11.Malformed):  # http11.Malformed is a ValueError too
-                    conn.sendall(_reply(*_BAD_REQUEST, b"", False))
-                    return
-                connection = headers.get(b"connection", b"").lower()
-                keep_alive = connection != b"close" if version == b"HTTP/1.1" else connection == b"keep-alive"
-                reply = self._route(method, target.decode("latin-1"), headers, rfile, conn, keep_alive)
-                if reply is _PARKED:
-                    continue
-                status, body, extra, *unread = reply if len(reply) >= 3 else (*reply, b"")
-                # a body we didn't read may follow
-                keep_alive = keep_alive and status not in (400, 404, 405) and not unread
-                conn.sendall(_reply(status, body, extra, keep_alive))
-                if not keep_alive:
-                    return
+            while (after := self._serve_one(conn)) == _MORE:
+                pass
         except (OSError, ValueError):  # http11.Incomplete is an OSError: the runtime hung up
-            return
-        finally:
-            with self._cond:
-                self._conns.discard(conn)
-            rfile.close()
-            conn.close()
+            after = _CLOSED
+        if after == _CLOSED:
+            self._drop(conn)
+
+    def _serve_one(self, conn: _Conn) -> str:
+        """Read one request and answer it, unless it is a /next that parks (handing the connection over)."""
+        rfile = conn.rfile
+        line = b"\r\n"
+        while line in (b"\r\n", b"\n"):
+            line = rfile.readline(http11.MAX_LINE)
+            if not line:
+                return _CLOSED
+        try:
+            method, target, version = line.split()
+            headers = {name.lower().encode("latin-1"): value.encode("latin-1")
+                       for name, value in http11.read_headers(rfile)}
+        except (ValueError, http11.Malformed):  # http11.Malformed is a ValueError too
+            conn.sock.sendall(_reply(*_BAD_REQUEST, b"", False))
+            return _CLOSED
+        connection = headers.get(b"connection", b"").lower()
+        keep_alive = connection != b"close" if version == b"HTTP/1.1" else connection == b"keep-alive"
+        reply = self._route(method, target.decode("latin-1"), headers, rfile, conn, keep_alive)
+        if reply is _PARKED:
+            return _HANDED  # another thread owns it now: not a byte more from this one
+        status, body, extra, *unread = reply if len(reply) >= 3 else (*reply, b"")
+        # a body we didn't read may follow
+        keep_alive = keep_alive and status not in (400, 404, 405) and not unread
+        conn.sock.sendall(_reply(status, body, extra, keep_alive))
+        return _MORE if keep_alive else _CLOSED
+
+    def _wake_reader(self, answered_on: _Conn | None) -> None:
+        """(Lock held.) End run()'s wait on its connection: the answer came on another one, or none will."""
+        if self._reading is not None and self._reading is not answered_on and self._wake is not None:
+            os.eventfd_write(self._wake, 1)
+
+    def _drop(self, conn: _Conn) -> None:
+        with self._cond:
+            self._conns.discard(conn.sock)
+        conn.close()
 
     def _route(
-        self, method: bytes, target: str, headers: dict[bytes, bytes], rfile, conn, keep_alive: bool
+        self, method: bytes, target: str, headers: dict[bytes, bytes], rfile, conn: _Conn, keep_alive: bool
     ) -> Any:  # (status, body[, extra header lines[, "unread": close, a body was left unread]]), or _PARKED
         path = target.split("?", 1)[0]
         if not path.startswith(_PREFIX):
@@ -238,10 +344,11 @@ class RuntimeAPI:
             return _BAD_REQUEST
         error_type = headers.get(b"lambda-runtime-function-error-type", b"").decode("latin-1") or None
         if is_answer:
-            return self._answer(parts[1], parts[2], body, error_type)
+            return self._answer(parts[1], parts[2], body, error_type, conn)
         return self._init_error(body, error_type)
 
-    def _next(self, conn: socket.socket, keep_alive: bool) -> tuple | object:
+    def _next(self, conn: _Conn, keep_alive: bool) -> tuple | object:
+        replaced = None
         with self._cond:
             if self.init_error is not None:
                 return _transition_error("InitError", "Ready")
@@ -251,13 +358,20 @@ class RuntimeAPI:
                 self.initialized = True
                 self._cond.notify_all()
             if self._pending is None:
-                self._parked = (conn, keep_alive)
-                return _PARKED
-            invocation, self._pending = self._pending, None
-            self._current = invocation
-        return 200, invocation.payload, invocation.headers
+                conn.keep_alive, conn.parked = keep_alive, True
+                replaced, self._handed = self._handed, conn
+                invocation = None
+            else:
+                invocation, self._pending = self._pending, None
+                self._current = invocation
+        if invocation is not None:
+            return 200, invocation.payload, invocation.headers
+        if replaced is not None and replaced is not conn:  # a second connection's /next: the first gets a thread back
+            replaced.sock.settimeout(None)
+            threading.Thread(target=self._serve_conn, args=(replaced,), daemon=True).start()
+        return _PARKED
 
-    def _answer(self, request_id: str, kind: str, body: bytes | None, error_type: str | None) -> tuple:
+    def _answer(self, request_id: str, kind: str, body: bytes | None, error_type: str | None, conn: _Conn) -> tuple:
         with self._cond:
             invocation = self._current
             if invocation is None:
@@ -271,9 +385,10 @@ class RuntimeAPI:
                 invocation.outcome, invocation.body = kind, body
                 invocation.error_type = error_type_from_header(error_type) if kind == "error" else None
             self._cond.notify_all()
+            self._wake_reader(conn)
         return _TOO_LARGE if body is None else _ACCEPTED
 
-    def _stream(self, request_id: str, rfile, conn: socket.socket, headers: dict[bytes, bytes]) -> tuple:
+    def _stream(self, request_id: str, rfile, conn: _Conn, headers: dict[bytes, bytes]) -> tuple:
         """A streamed response (``Lambda-Runtime-Function-Response-Mode: streaming``, chunked): each chunk
         goes to the invocation's ``on_chunk`` as it arrives (which may wait for the client: this thread
         then stops reading, and TCP holds the runtime back); an error the runtime meets mid-stream comes in
@@ -288,7 +403,7 @@ class RuntimeAPI:
                 return (*_INVALID_REQUEST_ID, b"", "unread")
             invocation.streamed = True
         if headers.get(b"expect", b"").lower() == b"100-continue":
-            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            conn.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         content_type = headers.get(b"content-type", b"").decode("latin-1") or None
         if invocation.on_start is not None:
             invocation.on_start(content_type)
@@ -325,6 +440,7 @@ class RuntimeAPI:
             else:
                 invocation.outcome, invocation.body = "response", b"".join(kept)
             self._cond.notify_all()
+            self._wake_reader(conn)
         return (*api_error("RequestEntityTooLarge", limit=limit), b"", "unread") if over else _ACCEPTED
 
     def _init_error(self, body: bytes | None, error_type: str | None) -> tuple:
@@ -334,6 +450,13 @@ class RuntimeAPI:
             self.init_error = (error_type_from_header(error_type), body or b"")
             self._cond.notify_all()
         return _ACCEPTED
+
+
+def _drain(fd: int) -> None:
+    try:
+        os.eventfd_read(fd)
+    except BlockingIOError:
+        pass
 
 
 def _streamed_body(rfile, headers: dict[bytes, bytes], trailers: dict[str, str]) -> Iterator[bytes]:
@@ -370,10 +493,10 @@ def _reply(status: int, body: bytes, extra: bytes, keep_alive: bool) -> bytes:
     )
 
 
-def _read_body(rfile, conn: socket.socket, headers: dict[bytes, bytes]) -> bytes | None:
+def _read_body(rfile, conn: _Conn, headers: dict[bytes, bytes]) -> bytes | None:
     """The request body, or None (read and dropped) when it exceeds MAX_RESPONSE_BYTES."""
     if headers.get(b"expect", b"").lower() == b"100-continue":
-        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        conn.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
     chunked = http11.is_chunked(headers.get(b"transfer-encoding", b"").decode("latin-1"))
     length = 0 if chunked else http11.content_length(headers.get(b"content-length", b"").decode("latin-1"))
     try:

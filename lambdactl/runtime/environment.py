@@ -166,8 +166,7 @@ class Environment:
                 "Lambda-Runtime-Cognito-Identity": request.cognito_identity,
             }, on_chunk=request.on_chunk, on_start=request.on_stream_start, stream_limit=request.max_stream_bytes)
             started = time.perf_counter()
-            api.dispatch(invocation)
-            answered = api.wait(lambda: invocation.outcome is not None, timeout)
+            answered = api.run(invocation, timeout)
             duration_ms = (time.perf_counter() - started) * 1000
             if answered:
                 self._process.drain()

@@ -27,8 +27,7 @@ def invoke(api, payload: dict, request_id: str):
         "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
     }
     inv = api_module.Invocation(request_id, json.dumps(payload).encode(), headers)
-    api.dispatch(inv)
-    assert api.wait(lambda: inv.outcome is not None, 20), "no answer from the runtime"
+    assert api.run(inv, 20), "no answer from the runtime"
     return inv
 
 

@@ -41,9 +41,9 @@ def call(conn, method, path, body=None, headers=None):
 
 
 def start_invocation(api: RuntimeAPI, conn, request_id="r-1", **headers):
-    """Park a /next on ``conn``, dispatch, and return the /next response."""
+    """Park a /next on ``conn``, run the invocation (in a thread), and return the /next response."""
     inv = Invocation(request_id, b'{"k":1}', {"Lambda-Runtime-Aws-Request-Id": request_id, **headers})
-    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.dispatch(inv))).start()
+    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.run(inv, 10))).start()
     return call(conn, "GET", "/invocation/next"), inv
 
 
@@ -182,7 +182,7 @@ def test_streamed_response_reaches_the_sink_chunk_by_chunk(api, connect):
     started: list[str | None] = []
     inv = Invocation("r-s", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-s"}, on_chunk=got.append,
                      on_start=started.append)  # fmt: skip
-    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.dispatch(inv))).start()
+    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.run(inv, 10))).start()
     assert call(conn, "GET", "/invocation/next")[0] == 200
     answer = _post_streaming(api, "r-s", [b"one,", b"two"], {})
     assert answer.startswith(b"HTTP/1.1 202")
@@ -198,7 +198,7 @@ def test_streamed_response_error_trailers_and_collected_body(api, connect):
 
     conn = connect(api)
     inv = Invocation("r-t", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-t"})
-    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.dispatch(inv))).start()
+    threading.Thread(target=lambda: (api.wait(lambda: api.initialized, 5), api.run(inv, 10))).start()
     assert call(conn, "GET", "/invocation/next")[0] == 200
     error = json.dumps({"errorType": "Error", "errorMessage": "boom"}).encode()
     _post_streaming(api, "r-t", [b"partial"], {"Lambda-Runtime-Function-Error-Type": "Function.Boom",
@@ -206,7 +206,7 @@ def test_streamed_response_error_trailers_and_collected_body(api, connect):
     assert api.wait(lambda: inv.outcome is not None, 5)
     assert (inv.outcome, inv.error_type, inv.body) == ("error", "Function.Boom", error)
     inv2 = Invocation("r-u", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-u"})
-    threading.Thread(target=lambda: api.dispatch(inv2)).start()
+    threading.Thread(target=lambda: api.run(inv2, 10)).start()
     assert call(conn, "GET", "/invocation/next")[0] == 200
     _post_streaming(api, "r-u", [b"all ", b"of it"], {})
     assert api.wait(lambda: inv2.outcome is not None, 5)
