@@ -163,8 +163,7 @@ class RuntimeAPI:
             except OSError:  # the runtime hung up: its exit is reported by the process watcher
                 pass
         if invocation.on_chunk is not None:  # a thread feeds the stream to its reader meanwhile
-            conn.sock.settimeout(None)
-            threading.Thread(target=self._serve_conn, args=(conn,), daemon=True).start()
+            self._give_thread(conn)
             return self.wait(lambda: invocation.outcome is not None, timeout)
         try:
             return self._read_answer(conn, invocation, timeout)
@@ -208,9 +207,15 @@ class RuntimeAPI:
             self._drop(conn)
             return False
         with self._cond:  # its next request (the runtime's next /next) is read by the next run()
-            if self._handed is None and not self.gone:
-                self._handed, conn = conn, None
-        if conn is not None:
+            if self.gone or self._handed is not None:
+                after = _CLOSED
+            elif self._pending is None:
+                self._handed, after = conn, _HANDED
+            else:  # an invocation came meanwhile (another thread's run()): a thread reads its /next
+                after = _MORE
+        if after == _MORE:
+            self._give_thread(conn)
+        elif after == _CLOSED:
             self._drop(conn)
         return True
 
@@ -275,6 +280,10 @@ class RuntimeAPI:
 
     def _serve(self, sock: socket.socket) -> None:
         self._serve_conn(_Conn(sock))
+
+    def _give_thread(self, conn: _Conn) -> None:
+        conn.sock.settimeout(None)
+        threading.Thread(target=self._serve_conn, args=(conn,), daemon=True).start()
 
     def _serve_conn(self, conn: _Conn) -> None:
         """Serve a connection's requests until it closes or is handed over (its /next parked)."""
@@ -367,8 +376,7 @@ class RuntimeAPI:
         if invocation is not None:
             return 200, invocation.payload, invocation.headers
         if replaced is not None and replaced is not conn:  # a second connection's /next: the first gets a thread back
-            replaced.sock.settimeout(None)
-            threading.Thread(target=self._serve_conn, args=(replaced,), daemon=True).start()
+            self._give_thread(replaced)
         return _PARKED
 
     def _answer(self, request_id: str, kind: str, body: bytes | None, error_type: str | None, conn: _Conn) -> tuple:

@@ -211,3 +211,52 @@ def test_streamed_response_error_trailers_and_collected_body(api, connect):
     _post_streaming(api, "r-u", [b"all ", b"of it"], {})
     assert api.wait(lambda: inv2.outcome is not None, 5)
     assert (inv2.outcome, inv2.body) == ("response", b"all of it")
+
+
+def _serving_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.endswith("(_serve)") or t.name.endswith("(_serve_conn)")]
+
+
+def test_a_parked_next_holds_no_thread_and_the_invoker_reads_the_answer(api, connect):
+    """A warm environment's connection has no thread of its own (1,000 warm environments: no 1,000
+    blocked threads); run() writes the event and reads the answer in the invoking thread."""
+    conn = connect(api)
+    answered = []
+
+    def runtime() -> None:
+        status, body, _ = call(conn, "GET", "/invocation/next")
+        answered.append(call(conn, "POST", "/invocation/r-1/response", b'"pong:' + body + b'"')[0])
+
+    client = threading.Thread(target=runtime)
+    client.start()
+    assert api.wait(lambda: api.initialized, 5)
+    for _ in range(500):  # its thread hands the connection over and ends, right after parking
+        if not _serving_threads():
+            break
+        threading.Event().wait(0.01)
+    assert not _serving_threads()
+    inv = Invocation("r-1", b"ping", {"Lambda-Runtime-Aws-Request-Id": "r-1"})
+    assert api.run(inv, 5)
+    client.join(5)
+    assert (inv.outcome, inv.body, answered) == ("response", b'"pong:ping"', [202])
+    assert not _serving_threads()
+
+
+def test_an_answer_on_another_connection_ends_the_wait_and_keeps_the_first(api, connect):
+    """A runtime that posts its answer on a second connection: run() returns at once (not at its
+    timeout), and the first connection, idle meanwhile, still carries the next /next."""
+    first, second = connect(api), connect(api)
+    threading.Thread(target=lambda: call(first, "GET", "/invocation/next")).start()
+    assert api.wait(lambda: api.initialized, 5)
+    inv = Invocation("r-1", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-1"})
+    poster = threading.Thread(target=lambda: (threading.Event().wait(0.2),
+                                              call(second, "POST", "/invocation/r-1/response", b'"two"')))
+    poster.start()
+    assert api.run(inv, 60)  # a 60 s timeout: returning at all (the test's own limit) shows the wake-up
+    assert (inv.outcome, inv.body) == ("response", b'"two"')
+    inv2 = Invocation("r-2", b'{"n":2}', {"Lambda-Runtime-Aws-Request-Id": "r-2"})
+    got = []
+    threading.Thread(target=lambda: (got.append(call(first, "GET", "/invocation/next")[1]),
+                                     call(first, "POST", "/invocation/r-2/response", b'"again"'))).start()
+    assert api.run(inv2, 5)
+    assert (got, inv2.body) == ([b'{"n":2}'], b'"again"')
