@@ -93,6 +93,58 @@ class Invocation:
         self.error_type: str | None = None
 
 
+class _Reader:
+    """A socket's bytes through ``readline``/``read`` (what ``http11`` reads with), with the buffer in
+    sight: run() waits on the socket only when nothing is buffered (a file object's buffer is hidden)."""
+
+    __slots__ = ("sock", "buf", "deadline", "_poll")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock  # blocking, as the threads that serve it want it
+        self.buf = bytearray()
+        self.deadline: float | None = None  # time.monotonic() after which a read raises TimeoutError
+        self._poll: select.poll | None = None
+
+    def _fill(self) -> bool:
+        if self.deadline is None:
+            data = self.sock.recv(65536)
+        else:  # without a socket timeout, whose every call polls first: poll only when there is nothing
+            while True:
+                try:
+                    data = self.sock.recv(65536, socket.MSG_DONTWAIT)
+                    break
+                except BlockingIOError:
+                    if self._poll is None:
+                        self._poll = select.poll()
+                        self._poll.register(self.sock, select.POLLIN)
+                    left = self.deadline - time.monotonic()
+                    if left <= 0 or not self._poll.poll(left * 1000):
+                        raise TimeoutError("the runtime stopped sending mid-request") from None
+        self.buf += data
+        return bool(data)
+
+    def readline(self, limit: int = -1) -> bytes:
+        start = 0
+        while (end := self.buf.find(b"\n", start) + 1) == 0:
+            if 0 <= limit <= len(self.buf):
+                break
+            start = len(self.buf)
+            if not self._fill():
+                break
+        if end == 0 or 0 <= limit < end:
+            end = len(self.buf) if limit < 0 else min(limit, len(self.buf))
+        line = bytes(self.buf[:end])
+        del self.buf[:end]
+        return line
+
+    def read(self, size: int) -> bytes:
+        while len(self.buf) < size and self._fill():
+            pass
+        data = bytes(self.buf[:size])
+        del self.buf[:size]
+        return data
+
+
 class _Conn:
     """A runtime's connection, read by one thread at a time: its own, or (handed over) an invoker's."""
 
@@ -100,13 +152,12 @@ class _Conn:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.rfile = sock.makefile("rb")
+        self.rfile = _Reader(sock)
         self.keep_alive = True
         self.parked = False  # a /next was read and waits for its event; else its next request is unread
         self.poller: select.poll | None = None  # its socket and the API's wake-up, for run()
 
     def close(self) -> None:
-        self.rfile.close()
         self.sock.close()
 
 
@@ -181,11 +232,10 @@ class RuntimeAPI:
             conn.poller = select.poll()
             conn.poller.register(conn.sock, select.POLLIN)
             conn.poller.register(self._wake, select.POLLIN)
-        deadline = time.monotonic() + timeout
+        deadline = conn.rfile.deadline = time.monotonic() + timeout  # bounds a request sent in part, too
         left = timeout
         while invocation.outcome is None and not self.gone:
-            conn.sock.settimeout(0)
-            if not conn.rfile.peek(1):  # nothing buffered or readable yet (a closed socket polls readable)
+            if not conn.rfile.buf:  # nothing buffered: wait for the socket (a closed one polls readable)
                 ready = conn.poller.poll(max(left * 1000, 0))
                 if not ready:
                     self._drop(conn)
@@ -193,7 +243,6 @@ class RuntimeAPI:
                 if any(fd == self._wake for fd, _ in ready):
                     _drain(self._wake)
                     continue
-            conn.sock.settimeout(left)
             try:
                 after = self._serve_one(conn)
             except (OSError, ValueError):  # a TimeoutError too: the connection is mid-request, so done with
@@ -206,6 +255,7 @@ class RuntimeAPI:
         if invocation.outcome is None:  # gone
             self._drop(conn)
             return False
+        conn.rfile.deadline = None
         with self._cond:  # its next request (the runtime's next /next) is read by the next run()
             if self.gone or self._handed is not None:
                 after = _CLOSED
@@ -282,7 +332,7 @@ class RuntimeAPI:
         self._serve_conn(_Conn(sock))
 
     def _give_thread(self, conn: _Conn) -> None:
-        conn.sock.settimeout(None)
+        conn.rfile.deadline = None
         threading.Thread(target=self._serve_conn, args=(conn,), daemon=True).start()
 
     def _serve_conn(self, conn: _Conn) -> None:

@@ -253,10 +253,29 @@ def test_an_answer_on_another_connection_ends_the_wait_and_keeps_the_first(api, 
                                               call(second, "POST", "/invocation/r-1/response", b'"two"')))
     poster.start()
     assert api.run(inv, 60)  # a 60 s timeout: returning at all (the test's own limit) shows the wake-up
+    poster.join(5)
     assert (inv.outcome, inv.body) == ("response", b'"two"')
     inv2 = Invocation("r-2", b'{"n":2}', {"Lambda-Runtime-Aws-Request-Id": "r-2"})
     got = []
-    threading.Thread(target=lambda: (got.append(call(first, "GET", "/invocation/next")[1]),
-                                     call(first, "POST", "/invocation/r-2/response", b'"again"'))).start()
+    runtime = threading.Thread(target=lambda: (got.append(call(first, "GET", "/invocation/next")[1]),
+                                               got.append(call(first, "POST", "/invocation/r-2/response", b'"again"')[0])))
+    runtime.start()
     assert api.run(inv2, 5)
-    assert (got, inv2.body) == ([b'{"n":2}'], b'"again"')
+    runtime.join(5)
+    assert (got, inv2.body) == ([b'{"n":2}', 202], b'"again"')
+
+
+def test_a_runtime_that_stalls_mid_request_times_the_invocation_out(api):
+    """Half an answer's head, then nothing: run() gives up at the invocation's timeout, not never."""
+    host, port = api.address.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"GET {BASE}/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert api.wait(lambda: api.initialized, 5)
+        inv = Invocation("r-1", b"{}", {"Lambda-Runtime-Aws-Request-Id": "r-1"})
+        result: list[bool] = []
+        runner = threading.Thread(target=lambda: result.append(api.run(inv, 0.5)))
+        runner.start()
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        sock.sendall(f"POST {BASE}/invocation/r-1/response HTTP/1.1\r\nContent-Le".encode())
+        runner.join(10)
+        assert result == [False] and inv.outcome is None
