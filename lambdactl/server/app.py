@@ -576,6 +576,7 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.local_address = self.connection.getsockname()  # the connection's, for every request on it
 
     def handle_one_request(self) -> None:
         """Wait (idle, evictable, at most IDLE_TIMEOUT_S) for a request line, then read the rest of
@@ -657,7 +658,7 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, payload = self.server.code_download(self.path)
             pairs = list(headers.items())
         else:
-            caller = trust.Caller(self.headers, self.path, self.client_address, self.connection.getsockname())
+            caller = trust.Caller(self.headers, self.path, self.client_address, self.local_address)
             status, headers, payload = self.server.dispatch(self.command, self.path, self.headers, body, caller)
             pairs = list(headers.items())
         if self.server.closing:
