@@ -1,9 +1,10 @@
 """The properties each resource type takes, so a misspelled one is refused before anything is deployed,
 as SAM's translator and CloudFormation refuse it (they never ignore one).
 
-``AWS::Serverless::*``: the ``property_types`` of SAM's ``samtranslator/model/sam_resources.py``
-(aws/serverless-application-model at 7000d0a3); SAM says ``property Runtme not defined for resource of
-type AWS::Serverless::Function``. Plain types: the writable ``properties`` of CloudFormation's resource
+``AWS::Serverless::*``, their ``Events`` and ``Globals``: the ``property_types`` of SAM's resources and event
+sources and its Globals plugin's ``supported_properties``, as aws-sam-translator 1.115.0 has them (the
+translator SAM CLI runs; its messages here are checked against it); SAM says ``property Runtme not defined for
+resource of type AWS::Serverless::Function``. Plain types: the writable ``properties`` of CloudFormation's resource
 schemas (as cfn-lint 1.58.0 ships them for us-east-1), for the types lambdactl deploys; CloudFormation says
 ``Encountered unsupported property Runtme``. Types lambdactl skips (IAM, SNS...) are not checked here.
 Resource attributes (``DependsOn``, ``Condition``, ``Metadata``...) sit beside ``Properties``, not in it.
@@ -29,8 +30,8 @@ SAM = {
     ),
     "AWS::Serverless::Application": "Location NotificationARNs Parameters Tags TemplateUrl TimeoutInMinutes",
     "AWS::Serverless::CapacityProvider": (
-        "CapacityProviderName InstanceRequirements KmsKeyArn OperatorRole PropagateTags ScalingConfig Tags "
-        "VpcConfig"
+        "CapacityProviderName InstanceRequirements KmsKeyArn LoggingConfig ManagedResourceTags OperatorRole "
+        "PropagateTags ScalingConfig Tags VpcConfig"
     ),
     "AWS::Serverless::Connector": "Destination Permissions Source",
     "AWS::Serverless::Function": (
@@ -56,11 +57,23 @@ SAM = {
         "CompatibleArchitectures CompatibleRuntimes ContentUri Description LayerName LicenseInfo "
         "PublishLambdaVersion RetentionPolicy"
     ),
+    "AWS::Serverless::MicrovmImage": (
+        "AdditionalOsCapabilities BaseImageArn BaseImageVersion BuildRoleArn CodeUri CpuConfigurations "
+        "Description EgressNetworkConnectors EnvironmentVariables Hooks Logging Name PropagateTags Resources "
+        "Tags"
+    ),
+    "AWS::Serverless::NetworkConnector": "ComputeTypes Name OperatorRole PropagateTags Tags VpcConfig",
     "AWS::Serverless::SimpleTable": "PointInTimeRecoverySpecification PrimaryKey ProvisionedThroughput SSESpecification TableName Tags",
     "AWS::Serverless::StateMachine": (
         "AutoPublishAlias Definition DefinitionSubstitutions DefinitionUri DeploymentPreference Events "
         "Logging Name PermissionsBoundary Policies PropagateTags Role RolePath Tags Tracing Type "
         "UseAliasAsEventTarget"
+    ),
+    "AWS::Serverless::WebFunction": (
+        "AuthType AutoDeploymentMode CodeUri EgressNetworkConnectorArn EndpointDescription EndpointName "
+        "EndpointType EntryPoint EnvironmentVariables ExecutionRoleArn FunctionName InlineCode KmsKeyArn "
+        "LoggingConfig MaxConcurrencyPerEnvironment ReplicaRegions RevisionDescription RevisionWeights "
+        "Runtime ScalingConfig Tags ThrottleConfig Timeout"
     ),
     "AWS::Serverless::WebSocketApi": (
         "AccessLogSettings ApiKeySelectionExpression Auth DefaultRouteSettings Description "
@@ -168,8 +181,87 @@ CLOUDFORMATION = {
         "ScheduleExpressionTimezone StartDate State Target"
     ),
 }
+# each event type of a function's Events: what its Properties take
+EVENTS = {
+    "AlexaSkill": "SkillId",
+    "Api": "Auth Method Path RequestModel RequestParameters ResponseTransferMode RestApiId Stage TimeoutInMillis",
+    "CloudWatchEvent": (
+        "DeadLetterConfig Enabled EventBusName Input InputPath InputTransformer Pattern RetryPolicy RuleName "
+        "State Target"
+    ),
+    "CloudWatchLogs": "FilterPattern LogGroupName",
+    "Cognito": "Trigger UserPool",
+    "DocumentDB": (
+        "BatchSize BisectBatchOnFunctionError Cluster CollectionName ConsumerGroupId DatabaseName "
+        "DestinationConfig Enabled FilterCriteria FullDocument FunctionResponseTypes KafkaBootstrapServers "
+        "KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds MaximumRecordAgeInSeconds "
+        "MaximumRetryAttempts MetricsConfig ParallelizationFactor ProvisionedPollerConfig Queues "
+        "ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId SourceAccessConfigurations "
+        "StartingPosition StartingPositionTimestamp Topics TumblingWindowInSeconds"
+    ),
+    "DynamoDB": (
+        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
+        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
+        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
+        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
+        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
+        "TumblingWindowInSeconds"
+    ),
+    "EventBridgeRule": (
+        "DeadLetterConfig Enabled EventBusName Input InputPath InputTransformer Pattern RetryPolicy RuleName "
+        "State Target"
+    ),
+    "HttpApi": "ApiId Auth Method Path PayloadFormatVersion RouteSettings Stage TimeoutInMillis",
+    "IoTRule": "AwsIotSqlVersion Sql",
+    "Kinesis": (
+        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
+        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
+        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
+        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
+        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
+        "TumblingWindowInSeconds"
+    ),
+    "MQ": (
+        "BatchSize BisectBatchOnFunctionError Broker ConsumerGroupId DestinationConfig DynamicPolicyName "
+        "Enabled FilterCriteria FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig "
+        "MaximumBatchingWindowInSeconds MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig "
+        "ParallelizationFactor ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig "
+        "SecretsManagerKmsKeyId SourceAccessConfigurations StartingPosition StartingPositionTimestamp Topics "
+        "TumblingWindowInSeconds"
+    ),
+    "MSK": (
+        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
+        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
+        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
+        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
+        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
+        "TumblingWindowInSeconds"
+    ),
+    "S3": "Bucket Events Filter",
+    "SNS": "FilterPolicy FilterPolicyScope RedrivePolicy Region SqsSubscription Topic",
+    "SQS": (
+        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
+        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
+        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
+        "ProvisionedPollerConfig Queue Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
+        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Topics TumblingWindowInSeconds"
+    ),
+    "Schedule": "DeadLetterConfig Description Enabled Input Name RetryPolicy RuleName Schedule State",
+    "ScheduleV2": (
+        "DeadLetterConfig Description EndDate FlexibleTimeWindow GroupName Input KmsKeyArn Name OmitName "
+        "PermissionsBoundary RetryPolicy RoleArn ScheduleExpression ScheduleExpressionTimezone StartDate "
+        "State"
+    ),
+    "SelfManagedKafka": (
+        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
+        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
+        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
+        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
+        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Topics TumblingWindowInSeconds"
+    ),
+}
 
-# what each section of SAM's Globals takes, in the order SAM lists them (samtranslator/plugins/globals/globals.py)
+# what each section of SAM's Globals takes, in the order SAM lists them
 GLOBALS = {
     "Function": (
         "Handler Runtime CodeUri DeadLetterQueue Description MemorySize Timeout VpcConfig Environment Tags "
@@ -193,7 +285,15 @@ GLOBALS = {
     "SimpleTable": "SSESpecification",
     "StateMachine": "PropagateTags",
     "LayerVersion": "PublishLambdaVersion",
-    "CapacityProvider": "VpcConfig OperatorRole Tags InstanceRequirements ScalingConfig KmsKeyArn PropagateTags",
+    "CapacityProvider": (
+        "VpcConfig OperatorRole Tags InstanceRequirements ScalingConfig KmsKeyArn PropagateTags LoggingConfig "
+        "ManagedResourceTags"
+    ),
+    "MicrovmImage": (
+        "BuildRoleArn BaseImageArn BaseImageVersion Logging EgressNetworkConnectors CpuConfigurations "
+        "Resources AdditionalOsCapabilities Hooks EnvironmentVariables Tags PropagateTags"
+    ),
+    "NetworkConnector": "OperatorRole Tags PropagateTags",
     "WebSocketApi": (
         "AccessLogSettings ApiKeySelectionExpression DefaultRouteSettings DisableExecuteApiEndpoint "
         "DisableSchemaValidation Domain FailOnWarnings IpAddressType PropagateTags RouteSelectionExpression "
@@ -242,10 +342,31 @@ def _check_globals(sections: Any) -> None:
                 raise invalid(f"'{key}' is not a supported property of '{section}'. Must be one of the following values - {supported}")
 
 
+def _unknown(props: Any, known: str | None) -> str | None:
+    """The first property of ``props`` not in ``known`` (None: all known, or nothing to check against)."""
+    if known is None or not isinstance(props, dict):
+        return None
+    allowed = set(known.split())
+    return next((name for name in props if name not in allowed), None)
+
+
+def _sam_cause(lid: str, kind: str, props: dict[str, Any]) -> str | None:
+    """SAM's cause for a resource: its own first undefined property, else its first event's (each event is a
+    resource ``<Function><Event>`` of the event's type to SAM)."""
+    extra, where, of = _unknown(props, SAM.get(kind)), lid, kind
+    events = props.get("Events") if kind == "AWS::Serverless::Function" else None
+    for name, event in events.items() if extra is None and isinstance(events, dict) else ():
+        of = str(event.get("Type")) if isinstance(event, dict) else ""
+        extra, where = _unknown((event or {}).get("Properties"), EVENTS.get(of)), f"{lid}{name}"
+        if extra is not None:
+            break
+    return None if extra is None else f"Resource with id [{where}] is invalid. property {extra} not defined for resource of type {of}"
+
+
 def check(template: dict[str, Any]) -> None:
     """Refuse what SAM's Globals do not take, a resource key no resource has (CloudFormation's ValidationError),
-    every ``AWS::Serverless::*`` property SAM does not define (all such resources in one TransformError, as SAM
-    reports them), then the first property of a plain type CloudFormation does not support."""
+    every ``AWS::Serverless::*`` property (or event property) SAM does not define (all such resources in one
+    TransformError, as SAM reports them), then the first property of a plain type CloudFormation does not support."""
     _check_globals(template.get("Globals"))
     causes = []
     unsupported = None
@@ -258,16 +379,13 @@ def check(template: dict[str, Any]) -> None:
             if key not in ATTRIBUTES and not (serverless and key in SAM_ATTRIBUTES):
                 raise TemplateError(f"Invalid template resource property '{key}'")
         props = body.get("Properties") or {}
-        known = SAM.get(kind) if serverless else CLOUDFORMATION.get(kind)
-        if known is None or not isinstance(props, dict):
-            continue
-        allowed = set(known.split())
-        extra = next((name for name in props if name not in allowed), None)
-        if extra is None:
+        if not isinstance(props, dict):
             continue
         if serverless:
-            causes.append(f"Resource with id [{lid}] is invalid. property {extra} not defined for resource of type {kind}")
-        elif unsupported is None:
+            cause = _sam_cause(lid, kind, props)
+            if cause is not None:
+                causes.append(cause)
+        elif unsupported is None and (extra := _unknown(props, CLOUDFORMATION.get(kind))) is not None:
             unsupported = UnsupportedProperty(lid, kind, f"Encountered unsupported property {extra}")
     if causes:
         raise TransformError(f"Invalid Serverless Application Specification document. Number of errors found: {len(causes)}. "

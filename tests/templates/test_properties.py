@@ -25,11 +25,24 @@ Resources:
       Handler: index.h
       Runtime: python3.12
       MemmorySize: 256
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "def h(e, c): pass"
+      Handler: index.h
+      Runtime: python3.12
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queu: !GetAtt Q.Arn
 """
-TRANSFORM_FAILED = ("Invalid Serverless Application Specification document. Number of errors found: 2. Resource with id "
+# as aws-sam-translator 1.115.0 words it for this template (each event is a resource <Function><Event> to SAM)
+TRANSFORM_FAILED = ("Invalid Serverless Application Specification document. Number of errors found: 3. Resource with id "
                     "[MyFn] is invalid. property Runtme not defined for resource of type AWS::Serverless::Function "
                     "Resource with id [Other] is invalid. property MemmorySize not defined for resource of type "
-                    "AWS::Serverless::Function")
+                    "AWS::Serverless::Function Resource with id [WorkerJobs] is invalid. property Queu not defined for "
+                    "resource of type SQS")
 CFN_TYPO = """
 Resources:
   Q:
