@@ -48,6 +48,14 @@ class UsageError(LambdactlError):
     exit_code = EXIT_PARAM_VALIDATION
 
 
+class BotocoreError(LambdactlError):
+    """What botocore refuses before any request (a profile it can't find, a malformed region): printed
+    after a blank line, as the aws CLI prints any such exception; exit 255."""
+
+    def cli_text(self, operation: str | None = None) -> str:
+        return f"\n{self.message}"
+
+
 class ConfigurationError(LambdactlError):
     exit_code = EXIT_CONFIGURATION
 

@@ -332,7 +332,9 @@ def default_state_dir() -> Path:
 DEFAULT_REGION = "us-east-1"
 REGION_FILE = "region"  # in a state directory: its home region, the one whose state lies at its top
 REGIONS_DIR = "regions"  # regions/<region>/: every other region's state, laid out as a state directory
-_REGION = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"  # botocore's valid host label (compiled on first use)
+# botocore's validate_region_name (a valid host label: not all digits, no '-' at either end), anchored
+# with \Z where botocore's $ would let a trailing newline through (compiled on first use)
+_REGION = r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{,63}(?<!-)"
 InvocationObserver = Callable[[dict, object], None]  # (function configuration, InvocationResult)
 _HOMES: dict[str, str] = {}  # state dir -> its home region, once read (a claim never changes)
 
@@ -363,7 +365,7 @@ class Settings:
         self.endpoint_url = endpoint_url
         self.observer = observer
         if not re.fullmatch(_REGION, self.region):  # botocore's check: a region becomes part of ARNs and URLs
-            raise errors.LambdactlError(f"Provided region_name '{self.region}' doesn't match a supported format.")
+            raise errors.BotocoreError(f"Provided region_name '{self.region}' doesn't match a supported format.")
 
     def replace(self, **changes: object) -> Settings:
         """A copy with ``changes`` (field names as keywords)."""
