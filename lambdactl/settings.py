@@ -213,7 +213,7 @@ IMAGE: Setting[str | None] = Setting(
 DOCKER_NETWORK: Setting[str | None] = Setting(
     "LAMBDACTL_DOCKER_NETWORK", text, None,
     "docker backend: `isolated` (the container reaches only the Runtime API and the served endpoints), "
-    "`host` or `bridge` (else docker.json)",
+    "`host`, or a docker network such as `bridge` (else docker.json; `lambdactl doctor` checks it exists)",
     "`isolated` (`host`, with a warning, where it needs root it lacks)",
 )  # fmt: skip
 DOCKER_CPU_LIMIT: Setting[str | None] = Setting(
@@ -331,6 +331,7 @@ def default_state_dir() -> Path:
 
 DEFAULT_REGION = "us-east-1"
 REGION_FILE = "region"  # in a state directory: its home region, the one whose state lies at its top
+DB_NAME = "lambdactl.db"  # a region's database (state/store.py), named here to tell a used state directory
 REGIONS_DIR = "regions"  # regions/<region>/: every other region's state, laid out as a state directory
 # botocore's validate_region_name (a valid host label: not all digits, no '-' at either end), anchored
 # with \Z where botocore's $ would let a trailing newline through (compiled on first use)
@@ -383,9 +384,29 @@ class Settings:
     def region_dir(self) -> Path:
         """Where this region's state lives (database, code, workers' locks): the state directory for
         its home region, else ``regions/<region>/`` inside it. Regions share nothing, as on AWS, so the
-        same function name lives in two regions independently while no table carries a region."""
-        home = _HOMES.get(str(self.state_dir)) or home_region(self.state_dir, self.region)
-        return self.state_dir if home == self.region else self.state_dir / REGIONS_DIR / self.region
+        same function name lives in two regions independently while no table carries a region.
+        Finding it creates nothing: a state directory no command has written to is nobody's yet, and
+        its top is where this region's state would go (``claim_region_dir`` settles it on a write)."""
+        home = _HOMES.get(str(self.state_dir)) or claimed_home(self.state_dir, self.region)
+        return self.state_dir if home in (None, self.region) else self.state_dir / REGIONS_DIR / self.region
+
+    def claim_region_dir(self) -> Path:
+        """``region_dir`` for a write: the state directory claimed first if nobody has (this region
+        becomes its home unless a racing command's claim came first)."""
+        home_region(self.state_dir, self.region)
+        return self.region_dir
+
+    def regions_with_state(self) -> list[str]:
+        """The regions of the state directory that have state (a database): its home region, whose
+        state is at the top, and each under ``regions/``."""
+        home = claimed_home(self.state_dir, self.region)
+        names = {home} if home is not None and (self.state_dir / DB_NAME).exists() else set()
+        try:
+            names |= {entry.name for entry in os.scandir(self.state_dir / REGIONS_DIR)
+                      if os.path.exists(os.path.join(entry.path, DB_NAME))}  # fmt: skip
+        except OSError:  # no regions/ yet
+            pass
+        return sorted(names)
 
     def function_arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
@@ -397,17 +418,33 @@ class Settings:
         return f"arn:aws:iam::{self.account_id}:role/lambdactl-placeholder-role"
 
 
-def home_region(state_dir: Path, region: str) -> str:
-    """The region a state directory's top-level state belongs to: the region of the first command that
-    used it (a state directory made before regions were kept apart is claimed, with everything in it,
-    by the first command run on it, so its functions stay where that configuration saw them).
-    The claim is a hard link of a complete file: of racing commands exactly one wins."""
-    path = state_dir / REGION_FILE
+def claimed_home(state_dir: Path, region: str) -> str | None:
+    """The state directory's home region if it has one (None: no command wrote to it yet). One made
+    before regions were kept apart (a database, no ``region`` file) is claimed now by ``region``."""
+    home = _read_home(state_dir)
+    if home is None and (state_dir / DB_NAME).exists():
+        home = home_region(state_dir, region)
+    return home
+
+
+def _read_home(state_dir: Path) -> str | None:
     try:
-        home = _HOMES[str(state_dir)] = path.read_text().strip()
+        home = _HOMES[str(state_dir)] = (state_dir / REGION_FILE).read_text().strip()
         return home
     except FileNotFoundError:
-        pass
+        return None
+
+
+def home_region(state_dir: Path, region: str) -> str:
+    """The region a state directory's top-level state belongs to, claimed now for ``region`` if nobody
+    has: the region of the first command that wrote to it (a state directory made before regions were
+    kept apart is claimed, with everything in it, by the first command run on it, so its functions stay
+    where that configuration saw them).
+    The claim is a hard link of a complete file: of racing commands exactly one wins."""
+    home = _read_home(state_dir)
+    if home is not None:
+        return home
+    path = state_dir / REGION_FILE
     tmp = state_dir / f".{REGION_FILE}.{os.getpid()}.{os.urandom(4).hex()}"
     try:
         for folder in reversed([state_dir, *state_dir.parents]):  # what lambdactl creates is private (0700)

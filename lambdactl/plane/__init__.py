@@ -22,9 +22,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lambdactl import errors
-from lambdactl.settings import Settings
+from lambdactl.settings import Settings, claimed_home
 from lambdactl.spec import EnvironmentProvider
-from lambdactl.state.store import Store
+from lambdactl.state.store import RegionStore, Store
 
 if TYPE_CHECKING:
     import sqlite3
@@ -82,23 +82,25 @@ class ControlPlane:
 
     @cached_property
     def store(self) -> Store:
-        """The database of the plane's region (``Settings.region_dir``), opened on first use."""
-        return Store(self.settings.region_dir)
+        """The database of the plane's region (``Settings.region_dir``), opened on first use; a region
+        without state reads as an empty one and is made by its first write."""
+        return RegionStore(self.settings)
 
     @cached_property
     def global_store(self) -> Store:
         """The database of the state directory's home region, which also holds what AWS names in one
         namespace for all regions (S3's buckets, each recording its own region)."""
-        if self.settings.region_dir == self.settings.state_dir:
+        if self.settings.region_dir == self.settings.state_dir:  # this region is home (or nobody is yet)
             return self.store
-        return Store(self.settings.state_dir)
+        return RegionStore(self.settings.replace(region=claimed_home(self.settings.state_dir, self.settings.region)))
 
     @cached_property
     def code(self) -> CodeStore:
-        """The content-addressed code store (its module is loaded by the operations that touch code only)."""
+        """The content-addressed code store (its module is loaded by the operations that touch code only).
+        Code is stored by writes, or read for functions that exist: the region is claimed for it."""
         from lambdactl.state.blobs import CodeStore
 
-        return CodeStore(self.settings.region_dir)
+        return CodeStore(self.settings.claim_region_dir())
 
     @cached_property
     def environments(self) -> EnvironmentProvider:

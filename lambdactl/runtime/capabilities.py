@@ -66,10 +66,36 @@ def docker_network(state_dir: Path) -> Check:
     if reason is not None:
         return Check("docker network", False, f"host: functions reach every port on this machine's loopback, as "
                                               f"`isolated` can't be had: {reason}")
+    if chosen not in (ISOLATED, "host") and (problem := network_problem(chosen)) is not None:
+        from lambdactl.settings import DOCKER_NETWORK
+
+        where = DOCKER_NETWORK.name if DOCKER_NETWORK.raw() is not None else "docker.json"
+        return Check("docker network", False, f"`{chosen}` ({where}): {problem}; use isolated, host, or a network "
+                                              "`docker network ls` lists")
     return Check("docker network", True, {
         ISOLATED: "isolated: functions reach only the Runtime API and the served AWS endpoints",
         "host": "host (chosen): functions reach every port on this machine's loopback",
     }.get(chosen, f"{chosen}: the Runtime API and the endpoints as host.docker.internal"))
+
+
+def network_problem(name: str) -> str | None:
+    """Why containers can't be put on the docker network ``name`` (a bridge or user-defined one), or None
+    (they can, or no engine answers to ask: the docker backend's own check says so)."""
+    from lambdactl.backends.docker import connect
+    from lambdactl.backends.engine import EngineError
+
+    if name == "none":  # docker's network without interfaces but loopback
+        return "a network without interfaces: functions could not reach the Runtime API"
+    try:
+        engine = connect()
+    except Exception:  # noqa: BLE001 - no engine: the docker backend check reports it
+        return None
+    try:
+        if name == "default":  # docker's name for its bridge network
+            return None if engine.has_network("bridge") else "the Docker engine has no bridge network, which it names"
+        return None if engine.has_network(name) else "the Docker engine has no such network"
+    except EngineError as exc:
+        return f"the Docker engine says {exc}"
 
 
 def runtimes() -> list[Check]:

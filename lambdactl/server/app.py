@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import ipaddress
-import os
 import socket
 import sys
 import threading
@@ -45,7 +44,7 @@ from lambdactl.server import apis, services, trust
 from lambdactl.services.apigateway_common import gateway
 from lambdactl.server.requestlog import RequestLog
 from lambdactl.spec import EnvironmentProvider, request_id
-from lambdactl.state.store import Store
+from lambdactl.state.store import DB_NAME, RegionStore, Store
 
 DRAIN_SECONDS = 10.0  # how long shutdown waits for in-flight requests
 IDLE_TIMEOUT_S = 60.0  # a connection with no request started is closed after this (as ALB, API Gateway)
@@ -110,8 +109,10 @@ class Planes:
         self._idle: list[Store] = []
         self._regions: dict[str, Planes] = {settings.region: self}
         self._first = self  # the server's own planes, which know every region's
-        # serve sets this: the warm pool (and event worker) of a region its first request opens
+        # serve sets this: the warm pool (and event worker) of a region, opened once it has state
         self.open_region: Callable[[Settings], EnvironmentProvider | None] = lambda _settings: None
+        self._opened = True  # another region's: once open_region ran for it
+        self._opening = threading.Lock()
 
     def region(self, region: str | None) -> Planes:
         """The planes of ``region`` (a request's signing region; None: the server's own), made on first use."""
@@ -121,15 +122,27 @@ class Planes:
             return self._first.region(region)
         with self._cond:
             found = self._regions.get(region)
-        if found is not None:
-            return found
-        settings = self.settings.replace(region=region)  # a malformed region raises here
-        with self._cond:
-            found = self._regions.get(region)
-            if found is None:
-                found = self._regions[region] = Planes(settings, self.open_region(settings), self.limit)
-                found._first = self
+        if found is None:
+            settings = self.settings.replace(region=region)  # a malformed region raises here
+            with self._cond:
+                found = self._regions.get(region)
+                if found is None:
+                    found = self._regions[region] = Planes(settings, None, self.limit)
+                    found._first, found._opened = self, False
+        found.open_once_made()
         return found
+
+    def open_once_made(self) -> None:
+        """Start this region's warm pool and event worker (``open_region``) once it has state: a
+        request that only reads a region without any (a mistyped one) leaves nothing behind."""
+        if self._opened or not (self.settings.region_dir / DB_NAME).exists():
+            return
+        with self._opening:
+            if not self._opened:
+                environments = self._first.open_region(self.settings)
+                if environments is not None:
+                    self.environments = environments
+                self._opened = True
 
     @property
     def home(self) -> Planes:
@@ -140,12 +153,10 @@ class Planes:
 
     def regions(self) -> list[Planes]:
         """The planes of every region with state in the state directory (for URLs naming no region)."""
-        from lambdactl.settings import REGIONS_DIR, home_region
+        from lambdactl.settings import home_region
 
-        root = self.settings.state_dir
-        names = {home_region(root, self.settings.region), self.settings.region}
-        with contextlib.suppress(OSError):
-            names |= {entry.name for entry in os.scandir(root / REGIONS_DIR) if entry.is_dir()}
+        names = {home_region(self.settings.state_dir, self.settings.region), self.settings.region,
+                 *self.settings.regions_with_state()}
         return [self.region(name) for name in sorted(names)]
 
     @contextlib.contextmanager
@@ -155,6 +166,7 @@ class Planes:
             yield plane
         finally:
             plane.release()
+            self.open_once_made()  # the request may have made the region
 
     def take(self) -> Store:
         with self._cond:
@@ -162,7 +174,7 @@ class Planes:
                 raise errors.throttled("ConcurrentRequestLimitExceeded")
             if self._idle:
                 return self._idle.pop()
-            store = Store(self.settings.region_dir)
+            store = RegionStore(self.settings)
             self._all.append(store)
             return store
 

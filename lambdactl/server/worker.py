@@ -25,26 +25,58 @@ from lambdactl.state.store import reclaim_space
 
 
 def drain(settings: Settings, timeout: float | None = None) -> tuple[bool, int, int]:
-    """``lambdactl drain``: wait (up to ``timeout``) until no async event is queued or in flight and every
-    enabled mapping has consumed its source, processing here (warm environments) while no other
-    worker holds the lock. Returns (drained, async events still pending, mappings with records left);
-    the counts are 0 when drained.
-    """
-    from lambdactl.server.environments import warm_planes
+    """``lambdactl drain``: wait (up to ``timeout``) until no region of the state directory has an async
+    event queued or in flight or an enabled mapping whose source is not consumed. Regions share nothing,
+    so each busy one is drained in a thread of its own, processing here (warm environments) while no
+    other worker holds its lock; then every region is checked again, until none has work. Returns
+    (drained, async events still pending, mappings with records left), summed over the regions; the
+    counts are 0 when drained."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
     from lambdactl.events.pollers.manager import pending as mapping_work
+
+    from lambdactl.events.worker import concurrency
+
+    concurrency()  # a bad setting is refused whether or not there is work
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        regions = [settings.replace(region=name) for name in settings.regions_with_state()]
+        busy = [region for region in regions if _has_work(region)]
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        if not busy:
+            return True, 0, 0
+        if left == 0.0:
+            break
+        with ThreadPoolExecutor(len(busy), thread_name_prefix="lambdactl-drain") as threads:
+            if not all(threads.map(lambda region: _drain_region(region, left), busy)):
+                break
+    events = mappings = 0
+    for region in regions:
+        plane = ControlPlane(region)
+        try:
+            events, mappings = events + queue.pending(plane), mappings + mapping_work(plane)
+        finally:
+            plane.close()
+    return False, events, mappings
+
+
+def _has_work(settings: Settings) -> bool:
+    plane = ControlPlane(settings)
+    try:
+        return bool(pending(plane))
+    finally:
+        plane.close()
+
+
+def _drain_region(settings: Settings, timeout: float | None) -> bool:
+    from lambdactl.server.environments import warm_planes
 
     pool, planes = warm_planes(settings)
     try:
-        drained = Worker(planes).drain(timeout)
+        return Worker(planes).drain(timeout)
     finally:
         pool.close()
-    if drained:
-        return True, 0, 0
-    plane = ControlPlane(settings)
-    try:
-        return False, queue.pending(plane), mapping_work(plane)
-    finally:
-        plane.close()
 
 
 def main(argv: list[str]) -> None:

@@ -19,11 +19,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from lambdactl.settings import DB_NAME
 from lambdactl.state import generation
 from lambdactl.state.migrations import migrate
 
-DB_NAME = "lambdactl.db"
+if TYPE_CHECKING:
+    from lambdactl.settings import Settings
+
+__all__ = ["DB_NAME", "RegionStore", "Store"]
 BUSY_TIMEOUT_MS = 60_000
 RECLAIM_WAIT_MS = 200  # how long giving space back waits for other connections, then leaves it for later
 INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
@@ -160,6 +165,105 @@ class Store:
             self._conn.close()
             self._conn = None
             self._schemas.clear()
+
+
+class RegionStore(Store):
+    """The database of a region that may have no state yet (``Settings.region_dir``). While it has
+    none, reads see an empty region (an in-memory database with the same tables) and nothing is
+    created, so a read in a mistyped region leaves no trace; the first write claims the region's folder
+    (``Settings.claim_region_dir``) and makes its database. A region made meanwhile (by another
+    process, or another store of a server's pool) is found on the next use."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.region_dir)
+        self.settings = settings
+        self._empty: sqlite3.Connection | None = None  # the stand-in while the region has no database
+        self._applied: dict[str, list[tuple[str, str]]] = {}  # services' migrations, for the database once made
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            if self._unmade():
+                return _StandIn(self)  # type: ignore[return-value]
+            self._open()
+        return super().conn
+
+    def ensure_schema(self, component: str, migrations: list[tuple[str, str]]) -> None:
+        self._applied[component] = migrations
+        if self._conn is None and self._unmade():
+            with _writable(self._empty):  # type: ignore[arg-type]
+                super().ensure_schema(component, migrations)
+        else:
+            super().ensure_schema(component, migrations)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        if self._conn is None and self._unmade():
+            self.root = self.settings.claim_region_dir()
+            self._open()
+        with super().write() as conn:
+            yield conn
+
+    def generation_hint(self) -> int:
+        if self._conn is None and self._unmade():
+            return generation.current(self.conn)
+        return super().generation_hint()
+
+    def close(self) -> None:
+        super().close()
+        if self._empty is not None:
+            self._empty.close()
+            self._empty = None
+
+    def _unmade(self) -> bool:
+        """Whether the region still has no database (the stand-in ready if so)."""
+        self.root = self.settings.region_dir
+        if (self.root / DB_NAME).exists():
+            return False
+        if self._empty is None:
+            empty = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            empty.row_factory = sqlite3.Row
+            migrate(empty)
+            for component, migrations in self._applied.items():
+                migrate(empty, component, migrations)
+            empty.execute("PRAGMA query_only = ON")  # a write that bypasses write() fails, never vanishes
+            self._empty = empty
+        return True
+
+    def _open(self) -> None:
+        """Open (and make) the region's database in place of the stand-in, with the services' tables
+        the stand-in had."""
+        conn = super().conn
+        for component, migrations in self._applied.items():
+            migrate(conn, component, migrations)
+            self._schemas.add(component)
+        if self._empty is not None:
+            self._empty.close()
+            self._empty = None
+
+
+@contextlib.contextmanager
+def _writable(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("PRAGMA query_only = OFF")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA query_only = ON")
+
+
+class _StandIn:
+    """The connection ``RegionStore.conn`` hands out while its region has no database: the in-memory
+    stand-in's, and once a write made the region, its database's (so a caller that took the
+    connection before its first write reads what it wrote)."""
+
+    def __init__(self, store: RegionStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        store = self._store
+        if store._conn is None and store._unmade():
+            return getattr(store._empty, name)
+        return getattr(store.conn, name)
 
 
 def reclaim_space(root: Path) -> None:

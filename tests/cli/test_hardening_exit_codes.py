@@ -22,12 +22,16 @@ def test_a_state_dir_that_is_a_file_is_a_configuration_error(cli, tmp_path):
         f"The state directory {not_a_dir} is not a directory (--state-dir, LAMBDACTL_STATE_DIR)"]
 
 
-def test_an_empty_or_uncreatable_state_dir_is_a_configuration_error(cli, tmp_path):
+def test_an_empty_or_uncreatable_state_dir_is_a_configuration_error(cli, tmp_path, hello_zip):
     xdg = tmp_path / "xdg"  # where the default state directory would be
     for command in (["list-functions"], ["invoke", "--function-name", "f", str(tmp_path / "out.json")]):
         result = cli("--state-dir", "", *command, rc=253, env={"LAMBDACTL_STATE_DIR": "", "XDG_STATE_HOME": str(xdg)})
         assert result.stderr.strip().splitlines() == [
             "The state directory must not be empty (--state-dir, LAMBDACTL_STATE_DIR)"]
+    # a state directory that can't be made: reading it finds nothing (reads create nothing), writing is refused
+    assert cli("--state-dir", "/proc/nope", "list-functions").json == {"Functions": []}
+    for command in (["create-function", "--function-name", "f", "--runtime", "python3.12", "--handler", "app.handler",
+                     "--zip-file", f"fileb://{hello_zip}"], ["sqs", "create-queue", "--queue-name", "q"]):
         result = cli("--state-dir", "/proc/nope", *command, rc=253)
         assert result.stderr.strip().splitlines() == [
             "The state directory /proc/nope cannot be used: No such file or directory (--state-dir, LAMBDACTL_STATE_DIR)"]

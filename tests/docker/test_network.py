@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -150,3 +151,38 @@ def test_the_isolated_mode_follows_the_engine_s_bridge():
     bridged = engine.has_network("bridge")
     assert engine.has_network("none") and not engine.has_network("no-such-network-here")
     assert isolated_mode(engine) == ("none" if bridged else "default")
+
+
+def doctor_network_line(cli, **env: str) -> str:
+    """doctor's `docker network` row, its wrapped detail joined."""
+    lines = cli("doctor", env=env).stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("docker network"))
+    row = [lines[start]]
+    for line in lines[start + 1:]:
+        if not line.startswith(" "):
+            break
+        row.append(line)
+    return " ".join(" ".join(row).split())
+
+
+def test_doctor_says_when_the_docker_network_setting_names_no_usable_network(cli, state_dir, docker_engine):
+    """The setting takes isolated, host or a docker network's name (the container joins it): a name the
+    engine does not know, or its `none` network, can't run a function, and doctor says which setting says so."""
+    engine_networks = subprocess.run(["docker", "network", "ls", "--format", "{{.Name}}"],
+                                     capture_output=True, text=True, check=True).stdout.split()
+    assert "lambdactl-no-such-net" not in engine_networks
+    line = doctor_network_line(cli, LAMBDACTL_DOCKER_NETWORK="lambdactl-no-such-net")
+    assert line == ("docker network -- `lambdactl-no-such-net` (LAMBDACTL_DOCKER_NETWORK): the Docker engine has no "
+                    "such network; use isolated, host, or a network `docker network ls` lists")
+    state_dir.mkdir()
+    (state_dir / "docker.json").write_text(json.dumps({"docker": {"network": "none"}}))
+    line = doctor_network_line(cli)
+    assert line.startswith("docker network -- `none` (docker.json): a network without interfaces: functions could "
+                           "not reach the Runtime API"), line
+    for name in ("host", "isolated"):
+        assert doctor_network_line(cli, LAMBDACTL_DOCKER_NETWORK=name).startswith("docker network ok"), name
+    if "bridge" in engine_networks:  # dockerd --bridge=none has none
+        assert doctor_network_line(cli, LAMBDACTL_DOCKER_NETWORK="bridge").startswith("docker network ok")
+    else:
+        assert "`bridge` (LAMBDACTL_DOCKER_NETWORK): the Docker engine has no such network" in doctor_network_line(
+            cli, LAMBDACTL_DOCKER_NETWORK="bridge")

@@ -13,7 +13,8 @@ from lambdactl.control import logs
 
 @pytest.fixture
 def writer(plane):
-    plane.store.conn.execute("CREATE TABLE done (id INTEGER PRIMARY KEY)")
+    with plane.store.write() as conn:
+        conn.execute("CREATE TABLE done (id INTEGER PRIMARY KEY)")
     writer = logs.batch_writes(plane.settings.region_dir)
     yield writer
     logs.stop_batching(writer)
@@ -57,6 +58,7 @@ def test_many_threads_writes_share_commits_and_a_failing_one_is_undone_alone(pla
 
 
 def test_without_a_batch_writer_the_write_is_its_own_transaction(plane):
-    plane.store.conn.execute("CREATE TABLE done (id INTEGER PRIMARY KEY)")
+    with plane.store.write() as conn:
+        conn.execute("CREATE TABLE done (id INTEGER PRIMARY KEY)")
     assert logs.write_after(plane, lambda conn: conn.execute("INSERT INTO done (id) VALUES (1)").rowcount) == 1
     assert _done(plane) == [1]

@@ -39,9 +39,9 @@ def test_the_database_journal_files_are_private_while_served(cli, make_zip, stat
     assert all(value & 0o077 == 0 for value in files.values()), files
 
 
-def test_an_open_state_directory_is_tightened_with_a_notice(cli, state_dir):
-    state_dir.mkdir(mode=0o755)
-    state_dir.chmod(0o755)
+def test_an_open_state_directory_is_tightened_with_a_notice(cli, state_dir, hello_zip):
+    cli.create("f", hello_zip)
+    state_dir.chmod(0o755)  # as a user's chmod -R, an archive unpacked with its modes
     result = cli("list-functions")
     assert mode(state_dir) == 0o700
     assert result.stderr.strip().splitlines() == [

@@ -59,8 +59,9 @@ def test_env_var_and_flag_choose_the_state_dir(cli, make_zip, tmp_path):
     cli.create("by-env", make_zip())
     assert (cli.state_dir / "lambdactl.db").is_file()
     flagged = tmp_path / "flagged"
-    cli("--state-dir", str(flagged), "list-functions")
+    cli.create("by-flag", make_zip(), "--state-dir", str(flagged))
     assert (flagged / "lambdactl.db").is_file()
+    assert cli("list-functions", "--query", "Functions[].FunctionName").json == ["by-env"]
 
 
 def test_each_service_keeps_its_own_schema_version(state_dir):

@@ -22,11 +22,7 @@ LimitExceededException = errors.service_error("LimitExceededException", 400)
 def ready(plane: ControlPlane) -> sqlite3.Connection:
     """The connection, with EventBridge's tables (and the default bus) in place."""
     plane.store.ensure_schema("events", schema.MIGRATIONS)
-    conn = plane.store.conn
-    if conn.execute("SELECT 1 FROM events_buses WHERE name = ?", (DEFAULT_BUS,)).fetchone() is None:
-        with plane.store.write() as write:
-            write.execute("INSERT OR IGNORE INTO events_buses (name, created_at) VALUES (?, ?)", (DEFAULT_BUS, time.time()))
-    return conn
+    return plane.store.conn
 
 
 def bus_name(value: str | None) -> str:

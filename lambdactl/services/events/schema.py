@@ -57,4 +57,8 @@ MIGRATIONS = [
         );
         """,
     ),
+    (  # with the tables, not on first use: a read in a region without state writes nothing (RegionStore)
+        "default_bus",
+        "INSERT OR IGNORE INTO events_buses (name, created_at) VALUES ('default', (julianday('now') - 2440587.5) * 86400.0);",
+    ),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 import uuid
 from typing import Any
 
@@ -23,12 +22,7 @@ def ready(plane: ControlPlane) -> sqlite3.Connection:
     """The connection, with Scheduler's tables, EventBridge's timers and the default group in place."""
     rules.ready(plane)
     plane.store.ensure_schema("scheduler", schema.MIGRATIONS)
-    conn = plane.store.conn
-    if conn.execute("SELECT 1 FROM scheduler_groups WHERE name = ?", (DEFAULT_GROUP,)).fetchone() is None:
-        now = time.time()
-        with plane.store.write() as write:
-            write.execute("INSERT OR IGNORE INTO scheduler_groups VALUES (?, ?, ?)", (DEFAULT_GROUP, now, now))
-    return conn
+    return plane.store.conn
 
 
 def group_arn(plane: ControlPlane, name: str) -> str:

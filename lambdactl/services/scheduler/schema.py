@@ -20,4 +20,9 @@ MIGRATIONS = [
         );
         """,
     ),
+    (  # with the tables, not on first use: a read in a region without state writes nothing (RegionStore)
+        "default_group",
+        "INSERT OR IGNORE INTO scheduler_groups VALUES ('default', (julianday('now') - 2440587.5) * 86400.0, "
+        "(julianday('now') - 2440587.5) * 86400.0);",
+    ),
 ]
