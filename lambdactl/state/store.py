@@ -211,9 +211,7 @@ class RegionStore(Store):
 
     def close(self) -> None:
         super().close()
-        if self._empty is not None:
-            self._empty.close()
-            self._empty = None
+        self._empty = None
 
     def _unmade(self) -> bool:
         """Whether the region still has no database (the stand-in ready if so)."""
@@ -237,9 +235,7 @@ class RegionStore(Store):
         for component, migrations in self._applied.items():
             migrate(conn, component, migrations)
             self._schemas.add(component)
-        if self._empty is not None:
-            self._empty.close()
-            self._empty = None
+        self._empty = None  # not closed: a cursor of it being read (made by another process meanwhile) keeps it
 
 
 @contextlib.contextmanager
