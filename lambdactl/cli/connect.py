@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import settings as lambdactl_settings
+from lambdactl.cli import awsconfig
 from lambdactl.cli.globals import Globals
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ def settings(globals_: Globals) -> Settings:
     """The state directory and region a command works on (``--state-dir``, ``--region``, environment)."""
     from lambdactl.plane import Settings
     from lambdactl.settings import default_state_dir
+
+    awsconfig.check_profile()  # as the aws CLI, for a command that works on a region (not help or --version)
 
     state_dir = default_state_dir() if globals_.state_dir is None else globals_.state_dir
     where = Settings(state_dir=state_dir, region=globals_.region or "")  # which refuses an empty one
@@ -81,6 +84,7 @@ def _remote(url: str, globals_: Globals, region: str | None = None) -> Caller:
     the one its requests are for, as an SDK's."""
     from lambdactl.server.client import RemotePlane, timeout_option
 
+    awsconfig.check_profile()
     region = region or globals_.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     return RemotePlane(url, timeout=timeout_option(globals_.cli_read_timeout), region=region or None,
                        connect_timeout=timeout_option(globals_.cli_connect_timeout))

@@ -62,11 +62,10 @@ class Globals:
     def resolve(self) -> None:
         """Fill defaults from the environment and ~/.aws/config, as the aws CLI does. ``--profile`` is
         ``AWS_PROFILE`` for this command and what it starts (the function credentials ``profile``
-        resolves): it must name a profile of the config or credentials file."""
+        resolves); ``connect`` checks that it names a profile of the config or credentials file."""
         if self.profile is not None:
             os.environ["AWS_PROFILE"] = self.profile
             os.environ.pop("AWS_DEFAULT_PROFILE", None)  # botocore reads it first; the flag wins
-        awsconfig.check_profile()
         self.region = self.region or awsconfig.region()
         self.output = self.output or os.environ.get("AWS_DEFAULT_OUTPUT") or awsconfig.value("output") or "json"
         from lambdactl.render import OUTPUTS

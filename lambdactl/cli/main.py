@@ -108,7 +108,7 @@ def _operation_commands() -> dict[str, str]:
 
 
 GLOBAL_HELP = """Global options (accepted anywhere on the line, as in the aws CLI):
---output json|yaml|yaml-stream|text|table, --query JMESPATH, --region R, --state-dir DIR,
+--output json|yaml|yaml-stream|text|table, --query JMESPATH, --region R, --profile P, --state-dir DIR,
 --endpoint-url URL, --cli-binary-format base64|raw-in-base64-out, --no-paginate, --debug."""
 
 

@@ -42,3 +42,9 @@ def test_profiles_of_either_file_are_taken(cli, hello_zip, tmp_path):
     assert cli("list-functions", "--profile", "personal").json == {"Functions": []}  # credentials only: us-east-1
     # the flag wins over the environment, as in the aws CLI
     assert cli("list-functions", "--profile", "work", env={"AWS_PROFILE": "nope"}).json["Functions"][0]["FunctionName"] == "w"
+
+
+def test_help_needs_no_profile(cli):
+    """As `aws help --profile nope`: only a command that works on a region reads the profile."""
+    assert cli("help", "--profile", "nope").stdout
+    assert cli("drain", "--help", env={"AWS_PROFILE": "nope"}).stdout.startswith("Usage: lambdactl drain")

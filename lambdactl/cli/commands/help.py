@@ -56,7 +56,7 @@ A function runs on one of two backends, chosen with `create-function --backend`:
 """,
     "configuration": """\
 Global options (anywhere on the line): --output json|yaml|yaml-stream|text|table, --query,
---region, --state-dir, --endpoint-url, --cli-binary-format, --no-paginate, --debug.
+--region, --profile, --state-dir, --endpoint-url, --cli-binary-format, --no-paginate, --debug.
 From the aws CLI: AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), AWS_DEFAULT_OUTPUT,
 AWS_PROFILE (--profile), AWS_CONFIG_FILE (region, output and cli_binary_format from ~/.aws/config),
 AWS_SHARED_CREDENTIALS_FILE (a named profile must be in one of the two files),
