@@ -22,6 +22,9 @@ from typing import Any
 
 import pytest
 
+from tests import processes
+from tests.processes import nothing_left_running, nothing_left_running_by_the_module  # noqa: F401 - autouse fixtures
+
 # pytest loads this file as `conftest`; test modules import its helpers as `tests.conftest`. One module, not two
 # (a second copy would make its own temporary HOME and state directories).
 sys.modules.setdefault("tests.conftest", sys.modules[__name__])
@@ -40,6 +43,7 @@ except ImportError:  # the test extras are not installed
 # Never the user's: what a test could reach without naming a state directory (LAMBDACTL_STATE_DIR unset,
 # XDG_STATE_HOME redirected here for this process and every lambdactl it starts).
 ISOLATED_XDG_STATE = Path(tempfile.mkdtemp(prefix="lambdactl-tests-xdg-state-"))
+processes.MORE_ROOTS.append(ISOLATED_XDG_STATE)  # a worker of the default state directory is stopped too
 INHERITED_TARGETS = ("LAMBDACTL_STATE_DIR", "LAMBDACTL_ENDPOINT_URL", "LAMBDACTL_SERVE_STATE_DIR", "AWS_ENDPOINT_URL_LAMBDA")
 # Nor the user's HOME: the suite and everything it starts (lambdactl, pip, npm, docker, rustup's proxies that pip
 # asks for a version) run under SUITE_HOME, a read-only HOME whose default state directory holds a function, as a

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.processes import stop_background_worker
 
 REPO = Path(__file__).parents[2]
 LABEL_OWNER = "lambdactl.owner"  # as lambdactl.backends.docker labels its containers
@@ -77,32 +78,6 @@ def _docker(lambda_images: None) -> None:
     """Every docker test needs the engine and the images."""
 
 
-def stop_background_worker(state_dir: Path) -> None:
-    """SIGTERM the state dir's background worker (warm invokes) and wait for it to clean up and exit."""
-    from lambdactl.state import discovery
-
-    record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
-    deadline = time.monotonic() + 60
-    while record and record.get("url") is None and time.monotonic() < deadline:  # still starting (warming up):
-        time.sleep(0.05)  # a SIGTERM in the middle of creating a container would orphan it
-        record = discovery.find(state_dir, discovery.WORKER_FILE_NAME)
-    if not record:
-        return
-    pid = int(record["pid"])
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"the background worker {pid} did not exit within 60 s of SIGTERM")
-
-
 def our_containers(state_dir: Path) -> list[str]:
     out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=lambdactl.state-dir={state_dir}"],
                          capture_output=True, text=True, check=True).stdout
@@ -114,7 +89,8 @@ def no_leftovers(state_dir: Path) -> Iterator[None]:
     """Fail a test that leaves a container of its state dir behind. Warm containers of the state dir's
     background worker are not left behind (the worker removes them when it exits): stop it first."""
     yield
-    stop_background_worker(state_dir)
+    if killed := stop_background_worker(state_dir):
+        pytest.fail(f"the background worker was killed: {killed}")
     deadline = time.monotonic() + 15  # the engine removes a stopped auto-remove container asynchronously
     while (left := our_containers(state_dir)) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -54,38 +52,12 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def worker_pids(state_dir: Path) -> list[int]:
-    """Background worker processes serving ``state_dir``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"lambdactl.server.worker" in argv and str(state_dir).encode() in argv:
-                try:
-                    if Path(f"/proc/{entry}/stat").read_text().split(")")[1].split()[0] != "Z":
-                        found.append(int(entry))
-                except OSError:
-                    pass
-    return found
-
-
 @pytest.fixture(autouse=True)
 def fast_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry delays of ~60 ms / 120 ms; background workers leave after 1 s idle."""
     monkeypatch.setenv("LAMBDACTL_RETRY_DELAY_SCALE", "0.001")
     monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_S", "1")
     monkeypatch.delenv("LAMBDACTL_STATE_DIR", raising=False)
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Iterator[Path]:
-    state = tmp_path / "state"
-    yield state
-    for pid in worker_pids(state):
-        os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

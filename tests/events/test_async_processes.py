@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from lambdactl.events import queue
-from tests.events.conftest import event_invoke, lines, wait_until, worker_pids
+from tests.events.conftest import event_invoke, lines, wait_until
+from tests.processes import worker_pids
 
 
 def test_event_invoke_returns_202_and_runs_with_nothing_else_typed(cli, make_function, state_dir, tmp_path):

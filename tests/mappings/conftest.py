@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.processes import worker_pids
+
 # Writes every event it gets to $OUT (one JSON line) and fails on records whose text contains "poison"
 # (raises; or, with MODE=partial, reports them as batch item failures). "flaky" fails on the first receive
 # only; SLEEP=<s> delays every invocation; a record containing "slow" sleeps 3 s.
@@ -105,8 +107,8 @@ class Harness:
                 return got
             got += messages
 
-    def stop_worker(self) -> None:
-        """Kill the background worker of this state directory (it is ours: started for this test's state dir)."""
+    def kill_worker(self) -> None:
+        """kill -9 the background worker of this state directory (it is ours: started for this test's state dir)."""
         for pid in worker_pids(self.cli.state_dir):
             os.kill(pid, signal.SIGKILL)
 
@@ -120,21 +122,6 @@ def bodies(out: Path) -> list[list[str]]:
     return [[record["body"] for record in event["Records"]] for event in events(out)]
 
 
-def worker_pids(state_dir: Path) -> list[int]:
-    """The background worker processes serving ``state_dir``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"lambdactl.server.worker" in argv and str(state_dir).encode() in argv:
-            pids.append(int(entry.name))
-    return pids
-
-
 def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -146,7 +133,5 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float 
 
 
 @pytest.fixture
-def esm(cli: Any, tmp_path: Path, make_zip: Callable[..., Path]):
-    harness = Harness(cli, tmp_path, make_zip)
-    yield harness
-    harness.stop_worker()
+def esm(cli: Any, tmp_path: Path, make_zip: Callable[..., Path]) -> Harness:
+    return Harness(cli, tmp_path, make_zip)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from tests.mappings.conftest import bodies, events, wait_for, worker_pids
+from tests.mappings.conftest import bodies, events, wait_for
+from tests.processes import worker_pids
 
 
 def test_batches_of_the_configured_size(esm):
@@ -110,7 +111,7 @@ def test_kill_9_of_the_worker_mid_batch_loses_no_message(esm):
     esm.map("f", queue, "--batch-size", "10")  # starts the background worker
     wait_for(lambda: out.exists())  # the batch is in the function (which sleeps 3 s on "slow")
     pids = wait_for(lambda: worker_pids(esm.cli.state_dir))
-    esm.stop_worker()
+    esm.kill_worker()
     wait_for(lambda: all(not _alive(pid) for pid in pids), timeout=10)
     esm.drain()
     delivered = {b for batch in bodies(out) for b in batch}

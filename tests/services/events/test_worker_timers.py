@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from tests.events.conftest import wait_until, worker_pids
+from tests.events.conftest import wait_until
+from tests.processes import worker_pids
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:ticks"
 QUEUE_URL = "http://sqs.us-east-1.localhost/123456789012/ticks"
