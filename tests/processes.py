@@ -4,14 +4,14 @@ A background worker (``python -m lambdactl.server.worker STATE_DIR REGION``) sta
 enabled or a mapping's source has records, and for ``LAMBDACTL_WORKER_IDLE_S`` after its last work: a suite
 that never stopped them kept dozens polling at once. ``stop_left_behind(root)`` (the autouse fixtures here,
 which ``tests/conftest.py`` imports: after every test for its ``tmp_path``, after every module for the
-session's temporary directories) stops them as a service manager would: SIGTERM, so each worker stops its warm environments
-on the way out, as it does when it goes idle. What still runs there afterwards (an environment whose owner
+session's temporary directories) stops them as a service manager would: SIGTERM, so each worker stops its
+warm environments on the way out, as it does when it goes idle. What still runs there afterwards (an environment whose owner
 is gone, a process that ignored SIGTERM) is a leak: killed, and reported, so the test fails.
 
-A process is "in" a directory when its command line, its ``LAMBDACTL_STATE_DIR`` or its ``TMPDIR`` (an
-environment's, under ``<state>/run/``) names a path inside it; other pytest sessions on this machine have
-other temporary directories, so their processes are never touched. (Containers are the Docker tests' own
-check: ``no_leftovers`` in ``tests/docker/conftest.py``.)
+The processes of a directory are lambdactl commands naming a path inside it (command line or
+``LAMBDACTL_STATE_DIR``) and environments whose ``TMPDIR`` (under ``<state>/run/``) lies inside it; other
+pytest sessions on this machine have other temporary directories, so their processes are never touched.
+(Containers are the Docker tests' own check: ``no_leftovers`` in ``tests/docker/conftest.py``.)
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ from pathlib import Path
 import pytest
 
 TERM_WAIT_S = 60.0  # a worker lets in-flight invokes finish, then stops its environments (containers too)
-# The variables that tie a process to a state directory: a lambdactl command's, an environment's work
-# directory. (Not XDG_STATE_HOME or HOME, nor the working directory: a dockerd the suite started has those.)
-ENVIRON = (b"LAMBDACTL_STATE_DIR", b"TMPDIR")
 GONE_WAIT_S = 10.0  # environments end with their owner (its pool, or their watchdog when it dies)
 MORE_ROOTS: list[Path] = []  # checked after each module besides the session's temporary directories
 
@@ -78,10 +75,12 @@ class Process:
 
 
 def processes_in(root: Path) -> list[Process]:
-    """Live processes (zombies aside) other than this one whose command line or ENVIRON variables name
-    ``root`` or a path inside it."""
+    """What lambdactl runs for ``root`` (zombies aside): its commands that name ``root`` or a path inside it
+    (command line or ``LAMBDACTL_STATE_DIR``), and environments whose ``TMPDIR`` lies there (with whatever
+    their functions started). Nothing else: not a ``tail -f`` of a log there, nor a shell exploring it."""
     path = re.escape(os.fsencode(root)) + rb"(?=/|\x00|$)"
-    named, in_environ = re.compile(path), re.compile(rb"(?:^|\x00)(?:%s)=" % b"|".join(ENVIRON) + path)
+    named = re.compile(path)
+    state_dir, work_dir = (re.compile(rb"(?:^|\x00)%s=" % name + path) for name in (b"LAMBDACTL_STATE_DIR", b"TMPDIR"))
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -90,11 +89,16 @@ def processes_in(root: Path) -> list[Process]:
             argv = Path(entry.path, "cmdline").read_bytes()
             if not argv:  # a zombie or a kernel thread
                 continue
-            hit = named.search(argv) or in_environ.search(Path(entry.path, "environ").read_bytes())
+            process = Process(int(entry.name), [os.fsdecode(a) for a in argv.rstrip(b"\0").split(b"\0")])
+            if process.is_lambdactl and named.search(argv):
+                hit = True
+            else:
+                environ = Path(entry.path, "environ").read_bytes()
+                hit = bool(state_dir.search(environ) if process.is_lambdactl else work_dir.search(environ))
         except OSError:  # gone meanwhile, or not ours to read
             continue
-        if hit and _alive(int(entry.name)):
-            found.append(Process(int(entry.name), [os.fsdecode(a) for a in argv.rstrip(b"\0").split(b"\0")]))
+        if hit and _alive(process.pid):
+            found.append(process)
     return found
 
 

@@ -41,14 +41,17 @@ def test_a_process_that_outlives_its_owner_is_killed_and_named(tmp_path, monkeyp
     assert orphan.wait(10) == -signal.SIGKILL
 
 
-def test_processes_of_other_directories_are_left_alone(tmp_path):
-    neighbour = _sleeper(Path(f"{tmp_path}-other") / "state" / "run" / "x" / "tmp")  # a name that starts like ours
+def test_other_directories_and_processes_that_only_look_are_left_alone(tmp_path):
+    (tmp_path / "x.log").touch()
+    others = [_sleeper(Path(f"{tmp_path}-other") / "state" / "run" / "x" / "tmp"),  # a name that starts like ours
+              subprocess.Popen(["tail", "-f", str(tmp_path / "x.log")], stdout=subprocess.DEVNULL)]  # fmt: skip
     try:
         assert stop_left_behind(tmp_path) == []
-        assert neighbour.poll() is None
+        assert [other.poll() for other in others] == [None, None]
     finally:
-        neighbour.kill()
-        neighbour.wait()
+        for other in others:
+            other.kill()
+            other.wait()
 
 
 def test_a_test_that_leaves_a_process_running_fails(tmp_path):
