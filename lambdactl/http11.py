@@ -51,6 +51,9 @@ def read_line(rfile: BinaryIO | io.BufferedIOBase) -> bytes:
 
 def read_headers(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]]:
     """The header fields up to the blank line, as (name, value) in the order sent."""
+    whole = _buffered_head(rfile)
+    if whole is not None:
+        return whole
     pairs: list[tuple[str, str]] = []
     while (line := read_line(rfile)) not in (b"\r\n", b"\n"):
         name, colon, value = line.decode("iso-8859-1").partition(":")
@@ -58,6 +61,33 @@ def read_headers(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]]:
         if not colon or not name or len(pairs) >= MAX_HEADERS:
             raise Malformed("bad header line")
         pairs.append((name, value.strip()))
+    return pairs
+
+
+def _buffered_head(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]] | None:
+    """The header fields at once when the reader's buffer holds all of them (as a request's head
+    usually arrives: in one packet), by the same rules as line by line; None to read line by line."""
+    peek = getattr(rfile, "peek", None)
+    if peek is None:
+        return None
+    data = peek(1)  # what is buffered (read only if nothing is, as readline would)
+    if data[:2] == b"\r\n":
+        rfile.read(2)
+        return []
+    end = data.find(b"\r\n\r\n")
+    if end < 0 or end > MAX_LINE:
+        return None
+    head = data[:end]
+    if head.count(b"\n") != head.count(b"\r\n"):  # a bare LF ends a line too: line by line
+        return None
+    pairs: list[tuple[str, str]] = []
+    for line in head.decode("iso-8859-1").split("\r\n"):
+        name, colon, value = line.partition(":")
+        name = name.strip()
+        if not colon or not name or len(pairs) >= MAX_HEADERS:
+            raise Malformed("bad header line")
+        pairs.append((name, value.strip()))
+    rfile.read(end + 4)
     return pairs
 
 

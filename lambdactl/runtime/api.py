@@ -137,6 +137,12 @@ class _Reader:
         del self.buf[:end]
         return line
 
+    def peek(self, size: int) -> bytes:
+        """What is buffered (a read first only if nothing is), as ``BufferedReader.peek``."""
+        if not self.buf:
+            self._fill()
+        return bytes(self.buf)
+
     def read(self, size: int) -> bytes:
         while len(self.buf) < size and self._fill():
             pass
