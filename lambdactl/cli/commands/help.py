@@ -28,8 +28,8 @@ Inside:
   generation          a counter of configuration changes, mapped by long-running processes
   concurrency/        reserved-concurrency slot files (flock'd by running invocations)
   docker.json         docker backend settings and images (`lambdactl docker set-image`)
-  region              the region whose state all the above is (the first that used the directory)
-  regions/<region>/   every other region's state, laid out the same (database, code, worker, ...)
+  region              the region whose state all the above is (the first that wrote to the directory)
+  regions/<region>/   every other region's state, laid out the same (made by its first write)
 """,
     "backends": """\
 A function runs on one of two backends, chosen with `create-function --backend`:
