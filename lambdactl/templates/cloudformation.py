@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from lambdactl.templates.resolve import Resource, expand, references
+from lambdactl.templates.resources import cors_preflight
 
 LAMBDA_TRUST: dict[str, Any] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                         "Principal": {"Service": "lambda.amazonaws.com"}}]}
@@ -67,7 +68,8 @@ def from_sam(template: dict[str, Any]) -> dict[str, Any]:
         elif resource.type == "AWS::ApiGatewayV2::Api" and "__Routes" in props:
             _http_api(lid, props.pop("__Routes"), props.pop("__Stage", "$default"), props.pop("__Auth", None) or {}, out)
         elif resource.type == "AWS::ApiGateway::RestApi" and "__Routes" in props:
-            _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), props.pop("__Auth", None) or {}, out)
+            _rest_api(lid, props.pop("__Routes"), props.pop("__Stage", "Prod"), props.pop("__Auth", None) or {}, out,
+                      props.pop("__Cors", None))
         props.pop("__StageVariables", None)
         if depends:
             body["DependsOn"] = depends
@@ -155,8 +157,10 @@ def _invocation_uri(function_arn: Any) -> dict[str, Any]:
                         {"Arn": function_arn}]}
 
 
-def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str, Any], out: dict[str, Any]) -> None:
+def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str, Any], out: dict[str, Any],
+              cors: dict[str, Any] | None) -> None:
     resources: dict[str, Any] = {"/": {"Fn::GetAtt": [lid, "RootResourceId"]}}
+    on_path: dict[str, set[str]] = {}  # a path -> its methods (for the CORS preflights)
     authorizers = {}
     for name, spec in (auth.get("Authorizers") or {}).items():
         kind, identity = str(spec.get("FunctionPayloadType", "TOKEN")).upper(), spec.get("Identity") or {}
@@ -182,6 +186,7 @@ def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str
                     "RestApiId": {"Ref": lid}, "ParentId": resources["/" + "/".join(parts[:depth])], "PathPart": part}}
                 resources[path] = {"Ref": name}
         method = "ANY" if route["Method"] in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else route["Method"]
+        on_path.setdefault("/" + "/".join(parts), set()).add(method)
         method_id = f"{lid}Method{len(methods) + 1}"
         authorizer = route.get("Authorizer") or auth.get("DefaultAuthorizer")
         method_props = {"RestApiId": {"Ref": lid}, "ResourceId": resources["/" + "/".join(parts)], "HttpMethod": method,
@@ -191,6 +196,13 @@ def _rest_api(lid: str, routes: list[dict[str, Any]], stage: str, auth: dict[str
             method_props.update(AuthorizationType="CUSTOM", AuthorizerId={"Ref": authorizers[authorizer]})
         out[method_id] = {"Type": "AWS::ApiGateway::Method", "Properties": method_props}
         methods.append(method_id)
+    if cors:  # SAM's preflights, as resources.RestApi makes them
+        preflight = None if auth.get("AddDefaultAuthorizerToCorsPreflight", True) is False else auth.get("DefaultAuthorizer")
+        for path, has in on_path.items():
+            if "OPTIONS" not in has:
+                methods.append(f"{lid}Method{len(methods) + 1}")
+                out[methods[-1]] = {"Type": "AWS::ApiGateway::Method", "Properties": cors_preflight(
+                    {"Ref": lid}, resources[path], has, cors, {"Ref": authorizers[preflight]} if preflight in authorizers else None)}
     out[f"{lid}Deployment"] = {"Type": "AWS::ApiGateway::Deployment", "DependsOn": methods,
                                "Properties": {"RestApiId": {"Ref": lid}}}
     out[f"{lid}{stage}Stage"] = {"Type": "AWS::ApiGateway::Stage", "Properties": {

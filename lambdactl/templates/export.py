@@ -105,16 +105,41 @@ def _rest_api(plane: Any, api: dict[str, Any], resources: dict[str, Any], taken:
     if authorizers:
         props["Auth"] = {"Authorizers": authorizers}
     resources[lid] = {"Type": "AWS::Serverless::Api", "Properties": props}
+    preflights = []
     for resource in _all(plane, "apigateway:GetResources", {"restApiId": api_id}, "items", "position", "position"):
         for method in resource.get("resourceMethods") or {}:
             got = plane.call("apigateway:GetMethod", {"restApiId": api_id, "resourceId": resource["id"], "httpMethod": method})
-            events = events_of(_function_of((got.get("methodIntegration") or {}).get("uri", "")))
+            integration = got.get("methodIntegration") or {}
+            if method == "OPTIONS" and integration.get("type") == "MOCK":
+                preflights.append(((integration.get("integrationResponses") or {}).get("200") or {}).get("responseParameters") or {})
+            events = events_of(_function_of(integration.get("uri", "")))
             if events is None:
                 continue
             spec: dict[str, Any] = {"RestApiId": {"Ref": lid}, "Path": resource["path"], "Method": method.lower()}
             if got.get("authorizationType") == "CUSTOM" and got.get("authorizerId") in names:
                 spec["Auth"] = {"Authorizer": names[got["authorizerId"]]}
             events[f"ApiEvent{len(events) + 1}"] = {"Type": "Api", "Properties": spec}
+    cors = _cors(preflights)
+    if cors:
+        props["Cors"] = cors
+
+
+def _cors(preflights: list[dict[str, str]]) -> dict[str, Any] | None:
+    """SAM's ``Cors`` that makes these preflights (``resources.cors_preflight``): the headers of the first, and
+    ``AllowMethods`` only when every path allows the same (else each path's own, which SAM derives)."""
+    origin = "method.response.header.Access-Control-Allow-"
+    first = next((p for p in preflights if f"{origin}Origin" in p), None)
+    if first is None:
+        return None
+    cors: dict[str, Any] = {key: first[f"{origin}{header}"] for key, header in (
+        ("AllowOrigin", "Origin"), ("AllowHeaders", "Headers")) if f"{origin}{header}" in first}
+    if "method.response.header.Access-Control-Max-Age" in first:
+        cors["MaxAge"] = first["method.response.header.Access-Control-Max-Age"]
+    if f"{origin}Credentials" in first:
+        cors["AllowCredentials"] = True
+    if len({p.get(f"{origin}Methods") for p in preflights}) == 1 and f"{origin}Methods" in first:
+        cors["AllowMethods"] = first[f"{origin}Methods"]
+    return cors
 
 
 def _http_api(plane: Any, api: dict[str, Any], resources: dict[str, Any], taken: set[str], arn_refs: dict[str, Any],

@@ -658,7 +658,7 @@ class RestApi:
             preflight = {"Authorizer": None if auth.get("AddDefaultAuthorizerToCorsPreflight", True) is not False else "NONE"}
             for resource_id, has in methods.items():
                 if "OPTIONS" not in has:
-                    _cors_preflight(ctx, api_id, resource_id, has, props["__Cors"], _route_authorizer(preflight, auth, ids))
+                    Method.create(ctx, "", cors_preflight(api_id, resource_id, has, props["__Cors"], _route_authorizer(preflight, auth, ids)))
         if props.get("__Routes") or "__Stage" in props:
             ctx.plane.call("apigateway:CreateDeployment", {"restApiId": api_id, "stageName": props.get("__Stage", "Prod"),
                                                            **({"variables": props["__StageVariables"]} if props.get("__StageVariables") else {})})
@@ -674,26 +674,22 @@ class RestApi:
 CORS_METHODS = ("OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")  # what SAM allows for an ANY method
 
 
-def _cors_preflight(ctx: Context, api_id: str, resource_id: str, methods: set[str], cors: dict[str, Any],
-                    authorizer: str | None) -> None:
-    """SAM's CORS preflight on one path (its swagger editor's ``add_cors``): an ``OPTIONS`` method whose MOCK
-    integration answers 200 with the ``Access-Control-*`` headers; ``AllowMethods`` defaults to the path's methods
-    and OPTIONS (every method for ``ANY``). The functions' own responses get no header from it: Lambda proxy
-    responses pass as they are, as on AWS."""
+def cors_preflight(api: Any, resource: Any, methods: set[str], cors: dict[str, Any], authorizer: Any) -> dict[str, Any]:
+    """SAM's CORS preflight on one path (its swagger editor's ``add_cors``) as ``AWS::ApiGateway::Method`` properties:
+    ``OPTIONS`` with a MOCK integration answering 200 with the ``Access-Control-*`` headers; ``AllowMethods`` defaults
+    to the path's methods and OPTIONS (every method for ``ANY``). The functions' own responses get no header from
+    it: Lambda proxy responses pass as they are, as on AWS."""
     allow_methods = cors.get("AllowMethods") or "'{}'".format(",".join(sorted(set(CORS_METHODS) if "ANY" in methods else methods | {"OPTIONS"})))
     headers = {"Access-Control-Allow-Origin": cors["AllowOrigin"], "Access-Control-Allow-Headers": cors.get("AllowHeaders"),
                "Access-Control-Allow-Methods": allow_methods, "Access-Control-Max-Age": cors.get("MaxAge"),
                "Access-Control-Allow-Credentials": "'true'" if cors.get("AllowCredentials") is True else None}
     parameters = {f"method.response.header.{name}": str(value) for name, value in headers.items() if value not in (None, "")}
-    target = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": "OPTIONS"}
-    ctx.plane.call("apigateway:PutMethod", {**target, "authorizationType": "CUSTOM" if authorizer else "NONE",
-                                            **({"authorizerId": authorizer} if authorizer else {})})
-    ctx.plane.call("apigateway:PutIntegration", {**target, "type": "MOCK",
-                                                 "requestTemplates": {"application/json": '{\n  "statusCode" : 200\n}\n'}})
-    ctx.plane.call("apigateway:PutMethodResponse", {**target, "statusCode": "200",
-                                                    "responseParameters": {name: False for name in parameters}})
-    ctx.plane.call("apigateway:PutIntegrationResponse", {**target, "statusCode": "200", "responseParameters": parameters,
-                                                         "responseTemplates": {"application/json": "{}\n"}})
+    return {"RestApiId": api, "ResourceId": resource, "HttpMethod": "OPTIONS",
+            "AuthorizationType": "CUSTOM" if authorizer else "NONE", **({"AuthorizerId": authorizer} if authorizer else {}),
+            "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": '{\n  "statusCode" : 200\n}\n'},
+                            "IntegrationResponses": [{"StatusCode": "200", "ResponseParameters": parameters,
+                                                      "ResponseTemplates": {"application/json": "{}\n"}}]},
+            "MethodResponses": [{"StatusCode": "200", "ResponseParameters": {name: False for name in parameters}}]}
 
 
 def _child_resource(create_op: str, delete_op: str | None, keys: tuple[str, ...], id_key: str, parent: str,
@@ -725,21 +721,29 @@ def _child_resource(create_op: str, delete_op: str | None, keys: tuple[str, ...]
 
 
 class Method:
-    """``AWS::ApiGateway::Method`` with its Lambda proxy ``Integration`` (the only kind served here)."""
+    """``AWS::ApiGateway::Method`` with its ``Integration``: a Lambda proxy, or a MOCK answered from its
+    ``IntegrationResponses`` (with the ``MethodResponses`` declaring their headers), as SAM's CORS preflights are."""
 
     @staticmethod
     def create(ctx: Context, lid: str, props: dict[str, Any]) -> tuple[str, Attributes]:
         api, resource, method = str(props["RestApiId"]), str(props["ResourceId"]), str(props["HttpMethod"]).upper()
-        params = {"restApiId": api, "resourceId": resource, "httpMethod": method,
-                  "authorizationType": props.get("AuthorizationType", "NONE")}
+        target = {"restApiId": api, "resourceId": resource, "httpMethod": method}
+        params = {**target, "authorizationType": props.get("AuthorizationType", "NONE")}
         if props.get("AuthorizerId"):
             params["authorizerId"] = props["AuthorizerId"]
         ctx.plane.call("apigateway:PutMethod", params)
         integration = props.get("Integration") or {}
         if integration:
             ctx.plane.call("apigateway:PutIntegration", {
-                "restApiId": api, "resourceId": resource, "httpMethod": method, "type": integration.get("Type"),
-                "integrationHttpMethod": integration.get("IntegrationHttpMethod"), "uri": integration.get("Uri")})
+                **target, "type": integration.get("Type"), "integrationHttpMethod": integration.get("IntegrationHttpMethod"),
+                "uri": integration.get("Uri"), **_present(integration, requestTemplates="RequestTemplates")})
+        for response in props.get("MethodResponses") or []:
+            ctx.plane.call("apigateway:PutMethodResponse", {**target, "statusCode": str(response["StatusCode"]), **_present(
+                response, responseParameters="ResponseParameters", responseModels="ResponseModels")})
+        for response in integration.get("IntegrationResponses") or []:
+            ctx.plane.call("apigateway:PutIntegrationResponse", {**target, "statusCode": str(response["StatusCode"]), **_present(
+                response, selectionPattern="SelectionPattern", responseParameters="ResponseParameters",
+                responseTemplates="ResponseTemplates")})
         return f"{api}|{resource}|{method}", {"Ref": f"{api}|{resource}|{method}"}
 
     update = None
@@ -748,6 +752,11 @@ class Method:
     def delete(ctx: Context, record: dict[str, Any]) -> None:
         api, resource, method = record["physical_id"].split("|")
         _ignore_missing(ctx.plane, "apigateway:DeleteMethod", {"restApiId": api, "resourceId": resource, "httpMethod": method})
+
+
+def _present(props: dict[str, Any], **names: str) -> dict[str, Any]:
+    """The API's parameters (``names``: parameter -> property) for the properties ``props`` has."""
+    return {param: props[prop] for param, prop in names.items() if props.get(prop) is not None}
 
 
 class Table:

@@ -289,6 +289,27 @@ def test_rest_api_cors_answers_preflights_as_sams_mock_options_methods(cli, tmp_
         "true when 'AllowOrigin' is \"'*'\" or not set\n")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("dialect", ["sam", "cloudformation"])
+def test_rest_api_cors_survives_export_and_redeploy(cli, tmp_path: Path, dialect: str) -> None:
+    from tests.conftest import CLI
+    from templates.test_export import rest_apis
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/app.py").write_text(CORS_APP)
+    (tmp_path / "template.yaml").write_text(CORS_TEMPLATE % "\"'https://example.com'\"")
+    cli("deploy", "--stack-name", "cors")
+    before = rest_apis(cli)
+    preflights = sorted((path, dict(mocked)["method.response.header.Access-Control-Allow-Methods"])
+                        for _, _, _, methods in before for path, method, _, _, _, mocked in methods if method == "OPTIONS")
+    assert preflights == [("/any", "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'"), ("/hello", "'GET,OPTIONS'"),
+                          ("/items", "'GET,OPTIONS,POST'")]
+    cli("export", "--format", dialect, "--output-dir", "out")
+    fresh = CLI(tmp_path / "fresh-state", tmp_path / "out")
+    fresh("deploy", "--stack-name", "moved")
+    assert rest_apis(fresh) == before
+
+
 def request_method(method: str, url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers, method=method), timeout=30) as response:

@@ -126,7 +126,8 @@ Resources:
 
 
 def rest_apis(cli: CLI) -> list:
-    """Each REST API: name, stages, and its methods (path, method, authorization, authorizer's name, function)."""
+    """Each REST API: name, stages, and its methods (path, method, authorization, authorizer's name, function,
+    and for a MOCK one, the parameters of its 200 integration response)."""
     out = []
     for api in cli("apigateway", "get-rest-apis").json["items"]:
         rest = ("--rest-api-id", api["id"])
@@ -136,8 +137,10 @@ def rest_apis(cli: CLI) -> list:
         for resource in cli("apigateway", "get-resources", *rest).json["items"]:
             for method in resource.get("resourceMethods") or {}:
                 got = cli("apigateway", "get-method", *rest, "--resource-id", resource["id"], "--http-method", method).json
-                methods.append((resource["path"], method, got["authorizationType"],
-                                authorizers.get(got.get("authorizerId"), [None])[0], got["methodIntegration"]["uri"]))
+                integration = got["methodIntegration"]
+                mocked = ((integration.get("integrationResponses") or {}).get("200") or {}).get("responseParameters") or {}
+                methods.append((resource["path"], method, got["authorizationType"], authorizers.get(got.get("authorizerId"), [None])[0],
+                                integration.get("uri"), sorted(mocked.items())))
         out.append((api["name"], sorted(s["stageName"] for s in cli("apigateway", "get-stages", *rest).json["item"]),
                     sorted(authorizers.values()), sorted(methods)))
     return out
