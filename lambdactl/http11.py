@@ -12,15 +12,22 @@ can answer and live on).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 MAX_LINE = 65536
 MAX_HEADERS = 100
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 _DRAIN_BLOCK = 1 << 20
+
+
+class Readable(Protocol):
+    """What requests are read from: a buffered socket file, or the Runtime API's own reader."""
+
+    def readline(self, limit: int = -1, /) -> bytes: ...
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 class Incomplete(ConnectionError):
@@ -39,7 +46,7 @@ class TooLarge(Exception):
         self.limit = limit
 
 
-def read_line(rfile: BinaryIO | io.BufferedIOBase) -> bytes:
+def read_line(rfile: Readable) -> bytes:
     """One line (with its ending); ``Incomplete`` at EOF, ``Malformed`` past MAX_LINE."""
     line = rfile.readline(MAX_LINE + 1)
     if not line.endswith(b"\n"):
@@ -49,7 +56,7 @@ def read_line(rfile: BinaryIO | io.BufferedIOBase) -> bytes:
     return line
 
 
-def read_headers(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]]:
+def read_headers(rfile: Readable) -> list[tuple[str, str]]:
     """The header fields up to the blank line, as (name, value) in the order sent."""
     whole = _buffered_head(rfile)
     if whole is not None:
@@ -64,7 +71,7 @@ def read_headers(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]]:
     return pairs
 
 
-def _buffered_head(rfile: BinaryIO | io.BufferedIOBase) -> list[tuple[str, str]] | None:
+def _buffered_head(rfile: Readable) -> list[tuple[str, str]] | None:
     """The header fields at once when the reader's buffer holds all of them (as a request's head
     usually arrives: in one packet), by the same rules as line by line; None to read line by line."""
     peek = getattr(rfile, "peek", None)
@@ -103,7 +110,7 @@ def is_chunked(transfer_encoding: str | None) -> bool:
     return "chunked" in (transfer_encoding or "").lower()
 
 
-def read_body(rfile: BinaryIO | io.BufferedIOBase, chunked: bool, length: int, limit: int, drain: bool = False) -> bytes:
+def read_body(rfile: Readable, chunked: bool, length: int, limit: int, drain: bool = False) -> bytes:
     """The body (``length`` bytes, or chunked); ``TooLarge`` past ``limit`` (after reading it when ``drain``)."""
     if chunked:
         return _read_chunked(rfile, limit, drain)
@@ -114,7 +121,7 @@ def read_body(rfile: BinaryIO | io.BufferedIOBase, chunked: bool, length: int, l
     return read_exactly(rfile, length)
 
 
-def chunk_sizes(rfile: BinaryIO | io.BufferedIOBase) -> Iterator[int]:
+def chunk_sizes(rfile: Readable) -> Iterator[int]:
     """The size of each chunk of a chunked body, the reader left at its data, which the caller reads
     (``read_exactly``) or drops before asking for the next. After the last, the trailer fields follow
     (``read_headers``)."""
@@ -130,7 +137,7 @@ def chunk_sizes(rfile: BinaryIO | io.BufferedIOBase) -> Iterator[int]:
             raise Malformed("a chunk not followed by CRLF")
 
 
-def _read_chunked(rfile: BinaryIO | io.BufferedIOBase, limit: int, drain: bool) -> bytes:
+def _read_chunked(rfile: Readable, limit: int, drain: bool) -> bytes:
     chunks, total = [], 0
     for size in chunk_sizes(rfile):
         total += size
@@ -146,14 +153,14 @@ def _read_chunked(rfile: BinaryIO | io.BufferedIOBase, limit: int, drain: bool) 
     return b"".join(chunks)
 
 
-def read_exactly(rfile: BinaryIO | io.BufferedIOBase, size: int) -> bytes:
+def read_exactly(rfile: Readable, size: int) -> bytes:
     data = rfile.read(size) if size else b""
     if len(data) < size:
         raise Incomplete("connection closed mid-body")
     return data
 
 
-def _discard(rfile: BinaryIO | io.BufferedIOBase, size: int) -> None:
+def _discard(rfile: Readable, size: int) -> None:
     while size > 0:
         got = len(rfile.read(min(size, _DRAIN_BLOCK)))
         if not got:

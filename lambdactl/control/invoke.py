@@ -266,9 +266,13 @@ def stream(plane: ControlPlane, params: dict[str, Any]) -> tuple[dict[str, Any],
         return None
     pieces = StreamBuffer()
     prepared = _prepare(plane, params, target, ref, qualifier, payload, client_context)
+
+    def started(content_type: str | None) -> None:
+        pieces.put(StreamStart(content_type))
+
     prepared = prepared._replace(request=dataclasses.replace(
         prepared.request, on_chunk=pieces.put_bytes, max_stream_bytes=settings.STREAM_RESPONSE_MAX_BYTES.get(),
-        on_stream_start=lambda content_type: pieces.put(StreamStart(content_type))))
+        on_stream_start=started))
 
     # The invocation outlives this call (and, under serve, the request's plane): it gets a plane of its own.
     own = ControlPlane(plane.settings)

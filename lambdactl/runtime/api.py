@@ -232,12 +232,13 @@ class RuntimeAPI:
         """run()'s wait: serve the handed-over connection's requests here until the invocation is answered.
         It waits on the socket and the wake-up that an answer on another connection (or the runtime
         gone) signals, so those end the wait at once."""
+        if self._wake is None:
+            self._wake = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        wake = self._wake
         if conn.poller is None:
-            if self._wake is None:
-                self._wake = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
             conn.poller = select.poll()
             conn.poller.register(conn.sock, select.POLLIN)
-            conn.poller.register(self._wake, select.POLLIN)
+            conn.poller.register(wake, select.POLLIN)
         deadline = conn.rfile.deadline = time.monotonic() + timeout  # bounds a request sent in part, too
         left = timeout
         while invocation.outcome is None and not self.gone:
@@ -246,8 +247,8 @@ class RuntimeAPI:
                 if not ready:
                     self._drop(conn)
                     return False
-                if any(fd == self._wake for fd, _ in ready):
-                    _drain(self._wake)
+                if any(fd == wake for fd, _ in ready):
+                    _drain(wake)
                     continue
             try:
                 after = self._serve_one(conn)
@@ -494,7 +495,7 @@ class RuntimeAPI:
                 return _transition_error("Ready", "ResponseSent")
             self._current = None
             invocation.content_type = content_type
-            if over:
+            if over and limit is not None:
                 invocation.outcome, invocation.limit = "too_large", limit
             elif error_type:
                 invocation.outcome, invocation.error_type = "error", error_type_from_header(error_type)
