@@ -106,7 +106,7 @@ def serve(
 
             print(f"lambdactl serve: {describe_containment()}", file=sys.stderr, flush=True)
         if not command:
-            stop.wait()
+            _wait_for(stop)
             return 0
         return _run_command(command, server.url, settings, child)
     finally:
@@ -192,6 +192,27 @@ def _run_command(command: list[str], url: str, settings: Any, child: list[Any]) 
         return 127
     code = child[0].wait()
     return 128 - code if code < 0 else code
+
+
+def _wait_for(stop: Any) -> None:
+    """Block the main thread until a signal's handler sets ``stop``. A signal sent to the process may land on
+    any of its threads, and Python runs handlers in the main thread only, when it next wakes: a wakeup
+    fd wakes it whichever thread took the signal (an ``Event.wait`` could sleep on through a SIGTERM)."""
+    import select
+    import signal
+    import socket
+
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    try:
+        while not stop.is_set():
+            select.select([reader], [], [])
+            reader.recv(512)
+    finally:
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
 
 
 def _forward(process: Any, signum: int) -> None:

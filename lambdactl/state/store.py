@@ -191,8 +191,12 @@ class RegionStore(Store):
     def ensure_schema(self, component: str, migrations: list[tuple[str, str]]) -> None:
         self._applied[component] = migrations
         if self._conn is None and self._unmade():
-            with _writable(self._empty):  # type: ignore[arg-type]
-                super().ensure_schema(component, migrations)
+            # On the stand-in itself, not through ``conn``: the region's database may be made meanwhile,
+            # and a migration's transaction must not begin on one connection and end on the other.
+            empty = self._empty
+            assert empty is not None
+            with _writable(empty):
+                migrate(empty, component, migrations)
         else:
             super().ensure_schema(component, migrations)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import time
 import uuid
@@ -127,3 +128,19 @@ def _processes_with(marker: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_sigterm_taken_by_any_thread_stops_serve(tmp_path: Path) -> None:
+    """A signal sent to the process may land on any thread (here: sent to one that is not the main one,
+    which the kernel then prefers); serve still stops, exit 0, as it does when the main thread takes it."""
+    server = start_server(tmp_path)
+    client = make_client(server.url)
+    create(client, "one", ECHO)
+    invoke(client, "one", {})
+    threads = [int(tid) for tid in os.listdir(f"/proc/{server.process.pid}/task") if int(tid) != server.process.pid]
+    assert threads, "serve runs threads besides its main one"
+    os.kill(threads[-1], signal.SIGTERM)
+    try:
+        assert server.process.wait(20) == 0
+    finally:
+        server.stop()
