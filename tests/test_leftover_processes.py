@@ -19,7 +19,13 @@ REPO = Path(__file__).parents[1]
 
 def _sleeper(tmpdir: Path) -> subprocess.Popen[bytes]:
     """A stand-in for an environment: a process whose TMPDIR is an environment's work directory."""
-    return subprocess.Popen(["sleep", "600"], env={**os.environ, "TMPDIR": str(tmpdir)}, start_new_session=True)
+    process = subprocess.Popen(["sleep", "600"], env={**os.environ, "TMPDIR": str(tmpdir)}, start_new_session=True)
+    return wait_until(lambda: _running("sleep", process), what="sleep started")
+
+
+def _running(program: str, process: subprocess.Popen[bytes]) -> subprocess.Popen[bytes] | None:
+    """``process`` once it runs ``program`` (until its exec, /proc shows the forked Python)."""
+    return process if Path(f"/proc/{process.pid}/cmdline").read_bytes().startswith(program.encode()) else None
 
 
 def test_the_worker_and_its_environment_stop_and_nothing_is_reported(cli, hello_zip, state_dir, tmp_path):
@@ -45,6 +51,7 @@ def test_other_directories_and_processes_that_only_look_are_left_alone(tmp_path)
     (tmp_path / "x.log").touch()
     others = [_sleeper(Path(f"{tmp_path}-other") / "state" / "run" / "x" / "tmp"),  # a name that starts like ours
               subprocess.Popen(["tail", "-f", str(tmp_path / "x.log")], stdout=subprocess.DEVNULL)]  # fmt: skip
+    wait_until(lambda: _running("tail", others[1]), what="tail started")
     try:
         assert stop_left_behind(tmp_path) == []
         assert [other.poll() for other in others] == [None, None]
@@ -61,8 +68,10 @@ def test_a_test_that_leaves_a_process_running_fails(tmp_path):
         "import tests.processes\n\n"
         "tests.processes.GONE_WAIT_S = 0.5\n\n"
         "def test_leaky(tmp_path):\n"
-        "    subprocess.Popen(['sleep', '600'], env={**os.environ, 'TMPDIR': str(tmp_path / 'state' / 'run')},\n"
-        "                     start_new_session=True)\n"
+        "    left = subprocess.Popen(['sleep', '600'], env={**os.environ, 'TMPDIR': str(tmp_path / 'state' / 'run')},\n"
+        "                            start_new_session=True)\n"
+        "    while not open(f'/proc/{left.pid}/cmdline', 'rb').read().startswith(b'sleep'):  # until its exec\n"
+        "        pass\n"
     )  # fmt: skip
     inner = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.processes", "-p", "no:cacheprovider", "-q",
