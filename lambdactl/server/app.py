@@ -107,6 +107,7 @@ class Planes:
         self._cond = threading.Condition()
         self._all: list[Store] = []
         self._idle: list[Store] = []
+        self._closed = False  # closed stores are not kept: one given back after close() is closed then
         self._regions: dict[str, Planes] = {settings.region: self}
         self._first = self  # the server's own planes, which know every region's
         # serve sets this: the warm pool (and event worker) of a region, opened once it has state
@@ -180,8 +181,12 @@ class Planes:
 
     def give_back(self, store: Store) -> None:
         with self._cond:
-            self._idle.append(store)
-            self._cond.notify()
+            if not self._closed:
+                self._idle.append(store)
+                self._cond.notify()
+                return
+            self._all.remove(store)
+        store.close()  # the pool closed while it was in use (an invocation that outlived its request)
 
     def close(self) -> None:
         with self._cond:
@@ -189,8 +194,11 @@ class Planes:
         for planes in others:
             planes.close()
         self.environments.close()
-        with self._cond:
-            stores = list(self._all)
+        with self._cond:  # only idle ones: closing a connection another thread is using crashes the process
+            self._closed = True
+            stores, self._idle = self._idle, []
+            for store in stores:
+                self._all.remove(store)
         for store in stores:
             store.close()
 
