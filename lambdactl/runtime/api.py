@@ -240,8 +240,8 @@ class RuntimeAPI:
             conn.poller.register(conn.sock, select.POLLIN)
             conn.poller.register(wake, select.POLLIN)
         deadline = conn.rfile.deadline = time.monotonic() + timeout  # bounds a request sent in part, too
-        left = timeout
         while invocation.outcome is None and not self.gone:
+            left = deadline - time.monotonic()
             if not conn.rfile.buf:  # nothing buffered: wait for the socket (a closed one polls readable)
                 ready = conn.poller.poll(max(left * 1000, 0))
                 if not ready:
@@ -258,7 +258,6 @@ class RuntimeAPI:
                 if after == _CLOSED:
                     self._drop(conn)
                 return self.wait(lambda: invocation.outcome is not None, max(deadline - time.monotonic(), 0))
-            left = deadline - time.monotonic()
         if invocation.outcome is None:  # gone
             self._drop(conn)
             return False
