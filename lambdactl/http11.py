@@ -63,11 +63,7 @@ def read_headers(rfile: Readable) -> list[tuple[str, str]]:
         return whole
     pairs: list[tuple[str, str]] = []
     while (line := read_line(rfile)) not in (b"\r\n", b"\n"):
-        name, colon, value = line.decode("iso-8859-1").partition(":")
-        name = name.strip()
-        if not colon or not name or len(pairs) >= MAX_HEADERS:
-            raise Malformed("bad header line")
-        pairs.append((name, value.strip()))
+        _add_field(pairs, line.decode("iso-8859-1"))
     return pairs
 
 
@@ -89,13 +85,18 @@ def _buffered_head(rfile: Readable) -> list[tuple[str, str]] | None:
         return None
     pairs: list[tuple[str, str]] = []
     for line in head.decode("iso-8859-1").split("\r\n"):
-        name, colon, value = line.partition(":")
-        name = name.strip()
-        if not colon or not name or len(pairs) >= MAX_HEADERS:
-            raise Malformed("bad header line")
-        pairs.append((name, value.strip()))
+        _add_field(pairs, line)
     rfile.read(end + 4)
     return pairs
+
+
+def _add_field(pairs: list[tuple[str, str]], line: str) -> None:
+    """One header line's (name, value), or Malformed: no colon, no name, or past MAX_HEADERS."""
+    name, colon, value = line.partition(":")
+    name = name.strip()
+    if not colon or not name or len(pairs) >= MAX_HEADERS:
+        raise Malformed("bad header line")
+    pairs.append((name, value.strip()))
 
 
 def content_length(value: str | None) -> int:
