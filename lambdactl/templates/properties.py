@@ -181,14 +181,24 @@ CLOUDFORMATION = {
         "ScheduleExpressionTimezone StartDate State Target"
     ),
 }
+# SAM defines these event types with one property list each (a stream's mapping; an EventBridge rule)
+_STREAM_EVENT = (
+    "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
+    "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
+    "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
+    "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
+    "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
+    "TumblingWindowInSeconds"
+)
+_RULE_EVENT = (
+    "DeadLetterConfig Enabled EventBusName Input InputPath InputTransformer Pattern RetryPolicy RuleName "
+    "State Target"
+)
 # each event type of a function's Events: what its Properties take
 EVENTS = {
     "AlexaSkill": "SkillId",
     "Api": "Auth Method Path RequestModel RequestParameters ResponseTransferMode RestApiId Stage TimeoutInMillis",
-    "CloudWatchEvent": (
-        "DeadLetterConfig Enabled EventBusName Input InputPath InputTransformer Pattern RetryPolicy RuleName "
-        "State Target"
-    ),
+    "CloudWatchEvent": _RULE_EVENT,
     "CloudWatchLogs": "FilterPattern LogGroupName",
     "Cognito": "Trigger UserPool",
     "DocumentDB": (
@@ -199,28 +209,11 @@ EVENTS = {
         "ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId SourceAccessConfigurations "
         "StartingPosition StartingPositionTimestamp Topics TumblingWindowInSeconds"
     ),
-    "DynamoDB": (
-        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
-        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
-        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
-        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
-        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
-        "TumblingWindowInSeconds"
-    ),
-    "EventBridgeRule": (
-        "DeadLetterConfig Enabled EventBusName Input InputPath InputTransformer Pattern RetryPolicy RuleName "
-        "State Target"
-    ),
+    "DynamoDB": _STREAM_EVENT,
+    "EventBridgeRule": _RULE_EVENT,
     "HttpApi": "ApiId Auth Method Path PayloadFormatVersion RouteSettings Stage TimeoutInMillis",
     "IoTRule": "AwsIotSqlVersion Sql",
-    "Kinesis": (
-        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
-        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
-        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
-        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
-        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
-        "TumblingWindowInSeconds"
-    ),
+    "Kinesis": _STREAM_EVENT,
     "MQ": (
         "BatchSize BisectBatchOnFunctionError Broker ConsumerGroupId DestinationConfig DynamicPolicyName "
         "Enabled FilterCriteria FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig "
@@ -229,14 +222,7 @@ EVENTS = {
         "SecretsManagerKmsKeyId SourceAccessConfigurations StartingPosition StartingPositionTimestamp Topics "
         "TumblingWindowInSeconds"
     ),
-    "MSK": (
-        "BatchSize BisectBatchOnFunctionError ConsumerGroupId DestinationConfig Enabled FilterCriteria "
-        "FunctionResponseTypes KafkaBootstrapServers KmsKeyArn LoggingConfig MaximumBatchingWindowInSeconds "
-        "MaximumRecordAgeInSeconds MaximumRetryAttempts MetricsConfig ParallelizationFactor "
-        "ProvisionedPollerConfig Queues ScalingConfig SchemaRegistryConfig SecretsManagerKmsKeyId "
-        "SourceAccessConfigurations StartingPosition StartingPositionTimestamp Stream Topics "
-        "TumblingWindowInSeconds"
-    ),
+    "MSK": _STREAM_EVENT,
     "S3": "Bucket Events Filter",
     "SNS": "FilterPolicy FilterPolicyScope RedrivePolicy Region SqsSubscription Topic",
     "SQS": (
